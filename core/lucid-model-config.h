@@ -1,0 +1,63 @@
+/* lucid-model-config.h — what a Hugging Face model directory says about itself.
+ *
+ * config.json (architecture hyper-parameters, activation, eps, labels) and the
+ * sentence-transformers files (modules.json, 1_Pooling/config.json,
+ * sentence_bert_config.json). Nothing that these files specify is hard-coded
+ * elsewhere in Lucid.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include "lucid-text-model.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LUCID_ACT_GELU,           /* exact: 0.5·x·(1 + erf(x/√2)) — config "gelu" */
+  LUCID_ACT_GELU_TANH,      /* "gelu_new", "gelu_pytorch_tanh", "gelu_fast" */
+  LUCID_ACT_RELU,
+  LUCID_ACT_SILU,           /* "silu", "swish" */
+  LUCID_ACT_QUICK_GELU,     /* x·σ(1.702·x) (CLIP) */
+} LucidActivation;
+
+/* Parses a config.json `hidden_act` value; FALSE when unknown. */
+gboolean lucid_activation_from_string (const char *s, LucidActivation *out);
+
+typedef struct {
+  char *model_type;            /* "bert" */
+  guint vocab_size;
+  guint hidden_size;
+  guint num_hidden_layers;
+  guint num_attention_heads;
+  guint intermediate_size;
+  guint max_position_embeddings;
+  guint type_vocab_size;
+  float layer_norm_eps;
+  LucidActivation hidden_act;
+  gint pad_token_id;           /* -1 when absent */
+  guint num_labels;            /* size of id2label (0 when absent) */
+  char **id2label;             /* [num_labels], NULL-terminated */
+  char *json;                  /* config.json as read */
+} LucidBertConfig;
+
+/* Reads DIR/config.json; errors name the file and the key. */
+LucidBertConfig *lucid_bert_config_load (const char *dir, GError **error);
+void lucid_bert_config_free (LucidBertConfig *config);
+
+/* sentence-transformers files, all optional. */
+typedef struct {
+  gboolean present;            /* modules.json exists */
+  LucidPooling pooling;        /* from 1_Pooling/config.json, or DEFAULT */
+  gboolean pooling_sqrt_len;   /* pooling_mode_mean_sqrt_len_tokens */
+  gboolean normalize;          /* a sentence_transformers.models.Normalize module */
+  guint max_seq_length;        /* sentence_bert_config.json; 0 when absent */
+} LucidSentenceConfig;
+
+gboolean lucid_sentence_config_load (const char *dir, LucidSentenceConfig *out,
+    GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LucidBertConfig, lucid_bert_config_free)
+
+G_END_DECLS

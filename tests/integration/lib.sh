@@ -1,0 +1,33 @@
+# Shared helpers for the integration tests (sourced). Each test runs real
+# gst-launch-1.0 pipelines against the plugin in the build tree and asserts
+# with SQL through the sqlite3 shell.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -euo pipefail
+: "${LUCID_SOURCE_ROOT:?run through meson test}"
+: "${LUCID_FIXTURES_DIR:?run through meson test}"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/lucid-it-XXXXXX")
+chmod 755 "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+DATA="$LUCID_SOURCE_ROOT/tests/data"
+FAILS=0
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+
+# sql DB QUERY -> prints the result (one value per line, '|' between columns)
+sql() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+  if [ "$2" == "$3" ]; then ok "$1 = $3"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+# expect_match WHAT TEXT REGEX
+expect_match() {
+  if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1 matches /$3/"; else fail "$1: '$2' does not match /$3/"; fi
+}
+
+finish() {
+  if [ "$FAILS" -gt 0 ]; then echo "$FAILS check(s) failed"; exit 1; fi
+  echo "all checks passed"
+}

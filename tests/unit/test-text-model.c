@@ -1,0 +1,526 @@
+/* test-text-model.c — the BERT text path against Hugging Face goldens.
+ *
+ * Goldens come from tools/make_fixtures.py (tiny random-weight models, made
+ * with transformers / sentence-transformers) and tools/make_minilm_goldens.py
+ * (the real all-MiniLM-L6-v2, when installed). Tolerances are DESIGN.md's:
+ * max-abs error ≤ 1e-4 · max(1, max|ref|) for fp32, pooled cosine ≥ 0.99999.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucid-error.h"
+#include "lucid-json.h"
+#include "lucid-safetensors.h"
+#include "lucid-text-model.h"
+
+#include <math.h>
+#include <string.h>
+
+#define TAU 1e-4
+
+typedef struct {
+  JsonNode *root;
+  JsonArray *cases;
+  LucidSafetensors *tensors;
+  char *model_dir;
+} Golden;
+
+static char *
+models_dir (void)
+{
+  const char *env = g_getenv ("LUCID_MODELS_DIR");
+  if (env != NULL && env[0] != '\0')
+    return g_strdup (env);
+  return g_build_filename (g_get_user_cache_dir (), "lucid", "models", NULL);
+}
+
+static void
+golden_clear (Golden *g)
+{
+  g_clear_pointer (&g->root, json_node_unref);
+  g_clear_pointer (&g->tensors, lucid_safetensors_free);
+  g_clear_pointer (&g->model_dir, g_free);
+}
+
+/* Loads goldens/text-NAME.json and its tensors; FALSE (test skipped) when
+ * the model it refers to is not installed. */
+static gboolean
+golden_load (Golden *g, const char *name)
+{
+  const char *fixtures = g_getenv ("LUCID_FIXTURES_DIR");
+  g_autofree char *json_path = NULL, *st_path = NULL;
+  g_autoptr (GError) err = NULL;
+  JsonObject *obj;
+  const char *dir;
+
+  g_assert_nonnull (fixtures);
+  json_path = g_strdup_printf ("%s/goldens/text-%s.json", fixtures, name);
+  g->root = lucid_json_parse_file (json_path, &err);
+  g_assert_no_error (err);
+  obj = json_node_get_object (g->root);
+  g->cases = json_object_get_array_member (obj, "cases");
+  dir = json_object_get_string_member (obj, "model_dir");
+  if (g_str_has_prefix (dir, "@MODELS@/")) {
+    g_autofree char *models = models_dir ();
+    g->model_dir = g_build_filename (models, dir + strlen ("@MODELS@/"), NULL);
+    if (!g_file_test (g->model_dir, G_FILE_TEST_IS_DIR)) {
+      g_autofree char *msg = g_strdup_printf ("real model not installed at %s:"
+          " run tools/install-models.sh", g->model_dir);
+      g_test_skip (msg);
+      g_printerr ("SKIP: %s\n", msg);
+      return FALSE;
+    }
+  } else {
+    g->model_dir = g_build_filename (fixtures, dir, NULL);
+  }
+  st_path = g_strdup_printf ("%s/goldens/%s", fixtures,
+      json_object_get_string_member (obj, "tensors"));
+  g->tensors = lucid_safetensors_open (st_path, &err);
+  g_assert_no_error (err);
+  return TRUE;
+}
+
+/* NULL when the golden has no such tensor (not every case stores all). */
+static const float *
+golden_tensor (Golden *g, guint i, const char *what, gint64 *n_out)
+{
+  g_autofree char *name = g_strdup_printf ("case%u.%s", i, what);
+  const LucidSafetensor *t = lucid_safetensors_lookup (g->tensors, name);
+  if (t == NULL)
+    return NULL;
+  *n_out = t->n_elements;
+  return lucid_safetensors_get_f32 (g->tensors, name, t->n_dims, t->shape,
+      NULL);
+}
+
+static void
+assert_close (const float *got, const float *ref, gint64 n, const char *what,
+    guint case_i)
+{
+  double max_ref = 1.0, max_err = 0.0;
+  gint64 worst = 0;
+  for (gint64 i = 0; i < n; i++)
+    max_ref = MAX (max_ref, fabs (ref[i]));
+  for (gint64 i = 0; i < n; i++) {
+    double e = fabs ((double) got[i] - ref[i]);
+    if (!(e <= max_err)) {
+      max_err = e;
+      worst = i;
+    }
+  }
+  if (!(max_err <= TAU * max_ref)) {
+    g_error ("case %u %s: max-abs error %.3g at [%" G_GINT64_FORMAT
+        "] (got %.7g, ref %.7g) exceeds %.3g", case_i, what, max_err, worst,
+        got[worst], ref[worst], TAU * max_ref);
+  }
+}
+
+static void
+assert_cosine (const float *got, const float *ref, gint64 n, double min_cos,
+    const char *what, guint case_i)
+{
+  double dot = 0, na = 0, nb = 0, cos;
+  for (gint64 i = 0; i < n; i++) {
+    dot += (double) got[i] * ref[i];
+    na += (double) got[i] * got[i];
+    nb += (double) ref[i] * ref[i];
+  }
+  cos = dot / (sqrt (na) * sqrt (nb) + 1e-300);
+  if (!(cos >= min_cos))
+    g_error ("case %u %s: cosine %.8f < %.8f", case_i, what, cos, min_cos);
+}
+
+static const char **
+case_texts (Golden *g)
+{
+  guint n = json_array_get_length (g->cases);
+  const char **texts = g_new0 (const char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    texts[i] = json_object_get_string_member (json_array_get_object_element
+        (g->cases, i), "text");
+  return texts;
+}
+
+/* Tokenizer ids of every case, then the whole case list as ONE packed batch:
+ * hidden states, attentions and every pooling against the per-text goldens. */
+static void
+check_forward (const char *name, gboolean check_attn)
+{
+  Golden g = { 0 };
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidTextModel) m = NULL;
+  g_autofree const char **texts = NULL;
+  static const struct { LucidPooling pooling; const char *tensor; } pools[] = {
+    { LUCID_POOLING_CLS, "emb.cls" },
+    { LUCID_POOLING_MEAN, "emb.mean" },
+    { LUCID_POOLING_MAX, "emb.max" },
+    { LUCID_POOLING_POOLER, "emb.pooler" },
+  };
+  guint n, H, compared = 0;
+
+  if (!golden_load (&g, name))
+    return;
+  m = lucid_text_model_load (g.model_dir, &err);
+  g_assert_no_error (err);
+  H = lucid_text_model_get_hidden_size (m);
+  texts = case_texts (&g);
+  n = json_array_get_length (g.cases);
+
+  /* Default options: the model's own pooling and normalisation. */
+  {
+    LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
+    LucidTextOutput out;
+    g_assert_true (lucid_text_model_run (m, texts, n, &opts, check_attn, &out,
+            &err));
+    g_assert_no_error (err);
+    for (guint i = 0; i < n; i++) {
+      JsonObject *c = json_array_get_object_element (g.cases, i);
+      JsonArray *ids = json_object_get_array_member (c, "ids");
+      LucidEncoding *enc = out.encodings[i];
+      const float *ref;
+      gint64 cnt;
+      guint len = out.seq_offset[i + 1] - out.seq_offset[i];
+
+      g_assert_cmpuint (enc->n, ==, json_array_get_length (ids));
+      for (guint t = 0; t < enc->n; t++)
+        g_assert_cmpint (enc->ids[t], ==, json_array_get_int_element (ids, t));
+      ref = golden_tensor (&g, i, "last_hidden", &cnt);
+      if (ref != NULL) {
+        g_assert_cmpint (cnt, ==, (gint64) len * H);
+        assert_close (out.hidden_states + (gsize) out.seq_offset[i] * H, ref,
+            cnt, "last_hidden", i);
+        compared++;
+      }
+      ref = golden_tensor (&g, i, "emb.st", &cnt);
+      if (ref != NULL) {
+        g_assert_cmpint (cnt, ==, H);
+        assert_close (out.embeddings + (gsize) i * H, ref, H, "emb.st", i);
+        assert_cosine (out.embeddings + (gsize) i * H, ref, H, 0.99999,
+            "emb.st", i);
+        compared++;
+      }
+      ref = golden_tensor (&g, i, "logits", &cnt);
+      if (ref != NULL) {
+        g_assert_nonnull (out.logits);
+        g_assert_cmpint (cnt, ==, out.num_labels);
+        assert_close (out.logits + (gsize) i * out.num_labels, ref, cnt,
+            "logits", i);
+        compared++;
+      }
+      for (guint l = 0; check_attn && l < lucid_text_model_get_num_layers (m);
+          l++) {
+        g_autofree char *an = g_strdup_printf ("attn%u", l);
+        ref = golden_tensor (&g, i, an, &cnt);
+        if (ref != NULL) {
+          g_assert_cmpint (cnt, ==, (gint64) out.attn_offset[i + 1] -
+              (gint64) out.attn_offset[i]);
+          assert_close (out.attentions[l] + out.attn_offset[i], ref, cnt, an,
+              i);
+          compared++;
+        }
+      }
+    }
+  }
+
+  /* Each pooling explicitly, unnormalised goldens (only for models that do
+   * not normalise). */
+  for (guint p = 0; p < G_N_ELEMENTS (pools)
+      && !lucid_text_model_get_normalize (m); p++) {
+    LucidTextOptions opts = { pools[p].pooling, 0 };
+    LucidTextOutput out;
+    gint64 cnt;
+    if (golden_tensor (&g, 0, pools[p].tensor, &cnt) == NULL)
+      continue;
+    g_assert_true (lucid_text_model_run (m, texts, n, &opts, FALSE, &out,
+            &err));
+    g_assert_no_error (err);
+    for (guint i = 0; i < n; i++) {
+      const float *ref = golden_tensor (&g, i, pools[p].tensor, &cnt);
+      g_assert_nonnull (ref);
+      assert_close (out.embeddings + (gsize) i * H, ref, H, pools[p].tensor,
+          i);
+      assert_cosine (out.embeddings + (gsize) i * H, ref, H, 0.99999,
+          pools[p].tensor, i);
+      compared++;
+    }
+  }
+  g_assert_cmpuint (compared, >, 0);
+  golden_clear (&g);
+}
+
+static void
+check_pll (const char *name)
+{
+  Golden g = { 0 };
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidTextModel) m = NULL;
+  guint checked = 0;
+
+  if (!golden_load (&g, name))
+    return;
+  m = lucid_text_model_load (g.model_dir, &err);
+  g_assert_no_error (err);
+  for (guint i = 0; i < json_array_get_length (g.cases); i++) {
+    JsonObject *c = json_array_get_object_element (g.cases, i);
+    JsonNode *ref = json_object_get_member (c, "pll");
+    double pll, want;
+    guint n;
+    if (ref == NULL || JSON_NODE_HOLDS_NULL (ref))
+      continue;
+    want = json_node_get_double (ref);
+    g_assert_true (lucid_text_model_pll (m, json_object_get_string_member (c,
+                "text"), NULL, &pll, &n, &err));
+    g_assert_no_error (err);
+    g_assert_cmpint (n, ==, json_object_get_int_member (c, "pll_n"));
+    /* a sum of n log-probabilities: scale the tolerance by the count */
+    if (!(fabs (pll - want) <= TAU * MAX (1.0, fabs (want))))
+      g_error ("case %u: pll %.8f, reference %.8f", i, pll, want);
+    checked++;
+  }
+  g_assert_cmpuint (checked, >, 0);
+  golden_clear (&g);
+}
+
+static void
+test_tiny_bert_forward (void)
+{
+  check_forward ("tiny-bert", TRUE);
+}
+
+static void
+test_tiny_bert_st_forward (void)
+{
+  check_forward ("tiny-bert-st", TRUE);
+}
+
+static void
+test_tiny_bert_f16_forward (void)
+{
+  check_forward ("tiny-bert-f16", FALSE);
+}
+
+static void
+test_tiny_bert_pll (void)
+{
+  check_pll ("tiny-bert");
+}
+
+static void
+test_minilm_embeddings (void)
+{
+  check_forward ("minilm", FALSE);
+}
+
+static char *
+fixture (const char *name)
+{
+  return g_build_filename (g_getenv ("LUCID_FIXTURES_DIR"), name, NULL);
+}
+
+static void
+test_model_settings_from_files (void)
+{
+  g_autofree char *plain = fixture ("tiny-bert");
+  g_autofree char *st = fixture ("tiny-bert-st");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidTextModel) a = lucid_text_model_load (plain, &err);
+  g_autoptr (LucidTextModel) b = NULL;
+
+  g_assert_no_error (err);
+  /* plain model: mean pooling, no normalisation; the tokenizer's 1e30
+   * placeholder is not sane, so max_position_embeddings decides */
+  g_assert_cmpint (lucid_text_model_get_default_pooling (a), ==,
+      LUCID_POOLING_MEAN);
+  g_assert_false (lucid_text_model_get_normalize (a));
+  g_assert_cmpuint (lucid_text_model_resolve_max_length (a, 0), ==, 64);
+  g_assert_cmpuint (lucid_text_model_resolve_max_length (a, 10), ==, 10);
+  g_assert_cmpuint (lucid_text_model_resolve_max_length (a, 1000), ==, 64);
+  g_assert_cmpuint (lucid_text_model_get_num_labels (a), ==, 3);
+  g_assert_true (lucid_text_model_has_mlm_head (a));
+  g_assert_cmpstr (lucid_text_model_get_label (a, 2), ==, "positive");
+  g_assert_cmpuint (strlen (lucid_text_model_get_sha256 (a)), ==, 64);
+
+  b = lucid_text_model_load (st, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (lucid_text_model_get_default_pooling (b), ==,
+      LUCID_POOLING_MEAN);
+  g_assert_true (lucid_text_model_get_normalize (b));
+  /* sentence_bert_config.json max_seq_length beats model_max_length 512 */
+  g_assert_cmpuint (lucid_text_model_resolve_max_length (b, 0), ==, 16);
+  g_assert_cmpuint (lucid_text_model_get_num_labels (b), ==, 0);
+  g_assert_false (lucid_text_model_has_mlm_head (b));
+}
+
+/* Copies the fixture dir @src to a temp dir, minus @skip, returning its path. */
+static char *
+copy_model (const char *src, const char *skip)
+{
+  g_autoptr (GError) err = NULL;
+  char *dst = g_dir_make_tmp ("lucid-model-XXXXXX", &err);
+  g_autoptr (GDir) d = g_dir_open (src, 0, &err);
+  const char *name;
+  g_assert_no_error (err);
+  while ((name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *from = g_build_filename (src, name, NULL);
+    g_autofree char *to = g_build_filename (dst, name, NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    if (g_strcmp0 (name, skip) == 0 || g_file_test (from, G_FILE_TEST_IS_DIR))
+      continue;
+    g_assert_true (g_file_get_contents (from, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (to, data, len, NULL));
+  }
+  return dst;
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *p = g_build_filename (dir, name, NULL);
+    g_remove (p);
+  }
+  g_rmdir (dir);
+}
+
+static void
+expect_load_error (const char *dir, const char *needle1, const char *needle2)
+{
+  g_autoptr (GError) err = NULL;
+  LucidTextModel *m = lucid_text_model_load (dir, &err);
+  g_assert_null (m);
+  g_assert_nonnull (err);
+  g_assert_true (err->domain == LUCID_ERROR);
+  if (strstr (err->message, needle1) == NULL
+      || (needle2 && strstr (err->message, needle2) == NULL))
+    g_error ("error \"%s\" does not mention \"%s\" and \"%s\"", err->message,
+        needle1, needle2 ? needle2 : "");
+}
+
+static void
+write_file (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *p = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (p, text, -1, NULL));
+}
+
+static void
+test_bad_model_dirs (void)
+{
+  g_autofree char *src = fixture ("tiny-bert");
+  g_autofree char *cfg_text = NULL;
+  g_autofree char *cfg_path = g_build_filename (src, "config.json", NULL);
+  char *d;
+
+  expect_load_error ("/nonexistent/lucid-model", "/nonexistent/lucid-model",
+      "does not exist");
+
+  d = copy_model (src, "model.safetensors");
+  expect_load_error (d, "model.safetensors", "missing");
+  remove_dir (d);
+  g_free (d);
+
+  d = copy_model (src, "config.json");
+  expect_load_error (d, "config.json", NULL);
+  remove_dir (d);
+  g_free (d);
+
+  g_assert_true (g_file_get_contents (cfg_path, &cfg_text, NULL, NULL));
+
+  d = copy_model (src, NULL);
+  write_file (d, "config.json", "{\"model_type\": \"bert\", ");
+  expect_load_error (d, "config.json", NULL);
+  remove_dir (d);
+  g_free (d);
+
+  d = copy_model (src, NULL);
+  write_file (d, "config.json", "{\"model_type\": \"gpt2\"}");
+  expect_load_error (d, "config.json", "gpt2");
+  remove_dir (d);
+  g_free (d);
+
+  /* a duplicate key json-glib would silently resolve */
+  {
+    g_autofree char *dup = g_strdup_printf ("{\"hidden_size\": 16,%s",
+        strchr (cfg_text, '{') + 1);
+    d = copy_model (src, NULL);
+    write_file (d, "config.json", dup);
+    expect_load_error (d, "config.json", "hidden_size");
+    remove_dir (d);
+    g_free (d);
+  }
+
+  /* a shape that disagrees with the weights: the tensor is named */
+  {
+    g_autoptr (GRegex) re = g_regex_new ("\"intermediate_size\":\\s*\\d+", 0,
+        0, NULL);
+    g_autofree char *bad = g_regex_replace_literal (re, cfg_text, -1, 0,
+        "\"intermediate_size\": 48", 0, NULL);
+    d = copy_model (src, NULL);
+    write_file (d, "config.json", bad);
+    expect_load_error (d, "intermediate.dense.weight", "model.safetensors");
+    remove_dir (d);
+    g_free (d);
+  }
+
+  /* an activation Lucid cannot run */
+  {
+    g_autoptr (GRegex) re = g_regex_new ("\"hidden_act\":\\s*\"[a-z_]+\"", 0,
+        0, NULL);
+    g_autofree char *bad = g_regex_replace_literal (re, cfg_text, -1, 0,
+        "\"hidden_act\": \"mish\"", 0, NULL);
+    d = copy_model (src, NULL);
+    write_file (d, "config.json", bad);
+    expect_load_error (d, "config.json", "mish");
+    remove_dir (d);
+    g_free (d);
+  }
+
+  /* truncated weights */
+  {
+    g_autofree char *wsrc = g_build_filename (src, "model.safetensors", NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    g_autofree char *to = NULL;
+    g_assert_true (g_file_get_contents (wsrc, &data, &len, NULL));
+    d = copy_model (src, NULL);
+    to = g_build_filename (d, "model.safetensors", NULL);
+    g_assert_true (g_file_set_contents (to, data, len / 2, NULL));
+    expect_load_error (d, "model.safetensors", NULL);
+    remove_dir (d);
+    g_free (d);
+  }
+}
+
+static void
+test_pll_needs_mlm_head (void)
+{
+  g_autofree char *st = fixture ("tiny-bert-st");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidTextModel) m = lucid_text_model_load (st, &err);
+  double pll;
+  guint n;
+  g_assert_no_error (err);
+  g_assert_false (lucid_text_model_pll (m, "hello", NULL, &pll, &n, &err));
+  g_assert_error (err, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (err->message, "masked-LM"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/text-model/tiny-bert/forward", test_tiny_bert_forward);
+  g_test_add_func ("/text-model/tiny-bert/pll", test_tiny_bert_pll);
+  g_test_add_func ("/text-model/tiny-bert-st/forward",
+      test_tiny_bert_st_forward);
+  g_test_add_func ("/text-model/tiny-bert-f16/forward",
+      test_tiny_bert_f16_forward);
+  g_test_add_func ("/text-model/settings-from-files",
+      test_model_settings_from_files);
+  g_test_add_func ("/text-model/bad-model-dirs", test_bad_model_dirs);
+  g_test_add_func ("/text-model/pll-needs-mlm-head", test_pll_needs_mlm_head);
+  g_test_add_func ("/text-model/minilm/embeddings", test_minilm_embeddings);
+  return g_test_run ();
+}

@@ -250,6 +250,29 @@ load_pooling (const char *dir, const char *sub, LucidSentenceConfig *out,
     return FALSE;
   }
   obj = json_node_get_object (root);
+  /* sentence-transformers >= 6 writes one "pooling_mode" string instead of
+   * the pooling_mode_*_tokens booleans. */
+  if (lucid_json_has (obj, "pooling_mode")) {
+    const char *mode = lucid_json_get_string (obj, "pooling_mode", path, error);
+    if (mode == NULL)
+      return FALSE;
+    if (strcmp (mode, "mean") == 0)
+      out->pooling = LUCID_POOLING_MEAN;
+    else if (strcmp (mode, "cls") == 0)
+      out->pooling = LUCID_POOLING_CLS;
+    else if (strcmp (mode, "max") == 0)
+      out->pooling = LUCID_POOLING_MAX;
+    else if (strcmp (mode, "mean_sqrt_len_tokens") == 0) {
+      out->pooling = LUCID_POOLING_MEAN;
+      out->pooling_sqrt_len = TRUE;
+    } else {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+          "%s: pooling_mode \"%s\" is not supported (mean, cls, max, "
+          "mean_sqrt_len_tokens are)", path, mode);
+      return FALSE;
+    }
+    return TRUE;
+  }
   for (gsize i = 0; i < G_N_ELEMENTS (unsupported); i++) {
     gboolean on = FALSE;
     if (lucid_json_has (obj, unsupported[i])

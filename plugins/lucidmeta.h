@@ -38,7 +38,10 @@
 
 G_BEGIN_DECLS
 
-/* Same order as GstTensorDataType (GStreamer 1.26/1.28). */
+/* Same values, in the same order, as GstTensorDataType: the first fourteen
+ * are GStreamer 1.26's, the rest were appended in 1.28 (checked against
+ * gst-libs/gst/analytics/gsttensor.h). A cast converts one into the other;
+ * never reorder, only append what upstream appends. */
 typedef enum {
   LUCID_TENSOR_DATA_TYPE_INT4,
   LUCID_TENSOR_DATA_TYPE_INT8,
@@ -54,6 +57,15 @@ typedef enum {
   LUCID_TENSOR_DATA_TYPE_FLOAT32,
   LUCID_TENSOR_DATA_TYPE_FLOAT64,
   LUCID_TENSOR_DATA_TYPE_BFLOAT16,
+  /* Since GStreamer 1.28: */
+  LUCID_TENSOR_DATA_TYPE_STRING,        /* UTF-8; no fixed element size */
+  LUCID_TENSOR_DATA_TYPE_BOOL,          /* one byte per value */
+  LUCID_TENSOR_DATA_TYPE_COMPLEX64,     /* two float32 */
+  LUCID_TENSOR_DATA_TYPE_COMPLEX128,    /* two float64 */
+  LUCID_TENSOR_DATA_TYPE_FLOAT8E4M3FN,
+  LUCID_TENSOR_DATA_TYPE_FLOAT8E4M3FNUZ,
+  LUCID_TENSOR_DATA_TYPE_FLOAT8E5M2,
+  LUCID_TENSOR_DATA_TYPE_FLOAT8E5M2FNUZ,
 } LucidTensorDataType;
 
 typedef enum {
@@ -88,17 +100,24 @@ GType lucid_tensor_meta_api_get_type (void);
 const GstMetaInfo *lucid_tensor_meta_get_info (void);
 #define LUCID_TENSOR_META_INFO (lucid_tensor_meta_get_info ())
 
-/* A new tensor owning @data (ref taken over). */
+/* A new tensor owning @data (ref taken over, also on failure). @dims is
+ * copied. Returns NULL (with a g_critical) when @data is smaller than the
+ * product of @dims times the element size; STRING tensors are not checked. */
 LucidTensor *lucid_tensor_new_simple (GQuark id, LucidTensorDataType data_type,
     GstBuffer * data, LucidTensorDimOrder dims_order, gsize num_dims,
     const gsize * dims);
-/* A float32 tensor copying @n_values floats. */
+/* A row-major float32 tensor holding a copy of the product-of-@dims floats
+ * at @values. */
 LucidTensor *lucid_tensor_new_f32 (GQuark id, const float *values,
     gsize num_dims, const gsize * dims);
 void lucid_tensor_free (LucidTensor * tensor);
 
 /* Adds a new meta (never reuses another stage's). Takes ownership of
- * @tensors (array and elements, allocated with g_new/lucid_tensor_new_*). */
+ * @tensors (array and elements, allocated with g_new/lucid_tensor_new_*).
+ * @buffer must be writable. Copy transforms (gst_buffer_copy, make_writable,
+ * GstBaseTransform's copy_metadata as in videoconvert) copy the meta: new
+ * tensor structs sharing (reffing) the same data buffers. Other transforms
+ * drop it, as upstream's GstTensorMeta does. */
 LucidTensorMeta *lucid_buffer_add_tensor_meta (GstBuffer * buffer,
     const gchar * model_id, gsize num_tensors, LucidTensor ** tensors);
 
@@ -110,7 +129,9 @@ LucidTensorMeta *lucid_buffer_iterate_tensor_metas (GstBuffer * buffer,
 #define LUCID_RESULT_META_NAME "LucidResultMeta"
 #define LUCID_RESULT_STRUCTURE_NAME "lucid-result"
 
-/* Attaches @result (ownership taken) as a new result meta. */
+/* Attaches @result (ownership taken) as a new result meta; @buffer must be
+ * writable. The meta's structure gets @result's name and fields. Copies of
+ * the buffer copy the structure (GStreamer's default GstCustomMeta copy). */
 void lucid_buffer_add_result (GstBuffer * buffer, GstStructure * result);
 /* Iterates result structures: start with *state = NULL; returns NULL at end.
  * The structure belongs to the buffer. */

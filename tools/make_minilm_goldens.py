@@ -6,7 +6,7 @@ Needs the model directory installed by tools/install-models.sh (default
 ${LUCID_MODELS_DIR:-${XDG_CACHE_HOME:-~/.cache}/lucid/models}/all-MiniLM-L6-v2).
 Writes, under tests/fixtures/goldens/:
 
-  minilm.json + minilm.safetensors   sentence-transformers embeddings
+  text-minilm.json + .safetensors    sentence-transformers embeddings
   tokenizer-minilm.json              tokenizer ids / type ids / offsets
 
 "model_dir" in the JSON is "@MODELS@/all-MiniLM-L6-v2": tests replace @MODELS@
@@ -102,7 +102,7 @@ SENTENCES = [
     "Mixed: English, français, Deutsch, 中文, 日本語, русский",
     "   ",
     "A",
-    "control\u0000char\u0007s and zero\u200bwidth",
+    "control\u0001char\u0007s and zero\u200bwidth",  # NUL: C strings end there; the tokenizer goldens cover it
 ]
 
 PAIRS = [
@@ -202,7 +202,7 @@ def main():
         "model_dir": f"@MODELS@/{MODEL_NAME}",
         "model_sha256": MODEL_SHA256,
         "activation": activation,
-        "tensors": "minilm.safetensors",
+        "tensors": "text-minilm.safetensors",
         "notes": (
             "@MODELS@ = $LUCID_MODELS_DIR (default $XDG_CACHE_HOME/lucid/models); install with "
             "tools/install-models.sh. ids from tokenizer.json with truncation at max_length "
@@ -213,8 +213,8 @@ def main():
             f"Cosine checks: {', '.join(f'{k} {v:.4f}' for k, v in sims.items())}."
         ),
     }
-    save_file(tensors, str(out / "minilm.safetensors"), metadata={"generator": GENERATOR})
-    mf.dump_golden_json(out / "minilm.json", header, cases)
+    save_file(tensors, str(out / "text-minilm.safetensors"), metadata={"generator": GENERATOR})
+    mf.dump_golden_json(out / "text-minilm.json", header, cases)
 
     # tokenizer goldens: the sentences at the model's truncation (256), the
     # shared tokenizer strings at 256, pairs, and some cases without truncation.
@@ -232,7 +232,7 @@ def main():
     print(f"minilm: {len(cases)} cases (truncated: {truncated}), lengths {lens}")
     print(f"  similarities: {sims}")
     print(f"tokenizer-minilm: {len(tg['cases'])} cases; strings from {source or 'built-in list'}")
-    for f in ("minilm.json", "minilm.safetensors", "tokenizer-minilm.json"):
+    for f in ("text-minilm.json", "text-minilm.safetensors", "tokenizer-minilm.json"):
         print(f"  {f}: {(out / f).stat().st_size} bytes")
 
 

@@ -12,6 +12,7 @@
 #include "lucid-safetensors.h"
 #include "lucid-text-model.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 

@@ -69,12 +69,16 @@ GHashTable *lucid_safetensors_get_metadata (const LucidSafetensors *st);
 /* Returns the tensor @name as float32, checking that its shape equals
  * @shape[0..n_dims) (a shape entry of -1 matches any size). F32 data that is
  * 4-byte aligned is returned in place (no copy); F16/BF16/F64 (and unaligned F32)
- * are converted once into a buffer owned by @st and freed with it.
- * Errors name the file, the tensor, and the expected and found shape/dtype. */
+ * are converted once into a buffer owned by @st and freed with it.  A
+ * zero-sized tensor gives a non-NULL pointer to no elements.  Other dtypes
+ * and shape mismatches are LUCID_ERROR_SHAPE, an absent tensor
+ * LUCID_ERROR_MISSING.  Errors name the file, the tensor, and the expected
+ * and found shape/dtype.  Not thread-safe (it fills a cache). */
 const float *lucid_safetensors_get_f32 (LucidSafetensors *st, const char *name,
     guint n_dims, const gint64 *shape, GError **error);
 
-/* Lowercase hex SHA-256 of the whole file (computed once, cached). */
+/* Lowercase hex SHA-256 of the whole file (computed once, cached; not
+ * thread-safe). */
 const char *lucid_safetensors_get_sha256 (LucidSafetensors *st);
 
 const char *lucid_dtype_to_string (LucidDType dtype);

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora for the fuzz targets in tests/fuzz/.
+
+Usage: tools/make_fuzz_corpus.py [SOURCE_ROOT]
+
+Writes tests/fuzz/corpus/json/* and tests/fuzz/corpus/safetensors/*: a few
+small inputs that each target must accept (good-*) and a few it must refuse
+(bad-*), one per kind of check, so that libFuzzer starts from inputs that
+reach every branch and the 'fuzz' test suite replays them on every run.
+
+The output is deterministic (no randomness, no timestamps): re-running the
+script rewrites the same bytes. It only writes the files named below, so
+crash reproducers added to a corpus directory by hand are left alone.
+Python standard library only.
+"""
+import json
+import os
+import struct
+import sys
+
+
+# ---------------------------------------------------------------------------
+# safetensors
+
+
+DTYPE_SIZE = {
+    'BOOL': 1, 'U8': 1, 'I8': 1, 'U16': 2, 'I16': 2, 'U32': 4, 'I32': 4,
+    'U64': 8, 'I64': 8, 'F16': 2, 'BF16': 2, 'F32': 4, 'F64': 8,
+}
+
+
+def safetensors(tensors, metadata=None, align=8):
+    """A valid file from [(name, dtype, shape, raw bytes)], laid out as the
+    reference writer does: header padded with spaces to a multiple of
+    `align`, tensors back to back in the given order."""
+    header = {}
+    if metadata is not None:
+        header['__metadata__'] = metadata
+    offset = 0
+    data = b''
+    for name, dtype, shape, raw in tensors:
+        n = 1
+        for d in shape:
+            n *= d
+        assert len(raw) == n * DTYPE_SIZE[dtype], name
+        header[name] = {'dtype': dtype, 'shape': list(shape),
+                        'data_offsets': [offset, offset + len(raw)]}
+        offset += len(raw)
+        data += raw
+    return raw_safetensors(json.dumps(header, separators=(',', ':')), data,
+                           align)
+
+
+def raw_safetensors(header_text, data=b'', align=8):
+    """A file with the header text as given (valid or not)."""
+    header = header_text.encode('utf-8')
+    if align:
+        header += b' ' * ((align - len(header) % align) % align)
+    return struct.pack('<Q', len(header)) + header + data
+
+
+def entry(dtype, shape, begin, end):
+    return {'dtype': dtype, 'shape': shape, 'data_offsets': [begin, end]}
+
+
+def header_json(d):
+    return json.dumps(d, separators=(',', ':'))
+
+
+def safetensors_seeds():
+    f32 = struct.pack('<6f', 0.0, 1.0, -2.5, 3.25, 1e-8, 65504.0)
+    f16 = struct.pack('<8H', 0x3c00, 0xc000, 0x7bff, 0x0400, 0x0001, 0x03ff,
+                      0x7c00, 0x7e00)
+    bf16 = struct.pack('<4H', 0x3f80, 0xc040, 0x7f80, 0x0001)
+    f64 = struct.pack('<3d', 1.5, 1e300, -1e-300)
+    seeds = {
+        'good-f32.safetensors': safetensors(
+            [('bert.pooler.dense.weight', 'F32', [2, 3], f32),
+             ('bert.pooler.dense.bias', 'F32', [1], struct.pack('<f', 0.5))],
+            metadata={'format': 'pt'}),
+        'good-f16.safetensors': safetensors([('h', 'F16', [8], f16)]),
+        'good-bf16-f64.safetensors': safetensors(
+            [('d', 'F64', [3], f64), ('b', 'BF16', [2, 2], bf16)]),
+        'good-unaligned.safetensors': safetensors(
+            [('w', 'F32', [3], struct.pack('<3f', 1, 2, 3))], align=0),
+        'good-ints.safetensors': safetensors(
+            [('ids', 'I64', [2], struct.pack('<2q', -1, 7)),
+             ('mask', 'BOOL', [3], b'\x01\x00\x01'),
+             ('u', 'U16', [1], b'\xff\xff'),
+             ('i8', 'I8', [2], b'\x80\x7f')]),
+        'good-zero-size.safetensors': safetensors(
+            [('empty', 'F32', [0, 4], b''),
+             ('scalar', 'F16', [], struct.pack('<H', 0x3c00)),
+             ('tail', 'U8', [2, 0], b'')]),
+        'good-empty.safetensors': raw_safetensors('{}'),
+        'good-padded.safetensors': raw_safetensors(
+            header_json({'x': entry('U8', [2], 0, 2)}) + ' ' * 40, b'ab',
+            align=0),
+        'bad-short.safetensors': b'\x08\x00\x00',
+        'bad-header-length.safetensors':
+            struct.pack('<Q', 400) + b'{}',
+        'bad-header-absurd.safetensors':
+            struct.pack('<Q', 2**64 - 1) + b'{}',
+        'bad-not-brace.safetensors': raw_safetensors('[{}]'),
+        'bad-json.safetensors': raw_safetensors('{"a": }'),
+        'bad-duplicate.safetensors': raw_safetensors(
+            '{"w":' + header_json(entry('U8', [1], 0, 1)) + ',"w":'
+            + header_json(entry('U8', [1], 1, 2)) + '}', b'ab'),
+        'bad-metadata.safetensors': raw_safetensors(
+            header_json({'__metadata__': {'format': 1}})),
+        'bad-dtype.safetensors': raw_safetensors(
+            header_json({'w': entry('F8_E4M3', [1], 0, 1)}), b'x'),
+        'bad-shape-negative.safetensors': raw_safetensors(
+            header_json({'w': entry('U8', [-1], 0, 0)})),
+        'bad-shape-overflow.safetensors': raw_safetensors(
+            header_json({'w': entry('U8', [2**32, 2**32, 2], 0, 0)})),
+        'bad-size-mismatch.safetensors': raw_safetensors(
+            header_json({'w': entry('F32', [2, 3], 0, 20)}), bytes(20)),
+        'bad-overlap.safetensors': raw_safetensors(
+            header_json({'a': entry('U8', [4], 0, 4),
+                         'b': entry('U8', [4], 2, 6)}), bytes(6)),
+        'bad-gap.safetensors': raw_safetensors(
+            header_json({'a': entry('U8', [4], 0, 4),
+                         'b': entry('U8', [4], 6, 10)}), bytes(10)),
+        'bad-trailing.safetensors': raw_safetensors(
+            header_json({'a': entry('U8', [4], 0, 4)}), bytes(7)),
+        'bad-beyond.safetensors': raw_safetensors(
+            header_json({'a': entry('U8', [4], 0, 4)}), bytes(2)),
+        'bad-begin-after-end.safetensors': raw_safetensors(
+            header_json({'a': entry('U8', [0], 4, 0)}), bytes(4)),
+        'bad-too-many-dims.safetensors': raw_safetensors(
+            header_json({'a': entry('U8', [1] * 9, 0, 1)}), b'x'),
+        'bad-huge-offsets.safetensors': raw_safetensors(
+            '{"a":{"dtype":"U8","shape":[0],"data_offsets":'
+            '[1000000000000000019884624838656,'
+            '1000000000000000019884624838656]}}'),
+    }
+    return seeds
+
+
+# ---------------------------------------------------------------------------
+# JSON
+
+
+def json_seeds():
+    config = {
+        'architectures': ['BertModel'], 'hidden_size': 32,
+        'num_hidden_layers': 2, 'num_attention_heads': 4,
+        'intermediate_size': 64, 'hidden_act': 'gelu',
+        'layer_norm_eps': 1e-12, 'max_position_embeddings': 512,
+        'vocab_size': 100, 'type_vocab_size': 2, 'pad_token_id': 0,
+        'torch_dtype': 'float32', 'use_cache': True, 'id2label': {'0': 'a'},
+    }
+    tokenizer = {
+        'version': '1.0', 'truncation': None, 'padding': None,
+        'added_tokens': [{'id': 0, 'content': '[PAD]', 'special': True}],
+        'normalizer': {'type': 'BertNormalizer', 'lowercase': True},
+        'pre_tokenizer': {'type': 'BertPreTokenizer'},
+        'model': {'type': 'WordPiece', 'unk_token': '[UNK]',
+                  'continuing_subword_prefix': '##',
+                  'max_input_chars_per_word': 100,
+                  'vocab': {'[PAD]': 0, '[UNK]': 1, 'hello': 2, '##s': 3,
+                            '\u00e9t\u00e9': 4, '\U0001f600': 5}},
+    }
+    seeds = {
+        'good-config.json': json.dumps(config, indent=2).encode(),
+        'good-tokenizer.json': json.dumps(tokenizer).encode(),
+        'good-tokenizer-config.json':
+            b'{"model_max_length": 1000000000000000019884624838656, '
+            b'"do_lower_case": true, "cls_token": "[CLS]"}',
+        'good-int64-limits.json':
+            b'{"max": 9223372036854775807, "min": -9223372036854775808, '
+            b'"over": 9223372036854775808, '
+            b'"under": -9223372036854775809, "z": -0, "f": 0.5e-3, '
+            b'"e": 1E+2, "inf": 1e400}',
+        'good-strings.json':
+            b'["\\u00e9\\ud83d\\ude00", "\\"\\\\\\/\\b\\f\\n\\r\\t", '
+            b'"\\u0041", ""]',
+        'good-bom.json': b'\xef\xbb\xbf{"a": [1, 2, {"b": null}]}',
+        'good-scalar.json': b'42',
+        'good-nested.json': b'{"a":' * 100 + b'1' + b'}' * 100,
+        'bad-duplicate.json': b'{"a": 1, "b": {"c": 2, "c": 3}}',
+        'bad-trailing.json': b'{"a": 1} {"b": 2}',
+        'bad-comment.json': b'{"a": 1 /* no */}',
+        'bad-hex.json': b'[0x10]',
+        'bad-octal.json': b'[00012]',
+        'bad-escape.json': b'["a\\qb"]',
+        # json-glib turns the first into invalid UTF-8 and leaks on the
+        # second; found by fuzz-json, refused by the pre-pass since.
+        'bad-surrogate-high.json': b'["\\ud83d]"]',
+        'bad-surrogate-low.json': b'["\\u00e9\\ude00"]',
+        'bad-control.json': b'["a\tb"]',
+        'bad-utf8.json': b'{"a": "\xff\xfe"}',
+        'bad-nul.json': b'{"a": 1}\x00',
+        'bad-deep.json': b'[' * 1000 + b']' * 1000,
+        'bad-trailing-comma.json': b'{"a": 1,}',
+        'bad-empty.json': b'',
+    }
+    return seeds
+
+
+def write_all(directory, seeds):
+    os.makedirs(directory, exist_ok=True)
+    for name, data in sorted(seeds.items()):
+        with open(os.path.join(directory, name), 'wb') as f:
+            f.write(data)
+    print('%s: %d seeds' % (directory, len(seeds)))
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.normpath(
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+    corpus = os.path.join(root, 'tests', 'fuzz', 'corpus')
+    write_all(os.path.join(corpus, 'safetensors'), safetensors_seeds())
+    write_all(os.path.join(corpus, 'json'), json_seeds())
+
+
+if __name__ == '__main__':
+    main()

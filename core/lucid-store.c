@@ -495,9 +495,23 @@ open_write_connection (const char *path, GError **error)
                    "cannot enable foreign keys", error))
     goto fail;
 
+  /* Switching to WAL needs an exclusive lock, and SQLite returns SQLITE_BUSY
+   * at once (without calling the busy handler) when another process holds
+   * a lock it could deadlock with — e.g. several processes creating one
+   * file together. Retry for as long as busy_timeout would have waited. */
   if (sqlite3_prepare_v2 (db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL)
-          != SQLITE_OK
-      || sqlite3_step (stmt) != SQLITE_ROW) {
+      == SQLITE_OK) {
+    for (int waited_ms = 0;; waited_ms += 10) {
+      rc = sqlite3_step (stmt);
+      if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+        break;
+      if (waited_ms >= BUSY_TIMEOUT_MS)
+        break;
+      sqlite3_reset (stmt);
+      g_usleep (10 * 1000);
+    }
+  }
+  if (stmt == NULL || rc != SQLITE_ROW) {
     set_db_error (error,
                   rc_is_io (sqlite3_extended_errcode (db)) ? LUCID_ERROR_IO
                                                            : LUCID_ERROR_DB,

@@ -66,7 +66,8 @@ LucidEncoding *lucid_tokenizer_encode_len (const LucidTokenizer *tok,
                                            gssize pair_len, guint max_length);
 
 /* The normalizer's output for @text (@len bytes, -1: NUL-terminated), as
- * `tokenizer.normalizer.normalize_str()` gives it.  Free with g_free(). */
+ * `tokenizer.normalizer.normalize_str()` gives it (a U+0000 that survives,
+ * with clean_text off, ends the C string early).  Free with g_free(). */
 char *lucid_tokenizer_normalize (const LucidTokenizer *tok, const char *text,
                                  gssize len);
 

@@ -12,10 +12,10 @@ DATA="$LUCID_SOURCE_ROOT/tests/data"
 
 # Sanitizer run (tools/check.sh): gst-launch-1.0 is not instrumented, so the
 # ASan runtime is preloaded into it alone (not into bash or sqlite3) through
-# a wrapper first on PATH, which `timeout` and `setpriv` find too. (With
-# ASan's fast malloc unwinder, LeakSanitizer reported a 16 KiB g_malloc block
-# with no Lucid frame in the unprivileged error case, and only then; the
-# precise unwinder does not: the wrapper uses it.)
+# a wrapper first on PATH, which `timeout` and `setpriv` find too. It uses
+# ASan's precise unwinder: a run with a fresh registry (the unprivileged
+# case) scans the system plugins, some of which leak at load, and only full
+# stacks reach the frames tests/lsan.supp names.
 if [ -n "${LUCID_ASAN_PRELOAD:-}" ]; then
   mkdir -p "$TMP/bin"
   real=$(command -v gst-launch-1.0)

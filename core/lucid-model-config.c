@@ -108,21 +108,31 @@ LucidBertConfig *
 lucid_bert_config_load (const char *dir, GError **error)
 {
   g_autofree char *path = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (path, &data, &len, NULL)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+        "%s: cannot read the model configuration (is \"%s\" a Hugging Face "
+        "model directory?)", path, dir);
+    return NULL;
+  }
+  return lucid_bert_config_new_from_data (data, len, path, error);
+}
+
+LucidBertConfig *
+lucid_bert_config_new_from_data (const char *data, gsize len,
+    const char *path, GError **error)
+{
   g_autoptr (LucidBertConfig) cfg = g_new0 (LucidBertConfig, 1);
   g_autoptr (JsonNode) root = NULL;
   JsonObject *obj;
   const char *s;
   double eps = 1e-12;
   gint64 pad = -1;
-  gsize len;
 
-  if (!g_file_get_contents (path, &cfg->json, &len, NULL)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: cannot read the model configuration (is \"%s\" a Hugging Face "
-        "model directory?)", path, dir);
-    return NULL;
-  }
-  root = lucid_json_parse_data (cfg->json, len, path, error);
+  cfg->json = g_strndup (data, len);
+  root = lucid_json_parse_data (data, len, path, error);
   if (root == NULL)
     return NULL;
   if (!JSON_NODE_HOLDS_OBJECT (root)) {

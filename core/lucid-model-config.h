@@ -44,6 +44,10 @@ typedef struct {
 
 /* Reads DIR/config.json; errors name the file and the key. */
 LucidBertConfig *lucid_bert_config_load (const char *dir, GError **error);
+/* Parses config.json text held in memory; @path names it in errors. (The
+ * fuzzer's entry.) */
+LucidBertConfig *lucid_bert_config_new_from_data (const char *data, gsize len,
+    const char *path, GError **error);
 void lucid_bert_config_free (LucidBertConfig *config);
 
 /* sentence-transformers files, all optional. */

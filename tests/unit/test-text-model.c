@@ -494,6 +494,70 @@ test_bad_model_dirs (void)
   }
 }
 
+/* sentence-transformers >= 6 writes "pooling_mode" instead of the booleans,
+ * long module type names, and max_seq_length as the tokenizer's
+ * model_max_length. The same weights must give the same embeddings. */
+static void
+test_sentence_transformers_v6_layout (void)
+{
+  g_autofree char *src = fixture ("tiny-bert-st");
+  g_autofree char *pool_dir = NULL;
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidTextModel) a = lucid_text_model_load (src, &err);
+  g_autoptr (LucidTextModel) b = NULL;
+  const char *texts[] = { "hello world", "a much longer sentence that will "
+    "certainly need more than sixteen tokens to hold all of its words" };
+  LucidTextOutput out_a, out_b;
+  g_autofree float *emb_a = NULL;
+  char *d;
+
+  g_assert_no_error (err);
+  d = copy_model (src, "sentence_bert_config.json");
+  pool_dir = g_build_filename (d, "1_Pooling", NULL);
+  g_assert_cmpint (g_mkdir (pool_dir, 0755), ==, 0);
+  write_file (pool_dir, "config.json",
+      "{\"embedding_dimension\": 32, \"pooling_mode\": \"mean\", "
+      "\"include_prompt\": true}");
+  write_file (d, "modules.json",
+      "[{\"idx\": 0, \"name\": \"0\", \"path\": \"\", \"type\": "
+      "\"sentence_transformers.base.modules.transformer.Transformer\"},"
+      " {\"idx\": 1, \"name\": \"1\", \"path\": \"1_Pooling\", \"type\": "
+      "\"sentence_transformers.sentence_transformer.modules.pooling.Pooling\"},"
+      " {\"idx\": 2, \"name\": \"2\", \"path\": \"2_Normalize\", \"type\": "
+      "\"sentence_transformers.sentence_transformer.modules.normalize."
+      "Normalize\"}]");
+  {
+    g_autofree char *tc = g_build_filename (d, "tokenizer_config.json", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr (GRegex) re = g_regex_new ("\"model_max_length\":\\s*\\d+", 0,
+        0, NULL);
+    g_autofree char *patched = NULL;
+    g_assert_true (g_file_get_contents (tc, &text, NULL, NULL));
+    patched = g_regex_replace_literal (re, text, -1, 0,
+        "\"model_max_length\": 16", 0, NULL);
+    g_assert_cmpstr (patched, !=, text);
+    g_assert_true (g_file_set_contents (tc, patched, -1, NULL));
+  }
+
+  b = lucid_text_model_load (d, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (lucid_text_model_get_default_pooling (b), ==,
+      LUCID_POOLING_MEAN);
+  g_assert_true (lucid_text_model_get_normalize (b));
+  g_assert_cmpuint (lucid_text_model_resolve_max_length (b, 0), ==, 16);
+
+  g_assert_true (lucid_text_model_run (a, texts, 2, NULL, FALSE, &out_a, &err));
+  emb_a = g_memdup2 (out_a.embeddings, 2 * 32 * sizeof (float));
+  g_assert_true (lucid_text_model_run (b, texts, 2, NULL, FALSE, &out_b, &err));
+  g_assert_no_error (err);
+  assert_close (out_b.embeddings, emb_a, 2 * 32, "st6 embeddings", 0);
+
+  g_clear_pointer (&b, lucid_text_model_free);
+  remove_dir (pool_dir);
+  remove_dir (d);
+  g_free (d);
+}
+
 static void
 test_pll_needs_mlm_head (void)
 {
@@ -522,6 +586,8 @@ main (int argc, char **argv)
       test_model_settings_from_files);
   g_test_add_func ("/text-model/bad-model-dirs", test_bad_model_dirs);
   g_test_add_func ("/text-model/pll-needs-mlm-head", test_pll_needs_mlm_head);
+  g_test_add_func ("/text-model/sentence-transformers-v6-layout",
+      test_sentence_transformers_v6_layout);
   g_test_add_func ("/text-model/minilm/embeddings", test_minilm_embeddings);
   return g_test_run ();
 }

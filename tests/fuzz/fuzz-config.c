@@ -1,0 +1,42 @@
+/* fuzz-config.c — libFuzzer target for config.json parsing.
+ *
+ * Any input must either give a configuration whose numbers are all inside
+ * the bounds the forward pass relies on, or be refused with a LUCID_ERROR;
+ * never crash, leak or read outside the input.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "lucid-error.h"
+#include "lucid-model-config.h"
+
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  GError *error = NULL;
+  LucidBertConfig *cfg = lucid_bert_config_new_from_data ((const char *) data,
+      size, "fuzz/config.json", &error);
+
+  if (cfg == NULL) {
+    if (error == NULL || error->domain != LUCID_ERROR)
+      abort ();
+    g_error_free (error);
+    return 0;
+  }
+  if (error != NULL || cfg->hidden_size == 0 || cfg->num_attention_heads == 0
+      || cfg->hidden_size % cfg->num_attention_heads != 0
+      || cfg->num_hidden_layers == 0 || cfg->vocab_size == 0
+      || cfg->max_position_embeddings == 0 || cfg->type_vocab_size == 0
+      || !(cfg->layer_norm_eps > 0.0f))
+    abort ();
+  for (guint i = 0; i < cfg->num_labels; i++) {
+    if (cfg->id2label[i] == NULL)
+      abort ();
+  }
+  lucid_bert_config_free (cfg);
+  return 0;
+}

@@ -1,14 +1,15 @@
 /* lucid-backend-cpu.c — the CPU backend: BLAS GEMMs and plain loops.
  *
- * GEMMs go to the system CBLAS (OpenBLAS on Debian). Everything else is a
+ * GEMMs go to the system CBLAS (OpenBLAS on Debian, loaded by
+ * lucid-blas.c). Everything else is a
  * straight loop over rows; LayerNorm accumulates in double so that small
  * hidden sizes match PyTorch's fp32 kernels to ~1e-6.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-backend.h"
+#include "lucid-blas.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -22,9 +23,8 @@ cpu_linear (const LucidBackend *be, const float *x, const float *w,
     for (gsize i = 0; i < m; i++)
       memcpy (y + i * n, b, n * sizeof (float));
   }
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (blasint) m,
-      (blasint) n, (blasint) k, 1.0f, x, (blasint) k, w, (blasint) k,
-      b != NULL ? 1.0f : 0.0f, y, (blasint) n);
+  lucid_blas_sgemm (FALSE, TRUE, m, n, k, 1.0f, x, k, w, k,
+      b != NULL ? 1.0f : 0.0f, y, n);
 }
 
 static void
@@ -120,9 +120,8 @@ cpu_attention (const LucidBackend *be, const float *qkv, float *out,
     float *s = probs != NULL ? probs + h * len * len : scratch;
 
     /* S = scale · Q_h K_hᵀ */
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (blasint) len,
-        (blasint) len, (blasint) head_dim, scale, q, (blasint) stride, k,
-        (blasint) stride, 0.0f, s, (blasint) len);
+    lucid_blas_sgemm (FALSE, TRUE, len, len, head_dim, scale, q, stride, k,
+        stride, 0.0f, s, len);
     if (causal) {
       for (gsize i = 0; i < len; i++)
         for (gsize j = i + 1; j < len; j++)
@@ -130,9 +129,8 @@ cpu_attention (const LucidBackend *be, const float *qkv, float *out,
     }
     softmax_rows (s, len, len);
     /* O_h = P V_h */
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint) len,
-        (blasint) head_dim, (blasint) len, 1.0f, s, (blasint) len, v,
-        (blasint) stride, 0.0f, out + h * head_dim, (blasint) hidden);
+    lucid_blas_sgemm (FALSE, FALSE, len, head_dim, len, 1.0f, s, len, v,
+        stride, 0.0f, out + h * head_dim, hidden);
   }
 }
 
@@ -145,7 +143,7 @@ static const LucidBackend cpu_backend = {
 };
 
 const LucidBackend *
-lucid_backend_cpu (void)
+lucid_backend_cpu (GError **error)
 {
-  return &cpu_backend;
+  return lucid_blas_init (error) ? &cpu_backend : NULL;
 }

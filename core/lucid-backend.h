@@ -43,7 +43,8 @@ struct _LucidBackend {
       float *scratch);
 };
 
-/* The process-wide CPU backend. */
-const LucidBackend *lucid_backend_cpu (void);
+/* The process-wide CPU backend, or NULL with an error when its BLAS
+ * library cannot be loaded. */
+const LucidBackend *lucid_backend_cpu (GError **error);
 
 G_END_DECLS

@@ -99,6 +99,7 @@ lucid_text_model_load (const char *dir, GError **error)
 {
   g_autoptr (LucidTextModel) m = NULL;
   g_autofree char *weights_path = NULL;
+  const LucidBackend *backend;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
@@ -136,7 +137,10 @@ lucid_text_model_load (const char *dir, GError **error)
   m->weights = lucid_safetensors_open (weights_path, error);
   if (m->weights == NULL)
     return NULL;
-  m->bert = lucid_bert_new (m->cfg, m->weights, lucid_backend_cpu (), error);
+  backend = lucid_backend_cpu (error);
+  if (backend == NULL)
+    return NULL;
+  m->bert = lucid_bert_new (m->cfg, m->weights, backend, error);
   if (m->bert == NULL)
     return NULL;
 

@@ -1,0 +1,110 @@
+/* lucid-store-private.h — what the files of the store share: the handle,
+ * the writer and its queue items, and the functions that one file calls in
+ * another (hidden: not part of liblucid's ABI). Not installed. The design
+ * and the lock order are described in lucid-store.c.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "lucid-store.h"
+
+G_BEGIN_DECLS
+
+#define BUSY_TIMEOUT_MS 5000
+
+typedef struct _LucidStoreWriter LucidStoreWriter;
+
+struct _LucidStore {
+  gint ref_count; /* atomic: the caller's + one per queued item */
+  LucidStoreWriter *writer;
+  char *path;               /* as given to open */
+  guint commit_interval_ms; /* as asked (resolved defaults) */
+  guint batch_rows;
+  GError *error; /* sticky commit error; writer->lock */
+};
+
+typedef enum {
+  REQUEST_FLUSH,
+  REQUEST_BEGIN_RUN,
+  REQUEST_END_RUN,
+  REQUEST_ENSURE_MODEL,
+  REQUEST_ADD_STREAM,
+} RequestKind;
+
+/* Lives on the requester's stack until done is set; the writer must not
+ * touch it after setting done and dropping writer->lock. */
+typedef struct {
+  RequestKind kind;
+  const LucidRunInfo *run;       /* BEGIN_RUN */
+  gint64 run_id;                 /* END_RUN, ADD_STREAM */
+  const char *s1, *s2, *s3, *s4; /* per kind, see request_execute() */
+  gboolean done;                 /* writer->lock */
+  gint64 id;
+  GError *error;
+} Request;
+
+typedef struct {
+  LucidStore *owner; /* ref held */
+  Request *request;  /* NULL for a row */
+  /* a row */
+  gint64 run_id, stream_id, model_id;
+  gint64 pts, duration, stream_time, running_time;
+  char *element, *kind, *label, *extras;
+  gboolean has_score;
+  double score;
+  gint64 created_at_us; /* wall clock, when appended */
+  guint dim;
+  guint8 *vector; /* dim float32, little-endian */
+} Item;
+
+struct _LucidStoreWriter {
+  char *key;      /* canonical path (registry key) */
+  char *path;     /* path of the first opener, for messages */
+  guint users;    /* registry_lock */
+  GList *handles; /* LucidStore* (not owned); registry_lock */
+
+  GThread *thread;
+  /* Owned by the writer thread once it runs. */
+  sqlite3 *db;
+  sqlite3_stmt *insert_result, *insert_embedding;
+  sqlite3_stmt *insert_run, *update_run;
+  sqlite3_stmt *insert_model, *select_model, *insert_stream;
+
+  GMutex lock;
+  GCond items_cond;    /* an item was queued, or quit */
+  GCond space_cond;    /* the row queue dropped below capacity */
+  GCond reply_cond;    /* some request is done */
+  GQueue queue;        /* Item*, FIFO */
+  guint n_queued_rows; /* rows in queue (requests not counted) */
+  guint capacity;
+  guint n_space_waiters;
+  gboolean writer_waiting; /* the writer sleeps on items_cond */
+  gint64 commit_interval_us;
+  guint batch_rows;
+  gboolean quit;
+};
+
+/* Functions of one file that the others call. */
+
+/* lucid-store.c */
+G_GNUC_INTERNAL void lucid_store_item_free (Item *item);
+
+/* lucid-store-schema.c */
+G_GNUC_INTERNAL void lucid_store_set_db_error (GError **error, gint code,
+                                               sqlite3 *db, const char *path,
+                                               const char *what);
+G_GNUC_INTERNAL void lucid_store_rollback_if_open (sqlite3 *db);
+G_GNUC_INTERNAL sqlite3 *lucid_store_open_write_connection (const char *path,
+                                                            GError **error);
+
+/* lucid-store-writer.c */
+G_GNUC_INTERNAL LucidStoreWriter *lucid_store_writer_new (const char *key,
+                                                          const char *path,
+                                                          guint queue_rows,
+                                                          GError **error);
+G_GNUC_INTERNAL void lucid_store_writer_free (LucidStoreWriter *w);
+
+G_END_DECLS

@@ -9,6 +9,7 @@
  */
 #include "lucid-backend.h"
 #include "lucid-blas.h"
+#include "lucid-vecmath.h"
 
 #include <math.h>
 #include <string.h>
@@ -27,7 +28,19 @@ cpu_linear (const LucidBackend *be, const float *x, const float *w,
       b != NULL ? 1.0f : 0.0f, y, n);
 }
 
-static void
+/* The element-wise loops are compiled for AVX-512, AVX2 and the baseline,
+ * and the loader picks the best the CPU has (GCC/clang function
+ * multi-versioning); they are branch-free so each clone vectorizes. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define LUCID_MULTIVERSION __attribute__((target_clones ("avx512f", "avx2", "default")))
+#endif
+#endif
+#ifndef LUCID_MULTIVERSION
+#define LUCID_MULTIVERSION
+#endif
+
+LUCID_MULTIVERSION static void
 cpu_layernorm (const LucidBackend *be, float *x, const float *residual,
     const float *gamma, const float *beta, gsize rows, gsize cols, float eps)
 {
@@ -53,13 +66,13 @@ cpu_layernorm (const LucidBackend *be, float *x, const float *residual,
   }
 }
 
-static void
+LUCID_MULTIVERSION static void
 cpu_activation (const LucidBackend *be, LucidActivation act, float *x, gsize n)
 {
   switch (act) {
     case LUCID_ACT_GELU:
       for (gsize i = 0; i < n; i++)
-        x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
+        x[i] = 0.5f * x[i] * (1.0f + lucid_erff (x[i] * (float) M_SQRT1_2));
       break;
     case LUCID_ACT_GELU_TANH:
       for (gsize i = 0; i < n; i++) {
@@ -74,17 +87,18 @@ cpu_activation (const LucidBackend *be, LucidActivation act, float *x, gsize n)
       break;
     case LUCID_ACT_SILU:
       for (gsize i = 0; i < n; i++)
-        x[i] = x[i] / (1.0f + expf (-x[i]));
+        x[i] = x[i] / (1.0f + lucid_expf (-x[i]));
       break;
     case LUCID_ACT_QUICK_GELU:
       for (gsize i = 0; i < n; i++)
-        x[i] = x[i] / (1.0f + expf (-1.702f * x[i]));
+        x[i] = x[i] / (1.0f + lucid_expf (-1.702f * x[i]));
       break;
   }
 }
 
-/* Row-wise softmax in place; rows whose every entry is -inf become zeros. */
-static void
+/* Row-wise softmax in place; -inf entries (masked) get exactly 0, and rows
+ * whose every entry is -inf become zeros. */
+LUCID_MULTIVERSION static void
 softmax_rows (float *s, gsize rows, gsize cols)
 {
   for (gsize r = 0; r < rows; r++) {
@@ -96,10 +110,10 @@ softmax_rows (float *s, gsize rows, gsize cols)
       memset (row, 0, cols * sizeof (float));
       continue;
     }
-    for (gsize c = 0; c < cols; c++) {
-      row[c] = expf (row[c] - max);
+    for (gsize c = 0; c < cols; c++)
+      row[c] = row[c] == -INFINITY ? 0.0f : lucid_expf (row[c] - max);
+    for (gsize c = 0; c < cols; c++)
       sum += row[c];
-    }
     for (gsize c = 0; c < cols; c++)
       row[c] /= sum;
   }

@@ -1,5 +1,12 @@
 /* lucid-backend-cpu.c — the CPU backend: BLAS GEMMs and plain loops.
  *
+ * Every operation is split over the process's thread pool (lucid-parallel.c)
+ * and BLAS runs single-threaded inside it: linear layers by output-feature
+ * slices (each thread packs only its slice of the weights), attention by
+ * head, LayerNorm by rows, activations by elements. Splitting never changes
+ * how an output element is accumulated, so results do not depend on the
+ * number of threads.
+ *
  * GEMMs go to the system CBLAS (OpenBLAS on Debian, loaded by
  * lucid-blas.c). Everything else is a
  * straight loop over rows; LayerNorm accumulates in double so that small
@@ -9,23 +16,42 @@
  */
 #include "lucid-backend.h"
 #include "lucid-blas.h"
+#include "lucid-parallel.h"
 #include "lucid-vecmath.h"
 
 #include <math.h>
 #include <string.h>
 
+typedef struct {
+  const float *x, *w, *b;
+  float *y;
+  gsize m, n, k;
+} LinearJob;
+
+/* Output features [begin, end): each thread packs only its slice of W. */
+static void
+linear_range (gsize begin, gsize end, gpointer data)
+{
+  const LinearJob *j = data;
+  const gsize cols = end - begin;
+  if (j->b != NULL) {
+    for (gsize i = 0; i < j->m; i++)
+      memcpy (j->y + i * j->n + begin, j->b + begin, cols * sizeof (float));
+  }
+  lucid_blas_sgemm (FALSE, TRUE, j->m, cols, j->k, 1.0f, j->x, j->k,
+      j->w + begin * j->k, j->k, j->b != NULL ? 1.0f : 0.0f, j->y + begin,
+      j->n);
+}
+
 static void
 cpu_linear (const LucidBackend *be, const float *x, const float *w,
     const float *b, float *y, gsize m, gsize n, gsize k)
 {
+  LinearJob job = { x, w, b, y, m, n, k };
   if (m == 0 || n == 0)
     return;
-  if (b != NULL) {
-    for (gsize i = 0; i < m; i++)
-      memcpy (y + i * n, b, n * sizeof (float));
-  }
-  lucid_blas_sgemm (FALSE, TRUE, m, n, k, 1.0f, x, k, w, k,
-      b != NULL ? 1.0f : 0.0f, y, n);
+  /* slices of 64 features keep the BLAS kernels on full register tiles */
+  lucid_parallel_for (n, 64, linear_range, &job);
 }
 
 /* The element-wise loops are compiled for AVX-512, AVX2 and the baseline,
@@ -41,8 +67,8 @@ cpu_linear (const LucidBackend *be, const float *x, const float *w,
 #endif
 
 LUCID_MULTIVERSION static void
-cpu_layernorm (const LucidBackend *be, float *x, const float *residual,
-    const float *gamma, const float *beta, gsize rows, gsize cols, float eps)
+layernorm_rows (float *x, const float *residual, const float *gamma,
+    const float *beta, gsize rows, gsize cols, float eps)
 {
   for (gsize r = 0; r < rows; r++) {
     float *row = x + r * cols;
@@ -67,7 +93,7 @@ cpu_layernorm (const LucidBackend *be, float *x, const float *residual,
 }
 
 LUCID_MULTIVERSION static void
-cpu_activation (const LucidBackend *be, LucidActivation act, float *x, gsize n)
+activation_range (LucidActivation act, float *x, gsize n)
 {
   switch (act) {
     case LUCID_ACT_GELU:
@@ -119,33 +145,96 @@ softmax_rows (float *s, gsize rows, gsize cols)
   }
 }
 
+typedef struct {
+  float *x;
+  const float *residual, *gamma, *beta;
+  gsize cols;
+  float eps;
+} LayerNormJob;
+
+static void
+layernorm_range (gsize begin, gsize end, gpointer data)
+{
+  const LayerNormJob *j = data;
+  layernorm_rows (j->x + begin * j->cols,
+      j->residual != NULL ? j->residual + begin * j->cols : NULL, j->gamma,
+      j->beta, end - begin, j->cols, j->eps);
+}
+
+static void
+cpu_layernorm (const LucidBackend *be, float *x, const float *residual,
+    const float *gamma, const float *beta, gsize rows, gsize cols, float eps)
+{
+  LayerNormJob job = { x, residual, gamma, beta, cols, eps };
+  lucid_parallel_for (rows, 16, layernorm_range, &job);
+}
+
+typedef struct {
+  LucidActivation act;
+  float *x;
+} ActivationJob;
+
+static void
+activation_job_range (gsize begin, gsize end, gpointer data)
+{
+  const ActivationJob *j = data;
+  activation_range (j->act, j->x + begin, end - begin);
+}
+
+static void
+cpu_activation (const LucidBackend *be, LucidActivation act, float *x, gsize n)
+{
+  ActivationJob job = { act, x };
+  lucid_parallel_for (n, 16384, activation_job_range, &job);
+}
+
+typedef struct {
+  const float *qkv;
+  float *out, *probs, *scratch;
+  gsize len, heads, head_dim;
+  gboolean causal;
+} AttentionJob;
+
+/* Heads [begin, end) of one sequence; each head has its own len × len
+ * block of @probs or @scratch, so heads run on different threads. */
+static void
+attention_range (gsize begin, gsize end, gpointer data)
+{
+  const AttentionJob *j = data;
+  const gsize len = j->len, d = j->head_dim;
+  const gsize hidden = j->heads * d, stride = 3 * hidden;
+  const float scale = 1.0f / sqrtf ((float) d);
+
+  for (gsize h = begin; h < end; h++) {
+    const float *q = j->qkv + h * d;
+    const float *k = j->qkv + hidden + h * d;
+    const float *v = j->qkv + 2 * hidden + h * d;
+    float *s = (j->probs != NULL ? j->probs : j->scratch) + h * len * len;
+
+    /* S = scale · Q_h K_hᵀ */
+    lucid_blas_sgemm (FALSE, TRUE, len, len, d, scale, q, stride, k, stride,
+        0.0f, s, len);
+    if (j->causal) {
+      for (gsize i = 0; i < len; i++)
+        for (gsize c = i + 1; c < len; c++)
+          s[i * len + c] = -INFINITY;
+    }
+    softmax_rows (s, len, len);
+    /* O_h = P V_h */
+    lucid_blas_sgemm (FALSE, FALSE, len, d, len, 1.0f, s, len, v, stride,
+        0.0f, j->out + h * d, hidden);
+  }
+}
+
 static void
 cpu_attention (const LucidBackend *be, const float *qkv, float *out,
     float *probs, gsize len, gsize heads, gsize head_dim, gboolean causal,
     float *scratch)
 {
-  const gsize hidden = heads * head_dim, stride = 3 * hidden;
-  const float scale = 1.0f / sqrtf ((float) head_dim);
-
-  for (gsize h = 0; h < heads; h++) {
-    const float *q = qkv + h * head_dim;
-    const float *k = qkv + hidden + h * head_dim;
-    const float *v = qkv + 2 * hidden + h * head_dim;
-    float *s = probs != NULL ? probs + h * len * len : scratch;
-
-    /* S = scale · Q_h K_hᵀ */
-    lucid_blas_sgemm (FALSE, TRUE, len, len, head_dim, scale, q, stride, k,
-        stride, 0.0f, s, len);
-    if (causal) {
-      for (gsize i = 0; i < len; i++)
-        for (gsize j = i + 1; j < len; j++)
-          s[i * len + j] = -INFINITY;
-    }
-    softmax_rows (s, len, len);
-    /* O_h = P V_h */
-    lucid_blas_sgemm (FALSE, FALSE, len, head_dim, len, 1.0f, s, len, v,
-        stride, 0.0f, out + h * head_dim, hidden);
-  }
+  AttentionJob job = { qkv, out, probs, scratch, len, heads, head_dim,
+    causal
+  };
+  lucid_parallel_for (heads, 1, attention_range, &job);
 }
 
 static const LucidBackend cpu_backend = {

@@ -37,7 +37,8 @@ struct _LucidBackend {
    * qkv: [len × 3·hidden] rows holding q | k | v, head h at columns h·d.
    * out: [len × hidden]. probs (optional, may be NULL): [heads × len × len]
    * receives the softmax probabilities. causal: mask j > i (CLIP text).
-   * scratch: at least len × len floats. */
+   * scratch: at least heads × len × len floats (used when probs is NULL;
+   * heads may run on different threads). */
   void (*attention) (const LucidBackend *be, const float *qkv, float *out,
       float *probs, gsize len, gsize heads, gsize head_dim, gboolean causal,
       float *scratch);

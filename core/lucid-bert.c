@@ -324,7 +324,8 @@ reserve (LucidBert *b, gsize tokens, gsize max_len)
   }
   if (max_len > b->cap_len) {
     b->cap_len = max_len;
-    b->att = g_renew (float, b->att, max_len * max_len);
+    b->att = g_renew (float, b->att,
+        max_len * max_len * b->cfg->num_attention_heads);
   }
 }
 

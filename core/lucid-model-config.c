@@ -62,14 +62,16 @@ get_dim (JsonObject *obj, const char *key, guint *out, gint64 max,
   return TRUE;
 }
 
-static gboolean
-read_id2label (JsonObject *obj, LucidBertConfig *cfg, const char *path,
-    GError **error)
+gboolean
+lucid_config_read_id2label (JsonObject *obj, const char *path, char ***labels,
+    guint *n_labels, GError **error)
 {
   JsonNode *node = json_object_get_member (obj, "id2label");
   JsonObject *map;
   guint n;
 
+  *labels = NULL;
+  *n_labels = 0;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node)) {
@@ -85,8 +87,7 @@ read_id2label (JsonObject *obj, LucidBertConfig *cfg, const char *path,
         "%s: \"id2label\" has %u entries, more than Lucid accepts", path, n);
     return FALSE;
   }
-  cfg->id2label = g_new0 (char *, n + 1);
-  cfg->num_labels = n;
+  *labels = g_new0 (char *, n + 1);
   for (guint i = 0; i < n; i++) {
     char key[16];
     JsonNode *v;
@@ -97,10 +98,12 @@ read_id2label (JsonObject *obj, LucidBertConfig *cfg, const char *path,
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
           "%s: \"id2label\" must have string entries \"0\" to \"%u\"; "
           "entry \"%s\" is missing or not a string", path, n - 1, key);
+      g_clear_pointer (labels, g_strfreev);
       return FALSE;
     }
-    cfg->id2label[i] = g_strdup (json_node_get_string (v));
+    (*labels)[i] = g_strdup (json_node_get_string (v));
   }
+  *n_labels = n;
   return TRUE;
 }
 
@@ -219,7 +222,8 @@ lucid_bert_config_new_from_data (const char *data, gsize len,
   }
   cfg->pad_token_id = (gint) pad;
 
-  if (!read_id2label (obj, cfg, path, error))
+  if (!lucid_config_read_id2label (obj, path, &cfg->id2label,
+          &cfg->num_labels, error))
     return NULL;
 
   return g_steal_pointer (&cfg);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "lucid-text-model.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,11 @@ typedef enum {
   LUCID_ACT_SILU,           /* "silu", "swish" */
   LUCID_ACT_QUICK_GELU,     /* x·σ(1.702·x) (CLIP) */
 } LucidActivation;
+
+/* Reads config.json's optional "id2label" ({"0": "a", "1": "b", ...}) into a
+ * NULL-terminated array (NULL and 0 when absent); errors name @path. */
+gboolean lucid_config_read_id2label (JsonObject *obj, const char *path,
+    char ***labels, guint *n_labels, GError **error);
 
 /* Parses a config.json `hidden_act` value; FALSE when unknown. */
 gboolean lucid_activation_from_string (const char *s, LucidActivation *out);

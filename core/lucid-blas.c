@@ -76,14 +76,18 @@ load_blas (gpointer unused)
       g_setenv ("OPENBLAS_CORETYPE", chosen, FALSE);
   }
   for (gsize i = 0; i < G_N_ELEMENTS (library_names) && handle == NULL; i++) {
+    const char *why = NULL;
     handle = dlopen (library_names[i], RTLD_NOW | RTLD_LOCAL);
-    if (handle != NULL && dlsym (handle, "cblas_sgemm") == NULL) {
+    if (handle == NULL) {
+      why = dlerror ();
+    } else if (dlsym (handle, "cblas_sgemm") == NULL) {
+      why = "no cblas_sgemm in it";
       dlclose (handle);
       handle = NULL;
     }
     if (handle == NULL)
       g_string_append_printf (errors, "%s%s: %s", errors->len ? "; " : "",
-          library_names[i], dlerror ());
+          library_names[i], why != NULL ? why : "cannot be loaded");
     else
       loaded = library_names[i];
   }

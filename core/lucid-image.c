@@ -35,10 +35,15 @@
  *     half away from zero. Each output is 2^21 (one half, for rounding) plus
  *     the integer sum of value × weight, shifted right by 22 and clipped to
  *     [0, 255].
- *   - The horizontal pass runs first (on the rows the vertical pass will
- *     read) into an 8-bit intermediate image, then the vertical pass; an
- *     axis whose size does not change is not filtered at all, and an image
- *     whose size does not change is copied.
+ *   - The two passes go through an 8-bit intermediate image, so their
+ *     order changes the result. The horizontal pass runs first (on the rows
+ *     the vertical pass will read), then the vertical pass — except when
+ *     the height shrinks by more than twice as many pixels as the width
+ *     (src_h > h and src_h - h > 2 · (src_w - w), a growing width counting
+ *     as negative): then Pillow 13 runs the vertical pass first, over the
+ *     full width, and the horizontal pass on its h rows. An axis whose size
+ *     does not change is not filtered at all, and an image whose size does
+ *     not change is copied.
  *
  * Every double expression below is written in the order Pillow evaluates
  * it, so the weights, hence the rounded coefficients, are the same bits.
@@ -673,7 +678,20 @@ lucid_image_resize_rgb8 (const guint8 *src, guint src_width, guint src_height,
   if (need_v)
     kernels_init (&kv, src_height, dst_height, filter);
 
-  if (need_h && need_v) {
+  if (need_h && need_v && src_height > dst_height
+      && (gint64) src_height - dst_height
+          > 2 * ((gint64) src_width - dst_width)) {
+    /* Pillow (since 12.x/13, python-pillow/Pillow#9549) runs the vertical
+     * pass first when the height shrinks by more than twice as many
+     * pixels as the width does (strictly more; a width that grows or
+     * stays counts as shrinking by <= 0). The 8-bit intermediate is then
+     * src_width × dst_height, so the order changes the rounding. */
+    gsize tmp_stride = (gsize) src_width * 3;
+    g_autofree guint8 *tmp = g_malloc (tmp_stride * dst_height);
+
+    resample_columns (src, src_stride, tmp, tmp_stride, tmp_stride, &kv, 0);
+    resample_rows (tmp, tmp_stride, dst, dst_stride, dst_height, &kh);
+  } else if (need_h && need_v) {
     /* Filter horizontally only the rows the vertical kernels read. */
     guint first = kv.first[0];
     guint last = kv.first[dst_height - 1] + kv.n_taps[dst_height - 1];

@@ -102,6 +102,9 @@ def make_inputs():
         "noise32x32": (noise(32, 32, 12), "32x32 uniform noise (ViT: no resize)"),
         "hash640x480": (hash_pattern(640, 480, 7), "640x480 hash pattern, seed 7"),
         "hash53x37": (hash_pattern(53, 37, 3), "53x37 hash pattern, seed 3"),
+        "hash23x263": (hash_pattern(23, 263, 5), "23x263 hash pattern, seed 5"),
+        "hash17x249": (hash_pattern(17, 249, 6), "17x249 hash pattern, seed 6"),
+        "hash30x70": (hash_pattern(30, 70, 9), "30x70 hash pattern, seed 9"),
     }
 
 
@@ -124,6 +127,16 @@ CASES = [
     ("resize", 1, "noise20x15", (41, 29)),
     ("resize", 2, "noise20x15", (20, 29)),  # vertical pass only
     ("resize", 3, "hash53x37", (17, 37)),   # horizontal pass only
+    # Pillow >= 13 resizes vertically first when the height shrinks by more
+    # than twice as many pixels as the width (src_h - h > 2 * (src_w - w)):
+    ("resize", 2, "hash23x263", (36, 53)),  # vertical first, width grows
+    ("resize", 3, "hash17x249", (24, 30)),  # vertical first
+    ("resize", 5, "hash23x263", (12, 20)),  # vertical first, both shrink
+    ("resize", 4, "hash23x263", (12, 20)),  # vertical first, both shrink
+    ("resize", 1, "hash30x70", (10, 29)),   # 41 > 2 * 20: vertical first
+    ("resize", 1, "hash30x70", (10, 30)),   # 40 == 2 * 20: horizontal first
+    ("resize", 3, "noise20x15", (50, 17)),  # -2 > 2 * -30, but height grows:
+                                            # horizontal first
     ("process", "vit", "grad37x53", None),
     ("process", "vit", "hash640x480", None),
     ("process", "vit", "noise20x15", None),

@@ -1,0 +1,425 @@
+/* test-aequitas.c — Lucid's streaming Aequitas figures equal Aequitas'.
+ *
+ * The golden file tests/fixtures/goldens/fairness-aequitas.json comes from
+ * tools/make_aequitas_goldens.py (aequitas 1.1.0; versions inside it).  Its
+ * synthetic inputs are fed through lucid_fairness_update() one event at a
+ * time under the full three-attribute key, each with its integer frequency
+ * weight (Aequitas saw the row repeated that many times); every grouping is
+ * a projection of those cells.  For each grouping, each per-group metric of
+ * Group.get_crosstabs, the reference group Bias picks (majority, minimum
+ * metric, given) and every disparity must equal Aequitas' to 1e-9 and be NaN
+ * exactly where Aequitas' is; every Fairness determination (per group and
+ * per attribute, tau 0.8 and 0.9) must be the same True/False/NaN.  Hand
+ * cases check what the goldens cannot: cells that are not Aequitas groups
+ * (no events, zero weight), a missing reference, the fill and tau defaults.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <math.h>
+#include <string.h>
+#include <json-glib/json-glib.h>
+
+#include "lucid-error.h"
+#include "lucid-fairness.h"
+
+#define TOL 1e-9
+
+static JsonParser *golden_parser;
+static JsonObject *golden;
+static guint n_compared;
+
+static JsonObject *
+load_golden (void)
+{
+  if (golden)
+    return golden;
+  const char *dir = g_getenv ("LUCID_FIXTURES_DIR");
+  g_assert_nonnull (dir);
+  g_autofree char *path = g_build_filename (dir, "goldens",
+      "fairness-aequitas.json", NULL);
+  g_autoptr (GError) error = NULL;
+  golden_parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (golden_parser, path, &error));
+  g_assert_no_error (error);
+  golden = json_node_get_object (json_parser_get_root (golden_parser));
+  return golden;
+}
+
+static double
+golden_number (JsonNode * node)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    return NAN;
+  return json_node_get_double (node);
+}
+
+static void
+assert_number (const char *what, double got, JsonNode * node)
+{
+  double want = golden_number (node);
+  n_compared++;
+  if (isnan (want)) {
+    if (!isnan (got))
+      g_error ("%s: want NaN, got %.17g", what, got);
+    return;
+  }
+  if (isnan (got) || fabs (got - want) > TOL)
+    g_error ("%s: want %.17g, got %.17g", what, want, got);
+}
+
+static void
+assert_value (const char *what, LucidFairnessValue got, JsonNode * node)
+{
+  assert_number (what, got.value, node);
+  if (isnan (got.value) && got.reason == LUCID_FAIRNESS_OK)
+    g_error ("%s: NaN without a reason", what);
+}
+
+static LucidAequitasVerdict
+golden_verdict (JsonNode * node)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    return LUCID_AEQUITAS_UNDEFINED;
+  return json_node_get_boolean (node) ? LUCID_AEQUITAS_FAIR :
+      LUCID_AEQUITAS_UNFAIR;
+}
+
+static const char *const reference_names[] = { "majority", "min_metric",
+  "given"
+};
+
+/* Checks one grouping (@counts) against one golden result object.  Golden
+ * group names are @prefix + name → Lucid key. */
+static void
+check_grouping (const char *label, const LucidFairnessCounts * counts,
+    JsonObject * res, const char *prefix, const char *given)
+{
+  JsonObject *groups = json_object_get_object_member (res, "groups");
+  JsonArray *order = json_object_get_array_member (res, "order");
+  guint n = json_array_get_length (order);
+  g_autofree char **keys = g_new0 (char *, n + 1);
+  for (guint i = 0; i < n; i++)
+    keys[i] = g_strconcat (prefix, json_array_get_string_element (order, i),
+        NULL);
+
+  /* Aequitas' groups in its order = Lucid's non-empty keys in key order. */
+  g_autoptr (GPtrArray) lkeys = lucid_fairness_counts_keys (counts);
+  guint j = 0;
+  for (guint i = 0; i < lkeys->len; i++) {
+    const LucidFairnessCell *c = lucid_fairness_counts_lookup (counts,
+        lkeys->pdata[i]);
+    if (c->n == 0 || lucid_aequitas_group_size (c) == 0.0)
+      continue;
+    g_assert_cmpuint (j, <, n);
+    g_assert_cmpstr (lkeys->pdata[i], ==, keys[j]);
+    j++;
+  }
+  g_assert_cmpuint (j, ==, n);
+
+  double k = lucid_aequitas_k (counts);
+  for (guint i = 0; i < n; i++) {
+    JsonObject *want = json_object_get_object_member (groups,
+        json_array_get_string_element (order, i));
+    const LucidFairnessCell *c = lucid_fairness_counts_lookup (counts,
+        keys[i]);
+    g_assert_cmpfloat (c->tp, ==, json_object_get_int_member (want, "tp"));
+    g_assert_cmpfloat (c->fp, ==, json_object_get_int_member (want, "fp"));
+    g_assert_cmpfloat (c->tn, ==, json_object_get_int_member (want, "tn"));
+    g_assert_cmpfloat (c->fn, ==, json_object_get_int_member (want, "fn"));
+    g_assert_cmpfloat (lucid_aequitas_group_size (c), ==,
+        json_object_get_int_member (want, "group_size"));
+    g_assert_cmpfloat (k, ==, json_object_get_int_member (want, "k"));
+    for (int m = 0; m < LUCID_AEQUITAS_N_METRICS; m++) {
+      g_autofree char *what = g_strdup_printf ("%s %s %s", label, keys[i],
+          lucid_aequitas_metric_name (m));
+      assert_value (what, lucid_aequitas_metric (c, k, m),
+          json_object_get_member (want, lucid_aequitas_metric_name (m)));
+    }
+  }
+
+  JsonObject *refs = json_object_get_object_member (res, "references");
+  for (guint r = 0; r < G_N_ELEMENTS (reference_names); r++) {
+    if (!json_object_has_member (refs, reference_names[r]))
+      continue;
+    JsonObject *ref = json_object_get_object_member (refs,
+        reference_names[r]);
+    JsonObject *ref_group = json_object_get_object_member (ref, "ref_group");
+    JsonObject *disp = json_object_get_object_member (ref, "disparity");
+    /* disparities[group][metric] */
+    g_autofree double *d = g_new (double, n * LUCID_AEQUITAS_N_DISPARITIES);
+    for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++) {
+      const char *mname = lucid_aequitas_metric_name (m);
+      g_autoptr (GError) error = NULL;
+      const char *got = lucid_aequitas_reference_group (counts, r, given, m,
+          &error);
+      g_assert_no_error (error);
+      g_autofree char *want = g_strconcat (prefix,
+          json_object_get_string_member (ref_group, mname), NULL);
+      if (g_strcmp0 (got, want) != 0)
+        g_error ("%s %s %s: reference want %s, got %s", label,
+            reference_names[r], mname, want, got);
+      for (guint i = 0; i < n; i++) {
+        LucidFairnessValue v;
+        g_assert_true (lucid_aequitas_disparity (counts, keys[i], m, r,
+                given, 0.0, &v, &error));
+        g_assert_no_error (error);
+        g_autofree char *what = g_strdup_printf ("%s %s %s %s_disparity",
+            label, reference_names[r], keys[i], mname);
+        assert_value (what, v, json_object_get_member
+            (json_object_get_object_member (disp,
+                    json_array_get_string_element (order, i)), mname));
+        d[i * LUCID_AEQUITAS_N_DISPARITIES + m] = v.value;
+      }
+    }
+    JsonObject *fair = json_object_get_object_member (ref, "fairness");
+    g_autoptr (GList) taus = json_object_get_members (fair);
+    for (GList * t = taus; t; t = t->next) {
+      JsonObject *ft = json_object_get_object_member (fair, t->data);
+      double tau = json_object_get_double_member (ft, "tau");
+      JsonObject *fg = json_object_get_object_member (ft, "groups");
+      JsonObject *fa = json_object_get_object_member (ft, "attribute");
+      g_autofree LucidAequitasVerdict *all =
+          g_new (LucidAequitasVerdict, n * LUCID_AEQUITAS_N_PARITIES);
+      for (guint i = 0; i < n; i++) {
+        LucidAequitasVerdict *out = all + i * LUCID_AEQUITAS_N_PARITIES;
+        lucid_aequitas_parities (d + i * LUCID_AEQUITAS_N_DISPARITIES, tau,
+            out);
+        JsonObject *w = json_object_get_object_member (fg,
+            json_array_get_string_element (order, i));
+        for (int p = 0; p < LUCID_AEQUITAS_N_PARITIES; p++) {
+          n_compared++;
+          LucidAequitasVerdict want = golden_verdict (json_object_get_member
+              (w, lucid_aequitas_parity_name (p)));
+          if (out[p] != want)
+            g_error ("%s %s tau=%g %s %s: want %d, got %d", label,
+                reference_names[r], tau, keys[i],
+                lucid_aequitas_parity_name (p), want, out[p]);
+        }
+      }
+      for (int p = 0; p < LUCID_AEQUITAS_N_PARITIES; p++) {
+        g_autofree LucidAequitasVerdict *col =
+            g_new (LucidAequitasVerdict, MAX (n, 1));
+        for (guint i = 0; i < n; i++)
+          col[i] = all[i * LUCID_AEQUITAS_N_PARITIES + p];
+        LucidAequitasVerdict want = golden_verdict (json_object_get_member
+            (fa, lucid_aequitas_parity_name (p)));
+        n_compared++;
+        if (lucid_aequitas_attribute_verdict (col, n) != want)
+          g_error ("%s %s tau=%g attribute %s: want %d", label,
+              reference_names[r], tau, lucid_aequitas_parity_name (p), want);
+      }
+    }
+  }
+  for (guint i = 0; i < n; i++)
+    g_free (keys[i]);
+}
+
+/* The golden inputs, one event at a time, weight = Aequitas' repeat count. */
+static LucidFairnessCounts *
+feed_synthetic (void)
+{
+  JsonObject *in = json_object_get_object_member (load_golden (), "inputs");
+  JsonObject *attrs = json_object_get_object_member (in, "attributes");
+  JsonArray *yt = json_object_get_array_member (in, "y_true");
+  JsonArray *yp = json_object_get_array_member (in, "y_pred");
+  JsonArray *reps = json_object_get_array_member (in, "reps");
+  g_autoptr (GList) names = json_object_get_members (attrs);
+  guint n_attrs = g_list_length (names);
+  guint n = json_array_get_length (yt);
+  LucidFairnessCounts *counts = lucid_fairness_counts_new ();
+  for (guint i = 0; i < n; i++) {
+    const char *pairs[8];
+    char *owned[8];
+    guint a = 0;
+    for (GList * l = names; l; l = l->next, a++) {
+      JsonObject *attr = json_object_get_object_member (attrs, l->data);
+      JsonArray *values = json_object_get_array_member (attr, "values");
+      JsonArray *codes = json_object_get_array_member (attr, "codes");
+      owned[a] = g_strdup_printf ("%s=%s", (const char *) l->data,
+          json_array_get_string_element (values,
+              (guint) json_array_get_int_element (codes, i)));
+      pairs[a] = owned[a];
+    }
+    g_autoptr (GError) error = NULL;
+    g_autofree char *key = lucid_fairness_group_key (pairs, n_attrs, &error);
+    g_assert_no_error (error);
+    g_assert_true (lucid_fairness_update (counts, key,
+            json_array_get_int_element (yt, i) != 0,
+            json_array_get_int_element (yp, i) != 0,
+            (double) json_array_get_int_element (reps, i), &error));
+    for (a = 0; a < n_attrs; a++)
+      g_free (owned[a]);
+  }
+  return counts;
+}
+
+static void
+test_synthetic (void)
+{
+  g_autoptr (LucidFairnessCounts) counts = feed_synthetic ();
+  JsonArray *parts = json_object_get_array_member (load_golden (),
+      "partitions");
+  guint before = n_compared;
+  for (guint p = 0; p < json_array_get_length (parts); p++) {
+    JsonObject *part = json_array_get_object_element (parts, p);
+    JsonArray *attrs = json_object_get_array_member (part, "attributes");
+    const char *names[3];
+    guint na = json_array_get_length (attrs);
+    g_assert_cmpuint (na, <=, 3);
+    for (guint a = 0; a < na; a++)
+      names[a] = json_array_get_string_element (attrs, a);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LucidFairnessCounts) proj = lucid_fairness_counts_project
+        (counts, names, na, &error);
+    g_assert_no_error (error);
+    g_autofree char *label = g_strjoinv (",", (char **) (const char *[]) {
+        names[0], na > 1 ? names[1] : NULL, na > 2 ? names[2] : NULL,
+        NULL});
+    check_grouping (label, proj, part, "",
+        json_object_get_string_member (part, "given_reference"));
+
+    /* Cells that are no Aequitas group change nothing: one ensured and never
+     * fed, one fed only zero weights (sorted first, so a tie-break bug
+     * would show). */
+    g_autofree char *e1 = g_strdup_printf ("%s=!empty", names[0]);
+    g_autofree char *e2 = g_strdup_printf ("%s=!zero", names[0]);
+    lucid_fairness_counts_ensure_group (proj, e1);
+    g_assert_true (lucid_fairness_update (proj, e2, TRUE, TRUE, 0.0, NULL));
+    g_assert_true (lucid_fairness_update (proj, e2, FALSE, FALSE, 0.0, NULL));
+    check_grouping (label, proj, part, "",
+        json_object_get_string_member (part, "given_reference"));
+    LucidFairnessValue v;
+    g_assert_true (lucid_aequitas_disparity (proj, e2, LUCID_AEQUITAS_PPR,
+            LUCID_AEQUITAS_REF_MAJORITY, NULL, 0.0, &v, &error));
+    g_assert_true (isnan (v.value));
+    g_assert_cmpint (v.reason, ==, LUCID_FAIRNESS_EMPTY_GROUP);
+    g_assert_null (lucid_aequitas_reference_group (proj,
+            LUCID_AEQUITAS_REF_GIVEN, e2, LUCID_AEQUITAS_PPR, &error));
+    g_assert_error (error, LUCID_ERROR, LUCID_ERROR_MISSING);
+  }
+  g_test_message ("%u synthetic figures compared", n_compared - before);
+  g_assert_cmpuint (n_compared - before, >, 10000);
+}
+
+static void
+test_edge_cases (void)
+{
+  JsonArray *edges = json_object_get_array_member (load_golden (),
+      "edge_cases");
+  for (guint e = 0; e < json_array_get_length (edges); e++) {
+    JsonObject *c = json_array_get_object_element (edges, e);
+    JsonArray *g = json_object_get_array_member (c, "group");
+    JsonArray *yt = json_object_get_array_member (c, "y_true");
+    JsonArray *yp = json_object_get_array_member (c, "y_pred");
+    JsonArray *reps = json_object_get_array_member (c, "reps");
+    g_autoptr (LucidFairnessCounts) counts = lucid_fairness_counts_new ();
+    for (guint i = 0; i < json_array_get_length (g); i++) {
+      g_autofree char *key = g_strconcat ("g=",
+          json_array_get_string_element (g, i), NULL);
+      g_assert_true (lucid_fairness_update (counts, key,
+              json_array_get_int_element (yt, i) != 0,
+              json_array_get_int_element (yp, i) != 0,
+              (double) json_array_get_int_element (reps, i), NULL));
+    }
+    g_autofree char *given = g_strconcat ("g=",
+        json_object_get_string_member (c, "given"), NULL);
+    check_grouping (json_object_get_string_member (c, "name"), counts, c,
+        "g=", given);
+  }
+}
+
+static void
+test_hand (void)
+{
+  g_autoptr (LucidFairnessCounts) counts = lucid_fairness_counts_new ();
+  g_autoptr (GError) error = NULL;
+  LucidFairnessValue v;
+
+  /* No group at all. */
+  g_assert_null (lucid_aequitas_reference_group (counts,
+          LUCID_AEQUITAS_REF_MAJORITY, NULL, LUCID_AEQUITAS_PPR, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_MISSING);
+  g_clear_error (&error);
+
+  /* a: selected once of 2; b: never selected. */
+  lucid_fairness_update (counts, "g=a", TRUE, TRUE, 1.0, NULL);
+  lucid_fairness_update (counts, "g=a", FALSE, FALSE, 1.0, NULL);
+  lucid_fairness_update (counts, "g=b", TRUE, FALSE, 1.0, NULL);
+
+  /* x/0: the fill value, 10 by default and when 0 is given. */
+  g_assert_true (lucid_aequitas_disparity (counts, "g=a", LUCID_AEQUITAS_PPR,
+          LUCID_AEQUITAS_REF_GIVEN, "g=b", 0.0, &v, &error));
+  g_assert_cmpfloat (v.value, ==, LUCID_AEQUITAS_FILL_DIVBYZERO);
+  g_assert_cmpint (v.reason, ==, LUCID_FAIRNESS_DIVIDE_BY_ZERO);
+  g_assert_true (lucid_aequitas_disparity (counts, "g=a", LUCID_AEQUITAS_PPR,
+          LUCID_AEQUITAS_REF_GIVEN, "g=b", 99.0, &v, &error));
+  g_assert_cmpfloat (v.value, ==, 99.0);
+  /* 0/0 */
+  g_assert_true (lucid_aequitas_disparity (counts, "g=b", LUCID_AEQUITAS_PPR,
+          LUCID_AEQUITAS_REF_GIVEN, "g=b", 0.0, &v, &error));
+  g_assert_true (isnan (v.value));
+  g_assert_cmpint (v.reason, ==, LUCID_FAIRNESS_ZERO_DENOMINATOR);
+  /* precision of b is NaN: NaN in, NaN out. */
+  g_assert_true (lucid_aequitas_disparity (counts, "g=b",
+          LUCID_AEQUITAS_PRECISION, LUCID_AEQUITAS_REF_GIVEN, "g=a", 0.0, &v,
+          &error));
+  g_assert_true (isnan (v.value));
+  g_assert_cmpint (v.reason, ==, LUCID_FAIRNESS_UNDEFINED_INPUT);
+
+  /* Missing given reference, unknown group, no disparity for prev. */
+  g_assert_false (lucid_aequitas_disparity (counts, "g=a",
+          LUCID_AEQUITAS_PPR, LUCID_AEQUITAS_REF_GIVEN, "g=z", 0.0, &v,
+          &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_MISSING);
+  g_clear_error (&error);
+  g_assert_false (lucid_aequitas_disparity (counts, "g=z",
+          LUCID_AEQUITAS_PPR, LUCID_AEQUITAS_REF_MAJORITY, NULL, 0.0, &v,
+          &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_MISSING);
+  g_clear_error (&error);
+  g_assert_null (lucid_aequitas_reference_group (counts,
+          LUCID_AEQUITAS_REF_MIN_METRIC, NULL, LUCID_AEQUITAS_PREV, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* The fairness test: bounds inclusive, tau 0 = 0.8, NaN undefined. */
+  g_assert_cmpint (lucid_aequitas_fair (0.8, 0.8), ==, LUCID_AEQUITAS_FAIR);
+  g_assert_cmpint (lucid_aequitas_fair (1.25, 0.8), ==, LUCID_AEQUITAS_FAIR);
+  g_assert_cmpint (lucid_aequitas_fair (1.2500001, 0.0), ==,
+      LUCID_AEQUITAS_UNFAIR);
+  g_assert_cmpint (lucid_aequitas_fair (0.7999999, 0.0), ==,
+      LUCID_AEQUITAS_UNFAIR);
+  g_assert_cmpint (lucid_aequitas_fair (10.0, 0.8), ==,
+      LUCID_AEQUITAS_UNFAIR);
+  g_assert_cmpint (lucid_aequitas_fair (NAN, 0.8), ==,
+      LUCID_AEQUITAS_UNDEFINED);
+
+  /* Attribute verdict. */
+  const LucidAequitasVerdict u = LUCID_AEQUITAS_UNDEFINED,
+      f = LUCID_AEQUITAS_FAIR, x = LUCID_AEQUITAS_UNFAIR;
+  g_assert_cmpint (lucid_aequitas_attribute_verdict ((LucidAequitasVerdict[]) {
+              u, u}, 2), ==, u);
+  g_assert_cmpint (lucid_aequitas_attribute_verdict ((LucidAequitasVerdict[]) {
+              u, f}, 2), ==, f);
+  g_assert_cmpint (lucid_aequitas_attribute_verdict ((LucidAequitasVerdict[]) {
+              f, x, u}, 3), ==, x);
+  g_assert_cmpint (lucid_aequitas_attribute_verdict (NULL, 0), ==, u);
+
+  for (int m = 0; m < LUCID_AEQUITAS_N_METRICS; m++)
+    g_assert_nonnull (lucid_aequitas_metric_name (m));
+  for (int p = 0; p < LUCID_AEQUITAS_N_PARITIES; p++)
+    g_assert_nonnull (lucid_aequitas_parity_name (p));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/aequitas/synthetic", test_synthetic);
+  g_test_add_func ("/aequitas/edge-cases", test_edge_cases);
+  g_test_add_func ("/aequitas/hand", test_hand);
+  int rc = g_test_run ();
+  if (golden_parser)
+    g_object_unref (golden_parser);
+  return rc;
+}

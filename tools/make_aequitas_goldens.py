@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Golden Aequitas figures for tests/unit/test-aequitas.c.
+
+Lucid's fairness core (core/lucid-fairness.c, the lucid_aequitas_* functions)
+must reproduce Aequitas' per-group metrics (Group.get_crosstabs), its
+disparities against a reference group (Bias.get_disparity_major_group,
+get_disparity_min_metric, get_disparity_predefined_groups) and its fairness
+determinations (Fairness.get_group_value_fairness and
+get_group_attribute_fairness) to 1e-9, including where Aequitas answers NaN
+or its divide-by-zero fill value (10.0).  This script runs Aequitas on
+deterministic synthetic data and writes
+tests/fixtures/goldens/fairness-aequitas.json.
+
+THE VENV.  Aequitas pins an older pandas than the project's .venv wants, so
+it lives in its own venv, outside the repository:
+
+    python3 -m venv /tmp/aeq-venv
+    /tmp/aeq-venv/bin/pip install -r tools/requirements-aequitas.txt
+    /tmp/aeq-venv/bin/python tools/make_aequitas_goldens.py [OUT.json]
+
+THE DATA.  The generator is tools/make_fairness_goldens.py's make_data()
+(same seed, same N, same attributes and the same corners: the group without
+positives age=50+, the never-selected intersection age=<30;region=s, the
+selection bias against gender=f).  That module imports fairlearn and aif360
+at top level, so it cannot be imported here; make_data() is duplicated below
+verbatim and must stay in step with it.
+
+WEIGHTS.  Aequitas takes unweighted rows.  Each event's real weight w is
+turned into an integer frequency weight ceil(w) in {1, 2, 3}, and Aequitas
+gets every row repeated that many times (np.repeat).  Lucid gets each event
+once with weight ceil(w): the test thereby checks that weighted sums equal
+replicated rows.
+
+GROUPS.  Aequitas groups by one column at a time.  For each of the 7
+non-empty subsets of {age, gender, region} the script builds one string
+column whose value is Lucid's canonical key of the subset
+("age=<30;gender=f"), so Aequitas' groups are the observed intersections and
+its (sorted) group order is Lucid's key order.  The empty group gender=x does
+not exist for Aequitas (it only sees observed values).
+
+EDGE CASES.  Small hand-made data sets for the conventions the synthetic data
+does not reach: a metric NaN in every group (min-metric reference falls back
+to the first group), nobody selected anywhere (ppr = pp/0), a tie in group
+size (majority = first in sorted order), a predefined reference whose metric
+is 0 (x/0 -> 10.0, 0/0 -> NaN).
+
+Non-finite values: NaN is null (JSON has no NaN); fairness determinations
+are true, false or null (Aequitas' NaN, "undefined").
+"""
+
+import itertools
+import json
+import math
+import os
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+
+warnings.simplefilter("ignore")  # pandas' FutureWarnings on all-NaN idxmin
+
+import aequitas  # noqa: E402
+from aequitas.bias import Bias  # noqa: E402
+from aequitas.fairness import Fairness  # noqa: E402
+from aequitas.group import Group  # noqa: E402
+
+SEED = 20240504
+N = 1500
+ATTRIBUTES = {
+    "gender": ["f", "m", "x"],
+    "age": ["<30", "30-49", "50+"],
+    "region": ["n", "s"],
+}
+# Group.get_crosstabs' metrics, and the ten Bias computes disparities of.
+METRICS = ["ppr", "pprev", "precision", "fdr", "for", "fpr", "fnr", "tpr",
+           "tnr", "npv", "prev", "accuracy"]
+DISPARITY_METRICS = ["ppr", "pprev", "precision", "fdr", "for", "fpr", "fnr",
+                     "tpr", "tnr", "npv"]
+PARITIES = ["Statistical Parity", "Impact Parity", "FDR Parity", "FPR Parity",
+            "FOR Parity", "FNR Parity", "TPR Parity", "TNR Parity",
+            "NPV Parity", "Precision Parity", "TypeI Parity", "TypeII Parity",
+            "Equalized Odds", "Unsupervised Fairness", "Supervised Fairness"]
+TAUS = [0.8, 0.9]
+
+
+def make_data():
+    # Verbatim copy of tools/make_fairness_goldens.py:make_data().
+    rng = np.random.default_rng(SEED)
+    gender = rng.choice(2, size=N, p=[0.45, 0.55])          # never 2 (x)
+    age = rng.choice(3, size=N, p=[0.5, 0.35, 0.15])
+    region = rng.choice(2, size=N, p=[0.7, 0.3])
+    p_true = 0.25 + 0.2 * (gender == 1) + 0.1 * (age == 1)
+    y_true = (rng.random(N) < p_true).astype(int)
+    y_true[age == 2] = 0                                    # no positives
+    p_pred = np.where(y_true == 1, 0.8, 0.15) - 0.12 * (gender == 0)
+    y_pred = (rng.random(N) < p_pred).astype(int)
+    y_pred[(region == 1) & (age == 0)] = 0                  # never selected
+    weight = np.round(0.25 + 2.75 * rng.random(N), 6)
+    return {"gender": gender, "age": age, "region": region,
+            "y_true": y_true, "y_pred": y_pred, "weight": weight}
+
+
+def num(x):
+    if x is None:
+        return None
+    x = float(x)
+    if math.isnan(x):
+        return None
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def verdict(x):
+    """Aequitas' True / False / NaN determination -> true / false / null."""
+    if x is True or x is np.True_:
+        return True
+    if x is False or x is np.False_:
+        return False
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    raise ValueError(f"unexpected determination {x!r}")
+
+
+def group_key(assignment):
+    return ";".join(f"{a}={v}" for a, v in sorted(assignment.items()))
+
+
+def run_aequitas(keys, y_true, y_pred, reps, ref_given, tau_list):
+    """keys: per-row group key (string); reps: per-row integer frequency."""
+    df = pd.DataFrame({
+        "score": np.repeat(np.asarray(y_pred, dtype=int), reps),
+        "label_value": np.repeat(np.asarray(y_true, dtype=int), reps),
+        "grp": np.repeat(np.asarray(keys, dtype=object), reps),
+    })
+    xtab, _ = Group().get_crosstabs(df, attr_cols=["grp"])
+    xtab = xtab.reset_index(drop=True)
+    groups = {}
+    for _, row in xtab.iterrows():
+        groups[row["attribute_value"]] = {
+            **{m: num(row[m]) for m in METRICS},
+            **{c: int(row[c]) for c in ("tp", "fp", "tn", "fn", "group_size",
+                                        "pp", "k", "total_entities")},
+        }
+    out = {"groups": groups, "order": list(xtab["attribute_value"]),
+           "references": {}}
+    b = Bias()
+    f = Fairness()
+    refs = {
+        "majority": lambda: b.get_disparity_major_group(xtab.copy(), df),
+        "min_metric": lambda: b.get_disparity_min_metric(xtab.copy(), df),
+    }
+    if ref_given is not None:
+        refs["given"] = lambda: b.get_disparity_predefined_groups(
+            xtab.copy(), df, {"grp": ref_given})
+    for name, fn in refs.items():
+        bdf = fn()
+        rec = {"ref_group": {m: bdf[m + "_ref_group_value"].iloc[0]
+                             for m in DISPARITY_METRICS},
+               "disparity": {}, "fairness": {}}
+        if name == "min_metric":
+            # one reference per metric; the same for every row
+            for m in DISPARITY_METRICS:
+                assert bdf[m + "_ref_group_value"].nunique() == 1
+        for _, row in bdf.iterrows():
+            rec["disparity"][row["attribute_value"]] = {
+                m: num(row[m + "_disparity"]) for m in DISPARITY_METRICS}
+        for tau in tau_list:
+            gv = f.get_group_value_fairness(bdf.copy(), tau=tau)
+            ga = f.get_group_attribute_fairness(gv)
+            per_group = {}
+            for _, row in gv.iterrows():
+                per_group[row["attribute_value"]] = {
+                    p: verdict(row[p]) for p in PARITIES}
+            attr = {p: verdict(ga[p].iloc[0]) for p in PARITIES}
+            rec["fairness"][repr(tau)] = {"tau": tau, "groups": per_group,
+                                          "attribute": attr}
+        out["references"][name] = rec
+    return out
+
+
+def synthetic(d):
+    reps = np.ceil(d["weight"]).astype(int)
+    partitions = []
+    names = list(ATTRIBUTES)
+    for k in range(1, len(names) + 1):
+        for attrs in itertools.combinations(names, k):
+            attrs = sorted(attrs)
+            keys = [group_key({a: ATTRIBUTES[a][d[a][i]] for a in attrs})
+                    for i in range(N)]
+            present = sorted(set(keys))
+            # A given reference that is not the majority: the last key.
+            res = run_aequitas(keys, d["y_true"], d["y_pred"], reps,
+                               present[-1], TAUS)
+            res["attributes"] = attrs
+            res["given_reference"] = present[-1]
+            partitions.append(res)
+    return reps, partitions
+
+
+# Edge cases: one attribute "g"; every row weight 1 unless "reps" is given.
+EDGE_CASES = [
+    {"name": "no-positives-anywhere",  # tpr, fnr, for... NaN in every group
+     "group": ["a", "a", "a", "b", "b", "b", "c"],
+     "y_true": [0, 0, 0, 0, 0, 0, 0], "y_pred": [1, 0, 0, 1, 1, 0, 0],
+     "given": "b"},
+    {"name": "nobody-selected",        # k = 0: ppr NaN; precision NaN
+     "group": ["a", "a", "b", "b", "c"],
+     "y_true": [1, 0, 1, 0, 1], "y_pred": [0, 0, 0, 0, 0], "given": "c"},
+    {"name": "size-tie",               # majority tie: first in order
+     "group": ["b", "b", "a", "a", "c"],
+     "y_true": [1, 0, 1, 1, 0], "y_pred": [1, 1, 0, 1, 0], "given": "a"},
+    {"name": "zero-reference",         # given ref has ppr = 0 -> 10.0 / NaN
+     "group": ["a", "a", "b", "b", "c", "c"],
+     "y_true": [1, 0, 1, 0, 1, 0], "y_pred": [0, 0, 1, 0, 0, 0],
+     "reps": [2, 1, 1, 3, 1, 1], "given": "a"},
+    {"name": "single-group",
+     "group": ["a", "a", "a"], "y_true": [1, 0, 1], "y_pred": [1, 1, 0],
+     "given": "a"},
+]
+
+
+def main():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        root, "tests", "fixtures", "goldens", "fairness-aequitas.json")
+    d = make_data()
+    reps, partitions = synthetic(d)
+    edges = []
+    for case in EDGE_CASES:
+        r = case.get("reps", [1] * len(case["group"]))
+        res = run_aequitas(case["group"], case["y_true"], case["y_pred"],
+                           np.asarray(r), case["given"], TAUS)
+        edges.append(dict(case, reps=r, **res))
+    golden = {
+        "generator": "tools/make_aequitas_goldens.py",
+        "versions": {"aequitas": aequitas.__version__ if hasattr(aequitas, "__version__") else None,
+                     "numpy": np.__version__, "pandas": pd.__version__},
+        "seed": SEED,
+        "non_finite": "NaN is null; determinations are true/false/null",
+        "metrics": METRICS,
+        "disparity_metrics": DISPARITY_METRICS,
+        "parities": PARITIES,
+        "fill_divbyzero": 10.0,
+        "inputs": {
+            "attributes": {a: {"values": v, "codes": d[a].tolist()}
+                           for a, v in ATTRIBUTES.items()},
+            "y_true": d["y_true"].tolist(),
+            "y_pred": d["y_pred"].tolist(),
+            "reps": reps.tolist(),
+        },
+        "partitions": partitions,
+        "edge_cases": edges,
+    }
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path, "w") as fh:
+        json.dump(golden, fh, separators=(",", ":"), allow_nan=False)
+        fh.write("\n")
+    print(f"wrote {out_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -238,7 +238,8 @@ n_groups (const LucidAuditWindow * w)
 static void
 bucket_clear (LucidAuditWindow * w, Bucket * b)
 {
-  memset (b->cells, 0, w->groups_alloc * sizeof (LucidFairnessCell));
+  if (b->cells != NULL)
+    memset (b->cells, 0, w->groups_alloc * sizeof (LucidFairnessCell));
   if (b->boot)
     memset (b->boot, 0, (gsize) w->groups_alloc * w->config.n_boot
         * sizeof (LucidFairnessCell));

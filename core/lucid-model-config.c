@@ -183,9 +183,11 @@ lucid_bert_config_new_from_data (const char *data, gsize len,
   if (lucid_json_has (obj, "layer_norm_eps")
       && !lucid_json_get_double (obj, "layer_norm_eps", &eps, path, error))
     return NULL;
-  if (!(eps > 0 && eps < 1)) {
+  /* the forward pass uses it as a float: 1e-112 would become 0 there */
+  if (!(eps > 0 && eps < 1) || (float) eps == 0.0f) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: layer_norm_eps %g is out of range (0, 1)", path, eps);
+        "%s: layer_norm_eps %g is out of range (0, 1) for float32", path,
+        eps);
     return NULL;
   }
   cfg->layer_norm_eps = (float) eps;

@@ -46,9 +46,9 @@ lucid_bert_config_free (LucidBertConfig *config)
   g_free (config);
 }
 
-static gboolean
-get_dim (JsonObject *obj, const char *key, guint *out, gint64 max,
-    const char *path, GError **error)
+gboolean
+lucid_config_get_dim (JsonObject *obj, const char *key, gint64 max,
+    guint *out, const char *path, GError **error)
 {
   gint64 v;
   if (!lucid_json_has (obj, key)) {
@@ -60,6 +60,77 @@ get_dim (JsonObject *obj, const char *key, guint *out, gint64 max,
     return FALSE;
   *out = (guint) v;
   return TRUE;
+}
+
+gboolean
+lucid_config_get_eps (JsonObject *obj, const char *key, double fallback,
+    float *out, const char *path, GError **error)
+{
+  double eps = fallback;
+  if (lucid_json_has (obj, key)
+      && !lucid_json_get_double (obj, key, &eps, path, error))
+    return FALSE;
+  /* the forward pass uses it as a float: 1e-112 would become 0 there */
+  if (!(eps > 0 && eps < 1) || (float) eps == 0.0f) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+        "%s: %s %g is out of range (0, 1) for float32", path, key, eps);
+    return FALSE;
+  }
+  *out = (float) eps;
+  return TRUE;
+}
+
+gboolean
+lucid_config_get_activation (JsonObject *obj, const char *key,
+    const char *fallback, LucidActivation *out, const char *path,
+    GError **error)
+{
+  const char *s = lucid_json_has (obj, key) ?
+      lucid_json_get_string (obj, key, path, error) : fallback;
+  if (s == NULL)
+    return FALSE;
+  if (!lucid_activation_from_string (s, out)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+        "%s: %s \"%s\" is not supported (gelu, gelu_new, "
+        "gelu_pytorch_tanh, relu, silu, quick_gelu are)", path, key, s);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+JsonNode *
+lucid_config_parse (const char *data, gsize len, const char *path,
+    JsonObject **obj, GError **error)
+{
+  JsonNode *root = lucid_json_parse_data (data, len, path, error);
+  if (root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+        "%s: expected a JSON object", path);
+    json_node_unref (root);
+    return NULL;
+  }
+  *obj = json_node_get_object (root);
+  return root;
+}
+
+char *
+lucid_config_read (const char *dir, char **path_out, gsize *len,
+    GError **error)
+{
+  char *path = g_build_filename (dir, "config.json", NULL);
+  char *data = NULL;
+
+  if (!g_file_get_contents (path, &data, len, NULL)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+        "%s: cannot read the model configuration (is \"%s\" a Hugging Face "
+        "model directory?)", path, dir);
+    g_free (path);
+    return NULL;
+  }
+  *path_out = path;
+  return data;
 }
 
 gboolean
@@ -110,16 +181,12 @@ lucid_config_read_id2label (JsonObject *obj, const char *path, char ***labels,
 LucidBertConfig *
 lucid_bert_config_load (const char *dir, GError **error)
 {
-  g_autofree char *path = g_build_filename (dir, "config.json", NULL);
-  g_autofree char *data = NULL;
+  g_autofree char *path = NULL;
   gsize len;
+  g_autofree char *data = lucid_config_read (dir, &path, &len, error);
 
-  if (!g_file_get_contents (path, &data, &len, NULL)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: cannot read the model configuration (is \"%s\" a Hugging Face "
-        "model directory?)", path, dir);
+  if (data == NULL)
     return NULL;
-  }
   return lucid_bert_config_new_from_data (data, len, path, error);
 }
 
@@ -131,19 +198,12 @@ lucid_bert_config_new_from_data (const char *data, gsize len,
   g_autoptr (JsonNode) root = NULL;
   JsonObject *obj;
   const char *s;
-  double eps = 1e-12;
   gint64 pad = -1;
 
   cfg->json = g_strndup (data, len);
-  root = lucid_json_parse_data (data, len, path, error);
+  root = lucid_config_parse (data, len, path, &obj, error);
   if (root == NULL)
     return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: expected a JSON object", path);
-    return NULL;
-  }
-  obj = json_node_get_object (root);
 
   s = lucid_json_has (obj, "model_type") ?
       lucid_json_get_string (obj, "model_type", path, error) : NULL;
@@ -157,21 +217,23 @@ lucid_bert_config_new_from_data (const char *data, gsize len,
   }
   cfg->model_type = g_strdup (s);
 
-  if (!get_dim (obj, "vocab_size", &cfg->vocab_size, 10000000, path, error)
-      || !get_dim (obj, "hidden_size", &cfg->hidden_size, 65536, path, error)
-      || !get_dim (obj, "num_hidden_layers", &cfg->num_hidden_layers, 1024,
+  if (!lucid_config_get_dim (obj, "vocab_size", 10000000, &cfg->vocab_size,
           path, error)
-      || !get_dim (obj, "num_attention_heads", &cfg->num_attention_heads, 1024,
+      || !lucid_config_get_dim (obj, "hidden_size", 65536, &cfg->hidden_size,
           path, error)
-      || !get_dim (obj, "intermediate_size", &cfg->intermediate_size, 1 << 20,
-          path, error)
-      || !get_dim (obj, "max_position_embeddings",
-          &cfg->max_position_embeddings, 1 << 20, path, error))
+      || !lucid_config_get_dim (obj, "num_hidden_layers", 1024,
+          &cfg->num_hidden_layers, path, error)
+      || !lucid_config_get_dim (obj, "num_attention_heads", 1024,
+          &cfg->num_attention_heads, path, error)
+      || !lucid_config_get_dim (obj, "intermediate_size", 1 << 20,
+          &cfg->intermediate_size, path, error)
+      || !lucid_config_get_dim (obj, "max_position_embeddings", 1 << 20,
+          &cfg->max_position_embeddings, path, error))
     return NULL;
   cfg->type_vocab_size = 2;
   if (lucid_json_has (obj, "type_vocab_size")
-      && !get_dim (obj, "type_vocab_size", &cfg->type_vocab_size, 1024, path,
-          error))
+      && !lucid_config_get_dim (obj, "type_vocab_size", 1024,
+          &cfg->type_vocab_size, path, error))
     return NULL;
   if (cfg->hidden_size % cfg->num_attention_heads != 0) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
@@ -180,28 +242,11 @@ lucid_bert_config_new_from_data (const char *data, gsize len,
     return NULL;
   }
 
-  if (lucid_json_has (obj, "layer_norm_eps")
-      && !lucid_json_get_double (obj, "layer_norm_eps", &eps, path, error))
+  if (!lucid_config_get_eps (obj, "layer_norm_eps", 1e-12,
+          &cfg->layer_norm_eps, path, error)
+      || !lucid_config_get_activation (obj, "hidden_act", "gelu",
+          &cfg->hidden_act, path, error))
     return NULL;
-  /* the forward pass uses it as a float: 1e-112 would become 0 there */
-  if (!(eps > 0 && eps < 1) || (float) eps == 0.0f) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: layer_norm_eps %g is out of range (0, 1) for float32", path,
-        eps);
-    return NULL;
-  }
-  cfg->layer_norm_eps = (float) eps;
-
-  s = lucid_json_has (obj, "hidden_act") ?
-      lucid_json_get_string (obj, "hidden_act", path, error) : "gelu";
-  if (s == NULL)
-    return NULL;
-  if (!lucid_activation_from_string (s, &cfg->hidden_act)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-        "%s: hidden_act \"%s\" is not supported (gelu, gelu_new, "
-        "gelu_pytorch_tanh, relu, silu, quick_gelu are)", path, s);
-    return NULL;
-  }
 
   if (lucid_json_has (obj, "position_embedding_type")) {
     s = lucid_json_get_string (obj, "position_embedding_type", path, error);

@@ -23,6 +23,25 @@ typedef enum {
   LUCID_ACT_QUICK_GELU,     /* x·σ(1.702·x) (CLIP) */
 } LucidActivation;
 
+/* Helpers every model family's config.json loader shares; errors name
+ * @path and the key. */
+/* DIR/config.json's bytes; *path_out receives the file's path. */
+char *lucid_config_read (const char *dir, char **path_out, gsize *len,
+    GError **error);
+/* Parses @data and checks that it is an object (*obj, owned by the result). */
+JsonNode *lucid_config_parse (const char *data, gsize len, const char *path,
+    JsonObject **obj, GError **error);
+/* A required integer in [1, @max]. */
+gboolean lucid_config_get_dim (JsonObject *obj, const char *key, gint64 max,
+    guint *out, const char *path, GError **error);
+/* A LayerNorm epsilon in (0, 1) that stays non-zero as float32. */
+gboolean lucid_config_get_eps (JsonObject *obj, const char *key,
+    double fallback, float *out, const char *path, GError **error);
+/* An activation name (@fallback when the key is absent). */
+gboolean lucid_config_get_activation (JsonObject *obj, const char *key,
+    const char *fallback, LucidActivation *out, const char *path,
+    GError **error);
+
 /* Reads config.json's optional "id2label" ({"0": "a", "1": "b", ...}) into a
  * NULL-terminated array (NULL and 0 when absent); errors name @path. */
 gboolean lucid_config_read_id2label (JsonObject *obj, const char *path,

@@ -57,22 +57,6 @@ lucid_vit_config_free (LucidVitConfig *config)
   g_free (config);
 }
 
-static gboolean
-get_dim (JsonObject *obj, const char *key, guint *out, gint64 max,
-    const char *path, GError **error)
-{
-  gint64 v;
-  if (!lucid_json_has (obj, key)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: required key \"%s\" is missing", path, key);
-    return FALSE;
-  }
-  if (!lucid_json_get_int (obj, key, 1, max, &v, path, error))
-    return FALSE;
-  *out = (guint) v;
-  return TRUE;
-}
-
 /* image_size / patch_size: an integer, or [height, width] as ViTConfig
  * also accepts. */
 static gboolean
@@ -83,7 +67,7 @@ get_pair (JsonObject *obj, const char *key, guint *h, guint *w, gint64 max,
   JsonArray *arr;
 
   if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node)) {
-    if (!get_dim (obj, key, h, max, path, error))
+    if (!lucid_config_get_dim (obj, key, max, h, path, error))
       return FALSE;
     *w = *h;
     return TRUE;
@@ -110,36 +94,15 @@ get_pair (JsonObject *obj, const char *key, guint *h, guint *w, gint64 max,
   return TRUE;
 }
 
-static gboolean
-get_activation (JsonObject *obj, const char *key, const char *fallback,
-    LucidActivation *out, const char *path, GError **error)
-{
-  const char *s = lucid_json_has (obj, key) ?
-      lucid_json_get_string (obj, key, path, error) : fallback;
-  if (s == NULL)
-    return FALSE;
-  if (!lucid_activation_from_string (s, out)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-        "%s: %s \"%s\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, "
-        "relu, silu, quick_gelu are)", path, key, s);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 LucidVitConfig *
 lucid_vit_config_load (const char *dir, GError **error)
 {
-  g_autofree char *path = g_build_filename (dir, "config.json", NULL);
-  g_autofree char *data = NULL;
+  g_autofree char *path = NULL;
   gsize len;
+  g_autofree char *data = lucid_config_read (dir, &path, &len, error);
 
-  if (!g_file_get_contents (path, &data, &len, NULL)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: cannot read the model configuration (is \"%s\" a Hugging Face "
-        "model directory?)", path, dir);
+  if (data == NULL)
     return NULL;
-  }
   return lucid_vit_config_new_from_data (data, len, path, error);
 }
 
@@ -151,17 +114,10 @@ lucid_vit_config_new_from_data (const char *data, gsize len,
   g_autoptr (JsonNode) root = NULL;
   JsonObject *obj;
   const char *s;
-  double eps = 1e-12;
 
-  root = lucid_json_parse_data (data, len, path, error);
+  root = lucid_config_parse (data, len, path, &obj, error);
   if (root == NULL)
     return NULL;
-  if (!JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: expected a JSON object", path);
-    return NULL;
-  }
-  obj = json_node_get_object (root);
 
   s = lucid_json_has (obj, "model_type") ?
       lucid_json_get_string (obj, "model_type", path, error) : NULL;
@@ -181,15 +137,16 @@ lucid_vit_config_new_from_data (const char *data, gsize len,
       || !get_pair (obj, "patch_size", &cfg->patch_height, &cfg->patch_width,
           4096, path, error)
       || (lucid_json_has (obj, "num_channels")
-          && !get_dim (obj, "num_channels", &cfg->num_channels, 64, path,
-              error))
-      || !get_dim (obj, "hidden_size", &cfg->hidden_size, 65536, path, error)
-      || !get_dim (obj, "num_hidden_layers", &cfg->num_hidden_layers, 1024,
+          && !lucid_config_get_dim (obj, "num_channels", 64,
+              &cfg->num_channels, path, error))
+      || !lucid_config_get_dim (obj, "hidden_size", 65536, &cfg->hidden_size,
           path, error)
-      || !get_dim (obj, "num_attention_heads", &cfg->num_attention_heads, 1024,
-          path, error)
-      || !get_dim (obj, "intermediate_size", &cfg->intermediate_size, 1 << 20,
-          path, error))
+      || !lucid_config_get_dim (obj, "num_hidden_layers", 1024,
+          &cfg->num_hidden_layers, path, error)
+      || !lucid_config_get_dim (obj, "num_attention_heads", 1024,
+          &cfg->num_attention_heads, path, error)
+      || !lucid_config_get_dim (obj, "intermediate_size", 1 << 20,
+          &cfg->intermediate_size, path, error))
     return NULL;
   if (cfg->hidden_size % cfg->num_attention_heads != 0) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
@@ -206,18 +163,10 @@ lucid_vit_config_new_from_data (const char *data, gsize len,
     return NULL;
   }
 
-  if (lucid_json_has (obj, "layer_norm_eps")
-      && !lucid_json_get_double (obj, "layer_norm_eps", &eps, path, error))
-    return NULL;
-  if (!(eps > 0 && eps < 1)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: layer_norm_eps %g is out of range (0, 1)", path, eps);
-    return NULL;
-  }
-  cfg->layer_norm_eps = (float) eps;
-
-  if (!get_activation (obj, "hidden_act", "gelu", &cfg->hidden_act, path,
-          error))
+  if (!lucid_config_get_eps (obj, "layer_norm_eps", 1e-12,
+          &cfg->layer_norm_eps, path, error)
+      || !lucid_config_get_activation (obj, "hidden_act", "gelu",
+          &cfg->hidden_act, path, error))
     return NULL;
 
   cfg->qkv_bias = TRUE;
@@ -229,16 +178,16 @@ lucid_vit_config_new_from_data (const char *data, gsize len,
   if (lucid_json_has (obj, "pooler_output_size")
       && !JSON_NODE_HOLDS_NULL (json_object_get_member (obj,
               "pooler_output_size"))
-      && !get_dim (obj, "pooler_output_size", &cfg->pooler_output_size,
-          65536, path, error))
+      && !lucid_config_get_dim (obj, "pooler_output_size", 65536,
+          &cfg->pooler_output_size, path, error))
     return NULL;
   s = lucid_json_has (obj, "pooler_act") ?
       lucid_json_get_string (obj, "pooler_act", path, error) : "tanh";
   if (s == NULL)
     return NULL;
   cfg->pooler_act_tanh = strcmp (s, "tanh") == 0;
-  if (!cfg->pooler_act_tanh && !get_activation (obj, "pooler_act", NULL,
-          &cfg->pooler_act, path, error))
+  if (!cfg->pooler_act_tanh && !lucid_config_get_activation (obj,
+          "pooler_act", NULL, &cfg->pooler_act, path, error))
     return NULL;
 
   if (!lucid_config_read_id2label (obj, path, &cfg->id2label,

@@ -72,9 +72,9 @@ start_pool (gpointer unused)
   gint64 n = env != NULL ? g_ascii_strtoll (env, NULL, 10) : 0;
 
   pool.n_threads = n > 0 ? (guint) MIN (n, 256) : g_get_num_processors ();
-  /* BLAS runs inside the pool's chunks: one thread each. */
-  if (pool.n_threads > 1)
-    lucid_blas_set_num_threads (1);
+  /* BLAS runs inside the pool's chunks: one thread each (also with a pool
+   * of one, or LUCID_NUM_THREADS=1 would still use every core). */
+  lucid_blas_set_num_threads (1);
   for (guint i = 1; i < pool.n_threads; i++) {
     GThread *t = g_thread_new ("lucid-compute", worker_main,
         GUINT_TO_POINTER (i));

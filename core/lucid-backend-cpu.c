@@ -123,25 +123,47 @@ activation_range (LucidActivation act, float *x, gsize n)
 }
 
 /* Row-wise softmax in place; -inf entries (masked) get exactly 0, and rows
- * whose every entry is -inf become zeros. */
+ * whose every entry is -inf become zeros. The max and the sum keep 16
+ * partial results (one vector register) so they vectorize too; a serial
+ * vmaxss/vaddss chain was most of this function's time. */
+#define SOFTMAX_LANES 16
+
 LUCID_MULTIVERSION static void
 softmax_rows (float *s, gsize rows, gsize cols)
 {
   for (gsize r = 0; r < rows; r++) {
     float *row = s + r * cols;
-    float max = -INFINITY, sum = 0.0f;
-    for (gsize c = 0; c < cols; c++)
+    float lane[SOFTMAX_LANES];
+    float max = -INFINITY, sum = 0.0f, inv;
+    gsize c = 0;
+
+    for (int k = 0; k < SOFTMAX_LANES; k++)
+      lane[k] = -INFINITY;
+    for (; c + SOFTMAX_LANES <= cols; c += SOFTMAX_LANES)
+      for (int k = 0; k < SOFTMAX_LANES; k++)
+        lane[k] = row[c + k] > lane[k] ? row[c + k] : lane[k];
+    for (int k = 0; k < SOFTMAX_LANES; k++)
+      max = lane[k] > max ? lane[k] : max;
+    for (; c < cols; c++)
       max = row[c] > max ? row[c] : max;
     if (max == -INFINITY) {
       memset (row, 0, cols * sizeof (float));
       continue;
     }
-    for (gsize c = 0; c < cols; c++)
+    for (c = 0; c < cols; c++)
       row[c] = row[c] == -INFINITY ? 0.0f : lucid_expf (row[c] - max);
-    for (gsize c = 0; c < cols; c++)
+    for (int k = 0; k < SOFTMAX_LANES; k++)
+      lane[k] = 0.0f;
+    for (c = 0; c + SOFTMAX_LANES <= cols; c += SOFTMAX_LANES)
+      for (int k = 0; k < SOFTMAX_LANES; k++)
+        lane[k] += row[c + k];
+    for (int k = 0; k < SOFTMAX_LANES; k++)
+      sum += lane[k];
+    for (; c < cols; c++)
       sum += row[c];
-    for (gsize c = 0; c < cols; c++)
-      row[c] /= sum;
+    inv = 1.0f / sum;
+    for (c = 0; c < cols; c++)
+      row[c] *= inv;
   }
 }
 

@@ -20,7 +20,7 @@
 #include <json-glib/json-glib.h>
 
 #include "lucid-error.h"
-#include "lucid-fairness.h"
+#include "lucid-aequitas.h"
 
 #define TOL 1e-9
 

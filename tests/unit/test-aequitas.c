@@ -20,43 +20,27 @@
 #include <json-glib/json-glib.h>
 
 #include "lucid-error.h"
+#include "lucid-test-util.h"
 #include "lucid-aequitas.h"
 
 #define TOL 1e-9
 
 static JsonParser *golden_parser;
 static JsonObject *golden;
-static guint n_compared;
 
 static JsonObject *
 load_golden (void)
 {
-  if (golden)
-    return golden;
-  const char *dir = g_getenv ("LUCID_FIXTURES_DIR");
-  g_assert_nonnull (dir);
-  g_autofree char *path = g_build_filename (dir, "goldens",
-      "fairness-aequitas.json", NULL);
-  g_autoptr (GError) error = NULL;
-  golden_parser = json_parser_new ();
-  g_assert_true (json_parser_load_from_file (golden_parser, path, &error));
-  g_assert_no_error (error);
-  golden = json_node_get_object (json_parser_get_root (golden_parser));
+  if (golden == NULL)
+    golden = lucid_test_load_golden ("fairness-aequitas.json", &golden_parser);
   return golden;
 }
-
-static double
-golden_number (JsonNode * node)
-{
-  if (JSON_NODE_HOLDS_NULL (node))
-    return NAN;
-  return json_node_get_double (node);
-}
+static guint n_compared;
 
 static void
 assert_number (const char *what, double got, JsonNode * node)
 {
-  double want = golden_number (node);
+  double want = lucid_test_golden_number (node);
   n_compared++;
   if (isnan (want)) {
     if (!isnan (got))

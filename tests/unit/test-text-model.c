@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-error.h"
+#include "lucid-test-util.h"
 #include "lucid-json.h"
 #include "lucid-safetensors.h"
 #include "lucid-text-model.h"
@@ -16,7 +17,6 @@
 #include <math.h>
 #include <string.h>
 
-#define TAU 1e-4
 
 typedef struct {
   JsonNode *root;
@@ -94,28 +94,6 @@ golden_tensor (Golden *g, guint i, const char *what, gint64 *n_out)
 }
 
 static void
-assert_close (const float *got, const float *ref, gint64 n, const char *what,
-    guint case_i)
-{
-  double max_ref = 1.0, max_err = 0.0;
-  gint64 worst = 0;
-  for (gint64 i = 0; i < n; i++)
-    max_ref = MAX (max_ref, fabs (ref[i]));
-  for (gint64 i = 0; i < n; i++) {
-    double e = fabs ((double) got[i] - ref[i]);
-    if (!(e <= max_err)) {
-      max_err = e;
-      worst = i;
-    }
-  }
-  if (!(max_err <= TAU * max_ref)) {
-    g_error ("case %u %s: max-abs error %.3g at [%" G_GINT64_FORMAT
-        "] (got %.7g, ref %.7g) exceeds %.3g", case_i, what, max_err, worst,
-        got[worst], ref[worst], TAU * max_ref);
-  }
-}
-
-static void
 assert_cosine (const float *got, const float *ref, gint64 n, double min_cos,
     const char *what, guint case_i)
 {
@@ -187,14 +165,14 @@ check_forward (const char *name, gboolean check_attn)
       ref = golden_tensor (&g, i, "last_hidden", &cnt);
       if (ref != NULL) {
         g_assert_cmpint (cnt, ==, (gint64) len * H);
-        assert_close (out.hidden_states + (gsize) out.seq_offset[i] * H, ref,
+        lucid_test_assert_close (out.hidden_states + (gsize) out.seq_offset[i] * H, ref,
             cnt, "last_hidden", i);
         compared++;
       }
       ref = golden_tensor (&g, i, "emb.st", &cnt);
       if (ref != NULL) {
         g_assert_cmpint (cnt, ==, H);
-        assert_close (out.embeddings + (gsize) i * H, ref, H, "emb.st", i);
+        lucid_test_assert_close (out.embeddings + (gsize) i * H, ref, H, "emb.st", i);
         assert_cosine (out.embeddings + (gsize) i * H, ref, H, 0.99999,
             "emb.st", i);
         compared++;
@@ -203,7 +181,7 @@ check_forward (const char *name, gboolean check_attn)
       if (ref != NULL) {
         g_assert_nonnull (out.logits);
         g_assert_cmpint (cnt, ==, out.num_labels);
-        assert_close (out.logits + (gsize) i * out.num_labels, ref, cnt,
+        lucid_test_assert_close (out.logits + (gsize) i * out.num_labels, ref, cnt,
             "logits", i);
         compared++;
       }
@@ -214,7 +192,7 @@ check_forward (const char *name, gboolean check_attn)
         if (ref != NULL) {
           g_assert_cmpint (cnt, ==, (gint64) out.attn_offset[i + 1] -
               (gint64) out.attn_offset[i]);
-          assert_close (out.attentions[l] + out.attn_offset[i], ref, cnt, an,
+          lucid_test_assert_close (out.attentions[l] + out.attn_offset[i], ref, cnt, an,
               i);
           compared++;
         }
@@ -237,7 +215,7 @@ check_forward (const char *name, gboolean check_attn)
     for (guint i = 0; i < n; i++) {
       const float *ref = golden_tensor (&g, i, pools[p].tensor, &cnt);
       g_assert_nonnull (ref);
-      assert_close (out.embeddings + (gsize) i * H, ref, H, pools[p].tensor,
+      lucid_test_assert_close (out.embeddings + (gsize) i * H, ref, H, pools[p].tensor,
           i);
       assert_cosine (out.embeddings + (gsize) i * H, ref, H, 0.99999,
           pools[p].tensor, i);
@@ -273,7 +251,7 @@ check_pll (const char *name)
     g_assert_no_error (err);
     g_assert_cmpint (n, ==, json_object_get_int_member (c, "pll_n"));
     /* a sum of n log-probabilities: scale the tolerance by the count */
-    if (!(fabs (pll - want) <= TAU * MAX (1.0, fabs (want))))
+    if (!(fabs (pll - want) <= LUCID_TEST_TAU_FP32 * MAX (1.0, fabs (want))))
       g_error ("case %u: pll %.8f, reference %.8f", i, pll, want);
     checked++;
   }
@@ -550,7 +528,7 @@ test_sentence_transformers_v6_layout (void)
   emb_a = g_memdup2 (out_a.embeddings, 2 * 32 * sizeof (float));
   g_assert_true (lucid_text_model_run (b, texts, 2, NULL, FALSE, &out_b, &err));
   g_assert_no_error (err);
-  assert_close (out_b.embeddings, emb_a, 2 * 32, "st6 embeddings", 0);
+  lucid_test_assert_close (out_b.embeddings, emb_a, 2 * 32, "st6 embeddings", 0);
 
   g_clear_pointer (&b, lucid_text_model_free);
   remove_dir (pool_dir);

@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-error.h"
+#include "lucid-test-util.h"
 #include "lucid-json.h"
 #include "lucid-safetensors.h"
 #include "lucid-vit.h"
@@ -17,7 +18,6 @@
 #include <math.h>
 #include <string.h>
 
-#define TAU 1e-4
 
 typedef struct {
   JsonNode *root;
@@ -72,30 +72,6 @@ golden_tensor (Golden *g, guint i, const char *what, gint64 *n_out)
   p = lucid_safetensors_get_f32 (g->tensors, name, t->n_dims, t->shape, &err);
   g_assert_no_error (err);
   return p;
-}
-
-/* Returns the max-abs error, after asserting it is within tolerance. */
-static double
-assert_close (const float *got, const float *ref, gint64 n, const char *what,
-    guint case_i)
-{
-  double max_ref = 1.0, max_err = 0.0;
-  gint64 worst = 0;
-  for (gint64 i = 0; i < n; i++)
-    max_ref = MAX (max_ref, fabs (ref[i]));
-  for (gint64 i = 0; i < n; i++) {
-    double e = fabs ((double) got[i] - ref[i]);
-    if (!(e <= max_err)) {
-      max_err = e;
-      worst = i;
-    }
-  }
-  if (!(max_err <= TAU * max_ref)) {
-    g_error ("case %u %s: max-abs error %.3g at [%" G_GINT64_FORMAT
-        "] (got %.7g, ref %.7g) exceeds %.3g", case_i, what, max_err, worst,
-        got[worst], ref[worst], TAU * max_ref);
-  }
-  return max_err;
 }
 
 /* Every golden case as ONE batch: last hidden state, CLS, logits, labels and
@@ -157,14 +133,14 @@ test_vit_forward_matches_reference (void)
 
     ref = golden_tensor (&g, i, "last_hidden", &cnt);
     g_assert_cmpint (cnt, ==, (gint64) L * H);
-    worst_hidden = MAX (worst_hidden, assert_close (out.hidden_states
+    worst_hidden = MAX (worst_hidden, lucid_test_assert_close (out.hidden_states
             + (gsize) i * L * H, ref, cnt, "last_hidden", i));
     ref = golden_tensor (&g, i, "pooled", &cnt);
     g_assert_cmpint (cnt, ==, H);
-    assert_close (out.cls + (gsize) i * H, ref, cnt, "pooled", i);
+    lucid_test_assert_close (out.cls + (gsize) i * H, ref, cnt, "pooled", i);
     ref = golden_tensor (&g, i, "logits", &cnt);
     g_assert_cmpint (cnt, ==, 3);
-    worst_logits = MAX (worst_logits, assert_close (out.logits + i * 3, ref,
+    worst_logits = MAX (worst_logits, lucid_test_assert_close (out.logits + i * 3, ref,
             cnt, "logits", i));
     for (guint k = 1; k < 3; k++)
       if (out.logits[i * 3 + k] > out.logits[i * 3 + best])
@@ -175,7 +151,7 @@ test_vit_forward_matches_reference (void)
       g_autofree char *what = g_strdup_printf ("attn%u", l);
       ref = golden_tensor (&g, i, what, &cnt);
       g_assert_cmpint (cnt, ==, (gint64) nh * L * L);
-      worst_attn = MAX (worst_attn, assert_close (attn[l]
+      worst_attn = MAX (worst_attn, lucid_test_assert_close (attn[l]
               + (gsize) i * nh * L * L, ref, cnt, what, i));
     }
   }
@@ -191,7 +167,7 @@ test_vit_forward_matches_reference (void)
     g_assert_true (lucid_vit_forward (vit, pixels + img_size, 1, NULL, &one,
             &err));
     g_assert_no_error (err);
-    assert_close (one.hidden_states, first + (gsize) L * H, (gint64) L * H,
+    lucid_test_assert_close (one.hidden_states, first + (gsize) L * H, (gint64) L * H,
         "single-image hidden", 1);
   }
 
@@ -315,7 +291,7 @@ test_vit_bare_model_with_pooler (void)
         acc += (double) pool_w[o * H + i] * out.cls[n * H + i];
       want[o] = (float) tanh (acc);
     }
-    assert_close (out.pooler + n * H, want, H, "pooler", n);
+    lucid_test_assert_close (out.pooler + n * H, want, H, "pooler", n);
   }
   g_assert_cmpint (g_unlink (cfg_dst), ==, 0);
   g_assert_cmpint (g_unlink (st_dst), ==, 0);

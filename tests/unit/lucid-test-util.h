@@ -1,0 +1,72 @@
+/* lucid-test-util.h — what several unit tests share: the reference
+ * tolerance of DESIGN.md and the reading of golden numbers.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+/* DESIGN.md, fp32 on CPU: max-abs error ≤ τ·max(1, max|ref|). */
+#define LUCID_TEST_TAU_FP32 1e-4
+
+/* Asserts @got is within the fp32 tolerance of @ref (n values) and returns
+ * the max-abs error; the failure names @what, the case and the worst index. */
+static inline double
+lucid_test_assert_close (const float *got, const float *ref, gint64 n,
+    const char *what, guint case_i)
+{
+  double max_ref = 1.0, max_err = 0.0;
+  gint64 worst = 0;
+  for (gint64 i = 0; i < n; i++)
+    max_ref = MAX (max_ref, fabs (ref[i]));
+  for (gint64 i = 0; i < n; i++) {
+    double e = fabs ((double) got[i] - ref[i]);
+    if (!(e <= max_err)) {      /* also catches NaN */
+      max_err = e;
+      worst = i;
+    }
+  }
+  if (!(max_err <= LUCID_TEST_TAU_FP32 * max_ref))
+    g_error ("case %u %s: max-abs error %.3g at [%" G_GINT64_FORMAT
+        "] (got %.7g, ref %.7g) exceeds %.3g", case_i, what, max_err, worst,
+        got[worst], ref[worst], LUCID_TEST_TAU_FP32 * max_ref);
+  return max_err;
+}
+
+/* A number in a golden JSON file: null = NaN, "inf"/"-inf" = ±inf. */
+static inline double
+lucid_test_golden_number (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_NULL (node))
+    return NAN;
+  if (json_node_get_value_type (node) == G_TYPE_STRING) {
+    const char *s = json_node_get_string (node);
+    if (strcmp (s, "inf") == 0)
+      return INFINITY;
+    if (strcmp (s, "-inf") == 0)
+      return -INFINITY;
+    g_error ("unexpected golden string '%s'", s);
+  }
+  return json_node_get_double (node);
+}
+
+/* Parses $LUCID_FIXTURES_DIR/goldens/@name (asserting success); the caller
+ * unrefs the parser, which owns the returned object. */
+static inline JsonObject *
+lucid_test_load_golden (const char *name, JsonParser **parser)
+{
+  const char *dir = g_getenv ("LUCID_FIXTURES_DIR");
+  g_autofree char *path = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (dir);
+  path = g_build_filename (dir, "goldens", name, NULL);
+  *parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (*parser, path, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (*parser));
+}

@@ -17,7 +17,8 @@
 #include "lucid-safetensors.h"
 #include "lucid-vit.h"
 
-/* Largest frame side accepted: what lucid-image.c accepts for a resize. */
+/* Largest frame side analysed: 16K video (lucid-image.c itself allows
+ * 65535, but a frame that large is a mistake, not a stream). */
 #define MAX_FRAME_SIDE 16384
 
 struct _LucidVisionModel {

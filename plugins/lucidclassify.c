@@ -43,10 +43,11 @@
  * ]|
  * |[
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
- *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 output=embedding ! \
+ *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 output=embedding !
+ * \
  *     lucidclassify text-model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 \
- *         labels="sports,politics,weather" prompt-template="This is about {}." ! \
- *     lucidsink location=out.db
+ *         labels="sports,politics,weather" prompt-template="This is about {}."
+ * ! \ lucidsink location=out.db
  * ]|
  */
 
@@ -99,18 +100,17 @@ struct _LucidClassify {
 
   /* Set in start(), cleared in stop(); read by the streaming thread. */
   LucidHead *head;
-  gchar *model_id;   /* head file's or text model's SHA-256 */
-  gchar *model_dir;  /* head file path or text model directory */
+  gchar *model_id;  /* head file's or text model's SHA-256 */
+  gchar *model_dir; /* head file path or text model directory */
   gchar *element_name;
-  GQuark tensor_id;  /* 0: the most recent meta's first tensor */
+  GQuark tensor_id; /* 0: the most recent meta's first tensor */
   guint top_k_active;
   gdouble threshold_active;
   gboolean warned_other_model;
 };
 
 #define lucid_classify_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (LucidClassify, lucid_classify,
-                         GST_TYPE_BASE_TRANSFORM,
+G_DEFINE_TYPE_WITH_CODE (LucidClassify, lucid_classify, GST_TYPE_BASE_TRANSFORM,
                          GST_DEBUG_CATEGORY_INIT (lucid_classify_debug,
                                                   "lucidclassify", 0,
                                                   "Lucid classification "
@@ -407,8 +407,7 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
     return NULL;
   *sha256 = g_strdup (lucid_text_model_get_sha256 (model));
   return lucid_head_new_zero_shot ((const char *const *)names->pdata,
-                                   out.embeddings, out.n_seqs,
-                                   out.hidden_size);
+                                   out.embeddings, out.n_seqs, out.hidden_size);
 }
 
 static gboolean
@@ -463,14 +462,15 @@ lucid_classify_start (GstBaseTransform *trans)
       self->model_dir = g_strdup (head_path);
     }
   } else {
-    self->head
-        = zero_shot_head (text_model, labels, template, &self->model_id, &error);
+    self->head = zero_shot_head (text_model, labels, template, &self->model_id,
+                                 &error);
     if (self->head != NULL)
       self->model_dir = g_strdup (text_model);
   }
   if (self->head == NULL) {
     if (error->domain == LUCID_ERROR
-        && (error->code == LUCID_ERROR_MISSING || error->code == LUCID_ERROR_IO))
+        && (error->code == LUCID_ERROR_MISSING
+            || error->code == LUCID_ERROR_IO))
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", error->message),
                          (NULL));
     else
@@ -556,7 +556,8 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   for (gsize i = 0; i < t->num_dims; i++)
     dim = (t->dims[i] > G_MAXINT / 4 / dim) ? G_MAXINT : dim * t->dims[i];
 
-  if (self->model_dir && lucid_head_get_kind (self->head) == LUCID_HEAD_ZERO_SHOT
+  if (self->model_dir
+      && lucid_head_get_kind (self->head) == LUCID_HEAD_ZERO_SHOT
       && !self->warned_other_model
       && g_strcmp0 (input_model, self->model_id) != 0) {
     self->warned_other_model = TRUE;
@@ -592,10 +593,10 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
     names[i] = lucid_head_get_label (self->head, i);
 
   s = gst_structure_new (
-      LUCID_RESULT_STRUCTURE_NAME, "element", G_TYPE_STRING,
-      self->element_name, "kind", G_TYPE_STRING, "labels", "model-id",
-      G_TYPE_STRING, self->model_id, "model-dir", G_TYPE_STRING,
-      self->model_dir, "model-family", G_TYPE_STRING,
+      LUCID_RESULT_STRUCTURE_NAME, "element", G_TYPE_STRING, self->element_name,
+      "kind", G_TYPE_STRING, "labels", "model-id", G_TYPE_STRING,
+      self->model_id, "model-dir", G_TYPE_STRING, self->model_dir,
+      "model-family", G_TYPE_STRING,
       lucid_head_kind_to_string (lucid_head_get_kind (self->head)), "scoring",
       G_TYPE_STRING, lucid_head_get_scoring (self->head), "input-tensor",
       G_TYPE_STRING, g_quark_to_string (t->id), NULL);

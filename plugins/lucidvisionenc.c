@@ -353,11 +353,11 @@ lucid_vision_enc_set_caps (GstBaseTransform *trans, GstCaps *incaps,
      * the forward pass, and the compute pool is busy with that. */
     self->converter = gst_video_converter_new (&info, &self->rgb_info, NULL);
     if (self->converter == NULL) {
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-                         ("Cannot convert %s video to RGB for analysis.",
-                          gst_video_format_to_string (
-                              GST_VIDEO_INFO_FORMAT (&info))),
-                         ("caps %" GST_PTR_FORMAT, incaps));
+      GST_ELEMENT_ERROR (
+          self, CORE, NEGOTIATION,
+          ("Cannot convert %s video to RGB for analysis.",
+           gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info))),
+          ("caps %" GST_PTR_FORMAT, incaps));
       return FALSE;
     }
     self->rgb = gst_buffer_new_allocate (NULL, self->rgb_info.size, NULL);
@@ -366,8 +366,7 @@ lucid_vision_enc_set_caps (GstBaseTransform *trans, GstCaps *incaps,
   self->have_info = TRUE;
   GST_DEBUG_OBJECT (self, "input %s %ux%u%s",
                     gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)),
-                    width, height,
-                    self->converter ? ", converted to RGB" : "");
+                    width, height, self->converter ? ", converted to RGB" : "");
   return TRUE;
 }
 
@@ -435,11 +434,9 @@ lucid_vision_enc_load (LucidBaseEnc *base, GError **error)
       return FALSE;
     }
     for (guint i = 0; i < labels->len; i++)
-      g_ptr_array_add (prompts,
-                       apply_template (template, labels->pdata[i]));
-    if (!lucid_vision_model_set_prompts (model,
-                                         (const char *const *)prompts->pdata,
-                                         prompts->len, error))
+      g_ptr_array_add (prompts, apply_template (template, labels->pdata[i]));
+    if (!lucid_vision_model_set_prompts (
+            model, (const char *const *)prompts->pdata, prompts->len, error))
       return FALSE;
   }
 
@@ -553,7 +550,7 @@ lucid_vision_enc_process (LucidBaseEnc *base, GstBuffer **buffers, guint n,
     return FALSE;
   }
   if (n > self->pixels_capacity) {
-    self->pixels = g_renew (float, self->pixels, per * n);
+    self->pixels = g_renew (float, self->pixels, per *n);
     self->pixels_capacity = n;
   }
   for (guint i = 0; i < n; i++)
@@ -567,8 +564,7 @@ lucid_vision_enc_process (LucidBaseEnc *base, GstBuffer **buffers, guint n,
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_SHAPE,
                  "%s: the model returned %u results with %u scores for %u "
                  "frames (expected %u scores)",
-                 dir, out.n_images, out.num_scores, n,
-                 self->label_names->len);
+                 dir, out.n_images, out.num_scores, n, self->label_names->len);
     return FALSE;
   }
 

@@ -226,7 +226,8 @@ GST_START_TEST (test_red_frame_matches_reference)
 {
   JsonParser *parser;
   JsonObject *c = golden_case ("solid red 320x240", &parser);
-  GstHarness *h = new_harness ("tiny-vit", "video/x-raw, format=RGB, "
+  GstHarness *h = new_harness ("tiny-vit",
+                               "video/x-raw, format=RGB, "
                                "width=320, height=240, framerate=25/1",
                                "top-k", 2, NULL);
   gchar *weights = fixture_path ("tiny-vit/model.safetensors");
@@ -239,9 +240,8 @@ GST_START_TEST (test_red_frame_matches_reference)
   double score;
   gint w = 0, hgt = 0;
 
-  fail_unless_equals_int (gst_harness_push (h, solid_frame ("RGB", 320, 240,
-                                                            RED, 0)),
-                          GST_FLOW_OK);
+  fail_unless_equals_int (
+      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 0)), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless_equals_int (count_results (out), 1);
   s = result_of (out, "lucidvisionenc");
@@ -252,8 +252,7 @@ GST_START_TEST (test_red_frame_matches_reference)
   fail_unless_equals_string (gst_structure_get_string (s, "label"),
                              json_object_get_string_member (c, "label"));
   fail_unless (gst_structure_get_double (s, "score", &score));
-  fail_unless (fabs (score - json_object_get_double_member (c, "score"))
-                   <= TAU,
+  fail_unless (fabs (score - json_object_get_double_member (c, "score")) <= TAU,
                "score %g vs reference %g", score,
                json_object_get_double_member (c, "score"));
   labels = gst_structure_get_value (s, "labels");
@@ -353,8 +352,8 @@ expect_start_error (const gchar *model, const gchar *needle,
 
   g_object_set (e, "model", model, "labels", labels, NULL);
   error = start_and_get_error (e);
-  fail_unless (strstr (error->message, needle) != NULL,
-               "\"%s\" lacks \"%s\"", error->message, needle);
+  fail_unless (strstr (error->message, needle) != NULL, "\"%s\" lacks \"%s\"",
+               error->message, needle);
   g_error_free (error);
   gst_object_unref (e);
 }
@@ -368,8 +367,7 @@ GST_START_TEST (test_bad_models)
   gchar *want;
 
   expect_start_error (bert, "is a text model", NULL);
-  want = g_strdup_printf ("labels= needs a CLIP model; %s is a ViT model",
-                          vit);
+  want = g_strdup_printf ("labels= needs a CLIP model; %s is a ViT model", vit);
   expect_start_error (vit, want, "cat, dog");
   g_free (want);
 
@@ -403,7 +401,8 @@ GST_END_TEST;
 /* A buffer smaller than its caps say: a stream error naming the sizes. */
 GST_START_TEST (test_short_buffer)
 {
-  GstHarness *h = new_harness ("tiny-vit", "video/x-raw, format=RGB, "
+  GstHarness *h = new_harness ("tiny-vit",
+                               "video/x-raw, format=RGB, "
                                "width=16, height=16, framerate=25/1",
                                NULL);
   GstBus *bus = gst_bus_new ();
@@ -456,18 +455,16 @@ GST_START_TEST (test_classify_centroids_after_encoder)
   gst_harness_set_src_caps_str (h, "video/x-raw, format=RGB, width=320, "
                                    "height=240, framerate=25/1");
   fail_unless_equals_int (
-      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 0)),
-      GST_FLOW_OK);
+      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 0)), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless_equals_int (count_results (out), 2);
   s = result_of (out, "lucidclassify");
   fail_unless_equals_string (gst_structure_get_string (s, "label"),
                              json_object_get_string_member (want, "label"));
   fail_unless (gst_structure_get_double (s, "score", &score));
-  fail_unless (fabs (score - json_object_get_double_member (want, "score"))
-                   <= TAU,
-               "cosine %g vs %g", score,
-               json_object_get_double_member (want, "score"));
+  fail_unless (
+      fabs (score - json_object_get_double_member (want, "score")) <= TAU,
+      "cosine %g vs %g", score, json_object_get_double_member (want, "score"));
   fail_unless_equals_string (gst_structure_get_string (s, "model-id"), sha);
   fail_unless_equals_string (gst_structure_get_string (s, "model-dir"), head);
   fail_unless_equals_string (gst_structure_get_string (s, "model-family"),
@@ -476,13 +473,11 @@ GST_START_TEST (test_classify_centroids_after_encoder)
                              "lucid-vision-embedding");
   fail_unless_equals_string (
       gst_structure_get_string (s, "input-model-id"),
-      gst_structure_get_string (result_of (out, "lucidvisionenc"),
-                                "model-id"));
+      gst_structure_get_string (result_of (out, "lucidvisionenc"), "model-id"));
   gst_buffer_unref (out);
 
   fail_unless_equals_int (
-      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 1)),
-      GST_FLOW_OK);
+      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 1)), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless_equals_int (count_results (out), 0);
   gst_buffer_unref (out);
@@ -547,8 +542,8 @@ GST_START_TEST (test_classify_wrong_dim)
   gst_object_unref (e);
   gst_element_set_bus (h->element, bus);
   gst_harness_set_src_caps_str (h, "application/x-test");
-  tensors[0] = lucid_tensor_new_f32 (g_quark_from_string ("x"), values, 1,
-                                     dims);
+  tensors[0]
+      = lucid_tensor_new_f32 (g_quark_from_string ("x"), values, 1, dims);
   lucid_buffer_add_tensor_meta (buf, "m", 1, tensors);
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
   message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
@@ -578,8 +573,7 @@ GST_START_TEST (test_classify_bad_settings)
 
   g_object_set (e, "head", "/nonexistent/head.safetensors", NULL);
   error = start_and_get_error (e);
-  fail_unless (strstr (error->message, "/nonexistent/head.safetensors")
-                   != NULL,
+  fail_unless (strstr (error->message, "/nonexistent/head.safetensors") != NULL,
                "%s", error->message);
   g_error_free (error);
   gst_object_unref (e);

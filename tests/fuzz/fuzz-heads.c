@@ -57,7 +57,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   e = g_new (float, dim + 1);
   scores = g_new (double, n);
   for (guint j = 0; j <= dim; j++)
-    e[j] = (float) ((j % 7) - 3) * 0.25f;
+    e[j] = (float)((j % 7) - 3) * 0.25f;
   check (lucid_head_score (head, e, dim, scores, &error));
   for (guint i = 0; i < n; i++) {
     /* Finite float32 weights times a finite embedding stay finite in

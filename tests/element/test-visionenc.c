@@ -343,6 +343,41 @@ GST_START_TEST (test_batch_equals_single)
 
 GST_END_TEST;
 
+/* New caps mid-stream (size and format): the next frame is analysed at its
+ * own size. */
+GST_START_TEST (test_caps_change)
+{
+  GstHarness *h = new_harness ("tiny-vit",
+                               "video/x-raw, format=RGB, width=8, height=8, "
+                               "framerate=25/1",
+                               NULL);
+  GstBuffer *out;
+  gint w = 0, hgt = 0;
+
+  gst_harness_push (h, solid_frame ("RGB", 8, 8, RED, 0));
+  out = gst_harness_pull (h);
+  fail_unless (
+      gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w));
+  fail_unless_equals_int (w, 8);
+  gst_buffer_unref (out);
+
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=I420, width=16, "
+                                   "height=12, framerate=25/1");
+  fail_unless_equals_int (
+      gst_harness_push (h, solid_frame ("I420", 16, 12, RED, 1)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (
+      gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w)
+      && gst_structure_get_int (result_of (out, "lucidvisionenc"), "height",
+                                &hgt));
+  fail_unless_equals_int (w, 16);
+  fail_unless_equals_int (hgt, 12);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 expect_start_error (const gchar *model, const gchar *needle,
                     const gchar *labels)
@@ -523,6 +558,47 @@ GST_START_TEST (test_classify_threshold)
 
 GST_END_TEST;
 
+/* tensor= picks an embedding by id when a buffer carries several: the
+ * 32-value head reads "big" although "small" was added after it (and would
+ * be the default choice, failing on its size). */
+GST_START_TEST (test_classify_tensor_by_id)
+{
+  gchar *head = fixture_path ("heads/probe.safetensors");
+  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
+  GstHarness *h;
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  float v32[32], v5[5] = { 0 };
+  gsize d32[1] = { 32 }, d5[1] = { 5 };
+  LucidTensor **a = g_new (LucidTensor *, 1);
+  LucidTensor **b = g_new (LucidTensor *, 1);
+  const GstStructure *s;
+  GstBuffer *out;
+
+  for (guint i = 0; i < 32; i++)
+    v32[i] = (float)i / 32;
+  g_object_set (e, "head", head, "tensor", "big", NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, "application/x-test");
+  a[0] = lucid_tensor_new_f32 (g_quark_from_string ("big"), v32, 1, d32);
+  lucid_buffer_add_tensor_meta (buf, "model-a", 1, a);
+  b[0] = lucid_tensor_new_f32 (g_quark_from_string ("small"), v5, 1, d5);
+  lucid_buffer_add_tensor_meta (buf, "model-b", 1, b);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  s = result_of (out, "lucidclassify");
+  fail_unless_equals_string (gst_structure_get_string (s, "input-tensor"),
+                             "big");
+  fail_unless_equals_string (gst_structure_get_string (s, "input-model-id"),
+                             "model-a");
+  fail_unless (gst_structure_has_field (s, "label"));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (head);
+}
+
+GST_END_TEST;
+
 /* An embedding of the wrong size: a stream error naming the head file. */
 GST_START_TEST (test_classify_wrong_dim)
 {
@@ -593,10 +669,12 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_red_frame_matches_reference);
   tcase_add_test (tc, test_interval);
   tcase_add_test (tc, test_batch_equals_single);
+  tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_bad_models);
   tcase_add_test (tc, test_short_buffer);
   tcase_add_test (tc, test_classify_centroids_after_encoder);
   tcase_add_test (tc, test_classify_threshold);
+  tcase_add_test (tc, test_classify_tensor_by_id);
   tcase_add_test (tc, test_classify_wrong_dim);
   tcase_add_test (tc, test_classify_bad_settings);
   return s;

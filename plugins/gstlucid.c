@@ -21,6 +21,8 @@ plugin_init (GstPlugin *plugin)
 
   ret |= GST_ELEMENT_REGISTER (lucidtextenc, plugin);
   ret |= GST_ELEMENT_REGISTER (lucidsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (lucidvisionenc, plugin);
+  ret |= GST_ELEMENT_REGISTER (lucidclassify, plugin);
 
   return ret;
 }

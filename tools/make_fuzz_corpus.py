@@ -3,7 +3,7 @@
 
 Usage: tools/make_fuzz_corpus.py [SOURCE_ROOT]
 
-Writes tests/fuzz/corpus/json/* and tests/fuzz/corpus/safetensors/*: a few
+Writes tests/fuzz/corpus/json/*, safetensors/* and heads/*: a few
 small inputs that each target must accept (good-*) and a few it must refuse
 (bad-*), one per kind of check, so that libFuzzer starts from inputs that
 reach every branch and the 'fuzz' test suite replays them on every run.
@@ -207,12 +207,47 @@ def write_all(directory, seeds):
     print('%s: %d seeds' % (directory, len(seeds)))
 
 
+def heads_seeds():
+    """Head files (core/lucid-heads.h): each kind, each scoring, and one
+    refusal per check."""
+    w = struct.pack('<6f', 0.5, -1.0, 2.0, 0.25, 1.5, -0.75)
+    b = struct.pack('<2f', 0.1, -0.2)
+    labels = json.dumps(['cat', 'dog'])
+    probe = {'lucid.head': 'linear-probe', 'lucid.labels': labels}
+    cent = {'lucid.head': 'nearest-centroid', 'lucid.labels': labels}
+    weight = [('weight', 'F32', [2, 3], w), ('bias', 'F32', [2], b)]
+    return {
+        'good-probe.safetensors': safetensors(weight, probe),
+        'good-probe-sigmoid.safetensors': safetensors(
+            weight, dict(probe, **{'lucid.activation': 'sigmoid'})),
+        'good-probe-nobias.safetensors': safetensors(weight[:1], probe),
+        'good-centroids.safetensors': safetensors(
+            [('centroids', 'F32', [2, 3], w)], cent),
+        'good-centroids-euclidean.safetensors': safetensors(
+            [('centroids', 'F32', [2, 3], w)],
+            dict(cent, **{'lucid.metric': 'euclidean'})),
+        'bad-no-kind.safetensors': safetensors(weight, {'lucid.labels': labels}),
+        'bad-labels-json.safetensors': safetensors(
+            weight, dict(probe, **{'lucid.labels': '["cat",'})),
+        'bad-labels-count.safetensors': safetensors(
+            weight, dict(probe, **{'lucid.labels': '["a"]'})),
+        'bad-labels-dup.safetensors': safetensors(
+            weight, dict(probe, **{'lucid.labels': '["a","a"]'})),
+        'bad-rank.safetensors': safetensors(
+            [('weight', 'F32', [6], w)], probe),
+        'bad-nan.safetensors': safetensors(
+            [('weight', 'F32', [2, 3], struct.pack('<6f', *([float('nan')] * 6)))],
+            probe),
+    }
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.normpath(
         os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
     corpus = os.path.join(root, 'tests', 'fuzz', 'corpus')
     write_all(os.path.join(corpus, 'safetensors'), safetensors_seeds())
     write_all(os.path.join(corpus, 'json'), json_seeds())
+    write_all(os.path.join(corpus, 'heads'), heads_seeds())
 
 
 if __name__ == '__main__':

@@ -1,0 +1,609 @@
+/* lucidclassify.c — classification heads over any LucidTensorMeta
+ * embedding.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+/**
+ * SECTION:element-lucidclassify
+ * @title: lucidclassify
+ * @see_also: lucidvisionenc, lucidtextenc, lucidsink
+ *
+ * Labels the embedding an upstream Lucid encoder attached (a
+ * #LucidTensorMeta) with one of three heads, and adds its own
+ * `lucid-result` (kind `labels`) next to the encoder's. The media passes
+ * through unchanged, with any caps; buffers without an embedding (frames
+ * an encoder's interval skipped) pass untouched.
+ *
+ * * #LucidClassify:head names a head file: a linear probe (softmax,
+ *   sigmoid or raw logits of weight · e + bias) or nearest centroids
+ *   (cosine similarity or minus the Euclidean distance) in a
+ *   `.safetensors` file whose `__metadata__` says which and names the
+ *   labels — the format is in core/lucid-heads.h and docs/vision.md.
+ * * #LucidClassify:text-model with #LucidClassify:labels: zero-shot. Each
+ *   label, put into #LucidClassify:prompt-template, is embedded once at
+ *   start by the BERT-family text model; each embedding gets the cosine
+ *   similarity to each prompt. The embeddings must come from the same
+ *   model (for instance lucidtextenc with the same directory), or the
+ *   scores mean nothing: the element warns once when the producing model
+ *   differs.
+ *
+ * The result lists the top-k labels whose score is at least
+ * #LucidClassify:threshold (it may list none). Its `model-id`/`model-dir`
+ * name the head file (its SHA-256 and path) or the text model, so lucidsink
+ * records which head produced each row; `input-model-id` names the model
+ * that produced the embedding.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=green num-buffers=10 ! \
+ *     lucidvisionenc model=tests/fixtures/tiny-vit ! \
+ *     lucidclassify head=tests/fixtures/heads/centroids.safetensors top-k=1 ! \
+ *     lucidsink location=out.db
+ * ]|
+ * |[
+ * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
+ *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 output=embedding !
+ * \
+ *     lucidclassify text-model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 \
+ *         labels="sports,politics,weather" prompt-template="This is about {}."
+ * ! \ lucidsink location=out.db
+ * ]|
+ */
+
+#include "lucidclassify.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "lucidelements.h"
+#include "lucidmeta.h"
+#include "lucidresult.h"
+#include "lucid-error.h"
+#include "lucid-heads.h"
+#include "lucid-text-model.h"
+
+GST_DEBUG_CATEGORY_STATIC (lucid_classify_debug);
+#define GST_CAT_DEFAULT lucid_classify_debug
+
+#define DEFAULT_HEAD NULL
+#define DEFAULT_TEXT_MODEL NULL
+#define DEFAULT_LABELS NULL
+#define DEFAULT_PROMPT_TEMPLATE "{}"
+#define DEFAULT_TENSOR NULL
+#define DEFAULT_TOP_K 3
+#define DEFAULT_THRESHOLD (-G_MAXDOUBLE)
+
+enum {
+  PROP_0,
+  PROP_HEAD,
+  PROP_TEXT_MODEL,
+  PROP_LABELS,
+  PROP_PROMPT_TEMPLATE,
+  PROP_TENSOR,
+  PROP_TOP_K,
+  PROP_THRESHOLD,
+};
+
+struct _LucidClassify {
+  GstBaseTransform parent;
+
+  /* Properties, with GST_OBJECT_LOCK. */
+  gchar *head_path;
+  gchar *text_model;
+  gchar *labels;
+  gchar *prompt_template;
+  gchar *tensor;
+  guint top_k;
+  gdouble threshold;
+
+  /* Set in start(), cleared in stop(); read by the streaming thread. */
+  LucidHead *head;
+  gchar *model_id;  /* head file's or text model's SHA-256 */
+  gchar *model_dir; /* head file path or text model directory */
+  gchar *element_name;
+  GQuark tensor_id; /* 0: the most recent meta's first tensor */
+  guint top_k_active;
+  gdouble threshold_active;
+  gboolean warned_other_model;
+};
+
+#define lucid_classify_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (LucidClassify, lucid_classify, GST_TYPE_BASE_TRANSFORM,
+                         GST_DEBUG_CATEGORY_INIT (lucid_classify_debug,
+                                                  "lucidclassify", 0,
+                                                  "Lucid classification "
+                                                  "heads"));
+GST_ELEMENT_REGISTER_DEFINE (lucidclassify, "lucidclassify", GST_RANK_NONE,
+                             LUCID_TYPE_CLASSIFY);
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+static void lucid_classify_finalize (GObject *object);
+static void lucid_classify_set_property (GObject *object, guint prop_id,
+                                         const GValue *value,
+                                         GParamSpec *pspec);
+static void lucid_classify_get_property (GObject *object, guint prop_id,
+                                         GValue *value, GParamSpec *pspec);
+static gboolean lucid_classify_start (GstBaseTransform *trans);
+static gboolean lucid_classify_stop (GstBaseTransform *trans);
+static GstFlowReturn lucid_classify_transform_ip (GstBaseTransform *trans,
+                                                  GstBuffer *buffer);
+
+static void
+lucid_classify_class_init (LucidClassifyClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const GParamFlags flags
+      = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY;
+
+  gobject_class->finalize = lucid_classify_finalize;
+  gobject_class->set_property = lucid_classify_set_property;
+  gobject_class->get_property = lucid_classify_get_property;
+
+  /**
+   * LucidClassify:head:
+   *
+   * A head file (.safetensors with `lucid.head` = `linear-probe` or
+   * `nearest-centroid` and `lucid.labels` in its metadata). Read at start.
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_HEAD,
+      g_param_spec_string (
+          "head", "Head file",
+          "Linear-probe or nearest-centroid head (.safetensors; format in "
+          "docs/vision.md); set this or text-model + labels",
+          DEFAULT_HEAD, flags));
+
+  /**
+   * LucidClassify:text-model:
+   *
+   * A BERT-family model directory that embeds the zero-shot
+   * #LucidClassify:labels.
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_TEXT_MODEL,
+      g_param_spec_string (
+          "text-model", "Text model",
+          "BERT-family model directory embedding the zero-shot labels (use "
+          "the model that produced the embeddings)",
+          DEFAULT_TEXT_MODEL, flags));
+
+  /**
+   * LucidClassify:labels:
+   *
+   * Zero-shot labels separated by ',' or ';' (with text-model).
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_LABELS,
+      g_param_spec_string (
+          "labels", "Labels",
+          "Zero-shot labels separated by ',' or ';' (needs text-model)",
+          DEFAULT_LABELS, flags));
+
+  /**
+   * LucidClassify:prompt-template:
+   *
+   * How a zero-shot label becomes the text that is embedded; `{}` stands
+   * for the label. Results name the label.
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_PROMPT_TEMPLATE,
+      g_param_spec_string (
+          "prompt-template", "Prompt template",
+          "Text each zero-shot label is put into; '{}' stands for the label "
+          "(must occur once)",
+          DEFAULT_PROMPT_TEMPLATE, flags));
+
+  /**
+   * LucidClassify:tensor:
+   *
+   * Which embedding to classify, by tensor id (e.g.
+   * `lucid-vision-embedding`, `lucid-text-embedding`). Unset: the first
+   * tensor of the most recently added tensor meta (the nearest encoder
+   * upstream).
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_TENSOR,
+      g_param_spec_string (
+          "tensor", "Tensor id",
+          "Id of the embedding tensor to classify (e.g. "
+          "lucid-vision-embedding); unset = the most recent tensor meta's "
+          "first tensor",
+          DEFAULT_TENSOR, flags));
+
+  /**
+   * LucidClassify:top-k:
+   *
+   * How many labels each result lists, best first.
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top k",
+                         "Labels listed per result, best first (capped at "
+                         "the number of labels)",
+                         1, G_MAXUINT, DEFAULT_TOP_K, flags));
+
+  /**
+   * LucidClassify:threshold:
+   *
+   * Labels scoring below this are not listed (a result may then list
+   * none). The default lists every top-k label.
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold",
+                           "Smallest score a listed label may have (scores "
+                           "are probabilities, cosines or minus distances, "
+                           "as the head says); default: no threshold",
+                           -G_MAXDOUBLE, G_MAXDOUBLE, DEFAULT_THRESHOLD,
+                           flags));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (
+      element_class, "Lucid classifier", "Filter/Analyzer",
+      "Labels Lucid embeddings with a linear probe, nearest centroids or "
+      "zero-shot text prompts",
+      "The Lucid authors <https://example.invalid/lucid>");
+
+  trans_class->start = GST_DEBUG_FUNCPTR (lucid_classify_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (lucid_classify_stop);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (lucid_classify_transform_ip);
+  trans_class->transform_ip_on_passthrough = FALSE;
+}
+
+static void
+lucid_classify_init (LucidClassify *self)
+{
+  self->prompt_template = g_strdup (DEFAULT_PROMPT_TEMPLATE);
+  self->top_k = DEFAULT_TOP_K;
+  self->threshold = DEFAULT_THRESHOLD;
+  /* Metas only: the data is never touched, but metas need a writable
+   * buffer (a shallow copy when it is shared). */
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+lucid_classify_finalize (GObject *object)
+{
+  LucidClassify *self = LUCID_CLASSIFY (object);
+
+  g_free (self->head_path);
+  g_free (self->text_model);
+  g_free (self->labels);
+  g_free (self->prompt_template);
+  g_free (self->tensor);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+lucid_classify_set_property (GObject *object, guint prop_id,
+                             const GValue *value, GParamSpec *pspec)
+{
+  LucidClassify *self = LUCID_CLASSIFY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_HEAD:
+      g_free (self->head_path);
+      self->head_path = g_value_dup_string (value);
+      break;
+    case PROP_TEXT_MODEL:
+      g_free (self->text_model);
+      self->text_model = g_value_dup_string (value);
+      break;
+    case PROP_LABELS:
+      g_free (self->labels);
+      self->labels = g_value_dup_string (value);
+      break;
+    case PROP_PROMPT_TEMPLATE:
+      g_free (self->prompt_template);
+      self->prompt_template = g_value_dup_string (value);
+      break;
+    case PROP_TENSOR:
+      g_free (self->tensor);
+      self->tensor = g_value_dup_string (value);
+      break;
+    case PROP_TOP_K:
+      self->top_k = g_value_get_uint (value);
+      break;
+    case PROP_THRESHOLD:
+      self->threshold = g_value_get_double (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+lucid_classify_get_property (GObject *object, guint prop_id, GValue *value,
+                             GParamSpec *pspec)
+{
+  LucidClassify *self = LUCID_CLASSIFY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_HEAD:
+      g_value_set_string (value, self->head_path);
+      break;
+    case PROP_TEXT_MODEL:
+      g_value_set_string (value, self->text_model);
+      break;
+    case PROP_LABELS:
+      g_value_set_string (value, self->labels);
+      break;
+    case PROP_PROMPT_TEMPLATE:
+      g_value_set_string (value, self->prompt_template);
+      break;
+    case PROP_TENSOR:
+      g_value_set_string (value, self->tensor);
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint (value, self->top_k);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_double (value, self->threshold);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Start and stop                                                            */
+
+/* Embeds @labels (each put into @template) with the text model at @dir. */
+static LucidHead *
+zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
+                gchar **sha256, GError **error)
+{
+  g_autoptr (LucidTextModel) model = NULL;
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) prompts = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) parts = g_strsplit_set (labels, ",;", -1);
+  const gchar *hole = template ? strstr (template, "{}") : NULL;
+  LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
+  LucidTextOutput out;
+
+  if (hole == NULL || strstr (hole + 2, "{}") != NULL) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "prompt-template \"%s\" must contain \"{}\" exactly once "
+                 "(where each label goes)",
+                 template ? template : "");
+    return NULL;
+  }
+  for (guint i = 0; parts[i] != NULL; i++) {
+    g_strstrip (parts[i]);
+    if (parts[i][0] == '\0')
+      continue;
+    g_ptr_array_add (names, g_strdup (parts[i]));
+    g_ptr_array_add (prompts,
+                     g_strdup_printf ("%.*s%s%s", (int)(hole - template),
+                                      template, parts[i], hole + 2));
+  }
+  if (names->len == 0) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "labels=\"%s\" names no label", labels);
+    return NULL;
+  }
+  g_ptr_array_add (names, NULL);
+
+  model = lucid_text_model_load (dir, error);
+  if (model == NULL)
+    return NULL;
+  if (!lucid_text_model_run (model, (const char *const *)prompts->pdata,
+                             prompts->len, &opts, FALSE, &out, error))
+    return NULL;
+  *sha256 = g_strdup (lucid_text_model_get_sha256 (model));
+  return lucid_head_new_zero_shot ((const char *const *)names->pdata,
+                                   out.embeddings, out.n_seqs, out.hidden_size);
+}
+
+static gboolean
+lucid_classify_start (GstBaseTransform *trans)
+{
+  LucidClassify *self = LUCID_CLASSIFY (trans);
+  g_autofree gchar *head_path = NULL, *text_model = NULL, *labels = NULL;
+  g_autofree gchar *template = NULL, *tensor = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean have_labels;
+
+  GST_OBJECT_LOCK (self);
+  head_path = g_strdup (self->head_path);
+  text_model = g_strdup (self->text_model);
+  labels = g_strdup (self->labels);
+  template = g_strdup (self->prompt_template);
+  tensor = g_strdup (self->tensor);
+  self->top_k_active = self->top_k;
+  self->threshold_active = self->threshold;
+  GST_OBJECT_UNLOCK (self);
+
+  have_labels = labels != NULL && *labels != '\0';
+  if ((head_path != NULL && *head_path != '\0')
+      == (text_model != NULL && *text_model != '\0')) {
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, SETTINGS,
+        ("Set either head= (a head file) or text-model= with labels= "
+         "(zero-shot), not %s.",
+         head_path ? "both" : "neither"),
+        (NULL));
+    return FALSE;
+  }
+  if (text_model != NULL && !have_labels) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                       ("text-model= needs labels= (the zero-shot labels)."),
+                       (NULL));
+    return FALSE;
+  }
+  if (head_path != NULL && have_labels) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                       ("labels= goes with text-model=; a head file names its "
+                        "own labels (%s).",
+                        head_path),
+                       (NULL));
+    return FALSE;
+  }
+
+  if (head_path != NULL) {
+    self->head = lucid_head_load (head_path, &error);
+    if (self->head != NULL) {
+      self->model_id = g_strdup (lucid_head_get_sha256 (self->head));
+      self->model_dir = g_strdup (head_path);
+    }
+  } else {
+    self->head = zero_shot_head (text_model, labels, template, &self->model_id,
+                                 &error);
+    if (self->head != NULL)
+      self->model_dir = g_strdup (text_model);
+  }
+  if (self->head == NULL) {
+    if (error->domain == LUCID_ERROR
+        && (error->code == LUCID_ERROR_MISSING
+            || error->code == LUCID_ERROR_IO))
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", error->message),
+                         (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+                         (NULL));
+    return FALSE;
+  }
+
+  self->tensor_id = tensor ? g_quark_from_string (tensor) : 0;
+  self->element_name = gst_object_get_name (GST_OBJECT (self));
+  self->warned_other_model = FALSE;
+  GST_INFO_OBJECT (self, "%s head (%s), %u labels of %u-value embeddings",
+                   lucid_head_kind_to_string (lucid_head_get_kind (self->head)),
+                   lucid_head_get_scoring (self->head),
+                   lucid_head_get_num_labels (self->head),
+                   lucid_head_get_dim (self->head));
+  return TRUE;
+}
+
+static gboolean
+lucid_classify_stop (GstBaseTransform *trans)
+{
+  LucidClassify *self = LUCID_CLASSIFY (trans);
+
+  g_clear_pointer (&self->head, lucid_head_free);
+  g_clear_pointer (&self->model_id, g_free);
+  g_clear_pointer (&self->model_dir, g_free);
+  g_clear_pointer (&self->element_name, g_free);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Streaming                                                                 */
+
+/* The tensor to classify: the last match (most recently added meta). */
+static LucidTensor *
+find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id)
+{
+  LucidTensor *found = NULL;
+  gpointer state = NULL;
+  LucidTensorMeta *meta;
+
+  while ((meta = lucid_buffer_iterate_tensor_metas (buffer, &state))) {
+    for (gsize i = 0; i < meta->num_tensors; i++) {
+      LucidTensor *t = meta->tensors[i];
+
+      if (t == NULL || (self->tensor_id != 0 && t->id != self->tensor_id))
+        continue;
+      found = t;
+      *model_id = meta->model_id;
+      if (self->tensor_id == 0)
+        break; /* the first tensor of this meta */
+    }
+  }
+  return found;
+}
+
+static GstFlowReturn
+lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
+{
+  LucidClassify *self = LUCID_CLASSIFY (trans);
+  const gchar *input_model = NULL;
+  LucidTensor *t = find_embedding (self, buffer, &input_model);
+  g_autoptr (GError) error = NULL;
+  g_autofree double *scores = NULL;
+  g_autofree const gchar **names = NULL;
+  guint n_labels, dim = 1;
+  GstStructure *s;
+  GstMapInfo map;
+  gboolean ok;
+
+  if (t == NULL)
+    return GST_FLOW_OK;
+
+  if (t->data_type != LUCID_TENSOR_DATA_TYPE_FLOAT32 || t->data == NULL) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+                       ("The embedding tensor %s is not float32 (data type "
+                        "%d); lucidclassify reads float32 embeddings.",
+                        g_quark_to_string (t->id), t->data_type),
+                       (NULL));
+    return GST_FLOW_ERROR;
+  }
+  for (gsize i = 0; i < t->num_dims; i++)
+    dim = (t->dims[i] > G_MAXINT / 4 / dim) ? G_MAXINT : dim * t->dims[i];
+
+  if (self->model_dir
+      && lucid_head_get_kind (self->head) == LUCID_HEAD_ZERO_SHOT
+      && !self->warned_other_model
+      && g_strcmp0 (input_model, self->model_id) != 0) {
+    self->warned_other_model = TRUE;
+    GST_ELEMENT_WARNING (
+        self, STREAM, FORMAT,
+        ("The embeddings come from another model than text-model=%s: "
+         "zero-shot cosines across models are not meaningful.",
+         self->model_dir),
+        ("embedding model %s, text model %s",
+         input_model ? input_model : "(unknown)", self->model_id));
+  }
+
+  if (!gst_buffer_map (t->data, &map, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  n_labels = lucid_head_get_num_labels (self->head);
+  scores = g_new (double, n_labels);
+  ok = map.size >= (gsize)dim * sizeof (float)
+       && lucid_head_score (self->head, (const float *)map.data, dim, scores,
+                            &error);
+  gst_buffer_unmap (t->data, &map);
+  if (!ok) {
+    GST_ELEMENT_ERROR (
+        self, STREAM, FORMAT,
+        ("%s: %s", self->model_dir,
+         error ? error->message : "the embedding tensor is truncated"),
+        ("tensor %s of model %s", g_quark_to_string (t->id),
+         input_model ? input_model : "(unknown)"));
+    return GST_FLOW_ERROR;
+  }
+
+  names = g_new (const gchar *, n_labels);
+  for (guint i = 0; i < n_labels; i++)
+    names[i] = lucid_head_get_label (self->head, i);
+
+  s = gst_structure_new (
+      LUCID_RESULT_STRUCTURE_NAME, "element", G_TYPE_STRING, self->element_name,
+      "kind", G_TYPE_STRING, "labels", "model-id", G_TYPE_STRING,
+      self->model_id, "model-dir", G_TYPE_STRING, self->model_dir,
+      "model-family", G_TYPE_STRING,
+      lucid_head_kind_to_string (lucid_head_get_kind (self->head)), "scoring",
+      G_TYPE_STRING, lucid_head_get_scoring (self->head), "input-tensor",
+      G_TYPE_STRING, g_quark_to_string (t->id), NULL);
+  if (input_model)
+    gst_structure_set (s, "input-model-id", G_TYPE_STRING, input_model, NULL);
+  lucid_result_set_top_k (s, scores, names, n_labels, self->top_k_active,
+                          self->threshold_active);
+  lucid_buffer_add_result (buffer, s);
+  return GST_FLOW_OK;
+}

@@ -1,0 +1,683 @@
+/* test-visionenc.c — lucidvisionenc and lucidclassify in GstHarness, with
+ * the tiny ViT fixture and the goldens of tools/make_vision_goldens.py
+ * (transformers' ViTImageProcessorPil + ViTForImageClassification; numpy
+ * for the heads).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+
+#include "lucidmeta.h"
+
+/* fp32 on CPU, DESIGN.md: max-abs error ≤ 1e-4·max(1, max|ref|). */
+#define TAU 1e-4
+
+static gchar *
+fixture_path (const gchar *name)
+{
+  const gchar *dir = g_getenv ("LUCID_FIXTURES_DIR");
+
+  fail_unless (dir != NULL, "LUCID_FIXTURES_DIR is not set");
+  return g_build_filename (dir, name, NULL);
+}
+
+/* The golden case whose input is @input: its JSON object (owned by
+ * *@parser). */
+static JsonObject *
+golden_case (const gchar *input, JsonParser **parser)
+{
+  gchar *path = fixture_path ("goldens/vision-tiny-vit.json");
+  JsonArray *cases;
+
+  *parser = json_parser_new ();
+  fail_unless (json_parser_load_from_file (*parser, path, NULL));
+  g_free (path);
+  cases = json_object_get_array_member (
+      json_node_get_object (json_parser_get_root (*parser)), "cases");
+  for (guint i = 0; i < json_array_get_length (cases); i++) {
+    JsonObject *c = json_array_get_object_element (cases, i);
+    if (g_strcmp0 (json_object_get_string_member (c, "input"), input) == 0)
+      return c;
+  }
+  fail ("no golden case %s", input);
+  return NULL;
+}
+
+static GstHarness *
+new_harness (const gchar *model, const gchar *caps, const gchar *first, ...)
+{
+  GstElement *element = gst_element_factory_make ("lucidvisionenc", NULL);
+  gchar *dir = fixture_path (model);
+  GstHarness *h;
+  va_list args;
+
+  fail_unless (element != NULL, "lucidvisionenc not found (GST_PLUGIN_PATH?)");
+  g_object_set (element, "model", dir, NULL);
+  va_start (args, first);
+  if (first)
+    g_object_set_valist (G_OBJECT (element), first, args);
+  va_end (args);
+  h = gst_harness_new_with_element (element, "sink", "src");
+  gst_object_unref (element);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (dir);
+  return h;
+}
+
+/* A @w × @h frame of @format (RGB or I420 here), filled with @rgb (RGB) or
+ * mid-grey (other formats). */
+static GstBuffer *
+solid_frame (const gchar *format, guint w, guint h, const guint8 rgb[3],
+             GstClockTime pts)
+{
+  GstVideoInfo info;
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  gst_video_info_set_format (&info, gst_video_format_from_string (format), w,
+                             h);
+  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  if (GST_VIDEO_INFO_FORMAT (&info) == GST_VIDEO_FORMAT_RGB) {
+    for (guint y = 0; y < h; y++)
+      for (guint x = 0; x < w; x++)
+        memcpy (map.data + y * GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) + x * 3,
+                rgb, 3);
+  } else {
+    memset (map.data, 128, map.size);
+  }
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
+  return buf;
+}
+
+static guint
+count_results (GstBuffer *buf)
+{
+  gpointer state = NULL;
+  guint n = 0;
+
+  while (lucid_buffer_iterate_results (buf, &state))
+    n++;
+  return n;
+}
+
+/* The result @element produced on @buf. */
+static const GstStructure *
+result_of (GstBuffer *buf, const gchar *element_prefix)
+{
+  gpointer state = NULL;
+  const GstStructure *s;
+
+  while ((s = lucid_buffer_iterate_results (buf, &state)))
+    if (g_str_has_prefix (gst_structure_get_string (s, "element"),
+                          element_prefix))
+      return s;
+  fail ("no result of %s", element_prefix);
+  return NULL;
+}
+
+/* Copies the float32 [n] embedding of the first tensor meta. */
+static float *
+embedding_of (GstBuffer *buf, guint *n)
+{
+  gpointer state = NULL;
+  LucidTensorMeta *meta = lucid_buffer_iterate_tensor_metas (buf, &state);
+  LucidTensor *t;
+  GstMapInfo map;
+  float *out;
+
+  fail_unless (meta != NULL, "no tensor meta");
+  fail_unless_equals_int (meta->num_tensors, 1);
+  t = meta->tensors[0];
+  fail_unless_equals_string (g_quark_to_string (t->id),
+                             "lucid-vision-embedding");
+  fail_unless_equals_int (t->data_type, LUCID_TENSOR_DATA_TYPE_FLOAT32);
+  fail_unless_equals_int (t->num_dims, 1);
+  *n = t->dims[0];
+  fail_unless (gst_buffer_map (t->data, &map, GST_MAP_READ));
+  out = g_memdup2 (map.data, map.size);
+  fail_unless_equals_int (map.size, *n * sizeof (float));
+  gst_buffer_unmap (t->data, &map);
+  return out;
+}
+
+static gchar *
+sha256_of_file (const gchar *path)
+{
+  gchar *contents;
+  gsize len;
+  gchar *sum;
+
+  fail_unless (g_file_get_contents (path, &contents, &len, NULL));
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *)contents,
+                                     len);
+  g_free (contents);
+  return sum;
+}
+
+/* Sets @element to PAUSED, expects failure, returns the bus error. */
+static GError *
+start_and_get_error (GstElement *element)
+{
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+
+  gst_element_set_bus (element, bus);
+  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_PAUSED),
+                          GST_STATE_CHANGE_FAILURE);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL, "no error on the bus");
+  gst_message_parse_error (message, &error, NULL);
+  gst_message_unref (message);
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_element_set_bus (element, NULL);
+  gst_object_unref (bus);
+  return error;
+}
+
+static gboolean
+accepts (GstElement *element, const gchar *caps_string)
+{
+  GstPad *pad = gst_element_get_static_pad (element, "sink");
+  GstCaps *caps = gst_caps_from_string (caps_string);
+  gboolean ret = gst_pad_query_accept_caps (pad, caps);
+
+  gst_caps_unref (caps);
+  gst_object_unref (pad);
+  return ret;
+}
+
+static const guint8 RED[3] = { 255, 0, 0 };
+
+/* ------------------------------------------------------------------------ */
+
+GST_START_TEST (test_caps)
+{
+  GstElement *e = gst_element_factory_make ("lucidvisionenc", NULL);
+
+  fail_unless (accepts (e, "video/x-raw, format=RGB, width=4, height=4, "
+                           "framerate=0/1"));
+  fail_unless (accepts (e, "video/x-raw, format=I420, width=33, height=17, "
+                           "framerate=25/1"));
+  fail_unless (accepts (e, "video/x-raw, format=NV12, width=1, height=1, "
+                           "framerate=25/1"));
+  fail_if (accepts (e, "video/x-raw, format=v210, width=48, height=4, "
+                       "framerate=25/1"));
+  fail_if (accepts (e, "video/x-raw(memory:GLMemory), format=RGBA, "
+                       "width=4, height=4, framerate=25/1"));
+  fail_if (accepts (e, "audio/x-raw"));
+  fail_if (accepts (e, "text/x-raw, format=utf8"));
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* A solid red 320×240 frame: the embedding and the head's labels and
+ * scores of the reference, with provenance. */
+GST_START_TEST (test_red_frame_matches_reference)
+{
+  JsonParser *parser;
+  JsonObject *c = golden_case ("solid red 320x240", &parser);
+  GstHarness *h = new_harness ("tiny-vit",
+                               "video/x-raw, format=RGB, "
+                               "width=320, height=240, framerate=25/1",
+                               "top-k", 2, NULL);
+  gchar *weights = fixture_path ("tiny-vit/model.safetensors");
+  gchar *sha = sha256_of_file (weights);
+  const GstStructure *s;
+  const GValue *labels;
+  GstBuffer *out;
+  float *emb;
+  guint n;
+  double score;
+  gint w = 0, hgt = 0;
+
+  fail_unless_equals_int (
+      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 0)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (count_results (out), 1);
+  s = result_of (out, "lucidvisionenc");
+  fail_unless_equals_string (gst_structure_get_string (s, "kind"), "labels");
+  fail_unless_equals_string (gst_structure_get_string (s, "model-family"),
+                             "vit");
+  fail_unless_equals_string (gst_structure_get_string (s, "model-id"), sha);
+  fail_unless_equals_string (gst_structure_get_string (s, "label"),
+                             json_object_get_string_member (c, "label"));
+  fail_unless (gst_structure_get_double (s, "score", &score));
+  fail_unless (fabs (score - json_object_get_double_member (c, "score")) <= TAU,
+               "score %g vs reference %g", score,
+               json_object_get_double_member (c, "score"));
+  labels = gst_structure_get_value (s, "labels");
+  fail_unless_equals_int (gst_value_array_get_size (labels), 2);
+  fail_unless (gst_structure_get_int (s, "width", &w)
+               && gst_structure_get_int (s, "height", &hgt));
+  fail_unless_equals_int (w, 320);
+  fail_unless_equals_int (hgt, 240);
+  emb = embedding_of (out, &n);
+  fail_unless_equals_int (n, 32);
+  g_free (emb);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 0);
+
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (sha);
+  g_free (weights);
+  g_object_unref (parser);
+}
+
+GST_END_TEST;
+
+/* interval=3: frames 0, 3, 6 carry metas; the others none, untouched. */
+GST_START_TEST (test_interval)
+{
+  GstHarness *h = new_harness ("tiny-vit",
+                               "video/x-raw, format=I420, width=33, "
+                               "height=17, framerate=25/1",
+                               "interval", 3, NULL);
+
+  for (guint i = 0; i < 7; i++) {
+    GstBuffer *in = solid_frame ("I420", 33, 17, RED, i * 40 * GST_MSECOND);
+    GstBuffer *out;
+    gpointer state = NULL;
+    gboolean analysed = i % 3 == 0;
+
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless_equals_uint64 (GST_BUFFER_PTS (out), i * 40 * GST_MSECOND);
+    fail_unless_equals_int (count_results (out), analysed ? 1 : 0);
+    fail_unless_equals_int (
+        lucid_buffer_iterate_tensor_metas (out, &state) != NULL, analysed);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* batch-size=3 gives each frame the embedding it gets alone. */
+GST_START_TEST (test_batch_equals_single)
+{
+  const gchar *caps = "video/x-raw, format=RGB, width=9, height=7, "
+                      "framerate=25/1";
+  const guint8 colours[3][3] = { { 255, 0, 0 }, { 0, 200, 30 }, { 9, 9, 250 } };
+  float *single[3];
+  GstHarness *h = new_harness ("tiny-vit", caps, NULL);
+
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *out;
+    guint n;
+
+    gst_harness_push (h, solid_frame ("RGB", 9, 7, colours[i], i));
+    out = gst_harness_pull (h);
+    single[i] = embedding_of (out, &n);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+
+  h = new_harness ("tiny-vit", caps, "batch-size", 3, NULL);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, solid_frame ("RGB", 9, 7, colours[i], i)),
+        GST_FLOW_OK);
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    guint n;
+    float *e = embedding_of (out, &n);
+
+    for (guint k = 0; k < n; k++)
+      fail_unless (fabs (e[k] - single[i][k]) <= TAU, "frame %u [%u]", i, k);
+    g_free (e);
+    g_free (single[i]);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* New caps mid-stream (size and format): the next frame is analysed at its
+ * own size. */
+GST_START_TEST (test_caps_change)
+{
+  GstHarness *h = new_harness ("tiny-vit",
+                               "video/x-raw, format=RGB, width=8, height=8, "
+                               "framerate=25/1",
+                               NULL);
+  GstBuffer *out;
+  gint w = 0, hgt = 0;
+
+  gst_harness_push (h, solid_frame ("RGB", 8, 8, RED, 0));
+  out = gst_harness_pull (h);
+  fail_unless (
+      gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w));
+  fail_unless_equals_int (w, 8);
+  gst_buffer_unref (out);
+
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=I420, width=16, "
+                                   "height=12, framerate=25/1");
+  fail_unless_equals_int (
+      gst_harness_push (h, solid_frame ("I420", 16, 12, RED, 1)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (
+      gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w)
+      && gst_structure_get_int (result_of (out, "lucidvisionenc"), "height",
+                                &hgt));
+  fail_unless_equals_int (w, 16);
+  fail_unless_equals_int (hgt, 12);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static void
+expect_start_error (const gchar *model, const gchar *needle,
+                    const gchar *labels)
+{
+  GstElement *e = gst_element_factory_make ("lucidvisionenc", NULL);
+  GError *error;
+
+  g_object_set (e, "model", model, "labels", labels, NULL);
+  error = start_and_get_error (e);
+  fail_unless (strstr (error->message, needle) != NULL, "\"%s\" lacks \"%s\"",
+               error->message, needle);
+  g_error_free (error);
+  gst_object_unref (e);
+}
+
+GST_START_TEST (test_bad_models)
+{
+  gchar *bert = fixture_path ("tiny-bert");
+  gchar *vit = fixture_path ("tiny-vit");
+  gchar *tmp = g_dir_make_tmp ("lucid-visionenc-XXXXXX", NULL);
+  const gchar *names[] = { "config.json", "model.safetensors" };
+  gchar *want;
+
+  expect_start_error (bert, "is a text model", NULL);
+  want = g_strdup_printf ("labels= needs a CLIP model; %s is a ViT model", vit);
+  expect_start_error (vit, want, "cat, dog");
+  g_free (want);
+
+  /* No preprocessor_config.json. */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    gchar *from = g_build_filename (vit, names[i], NULL);
+    gchar *to = g_build_filename (tmp, names[i], NULL);
+    gchar *data;
+    gsize len;
+
+    fail_unless (g_file_get_contents (from, &data, &len, NULL));
+    fail_unless (g_file_set_contents (to, data, len, NULL));
+    g_free (data);
+    g_free (from);
+    g_free (to);
+  }
+  expect_start_error (tmp, "preprocessor_config.json", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    gchar *p = g_build_filename (tmp, names[i], NULL);
+    g_unlink (p);
+    g_free (p);
+  }
+  g_rmdir (tmp);
+  g_free (tmp);
+  g_free (bert);
+  g_free (vit);
+}
+
+GST_END_TEST;
+
+/* A buffer smaller than its caps say: a stream error naming the sizes. */
+GST_START_TEST (test_short_buffer)
+{
+  GstHarness *h = new_harness ("tiny-vit",
+                               "video/x-raw, format=RGB, "
+                               "width=16, height=16, framerate=25/1",
+                               NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *message;
+  GError *error = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  fail_unless_equals_int (
+      gst_harness_push (h, gst_buffer_new_allocate (NULL, 100, NULL)),
+      GST_FLOW_ERROR);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (strstr (error->message, "100 bytes") != NULL, "%s",
+               error->message);
+  fail_unless (strstr (error->message, "768 bytes expected") != NULL, "%s",
+               error->message);
+  g_error_free (error);
+  gst_message_unref (message);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ------------------------------------------------------------------------ */
+/* lucidclassify                                                             */
+
+/* The encoder and nearest centroids: a red frame is "red" with the
+ * reference cosine; a frame the interval skips passes without results. */
+GST_START_TEST (test_classify_centroids_after_encoder)
+{
+  JsonParser *parser;
+  JsonObject *c = golden_case ("solid red 320x240", &parser);
+  JsonObject *want = json_object_get_object_member (
+      json_object_get_object_member (c, "heads"), "centroids");
+  gchar *model = fixture_path ("tiny-vit");
+  gchar *head = fixture_path ("heads/centroids.safetensors");
+  gchar *launch = g_strdup_printf (
+      "lucidvisionenc model=\"%s\" interval=2 ! lucidclassify head=\"%s\" "
+      "top-k=1",
+      model, head);
+  GstHarness *h = gst_harness_new_parse (launch);
+  gchar *sha = sha256_of_file (head);
+  const GstStructure *s;
+  GstBuffer *out;
+  double score;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=RGB, width=320, "
+                                   "height=240, framerate=25/1");
+  fail_unless_equals_int (
+      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 0)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (count_results (out), 2);
+  s = result_of (out, "lucidclassify");
+  fail_unless_equals_string (gst_structure_get_string (s, "label"),
+                             json_object_get_string_member (want, "label"));
+  fail_unless (gst_structure_get_double (s, "score", &score));
+  fail_unless (
+      fabs (score - json_object_get_double_member (want, "score")) <= TAU,
+      "cosine %g vs %g", score, json_object_get_double_member (want, "score"));
+  fail_unless_equals_string (gst_structure_get_string (s, "model-id"), sha);
+  fail_unless_equals_string (gst_structure_get_string (s, "model-dir"), head);
+  fail_unless_equals_string (gst_structure_get_string (s, "model-family"),
+                             "nearest-centroid");
+  fail_unless_equals_string (gst_structure_get_string (s, "input-tensor"),
+                             "lucid-vision-embedding");
+  fail_unless_equals_string (
+      gst_structure_get_string (s, "input-model-id"),
+      gst_structure_get_string (result_of (out, "lucidvisionenc"), "model-id"));
+  gst_buffer_unref (out);
+
+  fail_unless_equals_int (
+      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 1)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_int (count_results (out), 0);
+  gst_buffer_unref (out);
+
+  gst_harness_teardown (h);
+  g_free (sha);
+  g_free (launch);
+  g_free (head);
+  g_free (model);
+  g_object_unref (parser);
+}
+
+GST_END_TEST;
+
+/* threshold drops labels below it: softmax probabilities of 4 labels
+ * cannot all reach 0.9. */
+GST_START_TEST (test_classify_threshold)
+{
+  gchar *model = fixture_path ("tiny-vit");
+  gchar *head = fixture_path ("heads/probe.safetensors");
+  gchar *launch = g_strdup_printf (
+      "lucidvisionenc model=\"%s\" ! lucidclassify head=\"%s\" top-k=4 "
+      "threshold=0.9",
+      model, head);
+  GstHarness *h = gst_harness_new_parse (launch);
+  const GstStructure *s;
+  GstBuffer *out;
+
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=RGB, width=8, "
+                                   "height=8, framerate=25/1");
+  gst_harness_push (h, solid_frame ("RGB", 8, 8, RED, 0));
+  out = gst_harness_pull (h);
+  s = result_of (out, "lucidclassify");
+  fail_unless_equals_int (
+      gst_value_array_get_size (gst_structure_get_value (s, "labels")), 0);
+  fail_if (gst_structure_has_field (s, "label"));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (launch);
+  g_free (head);
+  g_free (model);
+}
+
+GST_END_TEST;
+
+/* tensor= picks an embedding by id when a buffer carries several: the
+ * 32-value head reads "big" although "small" was added after it (and would
+ * be the default choice, failing on its size). */
+GST_START_TEST (test_classify_tensor_by_id)
+{
+  gchar *head = fixture_path ("heads/probe.safetensors");
+  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
+  GstHarness *h;
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  float v32[32], v5[5] = { 0 };
+  gsize d32[1] = { 32 }, d5[1] = { 5 };
+  LucidTensor **a = g_new (LucidTensor *, 1);
+  LucidTensor **b = g_new (LucidTensor *, 1);
+  const GstStructure *s;
+  GstBuffer *out;
+
+  for (guint i = 0; i < 32; i++)
+    v32[i] = (float)i / 32;
+  g_object_set (e, "head", head, "tensor", "big", NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, "application/x-test");
+  a[0] = lucid_tensor_new_f32 (g_quark_from_string ("big"), v32, 1, d32);
+  lucid_buffer_add_tensor_meta (buf, "model-a", 1, a);
+  b[0] = lucid_tensor_new_f32 (g_quark_from_string ("small"), v5, 1, d5);
+  lucid_buffer_add_tensor_meta (buf, "model-b", 1, b);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  s = result_of (out, "lucidclassify");
+  fail_unless_equals_string (gst_structure_get_string (s, "input-tensor"),
+                             "big");
+  fail_unless_equals_string (gst_structure_get_string (s, "input-model-id"),
+                             "model-a");
+  fail_unless (gst_structure_has_field (s, "label"));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (head);
+}
+
+GST_END_TEST;
+
+/* An embedding of the wrong size: a stream error naming the head file. */
+GST_START_TEST (test_classify_wrong_dim)
+{
+  gchar *head = fixture_path ("heads/probe.safetensors");
+  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
+  GstHarness *h;
+  GstBus *bus = gst_bus_new ();
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  float values[5] = { 1, 2, 3, 4, 5 };
+  gsize dims[1] = { 5 };
+  LucidTensor **tensors = g_new (LucidTensor *, 1);
+  GstMessage *message;
+  GError *error = NULL;
+
+  g_object_set (e, "head", head, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, "application/x-test");
+  tensors[0]
+      = lucid_tensor_new_f32 (g_quark_from_string ("x"), values, 1, dims);
+  lucid_buffer_add_tensor_meta (buf, "m", 1, tensors);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
+  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (message != NULL);
+  gst_message_parse_error (message, &error, NULL);
+  fail_unless (strstr (error->message, head) != NULL, "%s", error->message);
+  fail_unless (strstr (error->message, "32-value") != NULL, "%s",
+               error->message);
+  g_error_free (error);
+  gst_message_unref (message);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  g_free (head);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_classify_bad_settings)
+{
+  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
+  GError *error = start_and_get_error (e);
+
+  fail_unless (strstr (error->message, "neither") != NULL, "%s",
+               error->message);
+  g_error_free (error);
+
+  g_object_set (e, "head", "/nonexistent/head.safetensors", NULL);
+  error = start_and_get_error (e);
+  fail_unless (strstr (error->message, "/nonexistent/head.safetensors") != NULL,
+               "%s", error->message);
+  g_error_free (error);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static Suite *
+lucid_vision_enc_suite (void)
+{
+  Suite *s = suite_create ("lucidvisionenc");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_caps);
+  tcase_add_test (tc, test_red_frame_matches_reference);
+  tcase_add_test (tc, test_interval);
+  tcase_add_test (tc, test_batch_equals_single);
+  tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_bad_models);
+  tcase_add_test (tc, test_short_buffer);
+  tcase_add_test (tc, test_classify_centroids_after_encoder);
+  tcase_add_test (tc, test_classify_threshold);
+  tcase_add_test (tc, test_classify_tensor_by_id);
+  tcase_add_test (tc, test_classify_wrong_dim);
+  tcase_add_test (tc, test_classify_bad_settings);
+  return s;
+}
+
+GST_CHECK_MAIN (lucid_vision_enc);

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Real gst-launch-1.0 vision pipelines into SQLite with the tiny ViT fixture
+# (tests/fixtures/tiny-vit) and the head fixtures (tests/fixtures/heads);
+# labels and scores are checked against the goldens of
+# tools/make_vision_goldens.py (transformers + numpy), asserted with SQL.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+. "$(dirname "$0")/lib.sh"
+db="$TMP/vision.db"
+model="$LUCID_FIXTURES_DIR/tiny-vit"
+heads="$LUCID_FIXTURES_DIR/heads"
+golden="$LUCID_FIXTURES_DIR/goldens/vision-tiny-vit.json"
+
+# golden CASE FIELD [HEAD] -> the reference value for a golden case
+golden() {
+  python3 - "$golden" "$@" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+case = next(c for c in doc["cases"] if c["input"] == sys.argv[2])
+obj = case["heads"][sys.argv[4]] if len(sys.argv) > 4 else case
+print(obj[sys.argv[3]])
+PY
+}
+
+run() { # run LOGNAME gst-launch-args...
+  local log="$TMP/$1.log"; shift
+  gst-launch-1.0 -q "$@" > "$log" 2>&1 || { cat "$log"; fail "pipeline $(basename "$log" .log) failed"; }
+}
+
+# 1. videotestsrc, solid red, RGB, interval=5: 20 frames at 10 fps -> 4 rows.
+run red videotestsrc pattern=red num-buffers=20 ! video/x-raw,format=RGB,framerate=10/1 ! \
+  lucidvisionenc model="$model" interval=5 ! lucidsink location="$db" store-embeddings=true run-label=red
+expect_eq "rows per interval" "$(sql "$db" 'SELECT count(*) FROM results WHERE run_id = 1')" 4
+expect_eq "pts of analysed frames (ns)" \
+  "$(sql "$db" 'SELECT group_concat(pts) FROM (SELECT pts FROM results WHERE run_id = 1 ORDER BY pts)')" \
+  "0,500000000,1000000000,1500000000"
+expect_eq "frame duration (ns)" "$(sql "$db" 'SELECT DISTINCT duration FROM results WHERE run_id = 1')" 100000000
+expect_eq "stream time = pts" "$(sql "$db" 'SELECT count(*) FROM results WHERE run_id = 1 AND stream_time = pts')" 4
+want_label=$(golden "solid red 320x240" label)
+want_score=$(golden "solid red 320x240" score)
+expect_eq "label from the fixture head = reference ($want_label)" \
+  "$(sql "$db" "SELECT DISTINCT label FROM results WHERE run_id = 1")" "$want_label"
+expect_eq "score within 1e-4 of the reference ($want_score)" \
+  "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = 1 AND abs(score - $want_score) <= 1e-4")" 4
+expect_eq "kind" "$(sql "$db" "SELECT DISTINCT kind FROM results WHERE run_id = 1")" labels
+expect_eq "top-3 labels listed" "$(sql "$db" "SELECT DISTINCT json_array_length(extras, '\$.labels') FROM results WHERE run_id = 1")" 3
+expect_eq "frame size recorded" "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.width') || 'x' || json_extract(extras, '\$.height') FROM results WHERE run_id = 1")" 320x240
+sha=$(sha256sum "$model/model.safetensors" | cut -d' ' -f1)
+expect_eq "provenance: weights sha256" "$(sql "$db" 'SELECT DISTINCT m.sha256 FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = 1')" "$sha"
+expect_eq "provenance: model dir" "$(sql "$db" 'SELECT DISTINCT m.dir FROM results r JOIN models m ON m.id = r.model_id')" "$model"
+expect_eq "provenance: family" "$(sql "$db" 'SELECT DISTINCT m.family FROM results r JOIN models m ON m.id = r.model_id')" vit
+expect_match "provenance: pipeline" "$(sql "$db" 'SELECT pipeline FROM runs WHERE id = 1')" 'videotestsrc.*lucidvisionenc.*lucidsink'
+expect_match "provenance: interval recorded" "$(sql "$db" "SELECT properties FROM runs WHERE id = 1")" '"interval":5'
+expect_eq "embeddings stored" "$(sql "$db" 'SELECT count(*) || ":" || min(dim) || ":" || min(length(vector)) FROM embeddings')" "4:32:128"
+
+# 2. videotestsrc's default pattern in I420 at an odd size, no converter in
+#    front: every frame analysed, labels from id2label.
+run smpte videotestsrc num-buffers=6 ! video/x-raw,format=I420,width=97,height=41 ! \
+  lucidvisionenc model="$model" top-k=1 ! lucidsink location="$db" run-label=smpte
+expect_eq "I420 97x41: one row per frame" "$(sql "$db" 'SELECT count(*) FROM results WHERE run_id = 2')" 6
+expect_eq "I420 97x41: labels from id2label" \
+  "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = 2 AND label IN ('cat','dog','car') AND score BETWEEN 0 AND 1")" 6
+
+# 3. A file encoded now with Debian's plugins, decoded by decodebin straight
+#    into the encoder (whatever raw format the decoder gives).
+clip="$TMP/clip.ogv"
+if gst-inspect-1.0 theoraenc > /dev/null 2>&1 && gst-inspect-1.0 oggmux > /dev/null 2>&1; then
+  gst-launch-1.0 -q videotestsrc pattern=ball num-buffers=30 ! video/x-raw,width=96,height=72,framerate=10/1 ! \
+    theoraenc ! oggmux ! filesink location="$clip"
+else
+  clip="$TMP/clip.mkv"
+  gst-launch-1.0 -q videotestsrc pattern=ball num-buffers=30 ! video/x-raw,width=96,height=72,framerate=10/1 ! \
+    jpegenc ! matroskamux ! filesink location="$clip"
+fi
+run file filesrc location="$clip" ! decodebin ! lucidvisionenc model="$model" interval=10 ! \
+  lucidsink location="$db" run-label=file
+expect_eq "decoded file: rows per interval" "$(sql "$db" 'SELECT count(*) FROM results WHERE run_id = 3')" 3
+expect_eq "decoded file: pts" \
+  "$(sql "$db" 'SELECT group_concat(pts) FROM (SELECT pts FROM results WHERE run_id = 3 ORDER BY pts)')" \
+  "0,1000000000,2000000000"
+expect_eq "decoded file: labels from id2label" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = 3 AND label IN ('cat','dog','car')")" 3
+expect_eq "decoded file: frame size" "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.width') FROM results WHERE run_id = 3")" 96
+
+# 4. Batching changes nothing: batch-size 4 with a latency bound.
+run batched videotestsrc pattern=red num-buffers=20 ! video/x-raw,format=RGB,framerate=10/1 ! \
+  lucidvisionenc model="$model" interval=5 batch-size=4 max-latency=100000000 ! lucidsink location="$db" run-label=batched
+expect_eq "batched: same rows and labels" \
+  "$(sql "$db" "SELECT count(*) FROM results a JOIN results b ON a.pts = b.pts AND a.label = b.label AND abs(a.score - b.score) < 1e-6 WHERE a.run_id = 1 AND b.run_id = 4")" 4
+
+# 5. lucidclassify: nearest centroids of red/green/blue frames and a linear
+#    probe, after the encoder, each row with its head's provenance.
+for colour in green blue; do
+  run "classify-$colour" videotestsrc pattern=$colour num-buffers=4 ! video/x-raw,format=RGB ! \
+    lucidvisionenc model="$model" interval=2 ! lucidclassify head="$heads/centroids.safetensors" top-k=1 ! \
+    lucidclassify head="$heads/probe.safetensors" ! lucidsink location="$db" run-label="classify-$colour"
+  rid=$(sql "$db" "SELECT id FROM runs WHERE label = 'classify-$colour'")
+  expect_eq "$colour: rows (encoder + 2 heads, every 2nd frame)" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = $rid")" 6
+  expect_eq "$colour: centroid label" \
+    "$(sql "$db" "SELECT DISTINCT r.label FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = $rid AND m.family = 'nearest-centroid'")" \
+    "$(golden "solid $colour 320x240" label centroids)"
+  expect_eq "$colour: probe label = numpy reference" \
+    "$(sql "$db" "SELECT DISTINCT r.label FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = $rid AND m.family = 'linear-probe'")" \
+    "$(golden "solid $colour 320x240" label probe)"
+  expect_eq "$colour: probe score within 1e-4 of numpy" \
+    "$(sql "$db" "SELECT count(*) FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = $rid AND m.family = 'linear-probe' AND abs(r.score - $(golden "solid $colour 320x240" score probe)) <= 1e-4")" 2
+done
+head_sha=$(sha256sum "$heads/centroids.safetensors" | cut -d' ' -f1)
+expect_eq "head provenance: sha256 and path" \
+  "$(sql "$db" "SELECT DISTINCT m.sha256 || ' ' || m.dir FROM models m WHERE m.family = 'nearest-centroid'")" \
+  "$head_sha $heads/centroids.safetensors"
+expect_eq "head rows name the embedding's model" \
+  "$(sql "$db" "SELECT DISTINCT json_extract(r.extras, '\$.input-model-id') FROM results r JOIN models m ON m.id = r.model_id WHERE m.family = 'nearest-centroid'")" "$sha"
+
+# 6. Zero-shot through a BERT text model over lucidtextenc's embeddings
+#    agrees with lucidtextenc's own zero-shot labels.
+srt="$DATA/talk.srt"
+run zs-textenc filesrc location="$srt" ! subparse ! lucidtextenc model="$LUCID_FIXTURES_DIR/tiny-bert" \
+  labels="food,weather,sports" top-k=1 ! lucidsink location="$db" run-label=zs-textenc
+run zs-classify filesrc location="$srt" ! subparse ! lucidtextenc model="$LUCID_FIXTURES_DIR/tiny-bert" output=embedding ! \
+  lucidclassify text-model="$LUCID_FIXTURES_DIR/tiny-bert" labels="food,weather,sports" top-k=1 ! \
+  lucidsink location="$db" run-label=zs-classify
+a=$(sql "$db" "SELECT id FROM runs WHERE label = 'zs-textenc'")
+b=$(sql "$db" "SELECT id FROM runs WHERE label = 'zs-classify'")
+n_cues=$(grep -c -- '-->' "$srt")
+expect_eq "zero-shot: one classify row per cue" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = $b AND element LIKE 'lucidclassify%'")" "$n_cues"
+expect_eq "zero-shot: same labels and cosines as lucidtextenc labels=" \
+  "$(sql "$db" "SELECT count(*) FROM results x JOIN results y ON x.pts = y.pts AND x.label = y.label AND abs(x.score - y.score) < 1e-5 WHERE x.run_id = $a AND y.run_id = $b AND y.element LIKE 'lucidclassify%'")" "$n_cues"
+expect_eq "integrity" "$(sql "$db" 'PRAGMA integrity_check')" ok
+finish

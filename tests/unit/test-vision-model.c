@@ -1,0 +1,297 @@
+/* test-vision-model.c — the family-agnostic vision wrapper, frame to
+ * embedding and scores, against transformers (ViTImageProcessorPil +
+ * ViTForImageClassification) on the goldens of tools/make_vision_goldens.py;
+ * and its errors for directories it cannot run.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucid-error.h"
+#include "lucid-safetensors.h"
+#include "lucid-test-util.h"
+#include "lucid-vision-model.h"
+
+#include <glib/gstdio.h>
+
+static char *
+fixture (const char *name)
+{
+  return g_build_filename (g_getenv ("LUCID_FIXTURES_DIR"), name, NULL);
+}
+
+/* The frame of golden case @c: from the tensors, or a solid colour. */
+static guint8 *
+golden_frame (JsonObject *c, LucidSafetensors *st, guint i, guint *w,
+    guint *h)
+{
+  guint8 *rgb;
+
+  *w = json_object_get_int_member (c, "width");
+  *h = json_object_get_int_member (c, "height");
+  rgb = g_new (guint8, (gsize) *w * *h * 3);
+  if (json_object_has_member (c, "solid")) {
+    JsonArray *solid = json_object_get_array_member (c, "solid");
+    for (gsize p = 0; p < (gsize) *w * *h; p++)
+      for (guint k = 0; k < 3; k++)
+        rgb[p * 3 + k] = json_array_get_int_element (solid, k);
+  } else {
+    g_autofree char *name = g_strdup_printf ("case%u.rgb", i);
+    const LucidSafetensor *t = lucid_safetensors_lookup (st, name);
+    g_assert_nonnull (t);
+    g_assert_cmpint (t->dtype, ==, LUCID_DTYPE_U8);
+    g_assert_cmpint (t->n_bytes, ==, (gsize) *w * *h * 3);
+    memcpy (rgb, t->data, t->n_bytes);
+  }
+  return rgb;
+}
+
+static const float *
+golden_f32 (LucidSafetensors *st, guint i, const char *what, gint64 n)
+{
+  g_autofree char *name = g_strdup_printf ("case%u.%s", i, what);
+  g_autoptr (GError) err = NULL;
+  gint64 shape[1] = { n };
+  const float *p = lucid_safetensors_get_f32 (st, name, 1, shape, &err);
+  g_assert_no_error (err);
+  return p;
+}
+
+/* Every golden frame (odd sizes, 1×1, solid 320×240) preprocessed by the
+ * wrapper and encoded as one batch: embeddings and softmax scores within
+ * the fp32 tolerance, the same top label. */
+static void
+test_frames_match_reference (void)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  JsonObject *root = lucid_test_load_golden ("vision-tiny-vit.json", &parser);
+  JsonArray *cases = json_object_get_array_member (root, "cases");
+  guint n = json_array_get_length (cases);
+  g_autofree char *dir = fixture ("tiny-vit");
+  g_autofree char *st_path = fixture ("goldens/vision-tiny-vit.safetensors");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidSafetensors) st = lucid_safetensors_open (st_path, &err);
+  g_autoptr (LucidVisionModel) model = NULL;
+  g_autofree float *pixels = NULL;
+  LucidVisionOutput out;
+  gsize per;
+  guint dim;
+
+  g_assert_no_error (err);
+  model = lucid_vision_model_load (dir, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (lucid_vision_model_get_family (model), ==,
+      LUCID_VISION_FAMILY_VIT);
+  g_assert_cmpstr (lucid_vision_family_to_string (
+          lucid_vision_model_get_family (model)), ==, "vit");
+  g_assert_cmpint (lucid_vision_model_get_scores_kind (model), ==,
+      LUCID_VISION_SCORES_HEAD);
+  g_assert_cmpuint (lucid_vision_model_get_num_scores (model), ==, 3);
+  g_assert_cmpstr (lucid_vision_model_get_score_label (model, 1), ==, "dog");
+  g_assert_false (lucid_vision_model_has_text_tower (model));
+  g_assert_cmpuint (strlen (lucid_vision_model_get_sha256 (model)), ==, 64);
+  dim = lucid_vision_model_get_embedding_dim (model);
+  g_assert_cmpuint (dim, ==, 32);
+  per = lucid_vision_model_get_pixels_per_image (model);
+  g_assert_cmpuint (per, ==, 3 * 32 * 32);
+
+  pixels = g_new (float, per * n);
+  for (guint i = 0; i < n; i++) {
+    JsonObject *c = json_array_get_object_element (cases, i);
+    guint w, h;
+    g_autofree guint8 *rgb = golden_frame (c, st, i, &w, &h);
+
+    g_assert_true (lucid_vision_model_preprocess_rgb8 (model, rgb, w, h,
+            (gsize) w * 3, pixels + per * i, &err));
+    g_assert_no_error (err);
+  }
+  g_assert_true (lucid_vision_model_encode (model, pixels, n, &out, &err));
+  g_assert_no_error (err);
+  g_assert_cmpuint (out.n_images, ==, n);
+  g_assert_cmpuint (out.embedding_dim, ==, dim);
+  g_assert_cmpuint (out.num_scores, ==, 3);
+
+  for (guint i = 0; i < n; i++) {
+    JsonObject *c = json_array_get_object_element (cases, i);
+    const float *scores = out.scores + (gsize) i * 3;
+    guint best = 0;
+    double e1, e2;
+
+    e1 = lucid_test_assert_close (out.embeddings + (gsize) i * dim,
+        golden_f32 (st, i, "embedding", dim), dim, "embedding", i);
+    e2 = lucid_test_assert_close (scores, golden_f32 (st, i, "probs", 3), 3,
+        "probs", i);
+    for (guint k = 1; k < 3; k++)
+      if (scores[k] > scores[best])
+        best = k;
+    g_assert_cmpstr (lucid_vision_model_get_score_label (model, best), ==,
+        json_object_get_string_member (c, "label"));
+    g_test_message ("%s: embedding max-abs %.2g, probs %.2g",
+        json_object_get_string_member (c, "input"), e1, e2);
+  }
+}
+
+/* One frame at a time gives the batch's numbers (no cross-talk). */
+static void
+test_batch_equals_single (void)
+{
+  g_autofree char *dir = fixture ("tiny-vit");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidVisionModel) model = lucid_vision_model_load (dir, &err);
+  guint8 rgb[2][5 * 4 * 3];
+  g_autofree float *pixels = NULL;
+  g_autofree float *batch = NULL;
+  LucidVisionOutput out;
+  gsize per;
+
+  g_assert_no_error (err);
+  per = lucid_vision_model_get_pixels_per_image (model);
+  for (guint i = 0; i < sizeof rgb[0]; i++) {
+    rgb[0][i] = (guint8) (i * 7);
+    rgb[1][i] = (guint8) (255 - i * 3);
+  }
+  pixels = g_new (float, 2 * per);
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (lucid_vision_model_preprocess_rgb8 (model, rgb[i], 5, 4,
+            15, pixels + i * per, &err));
+  g_assert_true (lucid_vision_model_encode (model, pixels, 2, &out, &err));
+  batch = g_memdup2 (out.embeddings, 2 * 32 * sizeof (float));
+  for (guint i = 0; i < 2; i++) {
+    g_assert_true (lucid_vision_model_encode (model, pixels + i * per, 1,
+            &out, &err));
+    lucid_test_assert_close (out.embeddings, batch + i * 32, 32, "single", i);
+  }
+}
+
+static void
+assert_load_fails (const char *dir, const char *needle)
+{
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidVisionModel) model = lucid_vision_model_load (dir, &err);
+
+  g_assert_null (model);
+  g_assert_nonnull (err);
+  g_test_message ("%s", err->message);
+  if (strstr (err->message, needle) == NULL)
+    g_error ("error \"%s\" does not contain \"%s\"", err->message, needle);
+}
+
+static char *
+copy_dir (const char *src, const char *skip)
+{
+  g_autoptr (GError) err = NULL;
+  char *tmp = g_dir_make_tmp ("lucid-vision-XXXXXX", &err);
+  const char *names[] = { "config.json", "model.safetensors",
+    "preprocessor_config.json" };
+
+  g_assert_no_error (err);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree char *from = g_build_filename (src, names[i], NULL);
+    g_autofree char *to = g_build_filename (tmp, names[i], NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+
+    if (skip && strcmp (names[i], skip) == 0)
+      continue;
+    g_assert_true (g_file_get_contents (from, &data, &len, &err));
+    g_assert_true (g_file_set_contents (to, data, len, &err));
+  }
+  return tmp;
+}
+
+static void
+remove_dir (const char *dir)
+{
+  const char *names[] = { "config.json", "model.safetensors",
+    "preprocessor_config.json" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    g_autofree char *p = g_build_filename (dir, names[i], NULL);
+    g_unlink (p);
+  }
+  g_rmdir (dir);
+}
+
+static void
+test_bad_directories (void)
+{
+  g_autofree char *bert = fixture ("tiny-bert");
+  g_autofree char *vit = fixture ("tiny-vit");
+  g_autofree char *no_pre = copy_dir (vit, "preprocessor_config.json");
+  g_autofree char *bad_pre = copy_dir (vit, NULL);
+  g_autofree char *pre_path = g_build_filename (bad_pre,
+      "preprocessor_config.json", NULL);
+  g_autofree char *clip = copy_dir (vit, NULL);
+  g_autofree char *clip_cfg = g_build_filename (clip, "config.json", NULL);
+  g_autoptr (GError) err = NULL;
+
+  assert_load_fails (bert, "is a text model");
+  assert_load_fails (no_pre, "preprocessor_config.json");
+  assert_load_fails ("/nonexistent/vision-model", "config.json");
+
+  /* A fixed resize to a size the encoder does not take. */
+  g_assert_true (g_file_set_contents (pre_path,
+          "{\"image_processor_type\": \"ViTImageProcessor\", \"size\": "
+          "{\"height\": 48, \"width\": 48}, \"image_mean\": [0.5,0.5,0.5], "
+          "\"image_std\": [0.5,0.5,0.5]}", -1, &err));
+  assert_load_fails (bad_pre, "produces 48×48 images");
+
+  g_assert_true (g_file_set_contents (clip_cfg,
+          "{\"model_type\": \"clip\"}", -1, &err));
+  assert_load_fails (clip, "CLIP");
+
+  remove_dir (no_pre);
+  remove_dir (bad_pre);
+  remove_dir (clip);
+}
+
+/* labels= prompts on a ViT: the clear error the element shows. */
+static void
+test_prompts_need_clip (void)
+{
+  g_autofree char *dir = fixture ("tiny-vit");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidVisionModel) model = lucid_vision_model_load (dir, &err);
+  const char *prompts[] = { "a cat", "a dog" };
+  g_autofree char *want = g_strdup_printf (
+      "labels= needs a CLIP model; %s is a ViT model", dir);
+
+  g_assert_no_error (err);
+  g_assert_false (lucid_vision_model_set_prompts (model, prompts, 2, &err));
+  g_assert_error (err, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED);
+  g_assert_true (g_str_has_prefix (err->message, want));
+  g_assert_cmpint (lucid_vision_model_get_scores_kind (model), ==,
+      LUCID_VISION_SCORES_HEAD);
+  g_clear_error (&err);
+  g_assert_true (lucid_vision_model_set_prompts (model, NULL, 0, &err));
+}
+
+static void
+test_frame_sizes (void)
+{
+  g_autofree char *dir = fixture ("tiny-vit");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidVisionModel) model = lucid_vision_model_load (dir, &err);
+
+  g_assert_true (lucid_vision_model_check_frame_size (model, 1, 1, &err));
+  g_assert_true (lucid_vision_model_check_frame_size (model, 4095, 3, &err));
+  g_assert_false (lucid_vision_model_check_frame_size (model, 0, 8, &err));
+  g_assert_error (err, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED);
+  g_assert_nonnull (strstr (err->message, "0×8"));
+  g_clear_error (&err);
+  g_assert_false (lucid_vision_model_check_frame_size (model, 20000, 8,
+          &err));
+  g_assert_nonnull (strstr (err->message, "20000×8"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/vision-model/frames-match-reference",
+      test_frames_match_reference);
+  g_test_add_func ("/vision-model/batch-equals-single",
+      test_batch_equals_single);
+  g_test_add_func ("/vision-model/bad-directories", test_bad_directories);
+  g_test_add_func ("/vision-model/prompts-need-clip", test_prompts_need_clip);
+  g_test_add_func ("/vision-model/frame-sizes", test_frame_sizes);
+  return g_test_run ();
+}

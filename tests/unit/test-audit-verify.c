@@ -117,6 +117,50 @@ test_canonical_layout (void)
   g_assert_cmpmem (real->data, real->len, real_15, sizeof (real_15));
 }
 
+/* docs/audit.md's worked example (computed there from the spec with
+ * Python's hashlib, as tools/lucid_audit_verify.py does) and its example
+ * key pair (public half from python3-cryptography): the page stays true. */
+static void
+test_docs_worked_example (void)
+{
+  g_autoptr (GByteArray) canon = lucid_audit_canonical_row (
+      1, "2026-11-29T12:00:00.000000Z", 1, "audit-window", "{\"window\":0}");
+  g_autofree char *canon_hex = lucid_audit_hex (canon->data, canon->len);
+  g_autofree char *leaf_hex = NULL, *chain_hex = NULL, *pk_hex = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *secret = "ed25519-secret-key "
+                       "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c"
+                       "15b0f00a08\n";
+  guint8 leaf[32], chain[32], zero[32] = { 0 };
+  LucidAuditKey key;
+
+  g_assert_cmpstr (
+      canon_hex, ==,
+      "010000000000000008000000000000000103000000000000001b323032362d31312d32"
+      "395431323a30303a30302e3030303030305a0100000000000000080000000000000001"
+      "03000000000000000c61756469742d77696e646f7703000000000000000c7b2277696e"
+      "646f77223a307d");
+  lucid_audit_leaf_hash (canon->data, canon->len, leaf);
+  lucid_audit_chain_hash (zero, leaf, chain);
+  leaf_hex = lucid_audit_hex (leaf, 32);
+  chain_hex = lucid_audit_hex (chain, 32);
+  g_assert_cmpstr (
+      leaf_hex, ==,
+      "bb9fd8511e0a07b4e0d465f9efdbdac7550dfa6c2079967e4b609977b938761b");
+  g_assert_cmpstr (
+      chain_hex, ==,
+      "06459f2b9c9499f302fba54fa7be7ad3b491c8519972685a59992c539968f00c");
+
+  g_assert_true (lucid_audit_key_parse (secret, strlen (secret), TRUE, "doc",
+                                        &key, &error));
+  g_assert_no_error (error);
+  pk_hex = lucid_audit_hex (key.public_key, 32);
+  g_assert_cmpstr (
+      pk_hex, ==,
+      "67d3b5eaf0c0bf6b5a602d359daecc86a7a74053490ec37ae08e71360587c870");
+  lucid_audit_key_clear (&key);
+}
+
 static void
 test_checkpoint_sign_roundtrip (void)
 {
@@ -388,6 +432,8 @@ main (int argc, char **argv)
 
   g_test_add_func ("/audit-verify/merkle/golden", test_merkle_golden);
   g_test_add_func ("/audit-verify/encoding/layout", test_canonical_layout);
+  g_test_add_func ("/audit-verify/encoding/docs-worked-example",
+                   test_docs_worked_example);
   g_test_add_func ("/audit-verify/checkpoint/sign-roundtrip",
                    test_checkpoint_sign_roundtrip);
   g_test_add_func ("/audit-verify/key/errors", test_key_file_errors);

@@ -184,6 +184,31 @@ cp "$base" "$db"
 check "grown log, --expect-root" 0 "expect-root: matches the first $n entries" --expect-root "$root" \
   --public-key "$TMP/key.pub"
 
+# ---- a real pipeline: lucidsink's runs and models are in the log ----------
+# (lucidsink flushes at EOS, which checkpoints, then ends the run: run-end
+# and its checkpoint.)
+if [ -n "${GST_PLUGIN_PATH:-}" ] && command -v gst-launch-1.0 > /dev/null; then
+  db="$TMP/gst.db"
+  for label in first second; do
+    gst-launch-1.0 -q filesrc location="$DATA/talk.srt" ! subparse ! \
+      lucidtextenc model="$LUCID_FIXTURES_DIR/tiny-bert" ! \
+      lucidsink location="$db" run-label=$label > "$TMP/gst.log" 2>&1 ||
+      { cat "$TMP/gst.log"; fail "pipeline ($label) failed"; }
+  done
+  check "gst-launch pipeline" 0 "audit log verified"
+  expect_eq "pipeline: provenance kinds" \
+    "$(sql "$db" "SELECT group_concat(kind, ',') FROM (SELECT kind FROM audit_log ORDER BY seq)")" \
+    "run-start,model,checkpoint,run-end,checkpoint,run-start,checkpoint,run-end,checkpoint"
+  expect_eq "pipeline: the model entry is the models row" \
+    "$(sql "$db" "SELECT json_extract(payload, '\$.sha256') FROM audit_log WHERE kind = 'model'")" \
+    "$(sql "$db" "SELECT sha256 FROM models")"
+  expect_eq "pipeline: run-end says eos" \
+    "$(sql "$db" "SELECT group_concat(json_extract(payload, '\$.status')) FROM audit_log WHERE kind = 'run-end'")" \
+    "eos,eos"
+else
+  echo "skip: no GStreamer plugin in this build, no pipeline case"
+fi
+
 # ---- the command line -----------------------------------------------------
 rc=0; out=$("$VERIFY" "$base" --expect-root 1234 2>&1) || rc=$?
 expect_eq "bad --expect-root: exit" "$rc" 2

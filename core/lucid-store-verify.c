@@ -36,6 +36,16 @@ enum {
   COL_CHAIN
 };
 
+/* The triggers' SQL as 002_audit_log.sql creates them would be brittle to
+ * compare (whitespace); their names, table and BEFORE UPDATE / DELETE with
+ * a RAISE are what matter. */
+static const char SQL_TRIGGERS[]
+    = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
+      "AND tbl_name = 'audit_log' AND ((name = 'audit_log_no_update' "
+      "AND sql LIKE '%BEFORE UPDATE ON audit_log%RAISE%') "
+      "OR (name = 'audit_log_no_delete' "
+      "AND sql LIKE '%BEFORE DELETE ON audit_log%RAISE%'))";
+
 static const char SQL_READ_LOG[]
     = "SELECT seq, created_at, run_id, kind, payload, leaf, chain "
       "FROM audit_log ORDER BY seq";
@@ -321,6 +331,13 @@ lucid_audit_log_verify (const char *path,
   if (db == NULL)
     goto out;
   report->ok = TRUE;
+  {
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2 (db, SQL_TRIGGERS, -1, &s, NULL) == SQLITE_OK
+        && sqlite3_step (s) == SQLITE_ROW)
+      report->triggers_intact = sqlite3_column_int (s, 0) == 2;
+    sqlite3_finalize (s);
+  }
   if (!verify_rows (&v, db, have_expect ? expect_root : NULL, error)) {
     report->ok = FALSE;
     goto out;

@@ -53,6 +53,8 @@ report_to_json (const char *path, const LucidAuditReport *r,
     } else {
       json_builder_add_null_value (b);
     }
+    json_builder_set_member_name (b, "triggers_intact");
+    json_builder_add_boolean_value (b, r->triggers_intact);
     json_builder_set_member_name (b, "key_trusted");
     json_builder_add_boolean_value (b, r->key_trusted);
     json_builder_set_member_name (b, "tree_size");
@@ -112,6 +114,9 @@ print_text (const char *path, const LucidAuditVerifyOptions *opts,
   if (opts->expect_root)
     printf ("  expect-root: matches the first %" G_GINT64_FORMAT " entries\n",
             r->expect_root_size);
+  if (!r->triggers_intact)
+    printf ("  warning:     the append-only triggers of audit_log are missing "
+            "or changed (the schema was altered outside Lucid)\n");
 }
 
 int

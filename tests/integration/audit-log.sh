@@ -55,6 +55,10 @@ check() {
 # ---- the untouched log ---------------------------------------------------
 cp "$base" "$db"
 check "clean" 0 "audit log verified"
+out=$("$VERIFY" "$db")
+if printf '%s' "$out" | grep -q "warning"; then fail "clean: unexpected warning: $out"; else ok "clean: no warning"; fi
+expect_eq "clean: triggers intact (json)" \
+  "$("$VERIFY" "$db" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["triggers_intact"])')" True
 check "clean, trusted key" 0 "by key [0-9a-f]{64} \(the given public key\)" \
   --public-key "$TMP/key.pub"
 json=$("$VERIFY" "$db" --json --public-key "$TMP/key.pub")
@@ -173,7 +177,7 @@ check "re-sealed deletion, signatures stripped, trusted key" 1 "checkpoint is no
 # ---- a truncated tail -----------------------------------------------------
 fresh; L=$(sql "$db" "SELECT max(seq) FROM audit_log")
 sql "$db" "DELETE FROM audit_log WHERE seq > $((L - 3))"
-check "truncated tail, no expected root" 0 "audit log verified"
+check "truncated tail, no expected root" 0 "triggers of audit_log are missing"
 check "truncated tail, trusted key only" 0 "audit log verified" --public-key "$TMP/key.pub"
 check "truncated tail, --expect-root" 1 "no prefix of the log's $((L - 3)) entries has the expected root" \
   --expect-root "$root"

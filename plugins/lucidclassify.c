@@ -72,7 +72,6 @@ GST_DEBUG_CATEGORY_STATIC (lucid_classify_debug);
 #define DEFAULT_LABELS NULL
 #define DEFAULT_PROMPT_TEMPLATE "{}"
 #define DEFAULT_TENSOR NULL
-#define DEFAULT_TOP_K 3
 #define DEFAULT_THRESHOLD (-G_MAXDOUBLE)
 
 enum {
@@ -223,12 +222,8 @@ lucid_classify_class_init (LucidClassifyClass *klass)
    *
    * How many labels each result lists, best first.
    */
-  g_object_class_install_property (
-      gobject_class, PROP_TOP_K,
-      g_param_spec_uint ("top-k", "Top k",
-                         "Labels listed per result, best first (capped at "
-                         "the number of labels)",
-                         1, G_MAXUINT, DEFAULT_TOP_K, flags));
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+                                   lucid_result_param_spec_top_k (flags));
 
   /**
    * LucidClassify:threshold:
@@ -263,7 +258,7 @@ static void
 lucid_classify_init (LucidClassify *self)
 {
   self->prompt_template = g_strdup (DEFAULT_PROMPT_TEMPLATE);
-  self->top_k = DEFAULT_TOP_K;
+  self->top_k = LUCID_RESULT_DEFAULT_TOP_K;
   self->threshold = DEFAULT_THRESHOLD;
   /* Metas only: the data is never touched, but metas need a writable
    * buffer (a shallow copy when it is shared). */

@@ -22,6 +22,15 @@ lucid_result_new (const gchar *element, const gchar *kind,
                             G_TYPE_STRING, model_family, NULL);
 }
 
+GParamSpec *
+lucid_result_param_spec_top_k (GParamFlags flags)
+{
+  return g_param_spec_uint ("top-k", "Top k",
+                            "Labels listed per result, best first (capped at "
+                            "the number of labels)",
+                            1, G_MAXUINT, LUCID_RESULT_DEFAULT_TOP_K, flags);
+}
+
 typedef struct {
   guint index;
   double score;

@@ -18,6 +18,13 @@ GstStructure *lucid_result_new (const gchar *element, const gchar *kind,
                                 const gchar *model_id, const gchar *model_dir,
                                 const gchar *model_family);
 
+/* The default of every labelling element's top-k property. */
+#define LUCID_RESULT_DEFAULT_TOP_K 3
+
+/* The spec of that top-k property (labels listed per result, 1 to
+ * G_MAXUINT, default LUCID_RESULT_DEFAULT_TOP_K) with @flags. */
+GParamSpec *lucid_result_param_spec_top_k (GParamFlags flags);
+
 /* Sets `labels` and `scores` (GstValueArrays, best first, ties by index) to
  * the at most @top_k of the @n scores that are ≥ @threshold (use -INFINITY
  * for none; a NaN score ends the list), and `label`/`score` to the first of

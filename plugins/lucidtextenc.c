@@ -65,7 +65,6 @@ GST_DEBUG_CATEGORY_STATIC (lucid_text_enc_debug);
 #define DEFAULT_POOLING LUCID_POOLING_DEFAULT
 #define DEFAULT_OUTPUT LUCID_TEXT_ENC_OUTPUT_AUTO
 #define DEFAULT_LABELS NULL
-#define DEFAULT_TOP_K 3
 
 #define EMBEDDING_TENSOR_ID "lucid-text-embedding"
 
@@ -270,13 +269,8 @@ lucid_text_enc_class_init (LucidTextEncClass *klass)
    */
   g_object_class_install_property (
       gobject_class, PROP_TOP_K,
-      g_param_spec_uint (
-          "top-k", "Top k",
-          "Labels listed per result, best first (capped at the number of "
-          "labels)",
-          1, G_MAXUINT, DEFAULT_TOP_K,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-              | GST_PARAM_MUTABLE_READY));
+      lucid_result_param_spec_top_k (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                     | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -304,7 +298,7 @@ lucid_text_enc_init (LucidTextEnc *self)
   self->pooling = DEFAULT_POOLING;
   self->output = DEFAULT_OUTPUT;
   self->labels = g_strdup (DEFAULT_LABELS);
-  self->top_k = DEFAULT_TOP_K;
+  self->top_k = LUCID_RESULT_DEFAULT_TOP_K;
 }
 
 static void

@@ -74,7 +74,6 @@ GST_DEBUG_CATEGORY_STATIC (lucid_vision_enc_debug);
 
 #define DEFAULT_LABELS NULL
 #define DEFAULT_PROMPT_TEMPLATE "a photo of {}"
-#define DEFAULT_TOP_K 3
 
 #define EMBEDDING_TENSOR_ID "lucid-vision-embedding"
 
@@ -201,13 +200,8 @@ lucid_vision_enc_class_init (LucidVisionEncClass *klass)
    */
   g_object_class_install_property (
       gobject_class, PROP_TOP_K,
-      g_param_spec_uint (
-          "top-k", "Top k",
-          "Labels listed per result, best first (capped at the number of "
-          "labels)",
-          1, G_MAXUINT, DEFAULT_TOP_K,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-              | GST_PARAM_MUTABLE_READY));
+      lucid_result_param_spec_top_k (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                     | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -229,7 +223,7 @@ lucid_vision_enc_init (LucidVisionEnc *self)
 {
   self->labels = g_strdup (DEFAULT_LABELS);
   self->prompt_template = g_strdup (DEFAULT_PROMPT_TEMPLATE);
-  self->top_k = DEFAULT_TOP_K;
+  self->top_k = LUCID_RESULT_DEFAULT_TOP_K;
 }
 
 static void

@@ -492,32 +492,54 @@ GST_START_TEST (test_classify_threshold)
 
 GST_END_TEST;
 
+/* A harness around lucidclassify with head=<fixtures>/@head and the
+ * NULL-terminated properties, fed application/x-test buffers. */
+static GstHarness *
+classify_harness (const gchar *head, const gchar *first, ...)
+{
+  GstElement *element = gst_element_factory_make ("lucidclassify", NULL);
+  gchar *path = lucid_check_fixture_path (head);
+  GstHarness *h;
+  va_list args;
+
+  g_object_set (element, "head", path, NULL);
+  va_start (args, first);
+  h = lucid_check_harness_new_valist (element, "application/x-test", first,
+                                      args);
+  va_end (args);
+  g_free (path);
+  return h;
+}
+
+/* Adds a tensor meta of model @model_id holding one float32 [@n] tensor
+ * @id to @buf. */
+static void
+add_embedding (GstBuffer *buf, const gchar *id, const gchar *model_id,
+               const float *values, gsize n)
+{
+  LucidTensor **tensors = g_new (LucidTensor *, 1);
+  gsize dims[1] = { n };
+
+  tensors[0] = lucid_tensor_new_f32 (g_quark_from_string (id), values, 1, dims);
+  lucid_buffer_add_tensor_meta (buf, model_id, 1, tensors);
+}
+
 /* tensor= picks an embedding by id when a buffer carries several: the
  * 32-value head reads "big" although "small" was added after it (and would
  * be the default choice, failing on its size). */
 GST_START_TEST (test_classify_tensor_by_id)
 {
-  gchar *head = lucid_check_fixture_path ("heads/probe.safetensors");
-  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
-  GstHarness *h;
+  GstHarness *h
+      = classify_harness ("heads/probe.safetensors", "tensor", "big", NULL);
   GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
   float v32[32], v5[5] = { 0 };
-  gsize d32[1] = { 32 }, d5[1] = { 5 };
-  LucidTensor **a = g_new (LucidTensor *, 1);
-  LucidTensor **b = g_new (LucidTensor *, 1);
   const GstStructure *s;
   GstBuffer *out;
 
   for (guint i = 0; i < 32; i++)
     v32[i] = (float)i / 32;
-  g_object_set (e, "head", head, "tensor", "big", NULL);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  gst_harness_set_src_caps_str (h, "application/x-test");
-  a[0] = lucid_tensor_new_f32 (g_quark_from_string ("big"), v32, 1, d32);
-  lucid_buffer_add_tensor_meta (buf, "model-a", 1, a);
-  b[0] = lucid_tensor_new_f32 (g_quark_from_string ("small"), v5, 1, d5);
-  lucid_buffer_add_tensor_meta (buf, "model-b", 1, b);
+  add_embedding (buf, "big", "model-a", v32, 32);
+  add_embedding (buf, "small", "model-b", v5, 5);
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   out = gst_harness_pull (h);
   s = result_of (out, "lucidclassify");
@@ -528,7 +550,6 @@ GST_START_TEST (test_classify_tensor_by_id)
   fail_unless (gst_structure_has_field (s, "label"));
   gst_buffer_unref (out);
   gst_harness_teardown (h);
-  g_free (head);
 }
 
 GST_END_TEST;
@@ -537,21 +558,12 @@ GST_END_TEST;
 GST_START_TEST (test_classify_wrong_dim)
 {
   gchar *head = lucid_check_fixture_path ("heads/probe.safetensors");
-  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
-  GstHarness *h;
+  GstHarness *h = classify_harness ("heads/probe.safetensors", NULL);
   GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
   float values[5] = { 1, 2, 3, 4, 5 };
-  gsize dims[1] = { 5 };
-  LucidTensor **tensors = g_new (LucidTensor *, 1);
   GError *error;
 
-  g_object_set (e, "head", head, NULL);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  gst_harness_set_src_caps_str (h, "application/x-test");
-  tensors[0]
-      = lucid_tensor_new_f32 (g_quark_from_string ("x"), values, 1, dims);
-  lucid_buffer_add_tensor_meta (buf, "m", 1, tensors);
+  add_embedding (buf, "x", "m", values, 5);
   error = lucid_check_push_and_get_error (h, buf);
   fail_unless (strstr (error->message, head) != NULL, "%s", error->message);
   fail_unless (strstr (error->message, "32-value") != NULL, "%s",

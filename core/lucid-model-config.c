@@ -62,6 +62,54 @@ lucid_config_get_dim (JsonObject *obj, const char *key, gint64 max,
   return TRUE;
 }
 
+const char *
+lucid_config_get_model_type (JsonObject *obj, const char *expected,
+    const char *what, const char *path, GError **error)
+{
+  const char *s = NULL;
+
+  if (lucid_json_has (obj, "model_type")) {
+    s = lucid_json_get_string (obj, "model_type", path, error);
+    if (s == NULL)
+      return NULL;
+  }
+  if (s == NULL || strcmp (s, expected) != 0) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+        "%s: model_type \"%s\" is not %s (expected \"%s\")", path,
+        s ? s : "(missing)", what, expected);
+    return NULL;
+  }
+  return s;
+}
+
+gboolean
+lucid_config_get_encoder_dims (JsonObject *obj, guint *hidden_size,
+    guint *num_hidden_layers, guint *num_attention_heads,
+    guint *intermediate_size, const char *path, GError **error)
+{
+  return lucid_config_get_dim (obj, "hidden_size", 65536, hidden_size, path,
+          error)
+      && lucid_config_get_dim (obj, "num_hidden_layers", 1024,
+          num_hidden_layers, path, error)
+      && lucid_config_get_dim (obj, "num_attention_heads", 1024,
+          num_attention_heads, path, error)
+      && lucid_config_get_dim (obj, "intermediate_size", 1 << 20,
+          intermediate_size, path, error);
+}
+
+gboolean
+lucid_config_check_heads (guint hidden_size, guint num_attention_heads,
+    const char *path, GError **error)
+{
+  if (hidden_size % num_attention_heads != 0) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+        "%s: hidden_size %u is not a multiple of num_attention_heads %u",
+        path, hidden_size, num_attention_heads);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 lucid_config_get_eps (JsonObject *obj, const char *key, double fallback,
     float *out, const char *path, GError **error)
@@ -205,27 +253,16 @@ lucid_bert_config_new_from_data (const char *data, gsize len,
   if (root == NULL)
     return NULL;
 
-  s = lucid_json_has (obj, "model_type") ?
-      lucid_json_get_string (obj, "model_type", path, error) : NULL;
-  if (lucid_json_has (obj, "model_type") && s == NULL)
+  s = lucid_config_get_model_type (obj, "bert", "a BERT-family text model",
+      path, error);
+  if (s == NULL)
     return NULL;
-  if (s == NULL || strcmp (s, "bert") != 0) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-        "%s: model_type \"%s\" is not a BERT-family text model "
-        "(expected \"bert\")", path, s ? s : "(missing)");
-    return NULL;
-  }
   cfg->model_type = g_strdup (s);
 
   if (!lucid_config_get_dim (obj, "vocab_size", 10000000, &cfg->vocab_size,
           path, error)
-      || !lucid_config_get_dim (obj, "hidden_size", 65536, &cfg->hidden_size,
-          path, error)
-      || !lucid_config_get_dim (obj, "num_hidden_layers", 1024,
-          &cfg->num_hidden_layers, path, error)
-      || !lucid_config_get_dim (obj, "num_attention_heads", 1024,
-          &cfg->num_attention_heads, path, error)
-      || !lucid_config_get_dim (obj, "intermediate_size", 1 << 20,
+      || !lucid_config_get_encoder_dims (obj, &cfg->hidden_size,
+          &cfg->num_hidden_layers, &cfg->num_attention_heads,
           &cfg->intermediate_size, path, error)
       || !lucid_config_get_dim (obj, "max_position_embeddings", 1 << 20,
           &cfg->max_position_embeddings, path, error))
@@ -235,12 +272,9 @@ lucid_bert_config_new_from_data (const char *data, gsize len,
       && !lucid_config_get_dim (obj, "type_vocab_size", 1024,
           &cfg->type_vocab_size, path, error))
     return NULL;
-  if (cfg->hidden_size % cfg->num_attention_heads != 0) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: hidden_size %u is not a multiple of num_attention_heads %u",
-        path, cfg->hidden_size, cfg->num_attention_heads);
+  if (!lucid_config_check_heads (cfg->hidden_size, cfg->num_attention_heads,
+          path, error))
     return NULL;
-  }
 
   if (!lucid_config_get_eps (obj, "layer_norm_eps", 1e-12,
           &cfg->layer_norm_eps, path, error)

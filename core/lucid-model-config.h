@@ -31,9 +31,23 @@ char *lucid_config_read (const char *dir, char **path_out, gsize *len,
 /* Parses @data and checks that it is an object (*obj, owned by the result). */
 JsonNode *lucid_config_parse (const char *data, gsize len, const char *path,
     JsonObject **obj, GError **error);
+/* The "model_type" key, which must be @expected; anything else (or none)
+ * fails with "model_type \"…\" is not @what (expected \"@expected\")".
+ * The string belongs to @obj. */
+const char *lucid_config_get_model_type (JsonObject *obj, const char *expected,
+    const char *what, const char *path, GError **error);
 /* A required integer in [1, @max]. */
 gboolean lucid_config_get_dim (JsonObject *obj, const char *key, gint64 max,
     guint *out, const char *path, GError **error);
+/* The transformer encoder's sizes every family names alike, read in this
+ * order: hidden_size, num_hidden_layers, num_attention_heads,
+ * intermediate_size (all required). */
+gboolean lucid_config_get_encoder_dims (JsonObject *obj, guint *hidden_size,
+    guint *num_hidden_layers, guint *num_attention_heads,
+    guint *intermediate_size, const char *path, GError **error);
+/* Fails unless @hidden_size splits evenly into @num_attention_heads. */
+gboolean lucid_config_check_heads (guint hidden_size,
+    guint num_attention_heads, const char *path, GError **error);
 /* A LayerNorm epsilon in (0, 1) that stays non-zero as float32. */
 gboolean lucid_config_get_eps (JsonObject *obj, const char *key,
     double fallback, float *out, const char *path, GError **error);

@@ -119,16 +119,10 @@ lucid_vit_config_new_from_data (const char *data, gsize len,
   if (root == NULL)
     return NULL;
 
-  s = lucid_json_has (obj, "model_type") ?
-      lucid_json_get_string (obj, "model_type", path, error) : NULL;
-  if (lucid_json_has (obj, "model_type") && s == NULL)
+  s = lucid_config_get_model_type (obj, "vit", "a ViT vision model", path,
+      error);
+  if (s == NULL)
     return NULL;
-  if (s == NULL || strcmp (s, "vit") != 0) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-        "%s: model_type \"%s\" is not a ViT vision model (expected \"vit\")",
-        path, s ? s : "(missing)");
-    return NULL;
-  }
   cfg->model_type = g_strdup (s);
 
   cfg->num_channels = 3;
@@ -139,21 +133,12 @@ lucid_vit_config_new_from_data (const char *data, gsize len,
       || (lucid_json_has (obj, "num_channels")
           && !lucid_config_get_dim (obj, "num_channels", 64,
               &cfg->num_channels, path, error))
-      || !lucid_config_get_dim (obj, "hidden_size", 65536, &cfg->hidden_size,
-          path, error)
-      || !lucid_config_get_dim (obj, "num_hidden_layers", 1024,
-          &cfg->num_hidden_layers, path, error)
-      || !lucid_config_get_dim (obj, "num_attention_heads", 1024,
-          &cfg->num_attention_heads, path, error)
-      || !lucid_config_get_dim (obj, "intermediate_size", 1 << 20,
-          &cfg->intermediate_size, path, error))
+      || !lucid_config_get_encoder_dims (obj, &cfg->hidden_size,
+          &cfg->num_hidden_layers, &cfg->num_attention_heads,
+          &cfg->intermediate_size, path, error)
+      || !lucid_config_check_heads (cfg->hidden_size,
+          cfg->num_attention_heads, path, error))
     return NULL;
-  if (cfg->hidden_size % cfg->num_attention_heads != 0) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: hidden_size %u is not a multiple of num_attention_heads %u",
-        path, cfg->hidden_size, cfg->num_attention_heads);
-    return NULL;
-  }
   if (cfg->patch_height > cfg->image_height
       || cfg->patch_width > cfg->image_width) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,

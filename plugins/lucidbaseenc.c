@@ -74,6 +74,8 @@
 
 #include "lucidbaseenc.h"
 
+#include "lucidmeta.h"
+#include "lucidresult.h"
 #include "lucid-error.h"
 
 GST_DEBUG_CATEGORY_STATIC (lucid_base_enc_debug);
@@ -114,6 +116,8 @@ typedef struct {
    * without it by the streaming and timer threads (written before they
    * run). */
   gchar *active_model;
+  gchar *element_name; /* the element's name at start */
+  gchar *model_id;     /* set by load() */
   guint active_batch_size;
   GstClockTime active_max_latency;
   gboolean loaded;
@@ -303,6 +307,8 @@ lucid_base_enc_finalize (GObject *object)
   g_free (priv->model);
   g_free (priv->device);
   g_free (priv->active_model);
+  g_free (priv->element_name);
+  g_free (priv->model_id);
   g_mutex_clear (&priv->timer_lock);
   g_cond_clear (&priv->timer_cond);
 
@@ -385,6 +391,46 @@ lucid_base_enc_get_batch_size (LucidBaseEnc *enc)
 {
   g_return_val_if_fail (LUCID_IS_BASE_ENC (enc), 1);
   return MAX (GET_PRIV (enc)->active_batch_size, 1);
+}
+
+void
+lucid_base_enc_set_model_id (LucidBaseEnc *enc, const gchar *model_id)
+{
+  LucidBaseEncPrivate *priv;
+
+  g_return_if_fail (LUCID_IS_BASE_ENC (enc));
+  priv = GET_PRIV (enc);
+  GST_OBJECT_LOCK (enc);
+  g_free (priv->model_id);
+  priv->model_id = g_strdup (model_id);
+  GST_OBJECT_UNLOCK (enc);
+}
+
+const gchar *
+lucid_base_enc_get_model_id (LucidBaseEnc *enc)
+{
+  g_return_val_if_fail (LUCID_IS_BASE_ENC (enc), NULL);
+  return GET_PRIV (enc)->model_id;
+}
+
+GstStructure *
+lucid_base_enc_attach_embedding (LucidBaseEnc *enc, GstBuffer *buffer,
+                                 GQuark tensor_id, const float *embedding,
+                                 guint dim, const gchar *kind,
+                                 const gchar *family)
+{
+  LucidBaseEncPrivate *priv = GET_PRIV (enc);
+  gsize dims[1] = { dim };
+  LucidTensor **tensors = g_new (LucidTensor *, 1);
+  GstStructure *s;
+
+  tensors[0] = lucid_tensor_new_f32 (tensor_id, embedding, 1, dims);
+  lucid_buffer_add_tensor_meta (buffer, priv->model_id, 1, tensors);
+
+  s = lucid_result_new (priv->element_name, kind, priv->model_id,
+                        priv->active_model, family);
+  gst_structure_set (s, "tensor-index", G_TYPE_UINT, 0, NULL);
+  return s;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -812,6 +858,19 @@ lucid_base_enc_post_load_error (LucidBaseEnc *self, const GError *error,
   }
 }
 
+/* Forgets the model start() set up, once it is unloaded or failed. */
+static void
+lucid_base_enc_forget_model (LucidBaseEnc *self)
+{
+  LucidBaseEncPrivate *priv = GET_PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  g_clear_pointer (&priv->active_model, g_free);
+  g_clear_pointer (&priv->element_name, g_free);
+  g_clear_pointer (&priv->model_id, g_free);
+  GST_OBJECT_UNLOCK (self);
+}
+
 static void
 lucid_base_enc_stop_timer (LucidBaseEnc *self)
 {
@@ -836,6 +895,7 @@ lucid_base_enc_start (GstBaseTransform *trans)
   g_autoptr (GError) error = NULL;
   g_autofree gchar *model = NULL;
   g_autofree gchar *device = NULL;
+  g_autofree gchar *name = NULL;
   guint batch_size;
   GstClockTime max_latency;
 
@@ -869,9 +929,12 @@ lucid_base_enc_start (GstBaseTransform *trans)
     return FALSE;
   }
 
+  name = gst_object_get_name (GST_OBJECT (self));
   GST_OBJECT_LOCK (self);
   g_free (priv->active_model);
   priv->active_model = g_steal_pointer (&model);
+  g_free (priv->element_name);
+  priv->element_name = g_steal_pointer (&name);
   priv->active_batch_size = MAX (batch_size, 1);
   priv->active_max_latency = max_latency;
   priv->warned_live = FALSE;
@@ -883,9 +946,7 @@ lucid_base_enc_start (GstBaseTransform *trans)
   g_assert (klass->load != NULL && klass->process != NULL);
   if (!klass->load (self, &error)) {
     lucid_base_enc_post_load_error (self, error, priv->active_model);
-    GST_OBJECT_LOCK (self);
-    g_clear_pointer (&priv->active_model, g_free);
-    GST_OBJECT_UNLOCK (self);
+    lucid_base_enc_forget_model (self);
     return FALSE;
   }
 
@@ -905,9 +966,7 @@ lucid_base_enc_start (GstBaseTransform *trans)
           (NULL));
       if (klass->unload)
         klass->unload (self);
-      GST_OBJECT_LOCK (self);
-      g_clear_pointer (&priv->active_model, g_free);
-      GST_OBJECT_UNLOCK (self);
+      lucid_base_enc_forget_model (self);
       return FALSE;
     }
   }
@@ -935,7 +994,7 @@ lucid_base_enc_stop (GstBaseTransform *trans)
 
   GST_OBJECT_LOCK (self);
   priv->loaded = FALSE;
-  g_clear_pointer (&priv->active_model, g_free);
   GST_OBJECT_UNLOCK (self);
+  lucid_base_enc_forget_model (self);
   return TRUE;
 }

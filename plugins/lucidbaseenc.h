@@ -3,7 +3,9 @@
  * Owns what every encoder shares (DL Streamer's base-inference pattern): the
  * model, device, batch-size, max-latency and interval properties, loading
  * and unloading the model with the element's state, and the batching
- * machinery. Subclasses add caps, their own properties, and three vfuncs.
+ * machinery, and the provenance of what subclasses attach (element name,
+ * model id and directory on every tensor meta and result). Subclasses add
+ * caps, their own properties, and three vfuncs.
  * See lucidbaseenc.c for the threading model and lock order.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -54,5 +56,19 @@ const gchar *lucid_base_enc_get_model_dir (LucidBaseEnc *enc);
 
 /* The batch size in use (snapshot taken at start). */
 guint lucid_base_enc_get_batch_size (LucidBaseEnc *enc);
+
+/* The loaded model's id (hex SHA-256 of its weights): @load sets it (the
+ * string is copied), the base forgets it when the model is unloaded. */
+void lucid_base_enc_set_model_id (LucidBaseEnc *enc, const gchar *model_id);
+const gchar *lucid_base_enc_get_model_id (LucidBaseEnc *enc);
+
+/* For @process: attaches @embedding (@dim float32 values, copied) to
+ * @buffer as a new LucidTensorMeta of the model id, holding one tensor
+ * @tensor_id, and returns a new lucid-result carrying this element's name,
+ * @kind, the model id and directory, @family and tensor-index 0. The caller
+ * adds its own fields and attaches it with lucid_buffer_add_result(). */
+GstStructure *lucid_base_enc_attach_embedding (
+    LucidBaseEnc *enc, GstBuffer *buffer, GQuark tensor_id,
+    const float *embedding, guint dim, const gchar *kind, const gchar *family);
 
 G_END_DECLS

@@ -72,7 +72,6 @@ GST_DEBUG_CATEGORY_STATIC (lucid_classify_debug);
 #define DEFAULT_LABELS NULL
 #define DEFAULT_PROMPT_TEMPLATE "{}"
 #define DEFAULT_TENSOR NULL
-#define DEFAULT_TOP_K 3
 #define DEFAULT_THRESHOLD (-G_MAXDOUBLE)
 
 enum {
@@ -223,12 +222,8 @@ lucid_classify_class_init (LucidClassifyClass *klass)
    *
    * How many labels each result lists, best first.
    */
-  g_object_class_install_property (
-      gobject_class, PROP_TOP_K,
-      g_param_spec_uint ("top-k", "Top k",
-                         "Labels listed per result, best first (capped at "
-                         "the number of labels)",
-                         1, G_MAXUINT, DEFAULT_TOP_K, flags));
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+                                   lucid_result_param_spec_top_k (flags));
 
   /**
    * LucidClassify:threshold:
@@ -263,7 +258,7 @@ static void
 lucid_classify_init (LucidClassify *self)
 {
   self->prompt_template = g_strdup (DEFAULT_PROMPT_TEMPLATE);
-  self->top_k = DEFAULT_TOP_K;
+  self->top_k = LUCID_RESULT_DEFAULT_TOP_K;
   self->threshold = DEFAULT_THRESHOLD;
   /* Metas only: the data is never touched, but metas need a writable
    * buffer (a shallow copy when it is shared). */
@@ -369,29 +364,14 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
                 gchar **sha256, GError **error)
 {
   g_autoptr (LucidTextModel) model = NULL;
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) prompts = g_ptr_array_new_with_free_func (g_free);
-  g_auto (GStrv) parts = g_strsplit_set (labels, ",;", -1);
-  const gchar *hole = template ? strstr (template, "{}") : NULL;
+  g_autoptr (GPtrArray) names = lucid_result_parse_labels (labels);
+  g_autoptr (GPtrArray) prompts = NULL;
   LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
   LucidTextOutput out;
 
-  if (hole == NULL || strstr (hole + 2, "{}") != NULL) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-                 "prompt-template \"%s\" must contain \"{}\" exactly once "
-                 "(where each label goes)",
-                 template ? template : "");
+  prompts = lucid_result_label_prompts (names, template, error);
+  if (prompts == NULL)
     return NULL;
-  }
-  for (guint i = 0; parts[i] != NULL; i++) {
-    g_strstrip (parts[i]);
-    if (parts[i][0] == '\0')
-      continue;
-    g_ptr_array_add (names, g_strdup (parts[i]));
-    g_ptr_array_add (prompts,
-                     g_strdup_printf ("%.*s%s%s", (int)(hole - template),
-                                      template, parts[i], hole + 2));
-  }
   if (names->len == 0) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
                  "labels=\"%s\" names no label", labels);
@@ -592,14 +572,12 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   for (guint i = 0; i < n_labels; i++)
     names[i] = lucid_head_get_label (self->head, i);
 
-  s = gst_structure_new (
-      LUCID_RESULT_STRUCTURE_NAME, "element", G_TYPE_STRING, self->element_name,
-      "kind", G_TYPE_STRING, "labels", "model-id", G_TYPE_STRING,
-      self->model_id, "model-dir", G_TYPE_STRING, self->model_dir,
-      "model-family", G_TYPE_STRING,
-      lucid_head_kind_to_string (lucid_head_get_kind (self->head)), "scoring",
-      G_TYPE_STRING, lucid_head_get_scoring (self->head), "input-tensor",
-      G_TYPE_STRING, g_quark_to_string (t->id), NULL);
+  s = lucid_result_new (
+      self->element_name, "labels", self->model_id, self->model_dir,
+      lucid_head_kind_to_string (lucid_head_get_kind (self->head)));
+  gst_structure_set (s, "scoring", G_TYPE_STRING,
+                     lucid_head_get_scoring (self->head), "input-tensor",
+                     G_TYPE_STRING, g_quark_to_string (t->id), NULL);
   if (input_model)
     gst_structure_set (s, "input-model-id", G_TYPE_STRING, input_model, NULL);
   lucid_result_set_top_k (s, scores, names, n_labels, self->top_k_active,

@@ -1,10 +1,35 @@
-/* lucidresult.c — top-k labels and scores into a lucid-result structure.
+/* lucidresult.c — building lucid-result structures.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucidresult.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "lucidmeta.h"
+#include "lucid-error.h"
+
+GstStructure *
+lucid_result_new (const gchar *element, const gchar *kind,
+                  const gchar *model_id, const gchar *model_dir,
+                  const gchar *model_family)
+{
+  return gst_structure_new (LUCID_RESULT_STRUCTURE_NAME, "element",
+                            G_TYPE_STRING, element, "kind", G_TYPE_STRING, kind,
+                            "model-id", G_TYPE_STRING, model_id, "model-dir",
+                            G_TYPE_STRING, model_dir, "model-family",
+                            G_TYPE_STRING, model_family, NULL);
+}
+
+GParamSpec *
+lucid_result_param_spec_top_k (GParamFlags flags)
+{
+  return g_param_spec_uint ("top-k", "Top k",
+                            "Labels listed per result, best first (capped at "
+                            "the number of labels)",
+                            1, G_MAXUINT, LUCID_RESULT_DEFAULT_TOP_K, flags);
+}
 
 typedef struct {
   guint index;
@@ -57,4 +82,43 @@ lucid_result_set_top_k (GstStructure *s, const double *scores,
   }
   gst_structure_take_value (s, "labels", &labels);
   gst_structure_take_value (s, "scores", &values);
+}
+
+GPtrArray *
+lucid_result_parse_labels (const gchar *labels)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) parts = NULL;
+
+  if (labels == NULL)
+    return out;
+  parts = g_strsplit_set (labels, ",;", -1);
+  for (guint i = 0; parts[i] != NULL; i++) {
+    g_strstrip (parts[i]);
+    if (parts[i][0] != '\0')
+      g_ptr_array_add (out, g_strdup (parts[i]));
+  }
+  return out;
+}
+
+GPtrArray *
+lucid_result_label_prompts (const GPtrArray *labels, const gchar *template,
+                            GError **error)
+{
+  const gchar *hole = template ? strstr (template, "{}") : NULL;
+  GPtrArray *prompts;
+
+  if (hole == NULL || strstr (hole + 2, "{}") != NULL) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "prompt-template \"%s\" must contain \"{}\" exactly once "
+                 "(where each label goes)",
+                 template ? template : "");
+    return NULL;
+  }
+  prompts = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < labels->len; i++)
+    g_ptr_array_add (
+        prompts, g_strdup_printf ("%.*s%s%s", (int)(hole - template), template,
+                                  (const gchar *)labels->pdata[i], hole + 2));
+  return prompts;
 }

@@ -50,11 +50,11 @@
 #include "lucidtextenc.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lucidelements.h"
 #include "lucidmeta.h"
+#include "lucidresult.h"
 #include "lucid-error.h"
 #include "lucid-text-model.h"
 
@@ -65,7 +65,6 @@ GST_DEBUG_CATEGORY_STATIC (lucid_text_enc_debug);
 #define DEFAULT_POOLING LUCID_POOLING_DEFAULT
 #define DEFAULT_OUTPUT LUCID_TEXT_ENC_OUTPUT_AUTO
 #define DEFAULT_LABELS NULL
-#define DEFAULT_TOP_K 3
 
 #define EMBEDDING_TENSOR_ID "lucid-text-embedding"
 
@@ -92,8 +91,6 @@ struct _LucidTextEnc {
   LucidTextModel *model;
   LucidTextOptions opts;
   LucidTextEncOutput kind; /* never AUTO once loaded */
-  gchar *model_id;
-  gchar *element_name;
   guint hidden;
   guint top_k_active;
   GPtrArray *prompts;       /* gchar*, zero-shot label prompts */
@@ -272,13 +269,8 @@ lucid_text_enc_class_init (LucidTextEncClass *klass)
    */
   g_object_class_install_property (
       gobject_class, PROP_TOP_K,
-      g_param_spec_uint (
-          "top-k", "Top k",
-          "Labels listed per result, best first (capped at the number of "
-          "labels)",
-          1, G_MAXUINT, DEFAULT_TOP_K,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-              | GST_PARAM_MUTABLE_READY));
+      lucid_result_param_spec_top_k (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                     | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -306,7 +298,7 @@ lucid_text_enc_init (LucidTextEnc *self)
   self->pooling = DEFAULT_POOLING;
   self->output = DEFAULT_OUTPUT;
   self->labels = g_strdup (DEFAULT_LABELS);
-  self->top_k = DEFAULT_TOP_K;
+  self->top_k = LUCID_RESULT_DEFAULT_TOP_K;
 }
 
 static void
@@ -532,23 +524,6 @@ lucid_text_enc_sink_event (GstBaseTransform *trans, GstEvent *event)
 /* ------------------------------------------------------------------------ */
 /* Model life cycle                                                          */
 
-static GPtrArray *
-parse_label_prompts (const gchar *labels)
-{
-  GPtrArray *prompts = g_ptr_array_new_with_free_func (g_free);
-  g_auto (GStrv) parts = NULL;
-
-  if (labels == NULL)
-    return prompts;
-  parts = g_strsplit_set (labels, ",;", -1);
-  for (guint i = 0; parts[i] != NULL; i++) {
-    g_strstrip (parts[i]);
-    if (parts[i][0] != '\0')
-      g_ptr_array_add (prompts, g_strdup (parts[i]));
-  }
-  return prompts;
-}
-
 static gboolean
 lucid_text_enc_load (LucidBaseEnc *base, GError **error)
 {
@@ -573,7 +548,7 @@ lucid_text_enc_load (LucidBaseEnc *base, GError **error)
   if (model == NULL)
     return FALSE;
 
-  prompts = parse_label_prompts (labels);
+  prompts = lucid_result_parse_labels (labels);
   num_labels = lucid_text_model_get_num_labels (model);
 
   if (output == LUCID_TEXT_ENC_OUTPUT_AUTO)
@@ -625,8 +600,7 @@ lucid_text_enc_load (LucidBaseEnc *base, GError **error)
 
   self->kind = output;
   self->top_k_active = top_k;
-  self->model_id = g_strdup (lucid_text_model_get_sha256 (model));
-  self->element_name = gst_object_get_name (GST_OBJECT (self));
+  lucid_base_enc_set_model_id (base, lucid_text_model_get_sha256 (model));
   self->prompts = g_steal_pointer (&prompts);
   self->model = g_steal_pointer (&model);
   self->warned_utf8 = FALSE;
@@ -649,8 +623,6 @@ lucid_text_enc_unload (LucidBaseEnc *base)
   g_clear_pointer (&self->model, lucid_text_model_free);
   g_clear_pointer (&self->prompts, g_ptr_array_unref);
   g_clear_pointer (&self->prompt_embeddings, g_free);
-  g_clear_pointer (&self->model_id, g_free);
-  g_clear_pointer (&self->element_name, g_free);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -700,21 +672,6 @@ lucid_text_enc_extract_text (LucidTextEnc *self, GstBuffer *buffer)
   return g_steal_pointer (&text);
 }
 
-typedef struct {
-  guint index;
-  double score;
-} Ranked;
-
-static gint
-compare_ranked (gconstpointer a, gconstpointer b)
-{
-  const Ranked *ra = a, *rb = b;
-
-  if (ra->score != rb->score)
-    return ra->score < rb->score ? 1 : -1;
-  return ra->index < rb->index ? -1 : (ra->index > rb->index);
-}
-
 static double
 cosine (const float *a, const float *b, guint n)
 {
@@ -730,42 +687,20 @@ cosine (const float *a, const float *b, guint n)
   return dot / (sqrt (na) * sqrt (nb));
 }
 
-/* Sets label/score/labels/scores from @n_scores scores (higher = better). */
+/* Sets label/score/labels/scores from @n_scores scores (higher = better)
+ * named by the label prompts or, without them, by the head's id2label. */
 static void
 set_top_k (LucidTextEnc *self, GstStructure *s, const double *scores,
            guint n_scores)
 {
-  g_autofree Ranked *ranked = g_new (Ranked, n_scores);
-  GValue labels = G_VALUE_INIT, values = G_VALUE_INIT;
-  guint k = MIN (self->top_k_active, n_scores);
+  g_autofree const gchar **names = g_new (const gchar *, n_scores);
 
-  for (guint i = 0; i < n_scores; i++) {
-    ranked[i].index = i;
-    ranked[i].score = scores[i];
-  }
-  qsort (ranked, n_scores, sizeof (Ranked), compare_ranked);
-
-  g_value_init (&labels, GST_TYPE_ARRAY);
-  g_value_init (&values, GST_TYPE_ARRAY);
-  for (guint i = 0; i < k; i++) {
-    GValue v = G_VALUE_INIT;
-    const gchar *name
-        = self->prompts->len > 0
-              ? g_ptr_array_index (self->prompts, ranked[i].index)
-              : lucid_text_model_get_label (self->model, ranked[i].index);
-
-    g_value_init (&v, G_TYPE_STRING);
-    g_value_set_string (&v, name);
-    gst_value_array_append_and_take_value (&labels, &v);
-    g_value_init (&v, G_TYPE_DOUBLE);
-    g_value_set_double (&v, ranked[i].score);
-    gst_value_array_append_and_take_value (&values, &v);
-    if (i == 0)
-      gst_structure_set (s, "label", G_TYPE_STRING, name, "score",
-                         G_TYPE_DOUBLE, ranked[i].score, NULL);
-  }
-  gst_structure_take_value (s, "labels", &labels);
-  gst_structure_take_value (s, "scores", &values);
+  for (guint i = 0; i < n_scores; i++)
+    names[i] = self->prompts->len > 0
+                   ? g_ptr_array_index (self->prompts, i)
+                   : lucid_text_model_get_label (self->model, i);
+  lucid_result_set_top_k (s, scores, names, n_scores, self->top_k_active,
+                          -INFINITY);
 }
 
 static void
@@ -840,19 +775,8 @@ lucid_text_enc_process (LucidBaseEnc *base, GstBuffer **buffers, guint n,
   for (guint i = 0; i < n; i++) {
     const float *embedding = embeddings + (gsize)i * self->hidden;
     const gchar *text = g_ptr_array_index (texts, i);
-    gsize dims[1] = { self->hidden };
-    LucidTensor **tensors = g_new (LucidTensor *, 1);
-    GstStructure *s;
-
-    tensors[0] = lucid_tensor_new_f32 (tensor_id, embedding, 1, dims);
-    lucid_buffer_add_tensor_meta (buffers[i], self->model_id, 1, tensors);
-
-    s = gst_structure_new (LUCID_RESULT_STRUCTURE_NAME, "element",
-                           G_TYPE_STRING, self->element_name, "kind",
-                           G_TYPE_STRING, kind, "model-id", G_TYPE_STRING,
-                           self->model_id, "model-dir", G_TYPE_STRING, dir,
-                           "model-family", G_TYPE_STRING, "bert",
-                           "tensor-index", G_TYPE_UINT, 0, NULL);
+    GstStructure *s = lucid_base_enc_attach_embedding (
+        base, buffers[i], tensor_id, embedding, self->hidden, kind, "bert");
 
     if (self->kind == LUCID_TEXT_ENC_OUTPUT_LABELS) {
       if (self->prompts->len > 0) {

@@ -60,7 +60,6 @@
 #include "lucidvisionenc.h"
 
 #include <math.h>
-#include <string.h>
 
 #include <gst/video/video.h>
 
@@ -75,7 +74,6 @@ GST_DEBUG_CATEGORY_STATIC (lucid_vision_enc_debug);
 
 #define DEFAULT_LABELS NULL
 #define DEFAULT_PROMPT_TEMPLATE "a photo of {}"
-#define DEFAULT_TOP_K 3
 
 #define EMBEDDING_TENSOR_ID "lucid-vision-embedding"
 
@@ -97,8 +95,6 @@ struct _LucidVisionEnc {
   /* Set in load(), cleared in unload(); used by set_caps() and process()
    * (both under STREAM_LOCK). */
   LucidVisionModel *model;
-  gchar *model_id;
-  gchar *element_name;
   const gchar *family;
   guint top_k_active;
   GPtrArray *label_names; /* gchar*: what results call score i */
@@ -204,13 +200,8 @@ lucid_vision_enc_class_init (LucidVisionEncClass *klass)
    */
   g_object_class_install_property (
       gobject_class, PROP_TOP_K,
-      g_param_spec_uint (
-          "top-k", "Top k",
-          "Labels listed per result, best first (capped at the number of "
-          "labels)",
-          1, G_MAXUINT, DEFAULT_TOP_K,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-              | GST_PARAM_MUTABLE_READY));
+      lucid_result_param_spec_top_k (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+                                     | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -232,7 +223,7 @@ lucid_vision_enc_init (LucidVisionEnc *self)
 {
   self->labels = g_strdup (DEFAULT_LABELS);
   self->prompt_template = g_strdup (DEFAULT_PROMPT_TEMPLATE);
-  self->top_k = DEFAULT_TOP_K;
+  self->top_k = LUCID_RESULT_DEFAULT_TOP_K;
 }
 
 static void
@@ -373,33 +364,6 @@ lucid_vision_enc_set_caps (GstBaseTransform *trans, GstCaps *incaps,
 /* ------------------------------------------------------------------------ */
 /* Model life cycle                                                          */
 
-static GPtrArray *
-parse_labels (const gchar *labels)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  g_auto (GStrv) parts = NULL;
-
-  if (labels == NULL)
-    return out;
-  parts = g_strsplit_set (labels, ",;", -1);
-  for (guint i = 0; parts[i] != NULL; i++) {
-    g_strstrip (parts[i]);
-    if (parts[i][0] != '\0')
-      g_ptr_array_add (out, g_strdup (parts[i]));
-  }
-  return out;
-}
-
-/* @template with its one "{}" replaced by @label. */
-static gchar *
-apply_template (const gchar *template, const gchar *label)
-{
-  const gchar *hole = strstr (template, "{}");
-
-  return g_strdup_printf ("%.*s%s%s", (int)(hole - template), template, label,
-                          hole + 2);
-}
-
 static gboolean
 lucid_vision_enc_load (LucidBaseEnc *base, GError **error)
 {
@@ -421,20 +385,13 @@ lucid_vision_enc_load (LucidBaseEnc *base, GError **error)
   if (model == NULL)
     return FALSE;
 
-  labels = parse_labels (labels_prop);
+  labels = lucid_result_parse_labels (labels_prop);
   if (labels->len > 0) {
-    g_autoptr (GPtrArray) prompts = g_ptr_array_new_with_free_func (g_free);
-    const gchar *hole = template ? strstr (template, "{}") : NULL;
+    g_autoptr (GPtrArray) prompts
+        = lucid_result_label_prompts (labels, template, error);
 
-    if (hole == NULL || strstr (hole + 2, "{}") != NULL) {
-      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-                   "prompt-template \"%s\" must contain \"{}\" exactly once "
-                   "(where each label goes)",
-                   template ? template : "");
+    if (prompts == NULL)
       return FALSE;
-    }
-    for (guint i = 0; i < labels->len; i++)
-      g_ptr_array_add (prompts, apply_template (template, labels->pdata[i]));
     if (!lucid_vision_model_set_prompts (
             model, (const char *const *)prompts->pdata, prompts->len, error))
       return FALSE;
@@ -458,10 +415,9 @@ lucid_vision_enc_load (LucidBaseEnc *base, GError **error)
                                    * MAX (batch, 1));
   self->pixels_capacity = MAX (batch, 1);
   self->top_k_active = top_k;
-  self->model_id = g_strdup (lucid_vision_model_get_sha256 (model));
+  lucid_base_enc_set_model_id (base, lucid_vision_model_get_sha256 (model));
   self->family
       = lucid_vision_family_to_string (lucid_vision_model_get_family (model));
-  self->element_name = gst_object_get_name (GST_OBJECT (self));
   self->model = g_steal_pointer (&model);
 
   GST_INFO_OBJECT (self, "loaded %s (%s): embedding %u, %u labels", dir,
@@ -479,8 +435,6 @@ lucid_vision_enc_unload (LucidBaseEnc *base)
   g_clear_pointer (&self->model, lucid_vision_model_free);
   g_clear_pointer (&self->label_names, g_ptr_array_unref);
   g_clear_pointer (&self->pixels, g_free);
-  g_clear_pointer (&self->model_id, g_free);
-  g_clear_pointer (&self->element_name, g_free);
   self->pixels_capacity = 0;
   lucid_vision_enc_clear_caps (self);
 }
@@ -570,22 +524,14 @@ lucid_vision_enc_process (LucidBaseEnc *base, GstBuffer **buffers, guint n,
 
   scores = g_new (double, MAX (out.num_scores, 1));
   for (guint i = 0; i < n; i++) {
-    gsize dims[1] = { out.embedding_dim };
-    LucidTensor **tensors = g_new (LucidTensor *, 1);
-    GstStructure *s;
+    GstStructure *s = lucid_base_enc_attach_embedding (
+        base, buffers[i], tensor_id,
+        out.embeddings + (gsize)i * out.embedding_dim, out.embedding_dim,
+        out.num_scores > 0 ? "labels" : "embedding", self->family);
 
-    tensors[0] = lucid_tensor_new_f32 (
-        tensor_id, out.embeddings + (gsize)i * out.embedding_dim, 1, dims);
-    lucid_buffer_add_tensor_meta (buffers[i], self->model_id, 1, tensors);
-
-    s = gst_structure_new (
-        LUCID_RESULT_STRUCTURE_NAME, "element", G_TYPE_STRING,
-        self->element_name, "kind", G_TYPE_STRING,
-        out.num_scores > 0 ? "labels" : "embedding", "model-id", G_TYPE_STRING,
-        self->model_id, "model-dir", G_TYPE_STRING, dir, "model-family",
-        G_TYPE_STRING, self->family, "tensor-index", G_TYPE_UINT, 0, "width",
-        G_TYPE_INT, GST_VIDEO_INFO_WIDTH (&self->info), "height", G_TYPE_INT,
-        GST_VIDEO_INFO_HEIGHT (&self->info), NULL);
+    gst_structure_set (s, "width", G_TYPE_INT,
+                       GST_VIDEO_INFO_WIDTH (&self->info), "height", G_TYPE_INT,
+                       GST_VIDEO_INFO_HEIGHT (&self->info), NULL);
     if (out.num_scores > 0) {
       for (guint k = 0; k < out.num_scores; k++)
         scores[k] = out.scores[(gsize)i * out.num_scores + k];

@@ -18,12 +18,12 @@ it lives in its own venv, outside the repository:
     /tmp/aeq-venv/bin/pip install -r tools/requirements-aequitas.txt
     /tmp/aeq-venv/bin/python tools/make_aequitas_goldens.py [OUT.json]
 
-THE DATA.  The generator is tools/make_fairness_goldens.py's make_data()
-(same seed, same N, same attributes and the same corners: the group without
-positives age=50+, the never-selected intersection age=<30;region=s, the
-selection bias against gender=f).  That module imports fairlearn and aif360
-at top level, so it cannot be imported here; make_data() is duplicated below
-verbatim and must stay in step with it.
+THE DATA.  The generator is tools/make_fairness_goldens.py's make_data(),
+imported from it with its seed, N, attributes, num() and group_key() (same
+corners: the group without positives age=50+, the never-selected
+intersection age=<30;region=s, the selection bias against gender=f).  That
+module imports Fairlearn and AIF360 only when run as a script, so importing
+it here needs neither.
 
 WEIGHTS.  Aequitas takes unweighted rows.  Each event's real weight w is
 turned into an integer frequency weight ceil(w) in {1, 2, 3}, and Aequitas
@@ -65,13 +65,10 @@ from aequitas.bias import Bias  # noqa: E402
 from aequitas.fairness import Fairness  # noqa: E402
 from aequitas.group import Group  # noqa: E402
 
-SEED = 20240504
-N = 1500
-ATTRIBUTES = {
-    "gender": ["f", "m", "x"],
-    "age": ["<30", "30-49", "50+"],
-    "region": ["n", "s"],
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fairness_goldens import (  # noqa: E402
+    ATTRIBUTES, N, SEED, group_key, make_data, num)
+
 # Group.get_crosstabs' metrics, and the ten Bias computes disparities of.
 METRICS = ["ppr", "pprev", "precision", "fdr", "for", "fpr", "fnr", "tpr",
            "tnr", "npv", "prev", "accuracy"]
@@ -84,34 +81,6 @@ PARITIES = ["Statistical Parity", "Impact Parity", "FDR Parity", "FPR Parity",
 TAUS = [0.8, 0.9]
 
 
-def make_data():
-    # Verbatim copy of tools/make_fairness_goldens.py:make_data().
-    rng = np.random.default_rng(SEED)
-    gender = rng.choice(2, size=N, p=[0.45, 0.55])          # never 2 (x)
-    age = rng.choice(3, size=N, p=[0.5, 0.35, 0.15])
-    region = rng.choice(2, size=N, p=[0.7, 0.3])
-    p_true = 0.25 + 0.2 * (gender == 1) + 0.1 * (age == 1)
-    y_true = (rng.random(N) < p_true).astype(int)
-    y_true[age == 2] = 0                                    # no positives
-    p_pred = np.where(y_true == 1, 0.8, 0.15) - 0.12 * (gender == 0)
-    y_pred = (rng.random(N) < p_pred).astype(int)
-    y_pred[(region == 1) & (age == 0)] = 0                  # never selected
-    weight = np.round(0.25 + 2.75 * rng.random(N), 6)
-    return {"gender": gender, "age": age, "region": region,
-            "y_true": y_true, "y_pred": y_pred, "weight": weight}
-
-
-def num(x):
-    if x is None:
-        return None
-    x = float(x)
-    if math.isnan(x):
-        return None
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
-
-
 def verdict(x):
     """Aequitas' True / False / NaN determination -> true / false / null."""
     if x is True or x is np.True_:
@@ -121,10 +90,6 @@ def verdict(x):
     if isinstance(x, float) and math.isnan(x):
         return None
     raise ValueError(f"unexpected determination {x!r}")
-
-
-def group_key(assignment):
-    return ";".join(f"{a}={v}" for a, v in sorted(assignment.items()))
 
 
 def run_aequitas(keys, y_true, y_pred, reps, ref_given, tau_list):

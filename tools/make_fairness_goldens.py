@@ -38,6 +38,10 @@ the strings "inf"/"-inf" (see "non_finite" in the output).
 
 Usage: .venv/bin/python tools/make_fairness_goldens.py [OUT.json]
 Pins: tools/requirements-audit.txt.
+
+tools/make_aequitas_goldens.py imports make_data(), num(), group_key() and
+the constants from here, in a venv without Fairlearn and AIF360: the
+reference libraries are imported only when this file runs as a script.
 """
 
 import itertools
@@ -52,13 +56,15 @@ import pandas as pd
 
 warnings.simplefilter("ignore")  # the references warn on every 0/0
 
-import aif360  # noqa: E402
-import fairlearn  # noqa: E402
-import sklearn  # noqa: E402
-from aif360.datasets import BinaryLabelDataset  # noqa: E402
-from aif360.metrics import ClassificationMetric  # noqa: E402
-from fairlearn import metrics as flm  # noqa: E402
-from sklearn.metrics import accuracy_score, confusion_matrix  # noqa: E402
+if __name__ == "__main__":
+    # Not when make_aequitas_goldens.py imports the data generator.
+    import aif360  # noqa: E402
+    import fairlearn  # noqa: E402
+    import sklearn  # noqa: E402
+    from aif360.datasets import BinaryLabelDataset  # noqa: E402
+    from aif360.metrics import ClassificationMetric  # noqa: E402
+    from fairlearn import metrics as flm  # noqa: E402
+    from sklearn.metrics import accuracy_score, confusion_matrix  # noqa: E402
 
 SEED = 20240504
 N = 1500
@@ -88,6 +94,8 @@ def make_data():
 
 
 def num(x):
+    if x is None:
+        return None
     x = float(x)
     if math.isnan(x):
         return None

@@ -7,6 +7,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "lucid-check-util.h"
 #include "lucidbaseenc.h"
 #include "lucidmeta.h"
 
@@ -146,13 +147,9 @@ new_harness (const gchar *first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  if (first_property)
-    g_object_set_valist (G_OBJECT (element), first_property, args);
+  h = lucid_check_harness_new_valist (element, "text/x-raw, format=utf8",
+                                      first_property, args);
   va_end (args);
-
-  h = gst_harness_new_with_element (element, "sink", "src");
-  gst_object_unref (element);
-  gst_harness_set_src_caps_str (h, "text/x-raw, format=utf8");
   return h;
 }
 
@@ -733,27 +730,6 @@ GST_START_TEST (test_skipped_buffers_never_overtake_held_ones)
 
 GST_END_TEST;
 
-/* Sets @element to PAUSED, expects failure and returns the error. */
-static GError *
-start_and_get_error (GstElement *element)
-{
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
-
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_PAUSED),
-                          GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error on the bus");
-  gst_message_parse_error (message, &error, NULL);
-  gst_message_unref (message);
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
-  return error;
-}
-
 GST_START_TEST (test_start_errors_are_clear)
 {
   GstElement *element;
@@ -764,7 +740,7 @@ GST_START_TEST (test_start_errors_are_clear)
   /* No such directory: named, RESOURCE/NOT_FOUND, load() not called. */
   element = g_object_new (lucid_test_enc_get_type (), "model",
                           "/nonexistent/lucid-model", NULL);
-  error = start_and_get_error (element);
+  error = lucid_check_start_and_get_error (element);
   fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
                                 GST_RESOURCE_ERROR_NOT_FOUND));
   fail_unless (strstr (error->message, "/nonexistent/lucid-model") != NULL,
@@ -775,7 +751,7 @@ GST_START_TEST (test_start_errors_are_clear)
 
   /* No model at all. */
   element = g_object_new (lucid_test_enc_get_type (), NULL);
-  error = start_and_get_error (element);
+  error = lucid_check_start_and_get_error (element);
   fail_unless (
       g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS));
   fail_unless (strstr (error->message, "model") != NULL, "%s", error->message);
@@ -785,7 +761,7 @@ GST_START_TEST (test_start_errors_are_clear)
   /* A device this build does not have. */
   element = g_object_new (lucid_test_enc_get_type (), "model", g_get_tmp_dir (),
                           "device", "cuda:0", NULL);
-  error = start_and_get_error (element);
+  error = lucid_check_start_and_get_error (element);
   fail_unless (
       g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS));
   fail_unless (strstr (error->message, "cuda:0") != NULL, "%s", error->message);
@@ -796,7 +772,7 @@ GST_START_TEST (test_start_errors_are_clear)
   fail_load = TRUE;
   element = g_object_new (lucid_test_enc_get_type (), "model", g_get_tmp_dir (),
                           NULL);
-  error = start_and_get_error (element);
+  error = lucid_check_start_and_get_error (element);
   fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
                                 GST_RESOURCE_ERROR_NOT_FOUND));
   fail_unless (g_str_has_suffix (error->message, "config.json: no such file"),
@@ -812,27 +788,17 @@ GST_END_TEST;
 GST_START_TEST (test_process_error_fails_the_stream)
 {
   GstHarness *h = new_harness (NULL, NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
+  GError *error;
 
   reset_recorder ();
-  gst_element_set_bus (h->element, bus);
   fail_process = TRUE;
-  fail_unless_equals_int (gst_harness_push (h, make_buffer (0)),
-                          GST_FLOW_ERROR);
+  error = lucid_check_push_and_get_error (h, make_buffer (0));
   fail_unless_equals_int (gst_harness_buffers_received (h), 0);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL);
-  gst_message_parse_error (message, &error, NULL);
   fail_unless (
       g_error_matches (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED));
   fail_unless_equals_string (error->message, "the test says no");
   g_error_free (error);
-  gst_message_unref (message);
   fail_process = FALSE;
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
   gst_harness_teardown (h);
 }
 

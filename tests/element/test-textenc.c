@@ -11,20 +11,12 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "lucid-check-util.h"
 #include "lucidmeta.h"
 #include "lucidtextenc.h"
 
 /* fp32 on CPU, DESIGN.md: max-abs error ≤ 1e-4·max(1, max|ref|). */
 #define TAU 1e-4
-
-static gchar *
-fixture_path (const gchar *name)
-{
-  const gchar *dir = g_getenv ("LUCID_FIXTURES_DIR");
-
-  fail_unless (dir != NULL, "LUCID_FIXTURES_DIR is not set");
-  return g_build_filename (dir, name, NULL);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Goldens                                                                   */
@@ -41,7 +33,7 @@ static Golden *
 golden_load (const gchar *model)
 {
   gchar *name = g_strdup_printf ("goldens/text-%s.json", model);
-  gchar *path = fixture_path (name);
+  gchar *path = lucid_check_fixture_path (name);
   Golden *g = g_new0 (Golden, 1);
   GError *error = NULL;
   JsonParser *header_parser;
@@ -54,7 +46,7 @@ golden_load (const gchar *model)
   g_free (name);
 
   name = g_strdup_printf ("goldens/text-%s.safetensors", model);
-  path = fixture_path (name);
+  path = lucid_check_fixture_path (name);
   fail_unless (g_file_get_contents (path, &g->tensors, &g->tensors_len, &error),
                "%s", error ? error->message : "?");
   fail_unless (g->tensors_len >= 8);
@@ -142,22 +134,16 @@ new_harness (const gchar *model, const gchar *format,
              const gchar *first_property, ...)
 {
   GstElement *element = gst_element_factory_make ("lucidtextenc", NULL);
-  gchar *dir = fixture_path (model);
-  gchar *caps;
+  gchar *dir = lucid_check_fixture_path (model);
+  gchar *caps = g_strdup_printf ("text/x-raw, format=%s", format);
   GstHarness *h;
   va_list args;
 
   fail_unless (element != NULL, "lucidtextenc not found (GST_PLUGIN_PATH?)");
   g_object_set (element, "model", dir, NULL);
   va_start (args, first_property);
-  if (first_property)
-    g_object_set_valist (G_OBJECT (element), first_property, args);
+  h = lucid_check_harness_new_valist (element, caps, first_property, args);
   va_end (args);
-
-  h = gst_harness_new_with_element (element, "sink", "src");
-  gst_object_unref (element);
-  caps = g_strdup_printf ("text/x-raw, format=%s", format);
-  gst_harness_set_src_caps_str (h, caps);
   g_free (caps);
   g_free (dir);
   return h;
@@ -225,66 +211,21 @@ unmap_embedding (GstBuffer *buffer, GstMapInfo *map)
   gst_buffer_unmap (tmeta->tensors[0]->data, map);
 }
 
-static gchar *
-sha256_of_file (const gchar *path)
-{
-  gchar *contents;
-  gsize len;
-  gchar *sum;
-
-  fail_unless (g_file_get_contents (path, &contents, &len, NULL));
-  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *)contents,
-                                     len);
-  g_free (contents);
-  return sum;
-}
-
-/* Sets @element to PAUSED, expects failure, returns the bus error. */
-static GError *
-start_and_get_error (GstElement *element)
-{
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
-
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_PAUSED),
-                          GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error on the bus");
-  gst_message_parse_error (message, &error, NULL);
-  gst_message_unref (message);
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
-  return error;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Tests without a model                                                     */
-
-static gboolean
-accepts (GstElement *element, const gchar *caps_string)
-{
-  GstPad *pad = gst_element_get_static_pad (element, "sink");
-  GstCaps *caps = gst_caps_from_string (caps_string);
-  gboolean ret = gst_pad_query_accept_caps (pad, caps);
-
-  gst_caps_unref (caps);
-  gst_object_unref (pad);
-  return ret;
-}
 
 GST_START_TEST (test_caps_accepted_and_refused)
 {
   GstElement *element = gst_element_factory_make ("lucidtextenc", NULL);
 
   fail_unless (element != NULL);
-  fail_unless (accepts (element, "text/x-raw, format=utf8"));
-  fail_unless (accepts (element, "text/x-raw, format=pango-markup"));
-  fail_if (accepts (element, "text/x-raw, format=dvd"));
-  fail_if (accepts (element, "video/x-raw, format=RGB, width=4, height=4"));
-  fail_if (accepts (element, "audio/x-raw"));
+  fail_unless (lucid_check_accepts (element, "text/x-raw, format=utf8"));
+  fail_unless (
+      lucid_check_accepts (element, "text/x-raw, format=pango-markup"));
+  fail_if (lucid_check_accepts (element, "text/x-raw, format=dvd"));
+  fail_if (lucid_check_accepts (element,
+                                "video/x-raw, format=RGB, width=4, height=4"));
+  fail_if (lucid_check_accepts (element, "audio/x-raw"));
   gst_object_unref (element);
 }
 
@@ -339,7 +280,7 @@ GST_START_TEST (test_missing_model_dir_is_named_on_the_bus)
   GError *error;
 
   g_object_set (element, "model", "/nonexistent/models/tiny-bert", NULL);
-  error = start_and_get_error (element);
+  error = lucid_check_start_and_get_error (element);
   fail_unless (
       g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND),
       "%s", error->message);
@@ -388,9 +329,9 @@ GST_START_TEST (test_embedding_matches_reference)
   static const guint cases[] = { 0, 1, 2, 3, 7, 13 };
   Golden *g = golden_load ("tiny-bert-st");
   GstHarness *h = new_harness ("tiny-bert-st", "utf8", NULL);
-  gchar *dir = fixture_path ("tiny-bert-st");
+  gchar *dir = lucid_check_fixture_path ("tiny-bert-st");
   gchar *weights = g_build_filename (dir, "model.safetensors", NULL);
-  gchar *sha = sha256_of_file (weights);
+  gchar *sha = lucid_check_sha256_of_file (weights);
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
     const gchar *text = golden_text (g, cases[c]);
@@ -782,7 +723,7 @@ GST_END_TEST;
 
 GST_START_TEST (test_unusable_output_fails_at_start)
 {
-  gchar *dir = fixture_path ("tiny-bert-st");
+  gchar *dir = lucid_check_fixture_path ("tiny-bert-st");
   GstElement *element;
   GError *error;
 
@@ -790,7 +731,7 @@ GST_START_TEST (test_unusable_output_fails_at_start)
   element = gst_element_factory_make ("lucidtextenc", NULL);
   g_object_set (element, "model", dir, NULL);
   gst_util_set_object_arg (G_OBJECT (element), "output", "pll");
-  error = start_and_get_error (element);
+  error = lucid_check_start_and_get_error (element);
   fail_unless (strstr (error->message, dir) != NULL, "%s", error->message);
   fail_unless (strstr (error->message, "pll") != NULL, "%s", error->message);
   g_error_free (error);
@@ -800,7 +741,7 @@ GST_START_TEST (test_unusable_output_fails_at_start)
   element = gst_element_factory_make ("lucidtextenc", NULL);
   g_object_set (element, "model", dir, NULL);
   gst_util_set_object_arg (G_OBJECT (element), "output", "labels");
-  error = start_and_get_error (element);
+  error = lucid_check_start_and_get_error (element);
   fail_unless (strstr (error->message, "labels") != NULL, "%s", error->message);
   g_error_free (error);
   gst_object_unref (element);

@@ -12,26 +12,18 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "lucid-check-util.h"
 #include "lucidmeta.h"
 
 /* fp32 on CPU, DESIGN.md: max-abs error ≤ 1e-4·max(1, max|ref|). */
 #define TAU 1e-4
-
-static gchar *
-fixture_path (const gchar *name)
-{
-  const gchar *dir = g_getenv ("LUCID_FIXTURES_DIR");
-
-  fail_unless (dir != NULL, "LUCID_FIXTURES_DIR is not set");
-  return g_build_filename (dir, name, NULL);
-}
 
 /* The golden case whose input is @input: its JSON object (owned by
  * *@parser). */
 static JsonObject *
 golden_case (const gchar *input, JsonParser **parser)
 {
-  gchar *path = fixture_path ("goldens/vision-tiny-vit.json");
+  gchar *path = lucid_check_fixture_path ("goldens/vision-tiny-vit.json");
   JsonArray *cases;
 
   *parser = json_parser_new ();
@@ -52,19 +44,15 @@ static GstHarness *
 new_harness (const gchar *model, const gchar *caps, const gchar *first, ...)
 {
   GstElement *element = gst_element_factory_make ("lucidvisionenc", NULL);
-  gchar *dir = fixture_path (model);
+  gchar *dir = lucid_check_fixture_path (model);
   GstHarness *h;
   va_list args;
 
   fail_unless (element != NULL, "lucidvisionenc not found (GST_PLUGIN_PATH?)");
   g_object_set (element, "model", dir, NULL);
   va_start (args, first);
-  if (first)
-    g_object_set_valist (G_OBJECT (element), first, args);
+  h = lucid_check_harness_new_valist (element, caps, first, args);
   va_end (args);
-  h = gst_harness_new_with_element (element, "sink", "src");
-  gst_object_unref (element);
-  gst_harness_set_src_caps_str (h, caps);
   g_free (dir);
   return h;
 }
@@ -148,53 +136,6 @@ embedding_of (GstBuffer *buf, guint *n)
   return out;
 }
 
-static gchar *
-sha256_of_file (const gchar *path)
-{
-  gchar *contents;
-  gsize len;
-  gchar *sum;
-
-  fail_unless (g_file_get_contents (path, &contents, &len, NULL));
-  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *)contents,
-                                     len);
-  g_free (contents);
-  return sum;
-}
-
-/* Sets @element to PAUSED, expects failure, returns the bus error. */
-static GError *
-start_and_get_error (GstElement *element)
-{
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
-
-  gst_element_set_bus (element, bus);
-  fail_unless_equals_int (gst_element_set_state (element, GST_STATE_PAUSED),
-                          GST_STATE_CHANGE_FAILURE);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL, "no error on the bus");
-  gst_message_parse_error (message, &error, NULL);
-  gst_message_unref (message);
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_element_set_bus (element, NULL);
-  gst_object_unref (bus);
-  return error;
-}
-
-static gboolean
-accepts (GstElement *element, const gchar *caps_string)
-{
-  GstPad *pad = gst_element_get_static_pad (element, "sink");
-  GstCaps *caps = gst_caps_from_string (caps_string);
-  gboolean ret = gst_pad_query_accept_caps (pad, caps);
-
-  gst_caps_unref (caps);
-  gst_object_unref (pad);
-  return ret;
-}
-
 static const guint8 RED[3] = { 255, 0, 0 };
 
 /* ------------------------------------------------------------------------ */
@@ -203,18 +144,22 @@ GST_START_TEST (test_caps)
 {
   GstElement *e = gst_element_factory_make ("lucidvisionenc", NULL);
 
-  fail_unless (accepts (e, "video/x-raw, format=RGB, width=4, height=4, "
-                           "framerate=0/1"));
-  fail_unless (accepts (e, "video/x-raw, format=I420, width=33, height=17, "
-                           "framerate=25/1"));
-  fail_unless (accepts (e, "video/x-raw, format=NV12, width=1, height=1, "
-                           "framerate=25/1"));
-  fail_if (accepts (e, "video/x-raw, format=v210, width=48, height=4, "
-                       "framerate=25/1"));
-  fail_if (accepts (e, "video/x-raw(memory:GLMemory), format=RGBA, "
-                       "width=4, height=4, framerate=25/1"));
-  fail_if (accepts (e, "audio/x-raw"));
-  fail_if (accepts (e, "text/x-raw, format=utf8"));
+  fail_unless (
+      lucid_check_accepts (e, "video/x-raw, format=RGB, width=4, height=4, "
+                              "framerate=0/1"));
+  fail_unless (
+      lucid_check_accepts (e, "video/x-raw, format=I420, width=33, height=17, "
+                              "framerate=25/1"));
+  fail_unless (
+      lucid_check_accepts (e, "video/x-raw, format=NV12, width=1, height=1, "
+                              "framerate=25/1"));
+  fail_if (lucid_check_accepts (e,
+                                "video/x-raw, format=v210, width=48, height=4, "
+                                "framerate=25/1"));
+  fail_if (lucid_check_accepts (e, "video/x-raw(memory:GLMemory), format=RGBA, "
+                                   "width=4, height=4, framerate=25/1"));
+  fail_if (lucid_check_accepts (e, "audio/x-raw"));
+  fail_if (lucid_check_accepts (e, "text/x-raw, format=utf8"));
   gst_object_unref (e);
 }
 
@@ -230,8 +175,8 @@ GST_START_TEST (test_red_frame_matches_reference)
                                "video/x-raw, format=RGB, "
                                "width=320, height=240, framerate=25/1",
                                "top-k", 2, NULL);
-  gchar *weights = fixture_path ("tiny-vit/model.safetensors");
-  gchar *sha = sha256_of_file (weights);
+  gchar *weights = lucid_check_fixture_path ("tiny-vit/model.safetensors");
+  gchar *sha = lucid_check_sha256_of_file (weights);
   const GstStructure *s;
   const GValue *labels;
   GstBuffer *out;
@@ -386,7 +331,7 @@ expect_start_error (const gchar *model, const gchar *needle,
   GError *error;
 
   g_object_set (e, "model", model, "labels", labels, NULL);
-  error = start_and_get_error (e);
+  error = lucid_check_start_and_get_error (e);
   fail_unless (strstr (error->message, needle) != NULL, "\"%s\" lacks \"%s\"",
                error->message, needle);
   g_error_free (error);
@@ -395,8 +340,8 @@ expect_start_error (const gchar *model, const gchar *needle,
 
 GST_START_TEST (test_bad_models)
 {
-  gchar *bert = fixture_path ("tiny-bert");
-  gchar *vit = fixture_path ("tiny-vit");
+  gchar *bert = lucid_check_fixture_path ("tiny-bert");
+  gchar *vit = lucid_check_fixture_path ("tiny-vit");
   gchar *tmp = g_dir_make_tmp ("lucid-visionenc-XXXXXX", NULL);
   const gchar *names[] = { "config.json", "model.safetensors" };
   gchar *want;
@@ -440,25 +385,14 @@ GST_START_TEST (test_short_buffer)
                                "video/x-raw, format=RGB, "
                                "width=16, height=16, framerate=25/1",
                                NULL);
-  GstBus *bus = gst_bus_new ();
-  GstMessage *message;
-  GError *error = NULL;
+  GError *error = lucid_check_push_and_get_error (
+      h, gst_buffer_new_allocate (NULL, 100, NULL));
 
-  gst_element_set_bus (h->element, bus);
-  fail_unless_equals_int (
-      gst_harness_push (h, gst_buffer_new_allocate (NULL, 100, NULL)),
-      GST_FLOW_ERROR);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL);
-  gst_message_parse_error (message, &error, NULL);
   fail_unless (strstr (error->message, "100 bytes") != NULL, "%s",
                error->message);
   fail_unless (strstr (error->message, "768 bytes expected") != NULL, "%s",
                error->message);
   g_error_free (error);
-  gst_message_unref (message);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
   gst_harness_teardown (h);
 }
 
@@ -475,14 +409,14 @@ GST_START_TEST (test_classify_centroids_after_encoder)
   JsonObject *c = golden_case ("solid red 320x240", &parser);
   JsonObject *want = json_object_get_object_member (
       json_object_get_object_member (c, "heads"), "centroids");
-  gchar *model = fixture_path ("tiny-vit");
-  gchar *head = fixture_path ("heads/centroids.safetensors");
+  gchar *model = lucid_check_fixture_path ("tiny-vit");
+  gchar *head = lucid_check_fixture_path ("heads/centroids.safetensors");
   gchar *launch = g_strdup_printf (
       "lucidvisionenc model=\"%s\" interval=2 ! lucidclassify head=\"%s\" "
       "top-k=1",
       model, head);
   GstHarness *h = gst_harness_new_parse (launch);
-  gchar *sha = sha256_of_file (head);
+  gchar *sha = lucid_check_sha256_of_file (head);
   const GstStructure *s;
   GstBuffer *out;
   double score;
@@ -531,8 +465,8 @@ GST_END_TEST;
  * cannot all reach 0.9. */
 GST_START_TEST (test_classify_threshold)
 {
-  gchar *model = fixture_path ("tiny-vit");
-  gchar *head = fixture_path ("heads/probe.safetensors");
+  gchar *model = lucid_check_fixture_path ("tiny-vit");
+  gchar *head = lucid_check_fixture_path ("heads/probe.safetensors");
   gchar *launch = g_strdup_printf (
       "lucidvisionenc model=\"%s\" ! lucidclassify head=\"%s\" top-k=4 "
       "threshold=0.9",
@@ -558,32 +492,54 @@ GST_START_TEST (test_classify_threshold)
 
 GST_END_TEST;
 
+/* A harness around lucidclassify with head=<fixtures>/@head and the
+ * NULL-terminated properties, fed application/x-test buffers. */
+static GstHarness *
+classify_harness (const gchar *head, const gchar *first, ...)
+{
+  GstElement *element = gst_element_factory_make ("lucidclassify", NULL);
+  gchar *path = lucid_check_fixture_path (head);
+  GstHarness *h;
+  va_list args;
+
+  g_object_set (element, "head", path, NULL);
+  va_start (args, first);
+  h = lucid_check_harness_new_valist (element, "application/x-test", first,
+                                      args);
+  va_end (args);
+  g_free (path);
+  return h;
+}
+
+/* Adds a tensor meta of model @model_id holding one float32 [@n] tensor
+ * @id to @buf. */
+static void
+add_embedding (GstBuffer *buf, const gchar *id, const gchar *model_id,
+               const float *values, gsize n)
+{
+  LucidTensor **tensors = g_new (LucidTensor *, 1);
+  gsize dims[1] = { n };
+
+  tensors[0] = lucid_tensor_new_f32 (g_quark_from_string (id), values, 1, dims);
+  lucid_buffer_add_tensor_meta (buf, model_id, 1, tensors);
+}
+
 /* tensor= picks an embedding by id when a buffer carries several: the
  * 32-value head reads "big" although "small" was added after it (and would
  * be the default choice, failing on its size). */
 GST_START_TEST (test_classify_tensor_by_id)
 {
-  gchar *head = fixture_path ("heads/probe.safetensors");
-  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
-  GstHarness *h;
+  GstHarness *h
+      = classify_harness ("heads/probe.safetensors", "tensor", "big", NULL);
   GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
   float v32[32], v5[5] = { 0 };
-  gsize d32[1] = { 32 }, d5[1] = { 5 };
-  LucidTensor **a = g_new (LucidTensor *, 1);
-  LucidTensor **b = g_new (LucidTensor *, 1);
   const GstStructure *s;
   GstBuffer *out;
 
   for (guint i = 0; i < 32; i++)
     v32[i] = (float)i / 32;
-  g_object_set (e, "head", head, "tensor", "big", NULL);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  gst_harness_set_src_caps_str (h, "application/x-test");
-  a[0] = lucid_tensor_new_f32 (g_quark_from_string ("big"), v32, 1, d32);
-  lucid_buffer_add_tensor_meta (buf, "model-a", 1, a);
-  b[0] = lucid_tensor_new_f32 (g_quark_from_string ("small"), v5, 1, d5);
-  lucid_buffer_add_tensor_meta (buf, "model-b", 1, b);
+  add_embedding (buf, "big", "model-a", v32, 32);
+  add_embedding (buf, "small", "model-b", v5, 5);
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   out = gst_harness_pull (h);
   s = result_of (out, "lucidclassify");
@@ -594,7 +550,6 @@ GST_START_TEST (test_classify_tensor_by_id)
   fail_unless (gst_structure_has_field (s, "label"));
   gst_buffer_unref (out);
   gst_harness_teardown (h);
-  g_free (head);
 }
 
 GST_END_TEST;
@@ -602,36 +557,18 @@ GST_END_TEST;
 /* An embedding of the wrong size: a stream error naming the head file. */
 GST_START_TEST (test_classify_wrong_dim)
 {
-  gchar *head = fixture_path ("heads/probe.safetensors");
-  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
-  GstHarness *h;
-  GstBus *bus = gst_bus_new ();
+  gchar *head = lucid_check_fixture_path ("heads/probe.safetensors");
+  GstHarness *h = classify_harness ("heads/probe.safetensors", NULL);
   GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
   float values[5] = { 1, 2, 3, 4, 5 };
-  gsize dims[1] = { 5 };
-  LucidTensor **tensors = g_new (LucidTensor *, 1);
-  GstMessage *message;
-  GError *error = NULL;
+  GError *error;
 
-  g_object_set (e, "head", head, NULL);
-  h = gst_harness_new_with_element (e, "sink", "src");
-  gst_object_unref (e);
-  gst_element_set_bus (h->element, bus);
-  gst_harness_set_src_caps_str (h, "application/x-test");
-  tensors[0]
-      = lucid_tensor_new_f32 (g_quark_from_string ("x"), values, 1, dims);
-  lucid_buffer_add_tensor_meta (buf, "m", 1, tensors);
-  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
-  message = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (message != NULL);
-  gst_message_parse_error (message, &error, NULL);
+  add_embedding (buf, "x", "m", values, 5);
+  error = lucid_check_push_and_get_error (h, buf);
   fail_unless (strstr (error->message, head) != NULL, "%s", error->message);
   fail_unless (strstr (error->message, "32-value") != NULL, "%s",
                error->message);
   g_error_free (error);
-  gst_message_unref (message);
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
   gst_harness_teardown (h);
   g_free (head);
 }
@@ -641,14 +578,14 @@ GST_END_TEST;
 GST_START_TEST (test_classify_bad_settings)
 {
   GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
-  GError *error = start_and_get_error (e);
+  GError *error = lucid_check_start_and_get_error (e);
 
   fail_unless (strstr (error->message, "neither") != NULL, "%s",
                error->message);
   g_error_free (error);
 
   g_object_set (e, "head", "/nonexistent/head.safetensors", NULL);
-  error = start_and_get_error (e);
+  error = lucid_check_start_and_get_error (e);
   fail_unless (strstr (error->message, "/nonexistent/head.safetensors") != NULL,
                "%s", error->message);
   g_error_free (error);

@@ -1,5 +1,5 @@
 /* lucid-test-util.h — what several unit tests share: the reference
- * tolerance of DESIGN.md and the reading of golden numbers.
+ * tolerance of DESIGN.md, and the reading and checking of golden numbers.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -69,4 +69,54 @@ lucid_test_load_golden (const char *name, JsonParser **parser)
   g_assert_true (json_parser_load_from_file (*parser, path, &error));
   g_assert_no_error (error);
   return json_node_get_object (json_parser_get_root (*parser));
+}
+
+/* The golden file @name parsed once per test program: the first call loads
+ * it into *@parser (see lucid_test_load_golden; the caller unrefs it at the
+ * end), later calls return the same object. */
+static inline JsonObject *
+lucid_test_golden_once (const char *name, JsonParser **parser)
+{
+  if (*parser == NULL)
+    return lucid_test_load_golden (name, parser);
+  return json_node_get_object (json_parser_get_root (*parser));
+}
+
+/* Asserts that @got is the golden number @node (lucid_test_golden_number):
+ * within @tol absolute, NaN exactly where the golden is NaN, the same
+ * infinity where it is infinite. Returns the golden value. */
+static inline double
+lucid_test_assert_golden_number (const char *what, double got, JsonNode *node,
+    double tol)
+{
+  double want = lucid_test_golden_number (node);
+
+  if (isnan (want)) {
+    if (!isnan (got))
+      g_error ("%s: want NaN, got %.17g", what, got);
+    return want;
+  }
+  if (isinf (want)) {
+    if (got != want)
+      g_error ("%s: want %g, got %.17g", what, want, got);
+    return want;
+  }
+  if (!(fabs (got - want) <= tol))
+    g_error ("%s: want %.17g, got %.17g (diff %.3g)", what, want, got,
+        fabs (got - want));
+  return want;
+}
+
+/* "@name=value" for row @row of a golden "attributes" object, where each
+ * attribute holds "values" and the per-row "codes" into them. */
+static inline char *
+lucid_test_golden_attribute (JsonObject *attrs, const char *name, guint row)
+{
+  JsonObject *a = json_object_get_object_member (attrs, name);
+  JsonArray *codes = json_object_get_array_member (a, "codes");
+  JsonArray *values = json_object_get_array_member (a, "values");
+
+  return g_strdup_printf ("%s=%s", name,
+      json_array_get_string_element (values,
+          (guint) json_array_get_int_element (codes, row)));
 }

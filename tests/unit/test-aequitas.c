@@ -26,35 +26,19 @@
 #define TOL 1e-9
 
 static JsonParser *golden_parser;
-static JsonObject *golden;
 
 static JsonObject *
 load_golden (void)
 {
-  if (golden == NULL)
-    golden = lucid_test_load_golden ("fairness-aequitas.json", &golden_parser);
-  return golden;
+  return lucid_test_golden_once ("fairness-aequitas.json", &golden_parser);
 }
 static guint n_compared;
 
 static void
-assert_number (const char *what, double got, JsonNode * node)
-{
-  double want = lucid_test_golden_number (node);
-  n_compared++;
-  if (isnan (want)) {
-    if (!isnan (got))
-      g_error ("%s: want NaN, got %.17g", what, got);
-    return;
-  }
-  if (isnan (got) || fabs (got - want) > TOL)
-    g_error ("%s: want %.17g, got %.17g", what, want, got);
-}
-
-static void
 assert_value (const char *what, LucidFairnessValue got, JsonNode * node)
 {
-  assert_number (what, got.value, node);
+  n_compared++;
+  lucid_test_assert_golden_number (what, got.value, node, TOL);
   if (isnan (got.value) && got.reason == LUCID_FAIRNESS_OK)
     g_error ("%s: NaN without a reason", what);
 }
@@ -216,12 +200,7 @@ feed_synthetic (void)
     char *owned[8];
     guint a = 0;
     for (GList * l = names; l; l = l->next, a++) {
-      JsonObject *attr = json_object_get_object_member (attrs, l->data);
-      JsonArray *values = json_object_get_array_member (attr, "values");
-      JsonArray *codes = json_object_get_array_member (attr, "codes");
-      owned[a] = g_strdup_printf ("%s=%s", (const char *) l->data,
-          json_array_get_string_element (values,
-              (guint) json_array_get_int_element (codes, i)));
+      owned[a] = lucid_test_golden_attribute (attrs, l->data, i);
       pairs[a] = owned[a];
     }
     g_autoptr (GError) error = NULL;

@@ -25,47 +25,21 @@
 #define TOL 1e-9
 
 static JsonParser *golden_parser;
-static JsonObject *golden;
 
 static JsonObject *
 load_golden (void)
 {
-  if (golden == NULL)
-    golden = lucid_test_load_golden ("fairness-synthetic.json", &golden_parser);
-  return golden;
+  return lucid_test_golden_once ("fairness-synthetic.json", &golden_parser);
 }
 static guint n_compared;
 
 static void
 assert_figure (const char *what, LucidFairnessValue got, JsonNode * node)
 {
-  double want = lucid_test_golden_number (node);
   n_compared++;
-  if (isnan (want)) {
-    if (!isnan (got.value))
-      g_error ("%s: want NaN, got %.17g", what, got.value);
-    if (got.reason == LUCID_FAIRNESS_OK)
-      g_error ("%s: NaN without a reason", what);
-    return;
-  }
-  if (isinf (want)) {
-    if (got.value != want)
-      g_error ("%s: want %g, got %.17g", what, want, got.value);
-    return;
-  }
-  if (!(fabs (got.value - want) <= TOL))
-    g_error ("%s: want %.17g, got %.17g (diff %.3g)", what, want, got.value,
-        fabs (got.value - want));
-}
-
-static const char *
-attribute_value (JsonObject * attrs, const char *name, guint row)
-{
-  JsonObject *a = json_object_get_object_member (attrs, name);
-  JsonArray *codes = json_object_get_array_member (a, "codes");
-  JsonArray *values = json_object_get_array_member (a, "values");
-  return json_array_get_string_element (values,
-      (guint) json_array_get_int_element (codes, row));
+  if (isnan (lucid_test_assert_golden_number (what, got.value, node, TOL))
+      && got.reason == LUCID_FAIRNESS_OK)
+    g_error ("%s: NaN without a reason", what);
 }
 
 /* Feeds every golden row, one event at a time, under its full key. */
@@ -80,12 +54,9 @@ counts_from_golden (JsonObject * g)
   LucidFairnessCounts *counts = lucid_fairness_counts_new ();
 
   for (guint i = 0; i < json_array_get_length (yt); i++) {
-    g_autofree char *gender = g_strdup_printf ("gender=%s",
-        attribute_value (attrs, "gender", i));
-    g_autofree char *age = g_strdup_printf ("age=%s",
-        attribute_value (attrs, "age", i));
-    g_autofree char *region = g_strdup_printf ("region=%s",
-        attribute_value (attrs, "region", i));
+    g_autofree char *gender = lucid_test_golden_attribute (attrs, "gender", i);
+    g_autofree char *age = lucid_test_golden_attribute (attrs, "age", i);
+    g_autofree char *region = lucid_test_golden_attribute (attrs, "region", i);
     const char *pairs[] = { gender, region, age };
     g_autoptr (GError) error = NULL;
     g_autofree char *key = lucid_fairness_group_key (pairs, 3, &error);

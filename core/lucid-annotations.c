@@ -225,8 +225,9 @@ build_row (LucidAnnotations *ann, const Cell *cells, guint n_cells,
       if (*split[i])
         g_ptr_array_add (pairs, g_strdup (split[i]));
   }
-  g_autofree char *key = lucid_fairness_group_key ((const char *const *)
-      pairs->pdata, pairs->len, &error);
+  g_autofree char *key = pairs->len == 0 ? g_strdup ("")
+      : lucid_fairness_group_key ((const char *const *) pairs->pdata,
+      pairs->len, &error);
   if (!key) {
     *problem = g_strdup (error->message);
     return FALSE;

@@ -21,6 +21,7 @@ plugin_init (GstPlugin *plugin)
 
   ret |= GST_ELEMENT_REGISTER (lucidtextenc, plugin);
   ret |= GST_ELEMENT_REGISTER (lucidsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (lucidaudit, plugin);
 
   return ret;
 }

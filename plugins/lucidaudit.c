@@ -472,13 +472,11 @@ finish_windows (LucidAudit *self)
     return;
   for (guint i = 0; i < self->classes->len; i++)
     lucid_audit_window_finish (((ClassAudit *) self->classes->pdata[i])->window);
-  for (guint i = 0; i < self->closed->len; i++) {
-    GstStructure *s = self->closed->pdata[i];
-    self->closed->pdata[i] = NULL;
+  while (self->closed->len > 0) {
+    GstStructure *s = g_ptr_array_steal_index (self->closed, 0);
     gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
         gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s));
   }
-  g_ptr_array_set_size (self->closed, 0);
 }
 
 /* ---- buffers ------------------------------------------------------------ */

@@ -25,6 +25,7 @@ typedef enum {
   LUCID_ERROR_INVALID_ARGUMENT, /* caller passed something unusable */
   LUCID_ERROR_DB,               /* SQLite refused */
   LUCID_ERROR_SCHEMA_TOO_NEW,   /* database written by a newer Lucid */
+  LUCID_ERROR_TAMPERED,         /* the audit log failed verification */
 } LucidError;
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "lucid-store-log.h"
 #include "lucid-store.h"
 
 G_BEGIN_DECLS
@@ -43,12 +44,14 @@ typedef struct {
   const char *s1, *s2, *s3, *s4; /* per kind, see request_execute() */
   gboolean done;                 /* writer->lock */
   gint64 id;
+  gboolean created; /* ENSURE_MODEL: the row is new */
   GError *error;
 } Request;
 
 typedef struct {
-  LucidStore *owner; /* ref held */
-  Request *request;  /* NULL for a row */
+  LucidStore *owner;  /* ref held */
+  Request *request;   /* NULL for a row */
+  gboolean log_entry; /* an audit log entry: run_id, kind, extras (payload) */
   /* a row */
   gint64 run_id, stream_id, model_id;
   gint64 pts, duration, stream_time, running_time;
@@ -59,6 +62,20 @@ typedef struct {
   guint dim;
   guint8 *vector; /* dim float32, little-endian */
 } Item;
+
+/* The writer's view of the audit log: the last row and the tree over all
+ * leaves. Only the writer thread touches it; it is re-synchronised from the
+ * file inside every write transaction that extends the log (other
+ * processes append too), saved when a transaction begins and restored when
+ * it rolls back. */
+typedef struct {
+  gboolean synced;                   /* synced inside the current transaction */
+  gint64 last_seq;                   /* 0: empty log */
+  guint8 head[LUCID_AUDIT_HASH_LEN]; /* chain of last_seq (zeros if empty) */
+  gint64 last_checkpoint_seq;        /* 0: none */
+  gboolean dirty; /* this writer appended entries since its last checkpoint */
+  LucidMerkleFrontier tree; /* leaves 1..last_seq */
+} LogState;
 
 struct _LucidStoreWriter {
   char *key;      /* canonical path (registry key) */
@@ -72,6 +89,11 @@ struct _LucidStoreWriter {
   sqlite3_stmt *insert_result, *insert_embedding;
   sqlite3_stmt *insert_run, *update_run;
   sqlite3_stmt *insert_model, *select_model, *insert_stream;
+  sqlite3_stmt *log_insert, *log_sync;
+  sqlite3_stmt *log_run_start, *log_run_end, *log_model;
+  LogState log, log_saved;
+  LucidAuditKey signing_key; /* has_secret: checkpoints are signed */
+  guint checkpoint_entries;
 
   GMutex lock;
   GCond items_cond;    /* an item was queued, or quit */
@@ -101,10 +123,41 @@ G_GNUC_INTERNAL sqlite3 *lucid_store_open_write_connection (const char *path,
                                                             GError **error);
 
 /* lucid-store-writer.c */
-G_GNUC_INTERNAL LucidStoreWriter *lucid_store_writer_new (const char *key,
-                                                          const char *path,
-                                                          guint queue_rows,
-                                                          GError **error);
+G_GNUC_INTERNAL LucidStoreWriter *
+lucid_store_writer_new (const char *key, const char *path,
+                        const LucidStoreOptions *opts, GError **error);
 G_GNUC_INTERNAL void lucid_store_writer_free (LucidStoreWriter *w);
+G_GNUC_INTERNAL void lucid_store_format_utc (gint64 usec, char out[40]);
+/* BEGIN IMMEDIATE (with retries) and COMMIT (rolls back on failure); both
+ * keep the audit log state in step. */
+G_GNUC_INTERNAL gboolean lucid_store_begin_immediate (LucidStoreWriter *w,
+                                                      GError **error);
+G_GNUC_INTERNAL gboolean lucid_store_commit (LucidStoreWriter *w,
+                                             GError **error);
+/* ROLLBACK if a transaction is open, and restore the log state. */
+G_GNUC_INTERNAL void lucid_store_rollback (LucidStoreWriter *w);
+
+/* lucid-store-logwriter.c (writer thread; inside a write transaction unless
+ * said otherwise). The int functions return SQLite's code of the failing
+ * step, SQLITE_DONE on success. */
+G_GNUC_INTERNAL gboolean lucid_store_log_prepare (LucidStoreWriter *w,
+                                                  GError **error);
+G_GNUC_INTERNAL void lucid_store_log_finalize (LucidStoreWriter *w);
+/* Right after BEGIN IMMEDIATE / before ROLLBACK. */
+G_GNUC_INTERNAL void lucid_store_log_txn_begin (LucidStoreWriter *w);
+G_GNUC_INTERNAL void lucid_store_log_txn_rollback (LucidStoreWriter *w);
+/* Appends one entry (and a checkpoint when one is due). */
+G_GNUC_INTERNAL int lucid_store_log_append (LucidStoreWriter *w, gint64 run_id,
+                                            const char *kind,
+                                            const char *payload,
+                                            gint64 created_at_us);
+/* The provenance entry of a request that just succeeded (run-start,
+ * run-end + checkpoint, model when created). */
+G_GNUC_INTERNAL int lucid_store_log_request (LucidStoreWriter *w,
+                                             const Request *req);
+/* A checkpoint now, if this writer appended entries since its last one and
+ * the log does not already end with a checkpoint. In its own transaction. */
+G_GNUC_INTERNAL gboolean lucid_store_log_checkpoint_if_dirty (
+    LucidStoreWriter *w, const char *reason, GError **error);
 
 G_END_DECLS

@@ -21,8 +21,8 @@
 /* ---- statements ------------------------------------------------------- */
 
 /* "2024-05-01T12:00:00.123456Z" (UTC), what SQLite's date functions read. */
-static void
-format_utc (gint64 usec, char out[40])
+void
+lucid_store_format_utc (gint64 usec, char out[40])
 {
   time_t secs = (time_t)(usec / G_USEC_PER_SEC);
   struct tm tm;
@@ -124,8 +124,8 @@ prepare_statements (LucidStoreWriter *w, GError **error)
 
 /* ---- the writer thread ------------------------------------------------ */
 
-static gboolean
-begin_immediate (LucidStoreWriter *w, GError **error)
+gboolean
+lucid_store_begin_immediate (LucidStoreWriter *w, GError **error)
 {
   int rc = SQLITE_BUSY;
 
@@ -140,16 +140,24 @@ begin_immediate (LucidStoreWriter *w, GError **error)
                               "cannot begin a write transaction");
     return FALSE;
   }
+  lucid_store_log_txn_begin (w);
   return TRUE;
 }
 
-static gboolean
-commit (LucidStoreWriter *w, GError **error)
+void
+lucid_store_rollback (LucidStoreWriter *w)
+{
+  lucid_store_rollback_if_open (w->db);
+  lucid_store_log_txn_rollback (w);
+}
+
+gboolean
+lucid_store_commit (LucidStoreWriter *w, GError **error)
 {
   if (sqlite3_exec (w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
     lucid_store_set_db_error (error, LUCID_ERROR_DB, w->db, w->path,
                               "commit failed");
-    lucid_store_rollback_if_open (w->db);
+    lucid_store_rollback (w);
     return FALSE;
   }
   return TRUE;
@@ -164,7 +172,7 @@ insert_row (LucidStoreWriter *w, Item *row)
   char created[40];
   int rc;
 
-  format_utc (row->created_at_us, created);
+  lucid_store_format_utc (row->created_at_us, created);
   sqlite3_reset (s);
   sqlite3_clear_bindings (s);
   sqlite3_bind_int64 (s, 1, row->run_id);
@@ -246,20 +254,26 @@ commit_batch (LucidStoreWriter *w, GPtrArray *batch)
 
   if (batch->len == 0)
     return;
-  if (!begin_immediate (w, &error))
+  if (!lucid_store_begin_immediate (w, &error))
     goto fail;
 
   for (guint i = 0; i < batch->len; i++) {
     Item *row = g_ptr_array_index (batch, i);
-    int rc = insert_row (w, row);
+    int rc = row->log_entry ? lucid_store_log_append (
+                 w, row->run_id, row->kind, row->extras, row->created_at_us)
+                            : insert_row (w, row);
 
     if (rc == SQLITE_DONE)
       continue;
     if (rc_is_row_level (rc) && !sqlite3_get_autocommit (w->db)) {
       g_autoptr (GError) row_error = NULL;
-      g_autofree char *what = g_strdup_printf ("a result row of element "
-                                               "'%s' was refused",
-                                               row->element);
+      g_autofree char *what
+          = row->log_entry
+                ? g_strdup_printf ("an audit log entry of kind '%s' was "
+                                   "refused",
+                                   row->kind)
+                : g_strdup_printf ("a result row of element '%s' was refused",
+                                   row->element);
       lucid_store_set_db_error (&row_error, LUCID_ERROR_DB, w->db, w->path,
                                 what);
       mark_failed (w, row->owner, row_error);
@@ -268,10 +282,10 @@ commit_batch (LucidStoreWriter *w, GPtrArray *batch)
     lucid_store_set_db_error (
         &error, LUCID_ERROR_DB, w->db, w->path,
         "writing a batch of results failed, the batch was rolled back");
-    lucid_store_rollback_if_open (w->db);
+    lucid_store_rollback (w);
     goto fail;
   }
-  if (!commit (w, &error))
+  if (!lucid_store_commit (w, &error))
     goto fail;
   g_ptr_array_set_size (batch, 0);
   return;
@@ -288,7 +302,7 @@ step_request (LucidStoreWriter *w, Request *req)
   sqlite3_stmt *s;
   int rc;
 
-  format_utc (g_get_real_time (), now);
+  lucid_store_format_utc (g_get_real_time (), now);
   switch (req->kind) {
     case REQUEST_BEGIN_RUN:
       s = w->insert_run;
@@ -320,6 +334,7 @@ step_request (LucidStoreWriter *w, Request *req)
       rc = sqlite3_step (s);
       if (rc != SQLITE_DONE)
         return rc;
+      req->created = sqlite3_changes (w->db) == 1;
       sqlite3_reset (s);
       s = w->select_model;
       sqlite3_bind_text (s, 1, req->s1, -1, SQLITE_TRANSIENT);
@@ -380,22 +395,29 @@ request_execute (LucidStoreWriter *w, Item *item)
     if (item->owner->error)
       req->error = g_error_copy (item->owner->error);
     g_mutex_unlock (&w->lock);
+    if (req->error == NULL)
+      lucid_store_log_checkpoint_if_dirty (w, "flush", &req->error);
     return;
   }
 
-  if (!begin_immediate (w, &req->error))
+  if (!lucid_store_begin_immediate (w, &req->error))
     return;
   rc = step_request (w, req);
+  for (guint i = 0; i < G_N_ELEMENTS (stmts); i++)
+    sqlite3_reset (stmts[i]);
+  /* The provenance entry is part of the same transaction. */
+  if (rc == SQLITE_DONE && req->id > 0)
+    rc = lucid_store_log_request (w, req);
   if (rc != SQLITE_DONE) {
     lucid_store_set_db_error (&req->error, LUCID_ERROR_DB, w->db, w->path,
                               request_what (req->kind));
-    lucid_store_rollback_if_open (w->db);
+    lucid_store_rollback (w);
   } else if (req->kind == REQUEST_END_RUN && req->id == 0) {
     g_set_error (&req->error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
                  "%s: %s: there is no run %" G_GINT64_FORMAT, w->path,
                  request_what (req->kind), req->run_id);
-    lucid_store_rollback_if_open (w->db);
-  } else if (!commit (w, &req->error)) {
+    lucid_store_rollback (w);
+  } else if (!lucid_store_commit (w, &req->error)) {
     req->id = 0;
   }
   for (guint i = 0; i < G_N_ELEMENTS (stmts); i++) {
@@ -467,6 +489,11 @@ writer_main (gpointer data)
   g_mutex_unlock (&w->lock);
 
   commit_batch (w, batch);
+  {
+    g_autoptr (GError) error = NULL;
+    if (!lucid_store_log_checkpoint_if_dirty (w, "close", &error))
+      g_warning ("%s", error->message);
+  }
   if (sqlite3_wal_checkpoint_v2 (w->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
                                  NULL)
       != SQLITE_OK)
@@ -486,6 +513,8 @@ lucid_store_writer_free (LucidStoreWriter *w)
   sqlite3_finalize (w->insert_model);
   sqlite3_finalize (w->select_model);
   sqlite3_finalize (w->insert_stream);
+  lucid_store_log_finalize (w);
+  lucid_audit_key_clear (&w->signing_key);
   if (w->db && sqlite3_close (w->db) != SQLITE_OK)
     g_debug ("%s: close: %s", w->path, sqlite3_errmsg (w->db));
   g_queue_clear_full (&w->queue, (GDestroyNotify)lucid_store_item_free);
@@ -502,8 +531,8 @@ lucid_store_writer_free (LucidStoreWriter *w)
 /* The writer of the file @key: connection open and migrated, statements
  * prepared, thread started; NULL with @error set. registry_lock held. */
 LucidStoreWriter *
-lucid_store_writer_new (const char *key, const char *path, guint queue_rows,
-                        GError **error)
+lucid_store_writer_new (const char *key, const char *path,
+                        const LucidStoreOptions *opts, GError **error)
 {
   LucidStoreWriter *w = g_new0 (LucidStoreWriter, 1);
 
@@ -514,10 +543,16 @@ lucid_store_writer_new (const char *key, const char *path, guint queue_rows,
   g_cond_init (&w->space_cond);
   g_cond_init (&w->reply_cond);
   g_queue_init (&w->queue);
-  w->capacity = queue_rows;
+  w->capacity = opts->queue_rows;
+  w->checkpoint_entries = opts->log_checkpoint_entries;
 
+  if (opts->log_signing_key
+      && !lucid_audit_key_load (opts->log_signing_key, TRUE, &w->signing_key,
+                                error))
+    goto fail;
   w->db = lucid_store_open_write_connection (path, error);
-  if (w->db == NULL || !prepare_statements (w, error))
+  if (w->db == NULL || !prepare_statements (w, error)
+      || !lucid_store_log_prepare (w, error))
     goto fail;
   w->thread = g_thread_try_new ("lucid-store", writer_main, w, error);
   if (w->thread == NULL)

@@ -101,6 +101,7 @@
 #include <string.h>
 
 #include "lucid-error.h"
+#include "lucid-json.h"
 
 static GMutex registry_lock;
 static GHashTable *registry; /* key → LucidStoreWriter*; registry_lock */
@@ -183,6 +184,34 @@ canonical_db_path (const char *path)
   return key;
 }
 
+/* A later handle's signing key must be the writer's (w->signing_key is
+ * written once, before the writer thread starts). registry_lock held. */
+static gboolean
+same_signing_key (LucidStoreWriter *w, const char *key_path, const char *path,
+                  GError **error)
+{
+  LucidAuditKey key;
+  gboolean same;
+
+  if (!lucid_audit_key_load (key_path, TRUE, &key, error))
+    return FALSE;
+  same = w->signing_key.has_secret
+         && memcmp (key.public_key, w->signing_key.public_key,
+                    sizeof (key.public_key))
+                == 0;
+  lucid_audit_key_clear (&key);
+  if (!same)
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "%s: the audit log of this file is already being written "
+                 "%s in this process; one writer signs with one key (%s "
+                 "differs)",
+                 path,
+                 w->signing_key.has_secret ? "with another signing key"
+                                           : "without a signing key",
+                 key_path);
+  return same;
+}
+
 LucidStore *
 lucid_store_open (const char *path, const LucidStoreOptions *options,
                   GError **error)
@@ -208,6 +237,8 @@ lucid_store_open (const char *path, const LucidStoreOptions *options,
     opts.batch_rows = LUCID_STORE_DEFAULT_BATCH_ROWS;
   if (opts.queue_rows == 0)
     opts.queue_rows = LUCID_STORE_DEFAULT_QUEUE_ROWS;
+  if (opts.log_checkpoint_entries == 0)
+    opts.log_checkpoint_entries = LUCID_STORE_DEFAULT_LOG_CHECKPOINT_ENTRIES;
 
   key = canonical_db_path (path);
 
@@ -216,12 +247,16 @@ lucid_store_open (const char *path, const LucidStoreOptions *options,
     registry = g_hash_table_new (g_str_hash, g_str_equal);
   w = g_hash_table_lookup (registry, key);
   if (w == NULL) {
-    w = lucid_store_writer_new (key, path, opts.queue_rows, error);
+    w = lucid_store_writer_new (key, path, &opts, error);
     if (w == NULL) {
       g_mutex_unlock (&registry_lock);
       return NULL;
     }
     g_hash_table_insert (registry, w->key, w);
+  } else if (opts.log_signing_key
+             && !same_signing_key (w, opts.log_signing_key, path, error)) {
+    g_mutex_unlock (&registry_lock);
+    return NULL;
   }
   store = g_new0 (LucidStore, 1);
   store->ref_count = 1;
@@ -347,30 +382,14 @@ row_item_new (LucidStore *store, const LucidResultRow *row)
   return item;
 }
 
-gboolean
-lucid_store_append_result (LucidStore *store, const LucidResultRow *row,
-                           GCancellable *cancellable, GError **error)
+/* Queues the row @item (taking it), waiting for space. */
+static gboolean
+enqueue_row (LucidStore *store, Item *item, GCancellable *cancellable,
+             GError **error)
 {
-  LucidStoreWriter *w;
-  Item *item;
+  LucidStoreWriter *w = store->writer;
   gulong handler = 0;
   gboolean ok = TRUE;
-
-  g_return_val_if_fail (store != NULL && row != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-  w = store->writer;
-
-  if (row->element == NULL || row->kind == NULL || row->run_id <= 0
-      || (row->embedding_dim > 0 && row->embedding == NULL)
-      || row->embedding_dim > G_MAXINT / 4) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-                 "%s: a result row needs an element, a kind and a run id (got "
-                 "element=%s kind=%s run=%" G_GINT64_FORMAT ")",
-                 store->path, row->element ? row->element : "(null)",
-                 row->kind ? row->kind : "(null)", row->run_id);
-    return FALSE;
-  }
-  item = row_item_new (store, row);
 
   g_mutex_lock (&w->lock);
   for (;;) {
@@ -411,6 +430,67 @@ lucid_store_append_result (LucidStore *store, const LucidResultRow *row,
   if (item)
     lucid_store_item_free (item);
   return ok;
+}
+
+gboolean
+lucid_store_append_result (LucidStore *store, const LucidResultRow *row,
+                           GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (store != NULL && row != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (row->element == NULL || row->kind == NULL || row->run_id <= 0
+      || (row->embedding_dim > 0 && row->embedding == NULL)
+      || row->embedding_dim > G_MAXINT / 4) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "%s: a result row needs an element, a kind and a run id (got "
+                 "element=%s kind=%s run=%" G_GINT64_FORMAT ")",
+                 store->path, row->element ? row->element : "(null)",
+                 row->kind ? row->kind : "(null)", row->run_id);
+    return FALSE;
+  }
+  return enqueue_row (store, row_item_new (store, row), cancellable, error);
+}
+
+gboolean
+lucid_store_append_log (LucidStore *store, gint64 run_id, const char *kind,
+                        const char *payload_json, GCancellable *cancellable,
+                        GError **error)
+{
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) json_error = NULL;
+  Item *item;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (kind == NULL || *kind == '\0' || !g_utf8_validate (kind, -1, NULL)
+      || lucid_audit_kind_is_reserved (kind)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "%s: an audit log entry needs a kind (non-empty UTF-8, not "
+                 "checkpoint, run-start, run-end or model), got '%s'",
+                 store->path, kind ? kind : "(null)");
+    return FALSE;
+  }
+  if (payload_json == NULL
+      || !(node = lucid_json_parse_data (payload_json, strlen (payload_json),
+                                         "payload", &json_error))) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "%s: the payload of the audit log entry '%s' is not valid "
+                 "JSON: %s",
+                 store->path, kind,
+                 json_error ? json_error->message : "(null)");
+    return FALSE;
+  }
+
+  item = g_new0 (Item, 1);
+  item->owner = store_ref (store);
+  item->log_entry = TRUE;
+  item->run_id = run_id > 0 ? run_id : 0;
+  item->kind = g_strdup (kind);
+  item->extras = g_strdup (payload_json);
+  item->created_at_us = g_get_real_time ();
+  return enqueue_row (store, item, cancellable, error);
 }
 
 /* Queues @req behind every item queued so far and waits for its reply. */

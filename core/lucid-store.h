@@ -36,15 +36,22 @@ typedef struct sqlite3 sqlite3;
 #define LUCID_STORE_DEFAULT_COMMIT_INTERVAL_MS 200
 #define LUCID_STORE_DEFAULT_BATCH_ROWS 1000
 #define LUCID_STORE_DEFAULT_QUEUE_ROWS 4096
+#define LUCID_STORE_DEFAULT_LOG_CHECKPOINT_ENTRIES 1000
 
 /* Options for lucid_store_open(). Zero fields mean the default. When several
  * handles share a writer, it commits at the smallest commit interval and
- * batch size any open handle asked for; the queue capacity is fixed by the
- * first open. */
+ * batch size any open handle asked for; the queue capacity and the audit
+ * log settings are fixed by the first open (a later open naming another
+ * signing key is refused). */
 typedef struct {
   guint commit_interval_ms; /* max time a row waits for its commit */
   guint batch_rows;         /* commit as soon as this many rows wait */
   guint queue_rows;         /* queued rows before producers block */
+  /* Audit log (docs/audit.md): a checkpoint after this many entries (also
+   * at every run end, flush and close); G_MAXUINT: only those. */
+  guint log_checkpoint_entries;
+  /* Ed25519 secret key file that signs checkpoints; NULL: unsigned. */
+  const char *log_signing_key;
 } LucidStoreOptions;
 
 /* Run provenance. Strings may be NULL except lucid_version. */
@@ -117,19 +124,36 @@ gboolean lucid_store_append_result (LucidStore *store,
                                     const LucidResultRow *row,
                                     GCancellable *cancellable, GError **error);
 
+/* Queues one entry of the tamper-evident audit log (docs/audit.md), in
+ * order with the result rows: same back-pressure, cancellation and sticky
+ * error as lucid_store_append_result(). The writer assigns seq and computes
+ * leaf and chain inside its write transaction, after reading the log's last
+ * row there (several processes may extend one log). @run_id: the run the
+ * entry belongs to, or 0 (NULL). @kind: non-empty UTF-8, not one the writer
+ * reserves ("checkpoint", "run-start", "run-end", "model"). @payload_json:
+ * valid JSON text (RFC 8259, no duplicate keys), stored byte for byte.
+ * Invalid arguments fail at once with LUCID_ERROR_INVALID_ARGUMENT; a
+ * run_id that does not exist fails at commit (sticky error). */
+gboolean lucid_store_append_log (LucidStore *store, gint64 run_id,
+                                 const char *kind, const char *payload_json,
+                                 GCancellable *cancellable, GError **error);
+
 /* Synchronous requests, executed by the writer thread after every row queued
  * before them, each in its own committed transaction. They return the row
  * id (> 0), or 0 with @error set. */
 gint64 lucid_store_begin_run (LucidStore *store, const LucidRunInfo *info,
                               GError **error);
 /* Sets status ('eos', 'stopped' or 'error') and ended_at. May be called
- * again (a run that resumes after EOS ends again). */
+ * again (a run that resumes after EOS ends again). Begin and end each
+ * append an audit log entry (run-start / run-end, the runs row as JSON) in
+ * the same transaction; end also writes a checkpoint. */
 gboolean lucid_store_end_run (LucidStore *store, gint64 run_id,
                               const char *status, GError **error);
 /* The models row for (@dir, @sha256), inserted on first sight with @family
  * and @config_json (JSON text of config.json, or NULL; text that SQLite's
  * json_valid() refuses is stored as NULL); later calls return the existing
- * id and leave the row unchanged. */
+ * id and leave the row unchanged. A new row is also recorded in the
+ * audit log (kind "model", the row as JSON) in the same transaction. */
 gint64 lucid_store_ensure_model (LucidStore *store, const char *dir,
                                  const char *sha256, const char *family,
                                  const char *config_json, GError **error);

@@ -34,9 +34,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (!rules) {
     check (error != NULL && error->domain == LUCID_ERROR
         && error->code == LUCID_ERROR_INVALID_ARGUMENT);
-    const char *col = strstr (error->message, "', column ");
-    check (col != NULL);
-    long c = strtol (col + 10, NULL, 10);
+    char *prefix = g_strdup_printf ("alert '%s', column ", text);
+    check (g_str_has_prefix (error->message, prefix));
+    long c = strtol (error->message + strlen (prefix), NULL, 10);
+    g_free (prefix);
     check (c >= 1 && (size_t) c <= strlen (text) + 1);
     g_error_free (error);
     g_free (text);

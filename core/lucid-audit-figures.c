@@ -18,6 +18,7 @@
 #include "lucid-audit-figures.h"
 
 #include "lucid-error.h"
+#include "lucid-inequality.h"
 
 #include <math.h>
 #include <string.h>
@@ -32,6 +33,25 @@ static const char *const aif360_names[] = {
   "statistical_parity_difference", "disparate_impact",
   "average_odds_difference", "average_abs_odds_difference",
   "equal_opportunity_difference",
+};
+
+/* AIF360's inequality indices: the first three over the whole window, the
+ * next three between the privileged and unprivileged sets, the last three
+ * between the groups of each grouping. */
+enum {
+  INEQ_GE, INEQ_THEIL, INEQ_CV,
+  INEQ_BETWEEN_GE, INEQ_BETWEEN_THEIL, INEQ_BETWEEN_CV,
+  INEQ_ALL_GE, INEQ_ALL_THEIL, INEQ_ALL_CV,
+  N_INEQ
+};
+
+static const char *const inequality_names[N_INEQ] = {
+  "generalized_entropy_index", "theil_index", "coefficient_of_variation",
+  "between_group_generalized_entropy_index", "between_group_theil_index",
+  "between_group_coefficient_of_variation",
+  "between_all_groups_generalized_entropy_index",
+  "between_all_groups_theil_index",
+  "between_all_groups_coefficient_of_variation",
 };
 
 /* Aequitas metric → the fairness rate with the same counts ratio (for its
@@ -86,6 +106,9 @@ lucid_audit_figure_known (const char *metric)
   for (guint i = 0; i < G_N_ELEMENTS (aif360_names); i++)
     if (!strcmp (metric, aif360_names[i]))
       return TRUE;
+  for (guint i = 0; i < N_INEQ; i++)
+    if (!strcmp (metric, inequality_names[i]))
+      return TRUE;
   return lucid_audit_figure_is_per_group (metric);
 }
 
@@ -97,6 +120,8 @@ lucid_audit_figure_names_text (void)
     g_string_append_printf (s, "%s, ", fairlearn_names[i]);
   for (guint i = 0; i < G_N_ELEMENTS (aif360_names) - 1; i++)
     g_string_append_printf (s, "%s, ", aif360_names[i]);
+  for (guint i = 0; i < N_INEQ; i++)
+    g_string_append_printf (s, "%s, ", inequality_names[i]);
   for (int r = 0; r < LUCID_FAIRNESS_N_RATES; r++)
     g_string_append_printf (s, "%s, ", lucid_fairness_rate_name (r));
   for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++)
@@ -141,7 +166,8 @@ cell_add (LucidFairnessCell *to, const LucidFairnessCell *from)
 }
 
 /* A figure's job: the grouping's cut map and what to compute. */
-typedef enum { JOB_FAIRLEARN, JOB_AIF360, JOB_AEQUITAS } JobKind;
+typedef enum { JOB_FAIRLEARN, JOB_AIF360, JOB_AEQUITAS, JOB_INEQUALITY }
+JobKind;
 
 typedef struct {
   JobKind kind;
@@ -186,7 +212,33 @@ job_eval (const LucidFairnessCounts *counts, gpointer data)
     return lucid_aif360_figure (&u, &p, job->figure);
   }
 
+  if (job->kind == JOB_INEQUALITY && job->figure < INEQ_ALL_GE) {
+    double alpha = job->figure % 3 == 1 ? 1.0
+        : job->figure % 3 == 2 ? 2.0 : c->ge_alpha;
+    LucidFairnessValue v;
+    if (job->figure < INEQ_BETWEEN_GE) {
+      LucidFairnessCell total;
+      lucid_fairness_counts_total (counts, &total);
+      v = lucid_aif360_generalized_entropy_index (&total, alpha);
+    } else if (!lucid_aif360_between_group_generalized_entropy_index (counts,
+            (const char *const *) c->unprivileged,
+            g_strv_length (c->unprivileged),
+            (const char *const *) c->privileged,
+            g_strv_length (c->privileged), alpha, &v, NULL)) {
+      v = (LucidFairnessValue) {NAN, LUCID_FAIRNESS_UNDEFINED_INPUT};
+    }
+    return job->figure % 3 == 2 ? lucid_aif360_cv_from_ge2 (v) : v;
+  }
+
   g_autoptr (LucidFairnessCounts) proj = project (counts, job->cut);
+  if (job->kind == JOB_INEQUALITY) {
+    double alpha = job->figure == INEQ_ALL_THEIL ? 1.0
+        : job->figure == INEQ_ALL_CV ? 2.0 : c->ge_alpha;
+    LucidFairnessValue v =
+        lucid_aif360_between_all_groups_generalized_entropy_index (proj,
+        alpha);
+    return job->figure == INEQ_ALL_CV ? lucid_aif360_cv_from_ge2 (v) : v;
+  }
   if (job->kind == JOB_FAIRLEARN)
     return lucid_fairlearn_figure (proj, job->figure, c->method,
         c->aggregation);
@@ -430,6 +482,13 @@ compute_grouping (const LucidAuditWindowReport *report,
               config->method, config->aggregation));
       add_interval (report, f, &job);
     }
+  } else if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
+    for (int fig = INEQ_ALL_GE; fig < N_INEQ; fig++) {
+      Job job = { JOB_INEQUALITY, cut, config, fig, NULL };
+      LucidAuditFigure *f = add_figure (out, grouping, NULL,
+          inequality_names[fig], job_eval (report->counts, &job));
+      add_interval (report, f, &job);
+    }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
     g_autoptr (GPtrArray) inc = lucid_fairness_counts_keys (included);
     if (config->reference == LUCID_AEQUITAS_REF_GIVEN
@@ -467,6 +526,18 @@ lucid_audit_figures_compute (const LucidAuditWindowReport *report,
   for (guint i = 0; i < groupings->len; i++)
     compute_grouping (report, config, groupings->pdata[i], out);
 
+  if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
+    gboolean sets = config->privileged && config->privileged[0]
+        && config->unprivileged && config->unprivileged[0];
+    for (int fig = INEQ_GE; fig < INEQ_ALL_GE; fig++) {
+      if (fig >= INEQ_BETWEEN_GE && !sets)
+        break;
+      Job job = { JOB_INEQUALITY, NULL, config, fig, NULL };
+      LucidAuditFigure *f = add_figure (out, "", NULL, inequality_names[fig],
+          job_eval (report->counts, &job));
+      add_interval (report, f, &job);
+    }
+  }
   if (config->convention == LUCID_AUDIT_CONVENTION_AIF360
       && config->privileged && config->privileged[0]
       && config->unprivileged && config->unprivileged[0]) {

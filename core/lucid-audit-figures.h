@@ -15,6 +15,13 @@
  * between-group figure (Fairlearn, Aequitas), and an AIF360 group set below
  * the minimum makes the AIF360 figures NaN/TOO_SMALL.
  *
+ * AIF360 convention: besides the rates, the inequality indices of
+ * lucid-inequality.h — generalized entropy index (α = ge_alpha), Theil index
+ * and coefficient of variation over the whole window (grouping ""), between
+ * the privileged and unprivileged sets (grouping "", when both are given),
+ * and between all groups of each grouping.  The between-all versions leave
+ * too-small groups out like the other between-group figures.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -44,6 +51,7 @@ typedef struct {
   char *reference_group;                  /* REF_GIVEN: a group key */
   double tau;                             /* Aequitas' test, 0: 0.8 */
   guint64 min_group_size;                 /* 0: no minimum */
+  double ge_alpha;                        /* AIF360 generalized entropy α */
   double level;                           /* interval level, e.g. 0.95 */
 } LucidAuditFiguresConfig;
 

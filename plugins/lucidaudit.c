@@ -114,6 +114,7 @@ enum
   PROP_SEED,
   PROP_CONFIDENCE,
   PROP_ALERT,
+  PROP_GE_ALPHA,
 };
 
 /* One audit per positive class (one-vs-rest when several are given). */
@@ -149,6 +150,7 @@ struct _LucidAudit
   guint n_boot;
   guint64 seed;
   gdouble confidence;
+  gdouble ge_alpha;
   gchar *alert;
 
   /* streaming state (streaming thread; set up in start()) */
@@ -315,6 +317,7 @@ lucid_audit_start (GstBaseTransform *trans)
   c->reference_group = self->reference_group;
   c->min_group_size = self->min_group_size;
   c->level = self->confidence;
+  c->ge_alpha = self->ge_alpha;
 
   LucidAuditWindowConfig wc = {
     self->window_kind, self->window_unit, self->window_size,
@@ -720,6 +723,9 @@ lucid_audit_set_property (GObject *object, guint prop_id,
     case PROP_CONFIDENCE:
       self->confidence = g_value_get_double (value);
       break;
+    case PROP_GE_ALPHA:
+      self->ge_alpha = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -793,6 +799,9 @@ lucid_audit_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_CONFIDENCE:
       g_value_set_double (value, self->confidence);
       break;
+    case PROP_GE_ALPHA:
+      g_value_set_double (value, self->ge_alpha);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -823,6 +832,7 @@ lucid_audit_init (LucidAudit *self)
   self->window_unit = LUCID_AUDIT_WINDOW_BY_COUNT;
   self->window_size = 100;
   self->confidence = 0.95;
+  self->ge_alpha = 2.0;
   /* Never passthrough: windows are attached as metas. */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -941,6 +951,11 @@ lucid_audit_class_init (LucidAuditClass *klass)
       g_param_spec_double ("confidence", "Confidence",
           "Level of the Wilson and bootstrap intervals", 0.5, 0.9999, 0.95,
           RW));
+  g_object_class_install_property (gobject_class, PROP_GE_ALPHA,
+      g_param_spec_double ("gei-alpha", "Generalized entropy alpha",
+          "AIF360: the alpha of the generalized entropy indices (the Theil "
+          "index is alpha 1, the coefficient of variation uses alpha 2)",
+          -G_MAXDOUBLE, G_MAXDOUBLE, 2.0, RW));
   g_object_class_install_property (gobject_class, PROP_ALERT,
       g_param_spec_string ("alert", "Alert",
           "Rules that post lucid-audit-alert messages when they hold, e.g. "

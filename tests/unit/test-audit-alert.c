@@ -11,6 +11,7 @@
 #include "lucid-audit-alert.h"
 #include "lucid-audit-figures.h"
 #include "lucid-error.h"
+#include "lucid-inequality.h"
 
 static void
 test_parse_good (void)
@@ -237,6 +238,7 @@ test_figures_aif360_and_aequitas (void)
   c.config.unprivileged = unpriv;
   c.config.groupings = groupings;
   c.config.level = 0.9;
+  c.config.ge_alpha = 2.0;
   run_window (&c, 0);
   LucidFairnessCell u, p;
   g_assert_true (lucid_fairness_counts_sum_matching (c.copy,
@@ -247,6 +249,28 @@ test_figures_aif360_and_aequitas (void)
   g_assert_cmpfloat (f->value, ==, lucid_aif360_figure (&u, &p,
           LUCID_AIF360_DISPARATE_IMPACT).value);
   g_assert_true (isnan (f->lower));     /* n_boot 0: no interval */
+  /* Inequality indices: whole window, between the sets, between groups. */
+  LucidFairnessCell total;
+  lucid_fairness_counts_total (c.copy, &total);
+  f = find (c.figures, "", NULL, "theil_index");
+  g_assert_cmpfloat (f->value, ==, lucid_aif360_theil_index (&total).value);
+  f = find (c.figures, "", NULL, "generalized_entropy_index");
+  g_assert_cmpfloat (f->value, ==,
+      lucid_aif360_generalized_entropy_index (&total, 2.0).value);
+  LucidFairnessValue bg;
+  g_assert_true (lucid_aif360_between_group_generalized_entropy_index
+      (c.copy, (const char *const *) unpriv, 1, (const char *const *) priv, 1,
+          1.0, &bg, NULL));
+  f = find (c.figures, "", NULL, "between_group_theil_index");
+  g_assert_cmpfloat (f->value, ==, bg.value);
+  const char *gender_attr[] = { "gender" };
+  g_autoptr (LucidFairnessCounts) by_g = lucid_fairness_counts_project
+      (c.copy, gender_attr, 1, NULL);
+  f = find (c.figures, "gender", NULL,
+      "between_all_groups_coefficient_of_variation");
+  g_assert_cmpfloat (f->value, ==, lucid_aif360_cv_from_ge2
+      (lucid_aif360_between_all_groups_generalized_entropy_index (by_g,
+              2.0)).value);
   /* Only the one grouping asked for. */
   g_assert_null (find (c.figures, "age", "age=a", "tpr"));
   g_assert_nonnull (find (c.figures, "gender", "gender=m", "tpr"));

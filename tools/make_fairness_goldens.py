@@ -237,12 +237,14 @@ def aif360_figures(truth, pred, case):
     }
 
 
-def aif360_inequality(truth, pred):
+def aif360_inequality(truth, pred, privileged=({"gender": 1.0},),
+                      unprivileged=({"gender": 0.0},)):
     """Indices over the whole data set, and between all groups (AIF360: every
     combination of the protected attributes' values, i.e. the full
-    intersection of gender, age and region)."""
-    cm = ClassificationMetric(truth, pred, privileged_groups=[{"gender": 1.0}],
-                              unprivileged_groups=[{"gender": 0.0}])
+    intersection of gender, age and region).  The group sets do not enter
+    these figures; ClassificationMetric just needs some."""
+    cm = ClassificationMetric(truth, pred, privileged_groups=list(privileged),
+                              unprivileged_groups=list(unprivileged))
     return {
         "alphas": GE_ALPHAS,
         "weights": "ignored by AIF360: compare with unit-weight counts",

@@ -266,6 +266,7 @@ split_list (const char *text)
 
 static void window_closed (const LucidAuditWindowReport * report,
     gpointer user_data);
+static void clear_state (LucidAudit * self);
 
 static gboolean
 lucid_audit_start (GstBaseTransform *trans)
@@ -285,6 +286,7 @@ lucid_audit_start (GstBaseTransform *trans)
     GST_OBJECT_UNLOCK (self);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
+    clear_state (self);
     return FALSE;
   }
   if (self->annotations) {
@@ -346,11 +348,13 @@ lucid_audit_start (GstBaseTransform *trans)
         ("lucidaudit needs positive-label (the label that counts as a "
             "positive prediction; several, comma-separated, for one-vs-rest)"),
         (NULL));
+    clear_state (self);
     return FALSE;
   }
   if (error) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("window settings: %s", error->message), (NULL));
+    clear_state (self);
     return FALSE;
   }
   if (c->convention == LUCID_AUDIT_CONVENTION_AIF360
@@ -362,6 +366,7 @@ lucid_audit_start (GstBaseTransform *trans)
       && c->reference == LUCID_AEQUITAS_REF_GIVEN && !c->reference_group) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("reference=given needs reference-group (e.g. \"gender=m\")"), (NULL));
+    clear_state (self);
     return FALSE;
   }
   self->breached = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -373,10 +378,11 @@ lucid_audit_start (GstBaseTransform *trans)
   return TRUE;
 }
 
-static gboolean
-lucid_audit_stop (GstBaseTransform *trans)
+/* Frees what start() set up; also on start()'s error paths and in
+ * finalize (GstBaseTransform does not call stop() after a failed start). */
+static void
+clear_state (LucidAudit *self)
 {
-  LucidAudit *self = LUCID_AUDIT (trans);
   g_clear_pointer (&self->annotations, lucid_annotations_free);
   g_clear_pointer (&self->rules, g_ptr_array_unref);
   g_clear_pointer (&self->classes, g_ptr_array_unref);
@@ -385,6 +391,12 @@ lucid_audit_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->tag_groups, g_free);
   g_clear_pointer (&self->breached, g_hash_table_unref);
   g_clear_pointer (&self->closed, g_ptr_array_unref);
+}
+
+static gboolean
+lucid_audit_stop (GstBaseTransform *trans)
+{
+  clear_state (LUCID_AUDIT (trans));
   return TRUE;
 }
 
@@ -813,6 +825,7 @@ static void
 lucid_audit_finalize (GObject *object)
 {
   LucidAudit *self = LUCID_AUDIT (object);
+  clear_state (self);
   g_free (self->annotations_path);
   g_free (self->stream);
   g_free (self->positive_label);

@@ -297,6 +297,15 @@ add_figure (LucidAuditFigures *out, const char *grouping, const char *group,
   return f;
 }
 
+/* A between-group figure that is NaN because the groups it would compare
+ * were left out as too small says so. */
+static void
+mark_too_small (LucidAuditFigure *f, guint n_too_small, guint n_included)
+{
+  if (isnan (f->value) && n_too_small > 0 && n_included < 2)
+    f->reason = LUCID_FAIRNESS_TOO_SMALL;
+}
+
 static void
 add_interval (const LucidAuditWindowReport *report, LucidAuditFigure *f,
     Job *job)
@@ -428,6 +437,15 @@ compute_grouping (const LucidAuditWindowReport *report,
 
   /* Per group: counts and rates with Wilson intervals. */
   g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (all);
+  guint n_too_small = 0, n_included = 0;
+  for (guint i = 0; i < keys->len; i++) {
+    const LucidFairnessCell *c = lucid_fairness_counts_lookup (all,
+        keys->pdata[i]);
+    if (c->n > 0 && c->n < config->min_group_size)
+      n_too_small++;
+    else if (c->n > 0)
+      n_included++;
+  }
   double k_all = lucid_aequitas_k (included);
   for (guint i = 0; i < keys->len; i++) {
     const char *key = keys->pdata[i];
@@ -480,6 +498,7 @@ compute_grouping (const LucidAuditWindowReport *report,
       LucidAuditFigure *f = add_figure (out, grouping, NULL,
           fairlearn_names[fig], lucid_fairlearn_figure (included, fig,
               config->method, config->aggregation));
+      mark_too_small (f, n_too_small, n_included);
       add_interval (report, f, &job);
     }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
@@ -487,6 +506,7 @@ compute_grouping (const LucidAuditWindowReport *report,
       Job job = { JOB_INEQUALITY, cut, config, fig, NULL };
       LucidAuditFigure *f = add_figure (out, grouping, NULL,
           inequality_names[fig], job_eval (report->counts, &job));
+      mark_too_small (f, n_too_small, n_included);
       add_interval (report, f, &job);
     }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {

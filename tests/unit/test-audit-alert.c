@@ -224,6 +224,19 @@ test_figures_fairlearn (void)
           LUCID_FAIRNESS_BETWEEN_GROUPS, LUCID_FAIRNESS_WORST_CASE).value);
   lucid_audit_figures_free (c.figures);
   lucid_fairness_counts_free (c.copy);
+
+  /* With a minimum above every group, the figures have nothing to
+   * compare: NaN, and the reason says why. */
+  Captured huge = { 0 };
+  huge.config.convention = LUCID_AUDIT_CONVENTION_FAIRLEARN;
+  huge.config.min_group_size = 1000;
+  huge.config.level = 0.95;
+  run_window (&huge, 0);
+  f = find (huge.figures, "gender", NULL, "demographic_parity_ratio");
+  g_assert_true (isnan (f->value));
+  g_assert_cmpint (f->reason, ==, LUCID_FAIRNESS_TOO_SMALL);
+  lucid_audit_figures_free (huge.figures);
+  lucid_fairness_counts_free (huge.copy);
 }
 
 static void

@@ -41,6 +41,8 @@
  *   #LucidAudit:alert rule that holds (rule, metric, grouping, group, value,
  *   threshold, lower, upper, window-index, start, end, partial).
  *
+ * With `window-unit=time` a GAP event closes the windows that end by the
+ * gap's end (they travel as custom events, as below).
  * At EOS the open window closes as `partial` and travels downstream as a
  * serialized custom downstream event carrying the structure (there is no
  * buffer left to carry it), before EOS.  A flushing seek closes the open
@@ -478,8 +480,19 @@ window_closed (const LucidAuditWindowReport *report, gpointer user_data)
   g_ptr_array_add (self->closed, s);
 }
 
-/* Closes every open window as partial and pushes each closed window
- * downstream as a serialized custom event. */
+/* Pushes the windows closed without a buffer downstream, each as a
+ * serialized custom event. */
+static void
+push_closed_as_events (LucidAudit *self)
+{
+  while (self->closed->len > 0) {
+    GstStructure *s = g_ptr_array_steal_index (self->closed, 0);
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s));
+  }
+}
+
+/* Closes every open window as partial and pushes them downstream. */
 static void
 finish_windows (LucidAudit *self)
 {
@@ -487,11 +500,31 @@ finish_windows (LucidAudit *self)
     return;
   for (guint i = 0; i < self->classes->len; i++)
     lucid_audit_window_finish (((ClassAudit *) self->classes->pdata[i])->window);
-  while (self->closed->len > 0) {
-    GstStructure *s = g_ptr_array_steal_index (self->closed, 0);
-    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
-        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s));
-  }
+  push_closed_as_events (self);
+}
+
+/* A GAP [ts, ts + duration) says no data comes before its end: time
+ * windows that end by then close now (travelling as events). */
+static void
+advance_windows (LucidAudit *self, GstEvent *gap)
+{
+  GstClockTime ts, duration;
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  if (!self->classes || self->window_unit != LUCID_AUDIT_WINDOW_BY_TIME)
+    return;
+  gst_event_parse_gap (gap, &ts, &duration);
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    return;
+  if (GST_CLOCK_TIME_IS_VALID (duration))
+    ts += duration;
+  guint64 t = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+      ts);
+  if (!GST_CLOCK_TIME_IS_VALID (t))
+    t = ts;
+  for (guint i = 0; i < self->classes->len; i++)
+    lucid_audit_window_advance (((ClassAudit *) self->classes->pdata[i])
+        ->window, t);
+  push_closed_as_events (self);
 }
 
 /* ---- buffers ------------------------------------------------------------ */
@@ -650,6 +683,9 @@ lucid_audit_sink_event (GstBaseTransform *trans, GstEvent *event)
     }
     case GST_EVENT_EOS:
       finish_windows (self);
+      break;
+    case GST_EVENT_GAP:
+      advance_windows (self, event);
       break;
     case GST_EVENT_FLUSH_STOP: {
       /* Forward FLUSH_STOP first: serialized events may follow it. */

@@ -453,6 +453,65 @@ GST_START_TEST (test_one_vs_rest_and_threshold)
 
 GST_END_TEST;
 
+GST_START_TEST (test_time_windows_and_gap)
+{
+  /* Tumbling 2 s windows of stream time; annotations by time range. */
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1, "window-unit", 1, "window-size", (guint64) 2 * GST_SECOND,
+      NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  /* Events at 0 s and 1 s: window [0, 2 s) stays open. */
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (i,
+            label_of (i), 0.5));
+    gpointer state = NULL;
+    fail_unless (lucid_buffer_iterate_audit_windows (out, &state) == NULL);
+    gst_buffer_unref (out);
+  }
+  /* An event at 3 s closes [0, 2 s) on its own buffer. */
+  GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (3,
+          label_of (3), 0.5));
+  gpointer state = NULL;
+  const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
+  fail_unless (w != NULL);
+  guint64 start, end, n;
+  fail_unless (gst_structure_get (w, "start", G_TYPE_UINT64, &start, "end",
+          G_TYPE_UINT64, &end, "n-events", G_TYPE_UINT64, &n, NULL));
+  fail_unless_equals_uint64 (start, 0);
+  fail_unless_equals_uint64 (end, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (n, 2);
+  fail_unless_equals_string (gst_structure_get_string (w, "unit"), "time");
+  gst_buffer_unref (out);
+  /* A gap to 5 s: [2 s, 4 s) (the 3 s event) closes, as an event. */
+  fail_unless (gst_harness_push_event (h, gst_event_new_gap (4 * GST_SECOND,
+              GST_SECOND)));
+  GstEvent *ev = pull_custom_event (h);
+  fail_unless (ev != NULL, "the gap closes [2 s, 4 s)");
+  gboolean partial;
+  fail_unless (gst_structure_get (gst_event_get_structure (ev), "start",
+          G_TYPE_UINT64, &start, "n-events", G_TYPE_UINT64, &n, "partial",
+          G_TYPE_BOOLEAN, &partial, NULL));
+  fail_unless_equals_uint64 (start, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (n, 1);
+  fail_if (partial);
+  gst_event_unref (ev);
+  /* Nothing open: EOS adds no window. */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (pull_custom_event (h) == NULL);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", NULL), 2);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
 /* Starts @audit alone and returns the bus error's text (or NULL). */
 static gchar *
 start_error (GstElement *audit, GstBus *bus, GstMessageType type)
@@ -546,6 +605,7 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_tag_groups_items_and_missing_truth);
   tcase_add_test (tc, test_flush_closes_partial_window);
   tcase_add_test (tc, test_one_vs_rest_and_threshold);
+  tcase_add_test (tc, test_time_windows_and_gap);
   tcase_add_test (tc, test_errors_name_the_problem);
   return s;
 }

@@ -180,12 +180,17 @@ typedef struct {
 } LucidAuditVerifyOptions;
 
 typedef struct {
-  gboolean ok;                   /* every check passed */
-  gint64 n_entries;              /* rows read */
-  gint64 n_checkpoints;          /* checkpoint rows read */
-  gint64 n_signed_checkpoints;   /* with a valid signature */
-  gint64 last_signed_checkpoint; /* seq, 0 = none */
-  gboolean key_trusted;          /* signatures checked against the given key */
+  gboolean ok;                               /* every check passed */
+  gint64 n_entries;                          /* rows read */
+  gint64 n_checkpoints;                      /* checkpoint rows read */
+  gint64 n_signed_checkpoints;               /* with a valid signature */
+  gint64 last_signed_checkpoint;             /* seq, 0 = none */
+  guint8 signer[LUCID_AUDIT_PUBLIC_KEY_LEN]; /* its key (if any) */
+  gboolean key_trusted; /* signatures checked against the given key */
+  /* Both append-only triggers exist as the migration made them. Not part
+   * of ok: their absence proves nothing about the rows, but says that
+   * someone altered the schema outside Lucid. */
+  gboolean triggers_intact;
   guint8 root[LUCID_AUDIT_HASH_LEN]; /* MTH over all n_entries leaves */
   guint8 head[LUCID_AUDIT_HASH_LEN]; /* chain of the last row (zeros if none) */
   gint64 expect_root_size; /* size of the prefix matching expect_root, or 0 */

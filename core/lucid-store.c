@@ -73,12 +73,24 @@
  * therefore always a prefix of what it was handed. The last close checkpoints
  * with TRUNCATE, so a finished database is one file.
  *
+ * The audit log. lucid_store_append_log() queues an entry like a result
+ * row (same queue, back-pressure, sticky error). The writer gives it the
+ * next seq and computes its leaf and chain hashes inside the batch's
+ * transaction, after reading, under the write lock, whatever other
+ * processes appended since (lucid-store-logwriter.c); the run and model
+ * requests add their provenance entries in their own transaction; flush
+ * and close add a checkpoint (Merkle root, Ed25519-signed with a key).
+ * The formats and the verifier are in lucid-store-log.h.
+ *
  * Files. This one holds the registry of writers, the handles and the
  * producers' side of the queue (appends and requests): the public API.
  * lucid-store-schema.c opens the write connection and migrates (and words
  * SQLite's errors for all), lucid-store-writer.c is the writer thread,
- * lucid-store-readonly.c is lucid_store_open_readonly(), and
- * lucid-store-private.h holds what they share.
+ * lucid-store-logwriter.c its audit log part, lucid-store-log.c and
+ * lucid-store-key.c the log's byte formats and key files,
+ * lucid-store-verify.c the verifier, lucid-store-readonly.c is
+ * lucid_store_open_readonly(), and lucid-store-private.h holds what they
+ * share.
  *
  * Lock order (never take a lock to the left while holding one to its right):
  *   registry_lock  →  writer->lock  →  (GCancellable's internal lock)

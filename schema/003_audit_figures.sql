@@ -9,7 +9,11 @@
 -- be re-derived and checked from the log.  Like the log, these tables
 -- refuse UPDATE and DELETE.  The triggers never refuse a log entry: a
 -- payload of another shape (not an object, fields missing) gives rows with
--- NULLs, or none, and the entry itself is logged as it is.
+-- NULLs, or none, and the entry itself is logged as it is.  For the same
+-- reason `seq` is indexed but neither a key nor a foreign key here: these
+-- tables are derived, the log is the record, and lucid-verify judges the
+-- log (an entry forged behind the triggers' back still lands here, and the
+-- verifier names it).  Join on seq / window_seq.
 --
 -- A figure that is NaN or infinite in the reference library is NULL in
 -- `value`, and `reason` says why (zero-denominator, divide-by-zero,
@@ -19,7 +23,7 @@
 -- SPDX-License-Identifier: LGPL-2.1-or-later
 
 CREATE TABLE audit_windows (
-  seq            INTEGER PRIMARY KEY REFERENCES audit_log (seq),
+  seq            INTEGER NOT NULL,   -- the audit_log entry it came from
   created_at     TEXT NOT NULL,
   run_id         INTEGER REFERENCES runs (id),
   element        TEXT,
@@ -42,12 +46,13 @@ CREATE TABLE audit_windows (
   stream_time    INTEGER,
   running_time   INTEGER
 );
+CREATE INDEX audit_windows_seq ON audit_windows (seq);
 CREATE INDEX audit_windows_run ON audit_windows (run_id, element, class,
   window_index);
 
 -- Per-group weighted confusion counts of a window.
 CREATE TABLE audit_groups (
-  window_seq INTEGER NOT NULL REFERENCES audit_windows (seq),
+  window_seq INTEGER NOT NULL,          -- audit_windows.seq
   grouping   TEXT,                   -- "gender" or "age;gender"
   group_key  TEXT,                   -- "age=30-39;gender=f"
   n          INTEGER,
@@ -59,7 +64,7 @@ CREATE INDEX audit_groups_window ON audit_groups (window_seq);
 -- Per-group rates (Fairlearn/AIF360) or metrics (Aequitas) with Wilson
 -- intervals, and Aequitas disparities with bootstrap intervals.
 CREATE TABLE audit_group_figures (
-  window_seq   INTEGER NOT NULL REFERENCES audit_windows (seq),
+  window_seq   INTEGER NOT NULL,      -- audit_windows.seq
   grouping     TEXT,
   group_key    TEXT,
   metric       TEXT,
@@ -76,7 +81,7 @@ CREATE INDEX audit_group_figures_metric ON audit_group_figures (metric,
 -- Between-group figures (Fairlearn differences/ratios per grouping; AIF360
 -- privileged vs unprivileged with grouping '') with bootstrap intervals.
 CREATE TABLE audit_between_figures (
-  window_seq   INTEGER NOT NULL REFERENCES audit_windows (seq),
+  window_seq   INTEGER NOT NULL,      -- audit_windows.seq
   grouping     TEXT,
   metric       TEXT,
   value        REAL,
@@ -90,8 +95,8 @@ CREATE INDEX audit_between_figures_window ON audit_between_figures
 CREATE INDEX audit_between_figures_metric ON audit_between_figures (metric);
 
 CREATE TABLE audit_alerts (
-  seq          INTEGER PRIMARY KEY REFERENCES audit_log (seq),
-  window_seq   INTEGER REFERENCES audit_windows (seq),
+  seq          INTEGER NOT NULL,     -- the audit_log entry it came from
+  window_seq   INTEGER,              -- audit_windows.seq of its window
   created_at   TEXT NOT NULL,
   run_id       INTEGER REFERENCES runs (id),
   rule         TEXT,        -- normalised: "demographic_parity_ratio<0.8…"
@@ -106,6 +111,7 @@ CREATE TABLE audit_alerts (
   upper        REAL,
   is_new       INTEGER               -- the rule did not hold in the previous window
 );
+CREATE INDEX audit_alerts_seq ON audit_alerts (seq);
 CREATE INDEX audit_alerts_window ON audit_alerts (window_seq);
 
 CREATE TRIGGER audit_log_explode_window AFTER INSERT ON audit_log

@@ -12,7 +12,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   # run and test
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  sqlite3 python3 python3-venv util-linux ca-certificates
+  sqlite3 python3 python3-venv python3-cryptography util-linux ca-certificates
   # sanitizers and fuzzers with clang (libFuzzer, ASan runtime)
   libclang-rt-14-dev
 )

@@ -103,6 +103,25 @@ else
 fi
 expect_eq "integrity" "$(sql "$db" 'PRAGMA integrity_check')" ok
 
+# The figures are tamper-evident: the log verifies, and a window's figure
+# edited in its log entry (behind the append-only trigger's back) is caught
+# by lucid-verify, naming the entry.
+VERIFY="$LUCID_BUILD_ROOT/core/lucid-verify"
+if [ -x "$VERIFY" ]; then
+  out=$("$VERIFY" "$db" 2>&1) && rc=0 || rc=$?
+  expect_eq "lucid-verify on the audit database" "$rc" 0
+  expect_match "lucid-verify verdict" "$out" 'audit log verified'
+  sqlite3 "$db" ".backup '$TMP/tampered.db'"
+  S=$(sql "$db" "SELECT min(seq) FROM audit_log WHERE kind = 'audit-window'")
+  sql "$TMP/tampered.db" "DROP TRIGGER audit_log_no_update;
+    UPDATE audit_log SET payload = json_set(payload, '\$.figures[0].value', 0.99) WHERE seq = $S"
+  out=$("$VERIFY" "$TMP/tampered.db" 2>&1) && rc=0 || rc=$?
+  expect_eq "lucid-verify on an edited figure" "$rc" 1
+  expect_match "lucid-verify names the edited window" "$out" "audit log row $S: "
+else
+  fail "lucid-verify not built at $VERIFY"
+fi
+
 # Malformed annotations: named with file:line; fatal stops the pipeline.
 printf 'start,end,truth,gender\n1,3.5,positive,f\n9,4,negative,m\n' > "$TMP/bad.csv"
 if gst-launch-1.0 filesrc location="$srt" ! subparse ! lucidtextenc model="$model" ! \

@@ -604,6 +604,13 @@ test_two_processes_one_chain (Fixture *f, gconstpointer data)
 
   rows = read_log (f->db);
   assert_log_valid (rows, NULL);
+  {
+    LucidAuditReport report;
+    g_assert_true (lucid_audit_log_verify (f->db, NULL, &report, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (report.n_entries, ==, rows->len);
+    lucid_audit_report_clear (&report);
+  }
   for (guint i = 0; i < rows->len; i++) {
     Row *r = &g_array_index (rows, Row, i);
     g_autoptr (JsonNode) node = NULL;

@@ -310,6 +310,41 @@ test_figures_aif360_and_aequitas (void)
   lucid_fairness_counts_free (a.copy);
 }
 
+/* Default groupings: every subset up to 4 attributes (15 with 4); above
+ * that, each attribute alone and all of them together. */
+static void
+test_default_groupings (void)
+{
+  for (guint k = 4; k <= 5; k++) {
+    Captured c = { 0 };
+    c.config.convention = LUCID_AUDIT_CONVENTION_FAIRLEARN;
+    c.config.level = 0.95;
+    LucidAuditWindowConfig wc = { LUCID_AUDIT_WINDOW_TUMBLING,
+      LUCID_AUDIT_WINDOW_BY_COUNT, 2, 2, 0, LUCID_AUDIT_LATE_CLAMP, 0, 1 };
+    g_autoptr (LucidAuditWindow) w = lucid_audit_window_new (&wc, capture,
+        &c, NULL, NULL);
+    const char *keys[2][2] = {
+      {"a=0;b=0;c=0;d=0", "a=0;b=0;c=0;d=0;e=0"},
+      {"a=1;b=1;c=1;d=1", "a=1;b=1;c=1;d=1;e=1"},
+    };
+    for (guint i = 0; i < 2; i++)
+      g_assert_true (lucid_audit_window_update (w, keys[i][k - 4], 0, TRUE,
+              i == 0, 1.0, NULL));
+    g_assert_nonnull (c.figures);
+    g_autoptr (GHashTable) groupings = g_hash_table_new (g_str_hash,
+        g_str_equal);
+    for (guint i = 0; i < c.figures->groups->len; i++)
+      g_hash_table_add (groupings,
+          ((LucidAuditGroup *) c.figures->groups->pdata[i])->grouping);
+    g_assert_cmpuint (g_hash_table_size (groupings), ==, k == 4 ? 15 : 6);
+    g_assert_true ((k == 4) == g_hash_table_contains (groupings, "b;d"));
+    g_assert_true (k == 4 || g_hash_table_contains (groupings, "a;b;c;d;e"));
+    g_assert_true (k == 5 || !g_hash_table_contains (groupings, "a;b;c;d;e"));
+    lucid_audit_figures_free (c.figures);
+    lucid_fairness_counts_free (c.copy);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -318,6 +353,8 @@ main (int argc, char **argv)
   g_test_add_func ("/audit-alert/parse-bad", test_parse_bad);
   g_test_add_func ("/audit-alert/holds", test_holds);
   g_test_add_func ("/audit-figures/fairlearn", test_figures_fairlearn);
+  g_test_add_func ("/audit-figures/default-groupings",
+      test_default_groupings);
   g_test_add_func ("/audit-figures/aif360-and-aequitas",
       test_figures_aif360_and_aequitas);
   return g_test_run ();

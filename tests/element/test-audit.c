@@ -512,6 +512,65 @@ GST_START_TEST (test_time_windows_and_gap)
 
 GST_END_TEST;
 
+/* The convention properties reach the figures: AIF360 group sets and
+ * Aequitas' given reference, on the 4-event window of make_events() (f: 2
+ * of 2 selected, m: 1 of 2). */
+GST_START_TEST (test_conventions)
+{
+  gchar *ann = annotations_csv (4);
+  for (guint c = 0; c < 2; c++) {
+    GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+    GstBus *bus;
+    g_object_set (audit, "annotations", ann, "positive-label", "yes",
+        "window", 1, "window-size", (guint64) 4, "groupings", "gender", NULL);
+    if (c == 0)
+      gst_util_set_object_arg (G_OBJECT (audit), "convention", "aif360");
+    else
+      gst_util_set_object_arg (G_OBJECT (audit), "convention", "aequitas");
+    g_object_set (audit, "privileged", "gender=m", "unprivileged", "gender=f",
+        "reference-group", "gender=f", NULL);
+    gst_util_set_object_arg (G_OBJECT (audit), "reference", "given");
+    GstHarness *h = make_harness (audit, &bus);
+    GstBuffer *last = NULL;
+    for (guint i = 0; i < 4; i++) {
+      GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (i,
+              label_of (i), 0.5));
+      if (i == 3)
+        last = out;
+      else
+        gst_buffer_unref (out);
+    }
+    gpointer state = NULL;
+    const GstStructure *w = lucid_buffer_iterate_audit_windows (last, &state);
+    fail_unless (w != NULL);
+    if (c == 0) {
+      fail_unless_equals_string (gst_structure_get_string (w, "convention"),
+          "aif360");
+      /* SR_f / SR_m = 1 / 0.5; SR_f − SR_m = 0.5. */
+      fail_unless_equals_float (figure (w, "", NULL, "disparate_impact",
+              NULL), 2.0);
+      fail_unless_equals_float (figure (w, "", NULL,
+              "statistical_parity_difference", NULL), 0.5);
+      figure (w, "", NULL, "theil_index", NULL);
+      figure (w, "gender", NULL, "between_all_groups_theil_index", NULL);
+    } else {
+      /* ppr = pp / k: f 2/3, m 1/3; against f: 0.5 and 1. */
+      fail_unless_equals_float (figure (w, "gender", "gender=m",
+              "ppr_disparity", NULL), 0.5);
+      fail_unless_equals_float (figure (w, "gender", "gender=f",
+              "ppr_disparity", NULL), 1.0);
+      fail_unless_equals_float (figure (w, "gender", "gender=m", "ppr",
+              NULL), 1.0 / 3.0);
+    }
+    gst_buffer_unref (last);
+    release_bus (bus);
+    gst_harness_teardown (h);
+  }
+  g_free (ann);
+}
+
+GST_END_TEST;
+
 /* Starts @audit alone and returns the bus error's text (or NULL). */
 static gchar *
 start_error (GstElement *audit, GstBus *bus, GstMessageType type)
@@ -606,6 +665,7 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_flush_closes_partial_window);
   tcase_add_test (tc, test_one_vs_rest_and_threshold);
   tcase_add_test (tc, test_time_windows_and_gap);
+  tcase_add_test (tc, test_conventions);
   tcase_add_test (tc, test_errors_name_the_problem);
   return s;
 }

@@ -151,10 +151,20 @@ main (int argc, char **argv)
   printf ("\n| window close: lucid_audit_figures_compute | n_boot | figures "
       "| ms per close |\n|---|---:|---:|---:|\n");
   static const guint close_boots[] = { 0, 200 };
+  static const LucidAuditConvention conventions[] = {
+    LUCID_AUDIT_CONVENTION_FAIRLEARN, LUCID_AUDIT_CONVENTION_AIF360,
+    LUCID_AUDIT_CONVENTION_AEQUITAS,
+  };
+  char *priv[] = { (char *) "gender=m", NULL };
+  char *unpriv[] = { (char *) "gender=f", NULL };
+  for (guint cv = 0; cv < G_N_ELEMENTS (conventions); cv++)
   for (guint b = 0; b < G_N_ELEMENTS (close_boots); b++) {
     LucidAuditFiguresConfig fc = { 0 };
-    fc.convention = LUCID_AUDIT_CONVENTION_FAIRLEARN;
+    fc.convention = conventions[cv];
     fc.level = 0.95;
+    fc.ge_alpha = 2.0;
+    fc.privileged = priv;
+    fc.unprivileged = unpriv;
     LucidAuditWindowConfig wc = { LUCID_AUDIT_WINDOW_TUMBLING,
       LUCID_AUDIT_WINDOW_BY_COUNT, 10000, 10000, 0, LUCID_AUDIT_LATE_CLAMP,
       close_boots[b], 1
@@ -162,8 +172,9 @@ main (int argc, char **argv)
     Sink sink = { 0 };
     sink.figures = &fc;
     run_add (&wc, ev, MIN (n, 200000), FALSE, &sink);
-    printf ("| Fairlearn, 7 groupings of 3 attributes, 12 cells | %u | %u "
-        "| %.3f |\n", close_boots[b], sink.n_figures,
+    printf ("| %s, 7 groupings of 3 attributes, 12 cells | %u | %u "
+        "| %.3f |\n", lucid_audit_convention_name (conventions[cv]),
+        close_boots[b], sink.n_figures,
         sink.figure_seconds / sink.reports * 1e3);
   }
   return 0;

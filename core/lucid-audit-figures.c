@@ -166,15 +166,14 @@ cell_add (LucidFairnessCell *to, const LucidFairnessCell *from)
 }
 
 /* A figure's job: the grouping's cut map and what to compute. */
-typedef enum { JOB_FAIRLEARN, JOB_AIF360, JOB_AEQUITAS, JOB_INEQUALITY }
-JobKind;
+/* Aequitas' disparities go through AequitasJob below instead. */
+typedef enum { JOB_FAIRLEARN, JOB_AIF360, JOB_INEQUALITY } JobKind;
 
 typedef struct {
   JobKind kind;
   GHashTable *cut;              /* fine key → group key (only included groups) */
   const LucidAuditFiguresConfig *config;
   int figure;
-  const char *group;            /* Aequitas: the group */
 } Job;
 
 static LucidFairnessCounts *
@@ -239,15 +238,31 @@ job_eval (const LucidFairnessCounts *counts, gpointer data)
         alpha);
     return job->figure == INEQ_ALL_CV ? lucid_aif360_cv_from_ge2 (v) : v;
   }
-  if (job->kind == JOB_FAIRLEARN)
-    return lucid_fairlearn_figure (proj, job->figure, c->method,
-        c->aggregation);
+  return lucid_fairlearn_figure (proj, job->figure, c->method,
+      c->aggregation);
+}
 
-  LucidFairnessValue v = { NAN, LUCID_FAIRNESS_EMPTY_GROUP };
-  if (!lucid_aequitas_disparity (proj, job->group, job->figure, c->reference,
-          c->reference_group, 0, &v, NULL))
-    return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_EMPTY_GROUP};
-  return v;
+/* Aequitas' disparities of one grouping, all at once per replicate. */
+typedef struct {
+  GHashTable *cut;
+  const LucidAuditFiguresConfig *config;
+  GPtrArray *figures;           /* LucidAuditFigure*: group, metric name */
+  int *metric;                  /* each figure's LucidAequitasMetric */
+} AequitasJob;
+
+static void
+aequitas_eval (const LucidFairnessCounts *counts, double *out, gpointer data)
+{
+  AequitasJob *job = data;
+  g_autoptr (LucidFairnessCounts) proj = project (counts, job->cut);
+  for (guint i = 0; i < job->figures->len; i++) {
+    const LucidAuditFigure *f = job->figures->pdata[i];
+    LucidFairnessValue v;
+    if (lucid_aequitas_disparity (proj, f->group, job->metric[i],
+            job->config->reference, job->config->reference_group, 0, &v,
+            NULL))
+      out[i] = v.value;
+  }
 }
 
 /* ---- building the report ------------------------------------------------ */
@@ -494,7 +509,7 @@ compute_grouping (const LucidAuditWindowReport *report,
   /* Between groups. */
   if (config->convention == LUCID_AUDIT_CONVENTION_FAIRLEARN) {
     for (int fig = 0; fig < (int) G_N_ELEMENTS (fairlearn_names); fig++) {
-      Job job = { JOB_FAIRLEARN, cut, config, fig, NULL };
+      Job job = { JOB_FAIRLEARN, cut, config, fig };
       LucidAuditFigure *f = add_figure (out, grouping, NULL,
           fairlearn_names[fig], lucid_fairlearn_figure (included, fig,
               config->method, config->aggregation));
@@ -503,7 +518,7 @@ compute_grouping (const LucidAuditWindowReport *report,
     }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
     for (int fig = INEQ_ALL_GE; fig < N_INEQ; fig++) {
-      Job job = { JOB_INEQUALITY, cut, config, fig, NULL };
+      Job job = { JOB_INEQUALITY, cut, config, fig };
       LucidAuditFigure *f = add_figure (out, grouping, NULL,
           inequality_names[fig], job_eval (report->counts, &job));
       mark_too_small (f, n_too_small, n_included);
@@ -514,6 +529,10 @@ compute_grouping (const LucidAuditWindowReport *report,
     if (config->reference == LUCID_AEQUITAS_REF_GIVEN
         && !lucid_fairness_counts_lookup (included, config->reference_group))
       return;                   /* the reference is not a group of this grouping */
+    /* Every disparity of every group: one projection per replicate
+     * serves them all (AequitasJob). */
+    g_autoptr (GPtrArray) figs = g_ptr_array_new ();
+    g_autoptr (GArray) metrics = g_array_new (FALSE, FALSE, sizeof (int));
     for (guint i = 0; i < inc->len; i++) {
       for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++) {
         LucidFairnessValue val;
@@ -522,10 +541,26 @@ compute_grouping (const LucidAuditWindowReport *report,
           continue;
         g_autofree char *name = g_strdup_printf ("%s_disparity",
             lucid_aequitas_metric_name (m));
-        Job job = { JOB_AEQUITAS, cut, config, m, inc->pdata[i] };
-        LucidAuditFigure *f = add_figure (out, grouping, inc->pdata[i], name,
-            val);
-        add_interval (report, f, &job);
+        g_ptr_array_add (figs, add_figure (out, grouping, inc->pdata[i],
+                name, val));
+        g_array_append_val (metrics, m);
+      }
+    }
+    if (report->n_boot > 0 && figs->len > 0) {
+      AequitasJob job = { cut, config, figs, (int *) metrics->data };
+      guint n = figs->len;
+      g_autofree double *lo = g_new (double, n);
+      g_autofree double *hi = g_new (double, n);
+      g_autofree guint *nv = g_new (guint, n);
+      lucid_audit_window_report_intervals (report, aequitas_eval, &job, n,
+          config->level, lo, hi, nv);
+      for (guint i = 0; i < n; i++) {
+        LucidAuditFigure *f = figs->pdata[i];
+        if (isnan (f->value))
+          continue;
+        f->lower = lo[i];
+        f->upper = hi[i];
+        f->n_boot_valid = nv[i];
       }
     }
   }
@@ -552,7 +587,7 @@ lucid_audit_figures_compute (const LucidAuditWindowReport *report,
     for (int fig = INEQ_GE; fig < INEQ_ALL_GE; fig++) {
       if (fig >= INEQ_BETWEEN_GE && !sets)
         break;
-      Job job = { JOB_INEQUALITY, NULL, config, fig, NULL };
+      Job job = { JOB_INEQUALITY, NULL, config, fig };
       LucidAuditFigure *f = add_figure (out, "", NULL, inequality_names[fig],
           job_eval (report->counts, &job));
       add_interval (report, f, &job);
@@ -562,7 +597,7 @@ lucid_audit_figures_compute (const LucidAuditWindowReport *report,
       && config->privileged && config->privileged[0]
       && config->unprivileged && config->unprivileged[0]) {
     for (int fig = 0; fig < (int) G_N_ELEMENTS (aif360_names); fig++) {
-      Job job = { JOB_AIF360, NULL, config, fig, NULL };
+      Job job = { JOB_AIF360, NULL, config, fig };
       LucidAuditFigure *f = add_figure (out, "", NULL, aif360_names[fig],
           job_eval (report->counts, &job));
       add_interval (report, f, &job);

@@ -107,7 +107,23 @@ typedef struct {
   LucidAuditFiguresConfig config;
   LucidAuditFigures *figures;
   LucidFairnessCounts *copy;    /* the report's counts, copied */
+  /* Aequitas: gender=m's fpr disparity interval by the one-figure API */
+  gboolean single_check;
+  double single_lower, single_upper;
+  guint single_valid;
 } Captured;
+
+static LucidFairnessValue
+fpr_disparity_m (const LucidFairnessCounts *counts, gpointer data)
+{
+  const char *attrs[] = { "gender" };
+  g_autoptr (LucidFairnessCounts) proj = lucid_fairness_counts_project
+      (counts, attrs, 1, NULL);
+  LucidFairnessValue v = { NAN, LUCID_FAIRNESS_EMPTY_GROUP };
+  lucid_aequitas_disparity (proj, "gender=m", LUCID_AEQUITAS_FPR,
+      LUCID_AEQUITAS_REF_MAJORITY, NULL, 0, &v, NULL);
+  return v;
+}
 
 static void
 capture (const LucidAuditWindowReport *report, gpointer data)
@@ -117,6 +133,10 @@ capture (const LucidAuditWindowReport *report, gpointer data)
   g_assert_null (c->figures);
   c->figures = lucid_audit_figures_compute (report, &c->config, &error);
   g_assert_no_error (error);
+  if (c->single_check)
+    lucid_audit_window_report_interval (report, fpr_disparity_m, NULL,
+        c->config.level, &c->single_lower, &c->single_upper,
+        &c->single_valid);
   c->copy = lucid_fairness_counts_new ();
   g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (report->counts);
   for (guint i = 0; i < keys->len; i++)
@@ -295,6 +315,7 @@ test_figures_aif360_and_aequitas (void)
   a.config.groupings = groupings;
   a.config.reference = LUCID_AEQUITAS_REF_MAJORITY;
   a.config.level = 0.95;
+  a.single_check = TRUE;
   run_window (&a, 20);
   const char *attrs_gender[] = { "gender" };
   g_autoptr (LucidFairnessCounts) by_gender = lucid_fairness_counts_project
@@ -305,6 +326,10 @@ test_figures_aif360_and_aequitas (void)
   f = find (a.figures, "gender", "gender=m", "fpr_disparity");
   g_assert_cmpfloat (f->value, ==, d.value);
   g_assert_cmpuint (f->n_boot_valid, >, 0);
+  /* The many-figures pass gives exactly the one-figure interval. */
+  g_assert_cmpuint (f->n_boot_valid, ==, a.single_valid);
+  g_assert_cmpfloat (f->lower, ==, a.single_lower);
+  g_assert_cmpfloat (f->upper, ==, a.single_upper);
   g_assert_nonnull (find (a.figures, "gender", "gender=f", "ppr"));
   lucid_audit_figures_free (a.figures);
   lucid_fairness_counts_free (a.copy);

@@ -693,6 +693,61 @@ lucid_audit_window_report_interval (const LucidAuditWindowReport * report,
   return TRUE;
 }
 
+gboolean
+lucid_audit_window_report_intervals (const LucidAuditWindowReport * report,
+    LucidAuditFiguresFunc func, gpointer user_data, guint n_figures,
+    double level, double *lower, double *upper, guint * n_valid)
+{
+  LucidAuditWindow *w = report->window;
+  guint n_boot = report->n_boot;
+
+  for (guint f = 0; f < n_figures; f++) {
+    lower[f] = upper[f] = NAN;
+    if (n_valid)
+      n_valid[f] = 0;
+  }
+  g_return_val_if_fail (w != NULL && w->in_callback, FALSE);
+  g_return_val_if_fail (level > 0.0 && level < 1.0, FALSE);
+  if (n_boot == 0 || n_figures == 0)
+    return FALSE;
+
+  if (!w->boot_view) {
+    w->boot_view = lucid_fairness_counts_new ();
+    w->boot_view_cells = g_ptr_array_new ();
+    for (guint g = 0; g < n_groups (w); g++)
+      g_ptr_array_add (w->boot_view_cells,
+          lucid_fairness_counts_ensure_group (w->boot_view,
+              w->keys->pdata[g]));
+  }
+
+  /* values[f · n_boot + k]: the k-th non-NaN replicate value of figure f. */
+  g_autofree double *values = g_new (double, (gsize) n_figures * n_boot);
+  g_autofree guint *count = g_new0 (guint, n_figures);
+  g_autofree double *out = g_new (double, n_figures);
+  for (guint r = 0; r < n_boot; r++) {
+    for (guint g = 0; g < n_groups (w); g++)
+      *(LucidFairnessCell *) w->boot_view_cells->pdata[g] =
+          w->sum.boot[(gsize) g * n_boot + r];
+    for (guint f = 0; f < n_figures; f++)
+      out[f] = NAN;
+    func (w->boot_view, out, user_data);
+    for (guint f = 0; f < n_figures; f++)
+      if (!isnan (out[f]))
+        values[(gsize) f * n_boot + count[f]++] = out[f];
+  }
+  for (guint f = 0; f < n_figures; f++) {
+    double *v = values + (gsize) f * n_boot;
+    if (n_valid)
+      n_valid[f] = count[f];
+    if (count[f] == 0)
+      continue;
+    qsort (v, count[f], sizeof (double), double_compare);
+    lower[f] = percentile (v, count[f], (1.0 - level) / 2.0);
+    upper[f] = percentile (v, count[f], (1.0 + level) / 2.0);
+  }
+  return TRUE;
+}
+
 typedef struct {
   LucidFairlearnFigure figure;
   LucidFairnessMethod method;

@@ -130,6 +130,18 @@ gboolean lucid_audit_window_report_interval (const LucidAuditWindowReport *
     report, LucidAuditFigureFunc figure, gpointer user_data, double level,
     double *lower, double *upper, guint * n_valid);
 
+/* Many figures in one pass over the replicates: @func fills @out[0 ..
+ * n_figures) with the figures of one replicate table (NaN where a figure
+ * is undefined).  Each figure's interval is then computed as
+ * lucid_audit_window_report_interval() does, into lower[i], upper[i] and
+ * n_valid[i] (may be NULL).  For figures that share work per replicate
+ * (one projection, many groups and metrics).  FALSE when n_boot is 0. */
+typedef void (*LucidAuditFiguresFunc) (const LucidFairnessCounts * counts,
+    double *out, gpointer user_data);
+gboolean lucid_audit_window_report_intervals (const LucidAuditWindowReport *
+    report, LucidAuditFiguresFunc func, gpointer user_data, guint n_figures,
+    double level, double *lower, double *upper, guint * n_valid);
+
 /* The same for a Fairlearn figure over the report's groups as they are. */
 gboolean lucid_audit_window_report_fairlearn_interval (const
     LucidAuditWindowReport * report, LucidFairlearnFigure figure,

@@ -415,6 +415,18 @@ lucid_fairness_counts_sum_matching (const LucidFairnessCounts * counts,
   return TRUE;
 }
 
+static const char *const reason_names[] = {
+  "ok", "zero-by-convention", "zero-denominator", "divide-by-zero",
+  "empty-group", "undefined-input", "too-small",
+};
+
+const char *
+lucid_fairness_reason_name (LucidFairnessReason reason)
+{
+  g_return_val_if_fail (reason <= LUCID_FAIRNESS_TOO_SMALL, NULL);
+  return reason_names[reason];
+}
+
 /* ---- per-group rates ----------------------------------------------------- */
 
 static const char *const rate_names[LUCID_FAIRNESS_N_RATES] = {

@@ -26,7 +26,12 @@ typedef enum {
   LUCID_FAIRNESS_DIVIDE_BY_ZERO,     /* x/0 with x != 0: ±inf */
   LUCID_FAIRNESS_EMPTY_GROUP,        /* a group (or group set) without events */
   LUCID_FAIRNESS_UNDEFINED_INPUT,    /* computed from NaN rates: NaN */
+  LUCID_FAIRNESS_TOO_SMALL,          /* fewer events than the minimum group size: NaN */
 } LucidFairnessReason;
+
+/* "ok", "zero-by-convention", "zero-denominator", "divide-by-zero",
+ * "empty-group", "undefined-input", "too-small": the reason column's text. */
+const char *lucid_fairness_reason_name (LucidFairnessReason reason);
 
 typedef struct {
   double value;

@@ -23,6 +23,7 @@ plugin_init (GstPlugin *plugin)
   ret |= GST_ELEMENT_REGISTER (lucidsink, plugin);
   ret |= GST_ELEMENT_REGISTER (lucidvisionenc, plugin);
   ret |= GST_ELEMENT_REGISTER (lucidclassify, plugin);
+  ret |= GST_ELEMENT_REGISTER (lucidaudit, plugin);
 
   return ret;
 }

@@ -59,6 +59,12 @@ G_GNUC_INTERNAL GstFlowReturn lucid_sink_store_result (LucidSink *self,
                                                        const GstStructure *s,
                                                        GstBuffer *buf);
 
+/* lucidsink-audit.c: a lucid-audit-window structure (lucidauditmeta.h)
+ * as audit log entries; @buf is NULL for a window carried by an event. */
+G_GNUC_INTERNAL GstFlowReturn lucid_sink_store_audit_window (LucidSink *self,
+                                                             const GstStructure *w,
+                                                             GstBuffer *buf);
+
 /* lucidsink-provenance.c */
 G_GNUC_INTERNAL gchar *lucid_sink_pipeline_settings_to_json (LucidSink *self);
 G_GNUC_INTERNAL gchar *lucid_sink_read_command_line (void);

@@ -35,6 +35,11 @@
  * `embeddings` table. Serialized custom downstream events whose structure is
  * a `lucid-result` (results produced without a buffer, e.g. audit windows
  * closed at EOS) are stored the same way, with the structure's pts.
+ * Audit windows from lucidaudit (a LucidAuditMeta on a buffer, or a custom
+ * downstream event `lucid-audit-window` for windows closed at EOS or by a
+ * flush) become entries of the tamper-evident audit log (kinds
+ * `audit-window` and `audit-alert`, see lucidsink-audit.c), which the
+ * schema explodes into the `audit_*` tables and views (docs/audit.md).
  * Buffers without results are ignored.
  *
  * EOS is the durability point: before lucidsink posts its EOS message every
@@ -71,6 +76,7 @@
 #include "lucidsink-private.h"
 
 #include "lucidelements.h"
+#include "lucidauditmeta.h"
 #include "lucidmeta.h"
 #include "lucid-store.h"
 
@@ -267,6 +273,14 @@ lucid_sink_event (GstBaseSink *bsink, GstEvent *event)
     case GST_EVENT_CUSTOM_DOWNSTREAM: {
       const GstStructure *s = gst_event_get_structure (event);
       if (s && self->store
+          && gst_structure_has_name (s, LUCID_AUDIT_WINDOW_STRUCTURE)) {
+        if (lucid_sink_store_audit_window (self, s, NULL) != GST_FLOW_OK) {
+          gst_event_unref (event);
+          return FALSE;
+        }
+        self->run_ended = FALSE;
+      }
+      if (s && self->store
           && gst_structure_has_name (s, LUCID_RESULT_STRUCTURE_NAME)) {
         if (lucid_sink_store_result (self, s, NULL) != GST_FLOW_OK) {
           gst_event_unref (event);
@@ -298,6 +312,13 @@ lucid_sink_render (GstBaseSink *bsink, GstBuffer *buf)
 
   while ((s = lucid_buffer_iterate_results (buf, &state))) {
     GstFlowReturn ret = lucid_sink_store_result (self, s, buf);
+    if (ret != GST_FLOW_OK)
+      return ret;
+    n++;
+  }
+  state = NULL;
+  while ((s = lucid_buffer_iterate_audit_windows (buf, &state))) {
+    GstFlowReturn ret = lucid_sink_store_audit_window (self, s, buf);
     if (ret != GST_FLOW_OK)
       return ret;
     n++;

@@ -44,6 +44,11 @@ to the first group), nobody selected anywhere (ppr = pp/0), a tie in group
 size (majority = first in sorted order), a predefined reference whose metric
 is 0 (x/0 -> 10.0, 0/0 -> NaN).
 
+REAL DATA.  The rows of tools/make_real_fairness_goldens.py (ResumeNames,
+HMDA, GermanCredit from Debian's r-cran-aer and r-cran-caret, committed in
+tests/fixtures/goldens/real/) are run through Aequitas too, unit weights,
+every attribute subset, under "real".
+
 Non-finite values: NaN is null (JSON has no NaN); fairness determinations
 are true, false or null (Aequitas' NaN, "undefined").
 """
@@ -186,6 +191,35 @@ EDGE_CASES = [
 ]
 
 
+def real_datasets(root):
+    """The real rows tools/make_real_fairness_goldens.py exported
+    (tests/fixtures/goldens/real/NAME.csv: three group attributes, y_true,
+    y_pred; unit weights), every attribute subset as one Aequitas column."""
+    out = []
+    real_dir = os.path.join(root, "tests", "fixtures", "goldens", "real")
+    for name in ("resumenames", "hmda", "germancredit"):
+        df = pd.read_csv(os.path.join(real_dir, name + ".csv"), dtype=str)
+        attrs_all = list(df.columns[:3])
+        partitions = []
+        for k in range(1, 4):
+            for attrs in itertools.combinations(attrs_all, k):
+                attrs = sorted(attrs)
+                keys = [group_key({a: row[a] for a in attrs})
+                        for _, row in df.iterrows()]
+                present = sorted(set(keys))
+                res = run_aequitas(keys, df["y_true"].astype(int),
+                                   df["y_pred"].astype(int),
+                                   np.ones(len(df), dtype=int), present[-1],
+                                   TAUS)
+                res["attributes"] = attrs
+                res["given_reference"] = present[-1]
+                partitions.append(res)
+        out.append({"name": name, "rows": os.path.join("real", name + ".csv"),
+                    "partitions": partitions})
+        print(f"{name}: {len(df)} rows")
+    return out
+
+
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -217,6 +251,7 @@ def main():
         },
         "partitions": partitions,
         "edge_cases": edges,
+        "real": real_datasets(root),
     }
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     with open(out_path, "w") as fh:

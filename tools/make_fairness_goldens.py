@@ -31,7 +31,9 @@ groups are the observed value combinations, i.e. the intersections):
     privileged/unprivileged definitions (lists of conditions, possibly
     intersectional, possibly empty), statistical_parity_difference,
     disparate_impact, average_odds_difference, average_abs_odds_difference,
-    equal_opportunity_difference.
+    equal_opportunity_difference, and the inequality indices (generalized
+    entropy index for several alphas, Theil index, coefficient of variation,
+    over all rows, between the two group sets and between all groups).
 
 Non-finite values do not exist in JSON: NaN is written as null, +inf/-inf as
 the strings "inf"/"-inf" (see "non_finite" in the output).
@@ -218,6 +220,11 @@ AIF360_CASES = [
 ]
 
 
+# Generalized entropy index exponents: AIF360 special-cases 0 and 1; a
+# negative one meets a zero benefit (a false negative) and is +inf.
+GE_ALPHAS = [0.0, 0.5, 1.0, 2.0, 3.0, -1.0]
+
+
 def aif360_figures(truth, pred, case):
     cm = ClassificationMetric(truth, pred,
                               privileged_groups=[condition(k) for k in case["privileged"]],
@@ -228,6 +235,37 @@ def aif360_figures(truth, pred, case):
         "average_odds_difference": num(cm.average_odds_difference()),
         "average_abs_odds_difference": num(cm.average_abs_odds_difference()),
         "equal_opportunity_difference": num(cm.equal_opportunity_difference()),
+        # Inequality indices ignore instance weights in AIF360.
+        "between_group_generalized_entropy_index": {
+            str(a): num(cm.between_group_generalized_entropy_index(alpha=a))
+            for a in GE_ALPHAS},
+        "between_group_theil_index": num(cm.between_group_theil_index()),
+        "between_group_coefficient_of_variation":
+            num(cm.between_group_coefficient_of_variation()),
+    }
+
+
+def aif360_inequality(truth, pred, privileged=({"gender": 1.0},),
+                      unprivileged=({"gender": 0.0},)):
+    """Indices over the whole data set, and between all groups (AIF360: every
+    combination of the protected attributes' values, i.e. the full
+    intersection of gender, age and region).  The group sets do not enter
+    these figures; ClassificationMetric just needs some."""
+    cm = ClassificationMetric(truth, pred, privileged_groups=list(privileged),
+                              unprivileged_groups=list(unprivileged))
+    return {
+        "alphas": GE_ALPHAS,
+        "weights": "ignored by AIF360: compare with unit-weight counts",
+        "generalized_entropy_index": {
+            str(a): num(cm.generalized_entropy_index(alpha=a)) for a in GE_ALPHAS},
+        "theil_index": num(cm.theil_index()),
+        "coefficient_of_variation": num(cm.coefficient_of_variation()),
+        "between_all_groups_generalized_entropy_index": {
+            str(a): num(cm.between_all_groups_generalized_entropy_index(alpha=a))
+            for a in GE_ALPHAS},
+        "between_all_groups_theil_index": num(cm.between_all_groups_theil_index()),
+        "between_all_groups_coefficient_of_variation":
+            num(cm.between_all_groups_coefficient_of_variation()),
     }
 
 
@@ -303,6 +341,7 @@ def main():
         "partitions": partitions,
         "aif360": [dict(case, figures=aif360_figures(truth, pred, case))
                    for case in AIF360_CASES],
+        "aif360_inequality": aif360_inequality(truth, pred),
         "edge_cases": [dict(case, fairlearn=edge_case_figures(case))
                        for case in EDGE_CASES],
     }

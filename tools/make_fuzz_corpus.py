@@ -199,6 +199,57 @@ def json_seeds():
     return seeds
 
 
+def annotations_seeds():
+    """First byte: format (0 auto, 1 CSV, 2 JSON Lines) | 4 for fatal."""
+    csv = (b'stream,start,end,item,truth,weight,gender,age\r\n'
+           b'cam1,0,2.5,,pos,,f,30-39\r\n'
+           b'cam1,2.5,1:05.125,,neg,2,m,\n'
+           b',,,doc-17,neg,0.5,"m","<30"\n'
+           b'cam2,,,,,,f,50+\n\n'
+           b',0,1:00:00,,pos,,x,\n')
+    jsonl = (b'{"stream":"cam1","start":0,"end":2.5,"truth":"pos","gender":"f"}\n'
+             b'{"item":"doc-17","truth":"neg","weight":0.5,"groups":"gender=m;age=<30"}\n'
+             b'{"stream":"cam2","gender":"f","truth":null,"flag":true}\n')
+    return {
+        'good-csv': b'\x01' + csv,
+        'good-csv-auto-bom': b'\x00\xef\xbb\xbf' + csv,
+        'good-jsonl': b'\x02' + jsonl,
+        'good-jsonl-auto': b'\x00' + jsonl,
+        'good-quoted-multiline': b'\x01item,truth,note\na,pos,"two\nlines, ""q"""\n',
+        'bad-overlap-fatal': b'\x05stream,start,end,truth\nc,0,2,p\nc,1,3,n\n',
+        'bad-lines-skip': (b'\x01stream,start,end,item,truth,weight,g\n'
+                           b'c,1,,,p,,f\nc,2,1,,p,,f\nc,x,1,,p,,f\n'
+                           b'c,0,1,,p,-1,f\nc,0,1,,p,,f;x\nc,0,1\n'
+                           b'c,0,1,,p"q,,f\nc,0,1,,"p"q,,f\n'
+                           b',,,i,p,,f\n,,,i,n,,m\nc,,,,p,,f\nc,,,,n,,m\n'),
+        'bad-unterminated': b'\x01item,truth\na,"pos\nb,neg\n',
+        'bad-header': b'\x01item,,item\n',
+        'bad-jsonl': (b'\x02{"item":"a"\n[1]\n{"item":"z","g":[1]}\n'
+                      b'{"item":"z","age":30.5}\n{"start":-1,"end":2}\n'
+                      b'{"a=b":"c"}\n{"item":"y","item":"y"}\n'),
+        'bad-time-overflow': b'\x01start,end\n18446744074,18446744075\n0.0000000001,1\n',
+    }
+
+
+def alert_seeds():
+    return {
+        'good-one': b'demographic_parity_ratio<0.8',
+        'good-many': (b' demographic_parity_ratio<0.8 , tpr [ gender=f ; age=30-39 ]>=-1e-3;'
+                      b'disparate_impact != 1 || ppr_disparity<=0.5,accuracy==.5'),
+        'good-blank': b'   ',
+        'bad-no-op': b'demographic_parity_ratio',
+        'bad-no-number': b'equalized_odds_difference>',
+        'bad-inf': b'tpr<inf',
+        'bad-huge': b'tpr<1e999',
+        'bad-unknown': b'dp_ratio<0.8',
+        'bad-bracket': b'tpr[gender=f<0.8',
+        'bad-empty-group': b'tpr[]<0.8',
+        'bad-between-group': b'disparate_impact[gender=f]<0.8',
+        'bad-separator': b'tpr<0.8 tpr>0.9',
+        'bad-trailing': b'tpr<0.8,',
+    }
+
+
 def write_all(directory, seeds):
     os.makedirs(directory, exist_ok=True)
     for name, data in sorted(seeds.items()):
@@ -248,6 +299,8 @@ def main():
     write_all(os.path.join(corpus, 'safetensors'), safetensors_seeds())
     write_all(os.path.join(corpus, 'json'), json_seeds())
     write_all(os.path.join(corpus, 'heads'), heads_seeds())
+    write_all(os.path.join(corpus, 'annotations'), annotations_seeds())
+    write_all(os.path.join(corpus, 'alert'), alert_seeds())
 
 
 if __name__ == '__main__':

@@ -1,0 +1,607 @@
+/* lucid-audit-figures.c — one window's report, as lucidaudit publishes it.
+ *
+ * For each grouping the window's fine cells are cut down to the grouping's
+ * attributes (a cell without one of them is left out of the grouping); the
+ * cut is kept as a map fine key → group key, so that each bootstrap
+ * replicate is projected with one hash lookup per cell.  Between-group
+ * figures are then the functions of lucid-fairness / lucid-aequitas on the
+ * projected table without its too-small groups; their intervals evaluate
+ * the same function on every replicate table
+ * (lucid_audit_window_report_interval()).
+ *
+ * Cost per window close: O(cells × groupings) for the point figures, times
+ * (1 + n_boot) with the bootstrap; Aequitas' disparities are one figure per
+ * group and metric, so they cost ten times the groups per grouping.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucid-audit-figures.h"
+
+#include "lucid-error.h"
+#include "lucid-inequality.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const fairlearn_names[] = {
+  "demographic_parity_difference", "demographic_parity_ratio",
+  "equalized_odds_difference", "equalized_odds_ratio",
+  "equal_opportunity_difference", "equal_opportunity_ratio",
+};
+
+static const char *const aif360_names[] = {
+  "statistical_parity_difference", "disparate_impact",
+  "average_odds_difference", "average_abs_odds_difference",
+  "equal_opportunity_difference",
+};
+
+/* AIF360's inequality indices: the first three over the whole window, the
+ * next three between the privileged and unprivileged sets, the last three
+ * between the groups of each grouping. */
+enum {
+  INEQ_GE, INEQ_THEIL, INEQ_CV,
+  INEQ_BETWEEN_GE, INEQ_BETWEEN_THEIL, INEQ_BETWEEN_CV,
+  INEQ_ALL_GE, INEQ_ALL_THEIL, INEQ_ALL_CV,
+  N_INEQ
+};
+
+static const char *const inequality_names[N_INEQ] = {
+  "generalized_entropy_index", "theil_index", "coefficient_of_variation",
+  "between_group_generalized_entropy_index", "between_group_theil_index",
+  "between_group_coefficient_of_variation",
+  "between_all_groups_generalized_entropy_index",
+  "between_all_groups_theil_index",
+  "between_all_groups_coefficient_of_variation",
+};
+
+/* Aequitas metric → the fairness rate with the same counts ratio (for its
+ * Wilson interval); -1: none (ppr's denominator is all groups' k). */
+static const int aequitas_rate[LUCID_AEQUITAS_N_METRICS] = {
+  -1, LUCID_FAIRNESS_SELECTION_RATE, LUCID_FAIRNESS_PPV, LUCID_FAIRNESS_FDR,
+  LUCID_FAIRNESS_FOR, LUCID_FAIRNESS_FPR, LUCID_FAIRNESS_FNR,
+  LUCID_FAIRNESS_TPR, LUCID_FAIRNESS_TNR, LUCID_FAIRNESS_NPV,
+  LUCID_FAIRNESS_PREVALENCE, LUCID_FAIRNESS_ACCURACY,
+};
+
+const char *
+lucid_audit_convention_name (LucidAuditConvention convention)
+{
+  switch (convention) {
+    case LUCID_AUDIT_CONVENTION_FAIRLEARN:
+      return "fairlearn";
+    case LUCID_AUDIT_CONVENTION_AIF360:
+      return "aif360";
+    case LUCID_AUDIT_CONVENTION_AEQUITAS:
+      return "aequitas";
+  }
+  return "?";
+}
+
+/* ---- names -------------------------------------------------------------- */
+
+gboolean
+lucid_audit_figure_is_per_group (const char *metric)
+{
+  for (int r = 0; r < LUCID_FAIRNESS_N_RATES; r++)
+    if (!strcmp (metric, lucid_fairness_rate_name (r)))
+      return TRUE;
+  for (int m = 0; m < LUCID_AEQUITAS_N_METRICS; m++) {
+    const char *name = lucid_aequitas_metric_name (m);
+    gsize len = strlen (name);
+    if (!strcmp (metric, name))
+      return TRUE;
+    if (m < LUCID_AEQUITAS_N_DISPARITIES && !strncmp (metric, name, len)
+        && !strcmp (metric + len, "_disparity"))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+gboolean
+lucid_audit_figure_known (const char *metric)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fairlearn_names); i++)
+    if (!strcmp (metric, fairlearn_names[i]))
+      return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (aif360_names); i++)
+    if (!strcmp (metric, aif360_names[i]))
+      return TRUE;
+  for (guint i = 0; i < N_INEQ; i++)
+    if (!strcmp (metric, inequality_names[i]))
+      return TRUE;
+  return lucid_audit_figure_is_per_group (metric);
+}
+
+char *
+lucid_audit_figure_names_text (void)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (fairlearn_names); i++)
+    g_string_append_printf (s, "%s, ", fairlearn_names[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (aif360_names) - 1; i++)
+    g_string_append_printf (s, "%s, ", aif360_names[i]);
+  for (guint i = 0; i < N_INEQ; i++)
+    g_string_append_printf (s, "%s, ", inequality_names[i]);
+  for (int r = 0; r < LUCID_FAIRNESS_N_RATES; r++)
+    g_string_append_printf (s, "%s, ", lucid_fairness_rate_name (r));
+  for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++)
+    g_string_append_printf (s, "%s_disparity, ", lucid_aequitas_metric_name (m));
+  g_string_append (s, "ppr, pprev, precision, prev");
+  return g_string_free (s, FALSE);
+}
+
+/* ---- projection --------------------------------------------------------- */
+
+/* The cut of @key to @attrs (sorted), or NULL when @key lacks one. */
+static char *
+cut_key (const char *key, char **attrs)
+{
+  g_auto (GStrv) pairs = g_strsplit (key, ";", -1);
+  GString *cut = g_string_new (NULL);
+  for (guint a = 0; attrs[a]; a++) {
+    gsize len = strlen (attrs[a]);
+    const char *found = NULL;
+    for (guint p = 0; pairs[p] && !found; p++)
+      if (!strncmp (pairs[p], attrs[a], len) && pairs[p][len] == '=')
+        found = pairs[p];
+    if (!found) {
+      g_string_free (cut, TRUE);
+      return NULL;
+    }
+    if (a)
+      g_string_append_c (cut, ';');
+    g_string_append (cut, found);
+  }
+  return g_string_free (cut, FALSE);
+}
+
+static void
+cell_add (LucidFairnessCell *to, const LucidFairnessCell *from)
+{
+  to->tp += from->tp;
+  to->fp += from->fp;
+  to->tn += from->tn;
+  to->fn += from->fn;
+  to->n += from->n;
+}
+
+/* A figure's job: the grouping's cut map and what to compute. */
+/* Aequitas' disparities go through AequitasJob below instead. */
+typedef enum { JOB_FAIRLEARN, JOB_AIF360, JOB_INEQUALITY } JobKind;
+
+typedef struct {
+  JobKind kind;
+  GHashTable *cut;              /* fine key → group key (only included groups) */
+  const LucidAuditFiguresConfig *config;
+  int figure;
+} Job;
+
+static LucidFairnessCounts *
+project (const LucidFairnessCounts *counts, GHashTable *cut)
+{
+  LucidFairnessCounts *out = lucid_fairness_counts_new ();
+  g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (counts);
+  for (guint i = 0; i < keys->len; i++) {
+    const char *to = g_hash_table_lookup (cut, keys->pdata[i]);
+    if (to)
+      cell_add (lucid_fairness_counts_ensure_group (out, to),
+          lucid_fairness_counts_lookup (counts, keys->pdata[i]));
+  }
+  return out;
+}
+
+static LucidFairnessValue
+job_eval (const LucidFairnessCounts *counts, gpointer data)
+{
+  Job *job = data;
+  const LucidAuditFiguresConfig *c = job->config;
+
+  if (job->kind == JOB_AIF360) {
+    LucidFairnessCell u, p;
+    if (!lucid_fairness_counts_sum_matching (counts,
+            (const char *const *) c->unprivileged,
+            g_strv_length (c->unprivileged), &u, NULL)
+        || !lucid_fairness_counts_sum_matching (counts,
+            (const char *const *) c->privileged,
+            g_strv_length (c->privileged), &p, NULL))
+      return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_UNDEFINED_INPUT};
+    if (c->min_group_size && (u.n < c->min_group_size
+            || p.n < c->min_group_size))
+      return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_TOO_SMALL};
+    return lucid_aif360_figure (&u, &p, job->figure);
+  }
+
+  if (job->kind == JOB_INEQUALITY && job->figure < INEQ_ALL_GE) {
+    double alpha = job->figure % 3 == 1 ? 1.0
+        : job->figure % 3 == 2 ? 2.0 : c->ge_alpha;
+    LucidFairnessValue v;
+    if (job->figure < INEQ_BETWEEN_GE) {
+      LucidFairnessCell total;
+      lucid_fairness_counts_total (counts, &total);
+      v = lucid_aif360_generalized_entropy_index (&total, alpha);
+    } else if (!lucid_aif360_between_group_generalized_entropy_index (counts,
+            (const char *const *) c->unprivileged,
+            g_strv_length (c->unprivileged),
+            (const char *const *) c->privileged,
+            g_strv_length (c->privileged), alpha, &v, NULL)) {
+      v = (LucidFairnessValue) {NAN, LUCID_FAIRNESS_UNDEFINED_INPUT};
+    }
+    return job->figure % 3 == 2 ? lucid_aif360_cv_from_ge2 (v) : v;
+  }
+
+  g_autoptr (LucidFairnessCounts) proj = project (counts, job->cut);
+  if (job->kind == JOB_INEQUALITY) {
+    double alpha = job->figure == INEQ_ALL_THEIL ? 1.0
+        : job->figure == INEQ_ALL_CV ? 2.0 : c->ge_alpha;
+    LucidFairnessValue v =
+        lucid_aif360_between_all_groups_generalized_entropy_index (proj,
+        alpha);
+    return job->figure == INEQ_ALL_CV ? lucid_aif360_cv_from_ge2 (v) : v;
+  }
+  return lucid_fairlearn_figure (proj, job->figure, c->method,
+      c->aggregation);
+}
+
+/* Aequitas' disparities of one grouping, all at once per replicate. */
+typedef struct {
+  GHashTable *cut;
+  const LucidAuditFiguresConfig *config;
+  GPtrArray *figures;           /* LucidAuditFigure*: group, metric name */
+  int *metric;                  /* each figure's LucidAequitasMetric */
+} AequitasJob;
+
+static void
+aequitas_eval (const LucidFairnessCounts *counts, double *out, gpointer data)
+{
+  AequitasJob *job = data;
+  g_autoptr (LucidFairnessCounts) proj = project (counts, job->cut);
+  for (guint i = 0; i < job->figures->len; i++) {
+    const LucidAuditFigure *f = job->figures->pdata[i];
+    LucidFairnessValue v;
+    if (lucid_aequitas_disparity (proj, f->group, job->metric[i],
+            job->config->reference, job->config->reference_group, 0, &v,
+            NULL))
+      out[i] = v.value;
+  }
+}
+
+/* ---- building the report ------------------------------------------------ */
+
+static void
+group_free (gpointer p)
+{
+  LucidAuditGroup *g = p;
+  g_free (g->grouping);
+  g_free (g->group);
+  g_free (g);
+}
+
+static void
+figure_free (gpointer p)
+{
+  LucidAuditFigure *f = p;
+  g_free (f->grouping);
+  g_free (f->group);
+  g_free (f->metric);
+  g_free (f);
+}
+
+void
+lucid_audit_figures_free (LucidAuditFigures *figures)
+{
+  if (!figures)
+    return;
+  g_ptr_array_unref (figures->groups);
+  g_ptr_array_unref (figures->figures);
+  g_free (figures);
+}
+
+static LucidAuditFigure *
+add_figure (LucidAuditFigures *out, const char *grouping, const char *group,
+    const char *metric, LucidFairnessValue v)
+{
+  LucidAuditFigure *f = g_new0 (LucidAuditFigure, 1);
+  f->grouping = g_strdup (grouping);
+  f->group = g_strdup (group);
+  f->metric = g_strdup (metric);
+  f->value = v.value;
+  f->reason = v.reason;
+  f->lower = f->upper = NAN;
+  f->per_group = group != NULL;
+  g_ptr_array_add (out->figures, f);
+  return f;
+}
+
+/* A between-group figure that is NaN because the groups it would compare
+ * were left out as too small says so. */
+static void
+mark_too_small (LucidAuditFigure *f, guint n_too_small, guint n_included)
+{
+  if (isnan (f->value) && n_too_small > 0 && n_included < 2)
+    f->reason = LUCID_FAIRNESS_TOO_SMALL;
+}
+
+static void
+add_interval (const LucidAuditWindowReport *report, LucidAuditFigure *f,
+    Job *job)
+{
+  if (report->n_boot == 0 || isnan (f->value))
+    return;
+  lucid_audit_window_report_interval (report, job_eval, job,
+      job->config->level, &f->lower, &f->upper, &f->n_boot_valid);
+}
+
+static int
+strcmp_indirect (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* The attributes seen in @counts, sorted. */
+static GPtrArray *
+attributes_seen (const LucidFairnessCounts *counts)
+{
+  g_autoptr (GHashTable) set = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (counts);
+  for (guint i = 0; i < keys->len; i++) {
+    g_auto (GStrv) pairs = g_strsplit (keys->pdata[i], ";", -1);
+    for (guint p = 0; pairs[p]; p++) {
+      char *eq = strchr (pairs[p], '=');
+      if (eq)
+        g_hash_table_add (set, g_strndup (pairs[p], eq - pairs[p]));
+    }
+  }
+  GPtrArray *attrs = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, set);
+  while (g_hash_table_iter_next (&it, &k, NULL)) {
+    g_ptr_array_add (attrs, g_strdup (k));
+  }
+  g_ptr_array_sort (attrs, strcmp_indirect);
+  return attrs;
+}
+
+/* Every grouping as a sorted NULL-terminated attribute vector. */
+static GPtrArray *
+groupings_of (const LucidFairnessCounts *counts,
+    const LucidAuditFiguresConfig *config, GError **error)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  if (config->groupings && config->groupings[0]) {
+    for (guint i = 0; config->groupings[i]; i++) {
+      char **attrs = g_strsplit_set (config->groupings[i], ";,", -1);
+      guint n = 0;
+      for (guint a = 0; attrs[a]; a++) {
+        g_strstrip (attrs[a]);
+        if (*attrs[a])
+          attrs[n++] = attrs[a];
+        else
+          g_free (attrs[a]);
+      }
+      attrs[n] = NULL;
+      if (n == 0) {
+        g_strfreev (attrs);
+        g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+            "grouping '%s' names no attribute", config->groupings[i]);
+        g_ptr_array_unref (out);
+        return NULL;
+      }
+      qsort (attrs, n, sizeof (char *), strcmp_indirect);
+      g_ptr_array_add (out, attrs);
+    }
+    return out;
+  }
+  g_autoptr (GPtrArray) seen = attributes_seen (counts);
+  guint k = seen->len;
+  if (k <= 4) {
+    /* Every non-empty subset, by size then in key order. */
+    for (guint size = 1; size <= k; size++)
+      for (guint mask = 1; mask < (1u << k); mask++) {
+        if ((guint) __builtin_popcount (mask) != size)
+          continue;
+        char **attrs = g_new0 (char *, size + 1);
+        guint n = 0;
+        for (guint a = 0; a < k; a++)
+          if (mask & (1u << a))
+            attrs[n++] = g_strdup (seen->pdata[a]);
+        g_ptr_array_add (out, attrs);
+      }
+  } else {
+    for (guint a = 0; a < k; a++) {
+      char **attrs = g_new0 (char *, 2);
+      attrs[0] = g_strdup (seen->pdata[a]);
+      g_ptr_array_add (out, attrs);
+    }
+    char **all = g_new0 (char *, k + 1);
+    for (guint a = 0; a < k; a++)
+      all[a] = g_strdup (seen->pdata[a]);
+    g_ptr_array_add (out, all);
+  }
+  return out;
+}
+
+static void
+compute_grouping (const LucidAuditWindowReport *report,
+    const LucidAuditFiguresConfig *config, char **attrs,
+    LucidAuditFigures *out)
+{
+  g_autofree char *grouping = g_strjoinv (";", attrs);
+  g_autoptr (GHashTable) cut_all = g_hash_table_new_full (g_str_hash,
+      g_str_equal, NULL, g_free);
+  g_autoptr (GPtrArray) fine = lucid_fairness_counts_keys (report->counts);
+  for (guint i = 0; i < fine->len; i++) {
+    char *to = cut_key (fine->pdata[i], attrs);
+    if (to)
+      g_hash_table_insert (cut_all, fine->pdata[i], to);
+  }
+  g_autoptr (LucidFairnessCounts) all = project (report->counts, cut_all);
+
+  /* Included groups: with events, not too small. */
+  g_autoptr (GHashTable) cut = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, cut_all);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    const LucidFairnessCell *c = lucid_fairness_counts_lookup (all, v);
+    if (c->n > 0 && c->n >= config->min_group_size)
+      g_hash_table_insert (cut, k, v);
+  }
+  g_autoptr (LucidFairnessCounts) included = project (report->counts, cut);
+
+  /* Per group: counts and rates with Wilson intervals. */
+  g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (all);
+  guint n_too_small = 0, n_included = 0;
+  for (guint i = 0; i < keys->len; i++) {
+    const LucidFairnessCell *c = lucid_fairness_counts_lookup (all,
+        keys->pdata[i]);
+    if (c->n > 0 && c->n < config->min_group_size)
+      n_too_small++;
+    else if (c->n > 0)
+      n_included++;
+  }
+  double k_all = lucid_aequitas_k (included);
+  for (guint i = 0; i < keys->len; i++) {
+    const char *key = keys->pdata[i];
+    const LucidFairnessCell *c = lucid_fairness_counts_lookup (all, key);
+    if (c->n == 0)
+      continue;
+    LucidAuditGroup *g = g_new0 (LucidAuditGroup, 1);
+    g->grouping = g_strdup (grouping);
+    g->group = g_strdup (key);
+    g->n = c->n;
+    g->tp = c->tp;
+    g->fp = c->fp;
+    g->tn = c->tn;
+    g->fn = c->fn;
+    g->too_small = c->n < config->min_group_size;
+    g_ptr_array_add (out->groups, g);
+
+    int n_metrics = config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS
+        ? LUCID_AEQUITAS_N_METRICS : LUCID_FAIRNESS_N_RATES;
+    for (int m = 0; m < n_metrics; m++) {
+      LucidFairnessValue val;
+      const char *name;
+      int rate;
+      if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
+        name = lucid_aequitas_metric_name (m);
+        rate = aequitas_rate[m];
+        val = lucid_aequitas_metric (c, k_all, m);
+      } else {
+        name = lucid_fairness_rate_name (m);
+        rate = m;
+        val = lucid_fairness_rate (c, m,
+            config->convention == LUCID_AUDIT_CONVENTION_AIF360
+            ? LUCID_FAIRNESS_AIF360 : LUCID_FAIRNESS_FAIRLEARN);
+      }
+      if (g->too_small)
+        val = (LucidFairnessValue) {NAN, LUCID_FAIRNESS_TOO_SMALL};
+      LucidAuditFigure *f = add_figure (out, grouping, key, name, val);
+      if (!g->too_small && rate >= 0) {
+        LucidFairnessReason unused;
+        lucid_fairness_wilson (c, rate, config->level, &f->lower, &f->upper,
+            &unused);
+      }
+    }
+  }
+
+  /* Between groups. */
+  if (config->convention == LUCID_AUDIT_CONVENTION_FAIRLEARN) {
+    for (int fig = 0; fig < (int) G_N_ELEMENTS (fairlearn_names); fig++) {
+      Job job = { JOB_FAIRLEARN, cut, config, fig };
+      LucidAuditFigure *f = add_figure (out, grouping, NULL,
+          fairlearn_names[fig], lucid_fairlearn_figure (included, fig,
+              config->method, config->aggregation));
+      mark_too_small (f, n_too_small, n_included);
+      add_interval (report, f, &job);
+    }
+  } else if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
+    for (int fig = INEQ_ALL_GE; fig < N_INEQ; fig++) {
+      Job job = { JOB_INEQUALITY, cut, config, fig };
+      LucidAuditFigure *f = add_figure (out, grouping, NULL,
+          inequality_names[fig], job_eval (report->counts, &job));
+      mark_too_small (f, n_too_small, n_included);
+      add_interval (report, f, &job);
+    }
+  } else if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
+    g_autoptr (GPtrArray) inc = lucid_fairness_counts_keys (included);
+    if (config->reference == LUCID_AEQUITAS_REF_GIVEN
+        && !lucid_fairness_counts_lookup (included, config->reference_group))
+      return;                   /* the reference is not a group of this grouping */
+    /* Every disparity of every group: one projection per replicate
+     * serves them all (AequitasJob). */
+    g_autoptr (GPtrArray) figs = g_ptr_array_new ();
+    g_autoptr (GArray) metrics = g_array_new (FALSE, FALSE, sizeof (int));
+    for (guint i = 0; i < inc->len; i++) {
+      for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++) {
+        LucidFairnessValue val;
+        if (!lucid_aequitas_disparity (included, inc->pdata[i], m,
+                config->reference, config->reference_group, 0, &val, NULL))
+          continue;
+        g_autofree char *name = g_strdup_printf ("%s_disparity",
+            lucid_aequitas_metric_name (m));
+        g_ptr_array_add (figs, add_figure (out, grouping, inc->pdata[i],
+                name, val));
+        g_array_append_val (metrics, m);
+      }
+    }
+    if (report->n_boot > 0 && figs->len > 0) {
+      AequitasJob job = { cut, config, figs, (int *) metrics->data };
+      guint n = figs->len;
+      g_autofree double *lo = g_new (double, n);
+      g_autofree double *hi = g_new (double, n);
+      g_autofree guint *nv = g_new (guint, n);
+      lucid_audit_window_report_intervals (report, aequitas_eval, &job, n,
+          config->level, lo, hi, nv);
+      for (guint i = 0; i < n; i++) {
+        LucidAuditFigure *f = figs->pdata[i];
+        if (isnan (f->value))
+          continue;
+        f->lower = lo[i];
+        f->upper = hi[i];
+        f->n_boot_valid = nv[i];
+      }
+    }
+  }
+}
+
+LucidAuditFigures *
+lucid_audit_figures_compute (const LucidAuditWindowReport *report,
+    const LucidAuditFiguresConfig *config, GError **error)
+{
+  g_autoptr (GPtrArray) groupings = groupings_of (report->counts, config,
+      error);
+  if (!groupings)
+    return NULL;
+  g_autoptr (LucidAuditFigures) out = g_new0 (LucidAuditFigures, 1);
+  out->groups = g_ptr_array_new_with_free_func (group_free);
+  out->figures = g_ptr_array_new_with_free_func (figure_free);
+
+  for (guint i = 0; i < groupings->len; i++)
+    compute_grouping (report, config, groupings->pdata[i], out);
+
+  if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
+    gboolean sets = config->privileged && config->privileged[0]
+        && config->unprivileged && config->unprivileged[0];
+    for (int fig = INEQ_GE; fig < INEQ_ALL_GE; fig++) {
+      if (fig >= INEQ_BETWEEN_GE && !sets)
+        break;
+      Job job = { JOB_INEQUALITY, NULL, config, fig };
+      LucidAuditFigure *f = add_figure (out, "", NULL, inequality_names[fig],
+          job_eval (report->counts, &job));
+      add_interval (report, f, &job);
+    }
+  }
+  if (config->convention == LUCID_AUDIT_CONVENTION_AIF360
+      && config->privileged && config->privileged[0]
+      && config->unprivileged && config->unprivileged[0]) {
+    for (int fig = 0; fig < (int) G_N_ELEMENTS (aif360_names); fig++) {
+      Job job = { JOB_AIF360, NULL, config, fig };
+      LucidAuditFigure *f = add_figure (out, "", NULL, aif360_names[fig],
+          job_eval (report->counts, &job));
+      add_interval (report, f, &job);
+    }
+  }
+  return g_steal_pointer (&out);
+}

@@ -1,0 +1,98 @@
+/* lucid-audit-figures.h — everything lucidaudit reports about one window:
+ * per-group counts and rates with Wilson intervals, and the between-group
+ * figures of the chosen convention with bootstrap intervals.
+ *
+ * Groupings: each is a set of attributes ("gender", "age;gender"); a group
+ * of a grouping is a cut of the window's fine cells (see
+ * lucid_fairness_counts_project()), where a cell that lacks one of the
+ * attributes is left out of that grouping (events carry the attributes they
+ * have).  By default every non-empty subset of the attributes seen is a
+ * grouping, i.e. every intersection (at most 4 attributes; with more, each
+ * attribute alone and all of them together).
+ *
+ * A group with events but fewer than min_group_size of them is "too small":
+ * its rates are NaN with reason TOO_SMALL, it is left out of every
+ * between-group figure (Fairlearn, Aequitas), and an AIF360 group set below
+ * the minimum makes the AIF360 figures NaN/TOO_SMALL.
+ *
+ * AIF360 convention: besides the rates, the inequality indices of
+ * lucid-inequality.h — generalized entropy index (α = ge_alpha), Theil index
+ * and coefficient of variation over the whole window (grouping ""), between
+ * the privileged and unprivileged sets (grouping "", when both are given),
+ * and between all groups of each grouping.  The between-all versions leave
+ * too-small groups out like the other between-group figures.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "lucid-aequitas.h"
+#include "lucid-audit-window.h"
+#include "lucid-fairness.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LUCID_AUDIT_CONVENTION_FAIRLEARN,
+  LUCID_AUDIT_CONVENTION_AIF360,
+  LUCID_AUDIT_CONVENTION_AEQUITAS,
+} LucidAuditConvention;
+
+typedef struct {
+  LucidAuditConvention convention;
+  LucidFairnessMethod method;             /* Fairlearn */
+  LucidFairnessAggregation aggregation;   /* Fairlearn equalized odds */
+  /* NULL-terminated; each "attr" or "attr;attr"; NULL/empty: all subsets. */
+  char **groupings;
+  /* AIF360 group sets: conditions ("gender=m", "age=50+;region=n"), ORed. */
+  char **privileged;
+  char **unprivileged;
+  LucidAequitasReference reference;       /* Aequitas */
+  char *reference_group;                  /* REF_GIVEN: a group key */
+  double tau;                             /* Aequitas' test, 0: 0.8 */
+  guint64 min_group_size;                 /* 0: no minimum */
+  double ge_alpha;                        /* AIF360 generalized entropy α */
+  double level;                           /* interval level, e.g. 0.95 */
+} LucidAuditFiguresConfig;
+
+typedef struct {
+  char *grouping;               /* "age;gender" */
+  char *group;                  /* "age=30-39;gender=f" */
+  guint64 n;                    /* events in the window */
+  double tp, fp, tn, fn;        /* weighted */
+  gboolean too_small;
+} LucidAuditGroup;
+
+typedef struct {
+  char *grouping;               /* the grouping; AIF360 set figures: "" */
+  char *group;                  /* per-group figure: the group; between: NULL */
+  char *metric;                 /* "tpr", "demographic_parity_ratio", "ppr_disparity" */
+  double value;                 /* NaN/inf as the reference library has it */
+  LucidFairnessReason reason;
+  double lower, upper;          /* Wilson (rates) or bootstrap; NaN when none */
+  guint n_boot_valid;           /* bootstrap replicates behind the interval */
+  gboolean per_group;
+} LucidAuditFigure;
+
+typedef struct {
+  GPtrArray *groups;            /* LucidAuditGroup*, by grouping then key */
+  GPtrArray *figures;           /* LucidAuditFigure* */
+} LucidAuditFigures;
+
+/* Computes the figures of @report (call inside the window callback).  Fails
+ * on an unusable configuration (e.g. a grouping naming no attribute). */
+LucidAuditFigures *lucid_audit_figures_compute (const LucidAuditWindowReport
+    * report, const LucidAuditFiguresConfig * config, GError ** error);
+void lucid_audit_figures_free (LucidAuditFigures * figures);
+
+/* Names an alert may use (lucid-audit-alert.h). */
+gboolean lucid_audit_figure_known (const char *metric);
+gboolean lucid_audit_figure_is_per_group (const char *metric);
+char *lucid_audit_figure_names_text (void);
+
+/* "fairlearn" | "aif360" | "aequitas". */
+const char *lucid_audit_convention_name (LucidAuditConvention convention);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LucidAuditFigures, lucid_audit_figures_free)
+
+G_END_DECLS

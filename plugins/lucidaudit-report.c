@@ -1,0 +1,130 @@
+/* lucidaudit-report.c — a closed window as GstStructures: the window with
+ * its groups and figures (contract in lucidauditmeta.h), and the alerts that
+ * hold in it.  GStreamer-side glue only: the figures come from core
+ * (lucid-audit-figures).  A NaN or infinite value is left out of the
+ * structure (JSON, and so the store, has no NaN); its reason says why.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucidaudit.h"
+
+#include "lucidauditmeta.h"
+
+#include <math.h>
+#include <string.h>
+
+static void
+set_finite (GstStructure *s, const char *field, double v)
+{
+  if (isfinite (v))
+    gst_structure_set (s, field, G_TYPE_DOUBLE, v, NULL);
+}
+
+static void
+append_structure (GValue *array, GstStructure *s)
+{
+  GValue v = G_VALUE_INIT;
+  g_value_init (&v, GST_TYPE_STRUCTURE);
+  g_value_take_boxed (&v, s);
+  gst_value_array_append_and_take_value (array, &v);
+}
+
+GstStructure *
+lucid_audit_window_structure (const LucidAuditWindowReport *report,
+    const LucidAuditFigures *figures, const LucidAuditFiguresConfig *config,
+    const char *element, const char *klass, const char *window,
+    const char *unit)
+{
+  GstStructure *s = gst_structure_new (LUCID_AUDIT_WINDOW_STRUCTURE,
+      "element", G_TYPE_STRING, element,
+      "convention", G_TYPE_STRING,
+      lucid_audit_convention_name (config->convention),
+      "window", G_TYPE_STRING, window,
+      "unit", G_TYPE_STRING, unit,
+      "index", G_TYPE_UINT64, report->index,
+      "start", G_TYPE_UINT64, report->start,
+      "end", G_TYPE_UINT64, report->end,
+      "partial", G_TYPE_BOOLEAN, report->partial,
+      "n-events", G_TYPE_UINT64, report->n_events,
+      "n-late", G_TYPE_UINT64, report->n_late,
+      "n-boot", G_TYPE_UINT, report->n_boot,
+      "level", G_TYPE_DOUBLE, config->level,
+      "min-group-size", G_TYPE_UINT64, config->min_group_size, NULL);
+  if (klass)
+    gst_structure_set (s, "class", G_TYPE_STRING, klass, NULL);
+
+  GValue groups = G_VALUE_INIT, figs = G_VALUE_INIT;
+  g_value_init (&groups, GST_TYPE_ARRAY);
+  g_value_init (&figs, GST_TYPE_ARRAY);
+  for (guint i = 0; i < figures->groups->len; i++) {
+    const LucidAuditGroup *g = figures->groups->pdata[i];
+    append_structure (&groups, gst_structure_new ("lucid-audit-group",
+            "grouping", G_TYPE_STRING, g->grouping,
+            "group", G_TYPE_STRING, g->group,
+            "n", G_TYPE_UINT64, g->n,
+            "tp", G_TYPE_DOUBLE, g->tp, "fp", G_TYPE_DOUBLE, g->fp,
+            "tn", G_TYPE_DOUBLE, g->tn, "fn", G_TYPE_DOUBLE, g->fn,
+            "too-small", G_TYPE_BOOLEAN, g->too_small, NULL));
+  }
+  for (guint i = 0; i < figures->figures->len; i++) {
+    const LucidAuditFigure *f = figures->figures->pdata[i];
+    /* A reason for a finite value that is a convention (e.g. 0 for 0/0)
+     * stays; an infinite value is stored as absent with its reason. */
+    GstStructure *fs = gst_structure_new ("lucid-audit-figure",
+        "grouping", G_TYPE_STRING, f->grouping,
+        "metric", G_TYPE_STRING, f->metric,
+        "reason", G_TYPE_STRING, lucid_fairness_reason_name (f->reason),
+        "n-boot-valid", G_TYPE_UINT, f->n_boot_valid, NULL);
+    if (f->group)
+      gst_structure_set (fs, "group", G_TYPE_STRING, f->group, NULL);
+    set_finite (fs, "value", f->value);
+    set_finite (fs, "lower", f->lower);
+    set_finite (fs, "upper", f->upper);
+    append_structure (&figs, fs);
+  }
+  gst_structure_take_value (s, "groups", &groups);
+  gst_structure_take_value (s, "figures", &figs);
+  return s;
+}
+
+void
+lucid_audit_find_alerts (const LucidAuditFigures *figures,
+    const GPtrArray *rules, const GstStructure *window, GPtrArray *alerts)
+{
+  for (guint r = 0; r < rules->len; r++) {
+    const LucidAuditAlertRule *rule = rules->pdata[r];
+    for (guint i = 0; i < figures->figures->len; i++) {
+      const LucidAuditFigure *f = figures->figures->pdata[i];
+      if (strcmp (f->metric, rule->metric))
+        continue;
+      if (rule->group && g_strcmp0 (rule->group, f->group))
+        continue;
+      if (!lucid_audit_alert_holds (rule, f->value))
+        continue;
+      GstStructure *a = gst_structure_new (LUCID_AUDIT_ALERT_STRUCTURE,
+          "rule", G_TYPE_STRING, rule->text,
+          "metric", G_TYPE_STRING, f->metric,
+          "grouping", G_TYPE_STRING, f->grouping,
+          "op", G_TYPE_STRING, lucid_audit_op_text (rule->op),
+          "threshold", G_TYPE_DOUBLE, rule->threshold, NULL);
+      if (f->group)
+        gst_structure_set (a, "group", G_TYPE_STRING, f->group, NULL);
+      set_finite (a, "value", f->value);
+      if (!isfinite (f->value))
+        gst_structure_set (a, "value-text", G_TYPE_STRING,
+            f->value > 0 ? "inf" : "-inf", NULL);
+      set_finite (a, "lower", f->lower);
+      set_finite (a, "upper", f->upper);
+      /* Where it happened, so that the message stands alone on the bus. */
+      const char *fields[] = { "element", "convention", "class", "index",
+        "start", "end", "partial", "unit" };
+      for (guint k = 0; k < G_N_ELEMENTS (fields); k++) {
+        const GValue *v = gst_structure_get_value (window, fields[k]);
+        if (v)
+          gst_structure_set_value (a, !strcmp (fields[k], "index")
+              ? "window-index" : fields[k], v);
+      }
+      g_ptr_array_add (alerts, a);
+    }
+  }
+}

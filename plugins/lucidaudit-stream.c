@@ -1,0 +1,507 @@
+/* lucidaudit-stream.c — lucidaudit's streaming side: start/stop, one
+ * prediction event per buffer, windows closing into metas, bus messages and
+ * custom events.  Everything here runs on the streaming thread (start and
+ * stop while streaming is stopped); properties are read once, in start(),
+ * under the object lock.  The figures themselves come from core
+ * (lucid-audit-figures); the element's contract is its doc block in
+ * lucidaudit.c.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucidaudit-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lucid-error.h"
+#include "lucidauditmeta.h"
+#include "lucidmeta.h"
+
+/* The GstBaseTransform implementation LucidAudit chains up to. */
+static GstBaseTransformClass *
+parent_class (void)
+{
+  return GST_BASE_TRANSFORM_CLASS (g_type_class_peek
+      (GST_TYPE_BASE_TRANSFORM));
+}
+
+static const char *
+window_kind_name (LucidAuditWindowKind kind)
+{
+  switch (kind) {
+    case LUCID_AUDIT_WINDOW_CUMULATIVE:
+      return "cumulative";
+    case LUCID_AUDIT_WINDOW_TUMBLING:
+      return "tumbling";
+    case LUCID_AUDIT_WINDOW_SLIDING:
+      return "sliding";
+  }
+  return "?";
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static void
+class_audit_free (gpointer p)
+{
+  ClassAudit *c = p;
+  lucid_audit_window_free (c->window);
+  g_free (c->klass);
+  g_free (c);
+}
+
+/* "a=b;c=d, e=f" → { "a=b;c=d", "e=f", NULL }; NULL for NULL/blank. */
+static char **
+split_list (const char *text)
+{
+  if (!text)
+    return NULL;
+  char **parts = g_strsplit (text, ",", -1);
+  guint n = 0;
+  for (guint i = 0; parts[i]; i++) {
+    g_strstrip (parts[i]);
+    if (*parts[i])
+      parts[n++] = parts[i];
+    else
+      g_free (parts[i]);
+  }
+  parts[n] = NULL;
+  if (n == 0) {
+    g_free (parts);
+    return NULL;
+  }
+  return parts;
+}
+
+static void window_closed (const LucidAuditWindowReport * report,
+    gpointer user_data);
+
+gboolean
+lucid_audit_start (GstBaseTransform *trans)
+{
+  LucidAudit *self = LUCID_AUDIT (trans);
+  g_autoptr (GError) error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->annotations_path) {
+    self->annotations = lucid_annotations_load (self->annotations_path,
+        self->annotations_format, self->malformed, &error);
+  }
+  if (!error) {
+    self->rules = lucid_audit_alert_parse (self->alert, &error);
+  }
+  if (error) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        (NULL));
+    lucid_audit_clear_state (self);
+    return FALSE;
+  }
+  if (self->annotations) {
+    const GPtrArray *w = lucid_annotations_get_warnings (self->annotations);
+    for (guint i = 0; i < w->len; i++) {
+      GST_WARNING_OBJECT (self, "%s", (char *) w->pdata[i]);
+      /* Not silent: each skipped line is a warning message on the bus. */
+      GST_OBJECT_UNLOCK (self);
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("%s", (char *) w->pdata[i]),
+          ("annotation line skipped (malformed=skip)"));
+      GST_OBJECT_LOCK (self);
+    }
+  }
+
+  LucidAuditFiguresConfig *c = &self->config;
+  memset (c, 0, sizeof *c);
+  c->convention = self->convention;
+  c->method = self->method;
+  c->aggregation = self->aggregation;
+  self->config_strv[0] = split_list (self->groupings);
+  if (self->config_strv[0])
+    for (guint i = 0; self->config_strv[0][i]; i++)
+      g_strdelimit (self->config_strv[0][i], "+", ';');
+  self->config_strv[1] = split_list (self->privileged);
+  self->config_strv[2] = split_list (self->unprivileged);
+  c->groupings = self->config_strv[0];
+  c->privileged = self->config_strv[1];
+  c->unprivileged = self->config_strv[2];
+  c->reference = self->reference;
+  c->reference_group = self->reference_group;
+  c->min_group_size = self->min_group_size;
+  c->level = self->confidence;
+  c->ge_alpha = self->ge_alpha;
+
+  LucidAuditWindowConfig wc = {
+    self->window_kind, self->window_unit, self->window_size,
+    self->window_slide, 0, LUCID_AUDIT_LATE_CLAMP, self->n_boot, self->seed
+  };
+  if (wc.kind == LUCID_AUDIT_WINDOW_TUMBLING && wc.slide == 0)
+    wc.slide = wc.size;
+  if (wc.kind == LUCID_AUDIT_WINDOW_CUMULATIVE && wc.slide == 0)
+    wc.slide = wc.size;
+  g_auto (GStrv) classes = split_list (self->positive_label);
+  self->classes = g_ptr_array_new_with_free_func (class_audit_free);
+  for (guint i = 0; classes && classes[i]; i++) {
+    ClassAudit *ca = g_new0 (ClassAudit, 1);
+    ca->self = self;
+    ca->klass = g_strdup (classes[i]);
+    ca->window = lucid_audit_window_new (&wc, window_closed, ca, NULL, &error);
+    g_ptr_array_add (self->classes, ca);
+    if (!ca->window)
+      break;
+  }
+  gboolean no_class = self->classes->len == 0;
+  GST_OBJECT_UNLOCK (self);
+
+  if (no_class) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("lucidaudit needs positive-label (the label that counts as a "
+            "positive prediction; several, comma-separated, for one-vs-rest)"),
+        (NULL));
+    lucid_audit_clear_state (self);
+    return FALSE;
+  }
+  if (error) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("window settings: %s", error->message), (NULL));
+    lucid_audit_clear_state (self);
+    return FALSE;
+  }
+  if (c->convention == LUCID_AUDIT_CONVENTION_AIF360
+      && (!c->privileged || !c->unprivileged))
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("convention=aif360 without privileged and unprivileged: only "
+            "per-group rates are reported"), (NULL));
+  if (c->convention == LUCID_AUDIT_CONVENTION_AEQUITAS
+      && c->reference == LUCID_AEQUITAS_REF_GIVEN && !c->reference_group) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("reference=given needs reference-group (e.g. \"gender=m\")"), (NULL));
+    lucid_audit_clear_state (self);
+    return FALSE;
+  }
+  self->breached = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+  self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  self->item_index = 0;
+  self->error = GST_FLOW_OK;
+  return TRUE;
+}
+
+/* Frees what start() set up; also on start()'s error paths and in
+ * finalize (GstBaseTransform does not call stop() after a failed start). */
+void
+lucid_audit_clear_state (LucidAudit *self)
+{
+  g_clear_pointer (&self->annotations, lucid_annotations_free);
+  g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_clear_pointer (&self->classes, g_ptr_array_unref);
+  for (guint i = 0; i < 3; i++)
+    g_clear_pointer (&self->config_strv[i], g_strfreev);
+  g_clear_pointer (&self->tag_groups, g_free);
+  g_clear_pointer (&self->breached, g_hash_table_unref);
+  g_clear_pointer (&self->closed, g_ptr_array_unref);
+}
+
+gboolean
+lucid_audit_stop (GstBaseTransform *trans)
+{
+  lucid_audit_clear_state (LUCID_AUDIT (trans));
+  return TRUE;
+}
+
+/* ---- windows ------------------------------------------------------------ */
+
+/* Called by core inside lucid_audit_window_add/finish (streaming thread). */
+static void
+window_closed (const LucidAuditWindowReport *report, gpointer user_data)
+{
+  ClassAudit *ca = user_data;
+  LucidAudit *self = ca->self;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LucidAuditFigures) figures = lucid_audit_figures_compute (report,
+      &self->config, &error);
+  if (!figures) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        (NULL));
+    self->error = GST_FLOW_ERROR;
+    return;
+  }
+  GstStructure *s = lucid_audit_window_structure (report, figures,
+      &self->config, GST_OBJECT_NAME (self),
+      ca->klass, window_kind_name (self->window_kind),
+      self->window_unit == LUCID_AUDIT_WINDOW_BY_TIME ? "time" : "count");
+  gst_structure_set (s, "n-no-truth", G_TYPE_UINT64, self->n_no_truth,
+      "n-no-group", G_TYPE_UINT64, self->n_no_group, NULL);
+
+  g_autoptr (GPtrArray) alerts = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) gst_structure_free);
+  lucid_audit_find_alerts (figures, self->rules, s, alerts);
+  GValue array = G_VALUE_INIT;
+  g_value_init (&array, GST_TYPE_ARRAY);
+  g_autoptr (GHashTable) now = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, NULL);
+  for (guint i = 0; i < alerts->len; i++) {
+    GstStructure *a = alerts->pdata[i];
+    /* "new": the rule did not hold for this figure in the previous window
+     * (of this class): the crossing itself. */
+    g_autofree char *key = g_strdup_printf ("%s\x1f%s\x1f%s\x1f%s", ca->klass,
+        gst_structure_get_string (a, "rule"),
+        gst_structure_get_string (a, "grouping"),
+        gst_structure_has_field (a, "group")
+        ? gst_structure_get_string (a, "group") : "");
+    gst_structure_set (a, "new", G_TYPE_BOOLEAN,
+        !g_hash_table_contains (self->breached, key), NULL);
+    g_hash_table_add (now, g_strdup (key));
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    g_value_set_boxed (&v, a);
+    gst_value_array_append_and_take_value (&array, &v);
+  }
+  /* Forget this class's breaches that no longer hold. */
+  GHashTableIter it;
+  gpointer k;
+  g_autofree char *prefix = g_strdup_printf ("%s\x1f", ca->klass);
+  g_hash_table_iter_init (&it, self->breached);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    if (g_str_has_prefix (k, prefix) && !g_hash_table_contains (now, k))
+      g_hash_table_iter_remove (&it);
+  g_hash_table_iter_init (&it, now);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    g_hash_table_add (self->breached, g_strdup (k));
+  gst_structure_take_value (s, "alerts", &array);
+
+  GST_DEBUG_OBJECT (self, "window %" G_GUINT64_FORMAT " closed: %u alerts",
+      report->index, alerts->len);
+  /* The message is the window itself, named "lucid-audit". */
+  GstStructure *m = gst_structure_copy (s);
+  gst_structure_set_name (m, "lucid-audit");
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), m));
+  for (guint i = 0; i < alerts->len; i++) {
+    GstStructure *a = gst_structure_copy (alerts->pdata[i]);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), a));
+  }
+  g_ptr_array_add (self->closed, s);
+}
+
+/* Pushes the windows closed without a buffer downstream, each as a
+ * serialized custom event. */
+static void
+push_closed_as_events (LucidAudit *self)
+{
+  while (self->closed->len > 0) {
+    GstStructure *s = g_ptr_array_steal_index (self->closed, 0);
+    gst_pad_push_event (GST_BASE_TRANSFORM_SRC_PAD (self),
+        gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM, s));
+  }
+}
+
+/* Closes every open window as partial and pushes them downstream. */
+static void
+finish_windows (LucidAudit *self)
+{
+  if (!self->classes)
+    return;
+  for (guint i = 0; i < self->classes->len; i++)
+    lucid_audit_window_finish (((ClassAudit *) self->classes->pdata[i])->window);
+  push_closed_as_events (self);
+}
+
+/* A GAP [ts, ts + duration) says no data comes before its end: time
+ * windows that end by then close now (travelling as events). */
+static void
+advance_windows (LucidAudit *self, GstEvent *gap)
+{
+  GstClockTime ts, duration;
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  if (!self->classes || self->window_unit != LUCID_AUDIT_WINDOW_BY_TIME)
+    return;
+  gst_event_parse_gap (gap, &ts, &duration);
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    return;
+  if (GST_CLOCK_TIME_IS_VALID (duration))
+    ts += duration;
+  guint64 t = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
+      ts);
+  if (!GST_CLOCK_TIME_IS_VALID (t))
+    t = ts;
+  for (guint i = 0; i < self->classes->len; i++)
+    lucid_audit_window_advance (((ClassAudit *) self->classes->pdata[i])
+        ->window, t);
+  push_closed_as_events (self);
+}
+
+/* ---- buffers ------------------------------------------------------------ */
+
+/* The prediction for class @klass from a result structure. */
+static gboolean
+predicted (const GstStructure *r, const char *klass, double threshold)
+{
+  const char *label = gst_structure_get_string (r, "label");
+  if (isnan (threshold))
+    return label && !strcmp (label, klass);
+  const GValue *labels = gst_structure_get_value (r, "labels");
+  const GValue *scores = gst_structure_get_value (r, "scores");
+  if (labels && scores && GST_VALUE_HOLDS_ARRAY (labels)
+      && GST_VALUE_HOLDS_ARRAY (scores)) {
+    guint n = MIN (gst_value_array_get_size (labels),
+        gst_value_array_get_size (scores));
+    for (guint i = 0; i < n; i++) {
+      const GValue *l = gst_value_array_get_value (labels, i);
+      const GValue *s = gst_value_array_get_value (scores, i);
+      if (G_VALUE_HOLDS_STRING (l) && G_VALUE_HOLDS_DOUBLE (s)
+          && !g_strcmp0 (g_value_get_string (l), klass))
+        return g_value_get_double (s) >= threshold;
+    }
+  }
+  double score;
+  if (label && !strcmp (label, klass)
+      && gst_structure_get_double (r, "score", &score))
+    return score >= threshold;
+  return FALSE;
+}
+
+/* The event's group key: the tag's pairs, overridden attribute by
+ * attribute by the annotation's. */
+static char *
+merge_groups (const char *tag, const char *annotation, GError **error)
+{
+  g_autoptr (GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) a = g_strsplit (annotation ? annotation : "", ";", -1);
+  g_auto (GStrv) t = g_strsplit (tag ? tag : "", ";", -1);
+  for (guint i = 0; a[i]; i++)
+    if (*a[i])
+      g_ptr_array_add (pairs, g_strdup (a[i]));
+  for (guint i = 0; t[i]; i++) {
+    g_strstrip (t[i]);
+    const char *eq = strchr (t[i], '=');
+    if (!*t[i])
+      continue;
+    gboolean overridden = FALSE;
+    for (guint j = 0; eq && a[j] && !overridden; j++)
+      overridden = !strncmp (a[j], t[i], eq - t[i] + 1);
+    if (!overridden)
+      g_ptr_array_add (pairs, g_strdup (t[i]));
+  }
+  if (pairs->len == 0)
+    return g_strdup ("");
+  return lucid_fairness_group_key ((const char *const *) pairs->pdata,
+      pairs->len, error);
+}
+
+GstFlowReturn
+lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
+{
+  LucidAudit *self = LUCID_AUDIT (trans);
+  gpointer state = NULL;
+  const GstStructure *r = NULL, *s;
+
+  while ((s = lucid_buffer_iterate_results (buf, &state)))
+    if (gst_structure_has_field (s, "label")) {
+      r = s;
+      break;
+    }
+  guint64 index = self->item_index++;
+  if (!r) {
+    self->n_no_result++;
+    return GST_FLOW_OK;
+  }
+
+  /* Stream time of the result (its own pts wins, e.g. audio windows). */
+  guint64 pts = GST_BUFFER_PTS (buf);
+  gst_structure_get_uint64 (r, "pts", &pts);
+  guint64 t = 0;
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    t = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, pts);
+    if (!GST_CLOCK_TIME_IS_VALID (t))
+      t = pts;
+  }
+
+  const LucidAnnotation *ann = NULL;
+  if (self->annotations) {
+    const char *item = gst_structure_get_string (r, "item");
+    g_autofree char *index_text = g_strdup_printf ("%" G_GUINT64_FORMAT,
+        index);
+    ann = lucid_annotations_lookup_item (self->annotations, self->stream,
+        item ? item : index_text);
+    if (!ann && GST_CLOCK_TIME_IS_VALID (pts))
+      ann = lucid_annotations_lookup_time (self->annotations, self->stream, t);
+  }
+  const char *truth = ann ? ann->truth : NULL;
+  if (!truth && self->missing_truth == LUCID_AUDIT_MISSING_TRUTH_SKIP) {
+    self->n_no_truth++;
+    return GST_FLOW_OK;
+  }
+  g_autoptr (GError) error = NULL;
+  g_autofree char *key = merge_groups (self->tag_groups,
+      ann ? ann->group_key : NULL, &error);
+  if (!key) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("lucid-groups tag '%s': %s",
+            self->tag_groups, error->message), (NULL));
+    return GST_FLOW_ERROR;
+  }
+  if (!*key) {
+    self->n_no_group++;
+    return GST_FLOW_OK;
+  }
+  double weight = ann ? ann->weight : 1.0;
+
+  for (guint i = 0; i < self->classes->len; i++) {
+    ClassAudit *ca = self->classes->pdata[i];
+    guint g = lucid_audit_window_ensure_group (ca->window, key);
+    gboolean y_true = truth && !strcmp (truth, ca->klass);
+    lucid_audit_window_add (ca->window, g, t, y_true,
+        predicted (r, ca->klass, self->threshold), weight);
+  }
+  if (self->error != GST_FLOW_OK)
+    return self->error;
+  for (guint i = 0; i < self->closed->len; i++)
+    lucid_buffer_add_audit_window (buf, self->closed->pdata[i]);
+  g_ptr_array_set_size (self->closed, 0);
+  return GST_FLOW_OK;
+}
+
+/* Metas are added in transform_ip: the buffer must be writable, so the
+ * element is never in passthrough mode. */
+
+gboolean
+lucid_audit_sink_event (GstBaseTransform *trans, GstEvent *event)
+{
+  LucidAudit *self = LUCID_AUDIT (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_STREAM_START:
+      g_clear_pointer (&self->tag_groups, g_free);
+      self->item_index = 0;
+      break;
+    case GST_EVENT_TAG: {
+      GstTagList *tags;
+      gchar *groups = NULL;
+      gst_event_parse_tag (event, &tags);
+      if (gst_tag_list_get_string (tags, LUCID_TAG_GROUPS, &groups)) {
+        g_free (self->tag_groups);
+        self->tag_groups = groups;
+        GST_INFO_OBJECT (self, "groups from the tag: %s", groups);
+      }
+      break;
+    }
+    case GST_EVENT_EOS:
+      finish_windows (self);
+      break;
+    case GST_EVENT_GAP:
+      advance_windows (self, event);
+      break;
+    case GST_EVENT_FLUSH_STOP: {
+      /* Forward FLUSH_STOP first: serialized events may follow it. */
+      gboolean ret = parent_class ()
+          ->sink_event (trans, event);
+      finish_windows (self);
+      self->item_index = 0;
+      return ret;
+    }
+    default:
+      break;
+  }
+  return parent_class ()->sink_event
+      (trans, event);
+}

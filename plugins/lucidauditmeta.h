@@ -1,0 +1,56 @@
+/* lucidauditmeta.h — how audit windows travel from lucidaudit downstream.
+ *
+ * A closed window is one GstStructure named "lucid-audit-window" (contract
+ * below).  It rides on the buffer that closed the window as a GstCustomMeta
+ * named LucidAuditMeta; a window closed without a buffer (EOS, a flushing
+ * seek) travels as a serialized custom downstream event carrying the same
+ * structure.  lucidsink turns either into audit log rows.
+ *
+ * "lucid-audit-window" fields:
+ *   element      string   the lucidaudit instance
+ *   convention   string   fairlearn | aif360 | aequitas
+ *   class        string   the positive label of this one-vs-rest audit
+ *   window       string   cumulative | tumbling | sliding
+ *   unit         string   count | time
+ *   index        guint64  0, 1, 2 … since the stream started or was flushed
+ *   start, end   guint64  [start, end) in events or stream-time ns
+ *   partial      gboolean closed by EOS or a flush before its end
+ *   n-events     guint64  events counted in the window
+ *   n-late       guint64  time windows: late events since the last report
+ *   n-boot       guint    bootstrap replicates behind the intervals
+ *   level        double   interval level
+ *   min-group-size guint64
+ *   groups       GstValueArray of "lucid-audit-group" structures:
+ *                  grouping, group (strings), n (guint64), tp, fp, tn, fn
+ *                  (double), too-small (gboolean)
+ *   figures      GstValueArray of "lucid-audit-figure" structures:
+ *                  grouping, metric, reason (strings), group (string, per-group
+ *                  figures only), value, lower, upper (double; absent when
+ *                  NaN: see reason), n-boot-valid (guint)
+ *   alerts       GstValueArray of "lucid-audit-alert" structures (the same
+ *                  fields as the bus message of that name, see lucidaudit.c)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define LUCID_AUDIT_META_NAME "LucidAuditMeta"
+#define LUCID_AUDIT_WINDOW_STRUCTURE "lucid-audit-window"
+#define LUCID_AUDIT_ALERT_STRUCTURE "lucid-audit-alert"
+
+/* Registers the custom meta; idempotent. */
+void lucid_audit_meta_init (void);
+
+/* Attaches a copy of @window to @buffer (writable). */
+void lucid_buffer_add_audit_window (GstBuffer * buffer,
+    const GstStructure * window);
+
+/* Iterates the audit windows on @buffer: start with *state = NULL. */
+const GstStructure *lucid_buffer_iterate_audit_windows (GstBuffer * buffer,
+    gpointer * state);
+
+G_END_DECLS

@@ -1,0 +1,679 @@
+/* test-audit.c — lucidaudit in a GstHarness: events from result metas,
+ * groups and truth from an annotations file and the lucid-groups tag,
+ * windows attached to the buffer that closes them, lucid-audit and
+ * lucid-audit-alert bus messages, partial windows as custom events at EOS
+ * and after a flush, one-vs-rest, thresholds, and clear errors.
+ *
+ * Expected counts and figures are computed by hand from the event pattern
+ * described at make_events().
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <glib/gstdio.h>
+#include <math.h>
+
+#include "lucidauditmeta.h"
+#include "lucidelements.h"
+#include "lucidmeta.h"
+
+static gchar *tmp_dir;
+
+static void
+setup (void)
+{
+  tmp_dir = g_dir_make_tmp ("lucid-audit-XXXXXX", NULL);
+  fail_unless (tmp_dir != NULL);
+}
+
+static void
+teardown (void)
+{
+  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
+  const gchar *name;
+  while ((name = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename (tmp_dir, name, NULL);
+    g_unlink (path);
+    g_free (path);
+  }
+  g_dir_close (dir);
+  g_rmdir (tmp_dir);
+  g_clear_pointer (&tmp_dir, g_free);
+}
+
+static gchar *
+write_file (const gchar *name, const gchar *text)
+{
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+  fail_unless (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+/* Event i (i = 0 …): pts i s; gender f for even i, m for odd; truth "yes"
+ * when i % 3 == 0, else "no"; predicted label "yes" unless i % 4 == 1.
+ * Windows of 4 events: f = {i, i+2} both predicted yes, m = {i+1, i+3} one
+ * yes → selection rates 1 and 0.5, demographic parity ratio 0.5. */
+static gchar *
+annotations_csv (guint n)
+{
+  GString *s = g_string_new ("start,end,truth,gender\n");
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (s, "%u,%u,%s,%s\n", i, i + 1,
+        i % 3 == 0 ? "yes" : "no", i % 2 ? "m" : "f");
+  gchar *path = write_file ("ann.csv", s->str);
+  g_string_free (s, TRUE);
+  return path;
+}
+
+static GstBuffer *
+result_buffer (guint i, const gchar *label, gdouble score)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  GST_BUFFER_PTS (buf) = i * GST_SECOND;
+  GST_BUFFER_DURATION (buf) = GST_SECOND;
+  lucid_buffer_add_result (buf, gst_structure_new ("lucid-result",
+          "element", G_TYPE_STRING, "test", "kind", G_TYPE_STRING, "labels",
+          "model-id", G_TYPE_STRING, "0", "model-dir", G_TYPE_STRING, "m",
+          "label", G_TYPE_STRING, label, "score", G_TYPE_DOUBLE, score, NULL));
+  return buf;
+}
+
+static const gchar *
+label_of (guint i)
+{
+  return i % 4 == 1 ? "no" : "yes";
+}
+
+static GstHarness *
+make_harness (GstElement *audit, GstBus **bus)
+{
+  GstHarness *h = gst_harness_new_with_element (audit, "sink", "src");
+  gst_object_unref (audit);
+  *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, *bus);
+  gst_harness_set_src_caps_str (h, "text/x-raw, format=(string)utf8");
+  return h;
+}
+
+/* Messages hold a reference to the element, which holds the bus: drop the
+ * queued ones so that nothing stays in that cycle. */
+static void
+release_bus (GstBus *bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+/* The figure @metric of @grouping (and @group, or between-group) in a
+ * window structure; NAN when absent, fails when there is no such figure. */
+static gdouble
+figure (const GstStructure *w, const gchar *grouping, const gchar *group,
+    const gchar *metric, const gchar **reason)
+{
+  const GValue *figs = gst_structure_get_value (w, "figures");
+  fail_unless (figs != NULL);
+  for (guint i = 0; i < gst_value_array_get_size (figs); i++) {
+    const GstStructure *f =
+        gst_value_get_structure (gst_value_array_get_value (figs, i));
+    const gchar *g = gst_structure_get_string (f, "group");
+    if (g_strcmp0 (gst_structure_get_string (f, "grouping"), grouping)
+        || g_strcmp0 (gst_structure_get_string (f, "metric"), metric)
+        || g_strcmp0 (g, group))
+      continue;
+    gdouble v = NAN;
+    gst_structure_get_double (f, "value", &v);
+    if (reason)
+      *reason = gst_structure_get_string (f, "reason");
+    return v;
+  }
+  fail ("no figure %s %s %s", grouping, group, metric);
+  return NAN;
+}
+
+static const GstStructure *
+group_counts (const GstStructure *w, const gchar *group)
+{
+  const GValue *groups = gst_structure_get_value (w, "groups");
+  for (guint i = 0; i < gst_value_array_get_size (groups); i++) {
+    const GstStructure *g =
+        gst_value_get_structure (gst_value_array_get_value (groups, i));
+    if (!g_strcmp0 (gst_structure_get_string (g, "group"), group))
+      return g;
+  }
+  fail ("no group %s", group);
+  return NULL;
+}
+
+static guint
+count_messages (GstBus *bus, const gchar *name, GPtrArray *out)
+{
+  GstMessage *msg;
+  guint n = 0;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, name)) {
+      n++;
+      if (out)
+        g_ptr_array_add (out, gst_structure_copy (s));
+    }
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+static GstEvent *
+pull_custom_event (GstHarness *h)
+{
+  GstEvent *ev;
+  while ((ev = gst_harness_try_pull_event (h))) {
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM)
+      return ev;
+    gst_event_unref (ev);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_windows_messages_and_eos)
+{
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1 /* tumbling */ , "window-size", (guint64) 4,
+      "groupings", "gender", "alert", "demographic_parity_ratio<0.8",
+      NULL);
+  GstHarness *h = make_harness (audit, &bus);
+
+  for (guint i = 0; i < 10; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h,
+        result_buffer (i, label_of (i), 0.9));
+    gpointer state = NULL;
+    const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
+    if (i == 3 || i == 7) {
+      fail_unless (w != NULL, "buffer %u closes a window", i);
+      guint64 index, n, start, end;
+      gboolean partial;
+      fail_unless (gst_structure_get (w, "index", G_TYPE_UINT64, &index,
+              "n-events", G_TYPE_UINT64, &n, "start", G_TYPE_UINT64, &start,
+              "end", G_TYPE_UINT64, &end, "partial", G_TYPE_BOOLEAN, &partial,
+              NULL));
+      fail_unless_equals_uint64 (index, i / 4);
+      fail_unless_equals_uint64 (n, 4);
+      fail_unless_equals_uint64 (start, i - 3);
+      fail_unless_equals_uint64 (end, i + 1);
+      fail_if (partial);
+      fail_unless_equals_string (gst_structure_get_string (w, "class"), "yes");
+      fail_unless_equals_float (figure (w, "gender", "gender=f",
+              "selection_rate", NULL), 1.0);
+      fail_unless_equals_float (figure (w, "gender", "gender=m",
+              "selection_rate", NULL), 0.5);
+      fail_unless_equals_float (figure (w, "gender", NULL,
+              "demographic_parity_ratio", NULL), 0.5);
+      fail_unless_equals_float (figure (w, "gender", NULL,
+              "demographic_parity_difference", NULL), 0.5);
+      if (i == 3) {
+        /* f: i=0 yes/yes TP, i=2 no/yes FP; m: i=1 no/no TN, i=3 yes/yes TP */
+        gdouble tp, fp, tn, fn;
+        fail_unless (gst_structure_get (group_counts (w, "gender=f"),
+                "tp", G_TYPE_DOUBLE, &tp, "fp", G_TYPE_DOUBLE, &fp,
+                "tn", G_TYPE_DOUBLE, &tn, "fn", G_TYPE_DOUBLE, &fn, NULL));
+        fail_unless (tp == 1 && fp == 1 && tn == 0 && fn == 0);
+        fail_unless (gst_structure_get (group_counts (w, "gender=m"),
+                "tp", G_TYPE_DOUBLE, &tp, "fp", G_TYPE_DOUBLE, &fp,
+                "tn", G_TYPE_DOUBLE, &tn, "fn", G_TYPE_DOUBLE, &fn, NULL));
+        fail_unless (tp == 1 && fp == 0 && tn == 1 && fn == 0);
+      }
+      const GValue *alerts = gst_structure_get_value (w, "alerts");
+      fail_unless_equals_int (gst_value_array_get_size (alerts), 1);
+    } else {
+      fail_unless (w == NULL, "buffer %u closes no window", i);
+    }
+    gst_buffer_unref (out);
+  }
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  GPtrArray *alerts = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  /* Messages are popped per kind: collect both in one pass. */
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "lucid-audit"))
+      g_ptr_array_add (windows, gst_structure_copy (s));
+    else if (gst_structure_has_name (s, "lucid-audit-alert"))
+      g_ptr_array_add (alerts, gst_structure_copy (s));
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (windows->len, 2);
+  fail_unless_equals_int (alerts->len, 2);
+  gboolean is_new;
+  gdouble value;
+  fail_unless (gst_structure_get (alerts->pdata[0], "new", G_TYPE_BOOLEAN,
+          &is_new, "value", G_TYPE_DOUBLE, &value, NULL));
+  fail_unless (is_new);
+  fail_unless_equals_float (value, 0.5);
+  fail_unless_equals_string (gst_structure_get_string (alerts->pdata[0],
+          "rule"), "demographic_parity_ratio<0.80000000000000004");
+  fail_unless_equals_string (gst_structure_get_string (alerts->pdata[0],
+          "grouping"), "gender");
+  fail_unless (gst_structure_get (alerts->pdata[1], "new", G_TYPE_BOOLEAN,
+          &is_new, NULL));
+  fail_if (is_new, "the second window continues the breach");
+
+  /* EOS: the two remaining events (f yes, m no) close as a partial window,
+   * carried by a custom downstream event before EOS. */
+  while ((msg = gst_bus_pop (bus)))
+    gst_message_unref (msg);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GstEvent *ev = pull_custom_event (h);
+  fail_unless (ev != NULL, "no window event at EOS");
+  const GstStructure *w = gst_event_get_structure (ev);
+  fail_unless (gst_structure_has_name (w, LUCID_AUDIT_WINDOW_STRUCTURE));
+  gboolean partial;
+  guint64 n;
+  fail_unless (gst_structure_get (w, "partial", G_TYPE_BOOLEAN, &partial,
+          "n-events", G_TYPE_UINT64, &n, NULL));
+  fail_unless (partial);
+  fail_unless_equals_uint64 (n, 2);
+  fail_unless_equals_float (figure (w, "gender", NULL,
+          "demographic_parity_ratio", NULL), 0.0);
+  gst_event_unref (ev);
+  GstEvent *eos = gst_harness_try_pull_event (h);
+  fail_unless (eos && GST_EVENT_TYPE (eos) == GST_EVENT_EOS);
+  gst_event_unref (eos);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", NULL), 1);
+
+  g_ptr_array_unref (windows);
+  g_ptr_array_unref (alerts);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_tag_groups_items_and_missing_truth)
+{
+  /* Truth and age by item (the buffer's index), gender from the tag; item
+   * 2 has no truth and, with missing-truth=negative, counts as negative. */
+  gchar *ann = write_file ("ann.jsonl",
+      "{\"item\":\"0\",\"truth\":\"yes\",\"age\":\"old\"}\n"
+      "{\"item\":\"1\",\"truth\":\"no\",\"age\":\"young\",\"gender\":\"x\"}\n"
+      "{\"item\":\"2\",\"age\":\"old\"}\n");
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "missing-truth", 1, "window-size", (guint64) 3, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  GstTagList *tags = gst_tag_list_new (LUCID_TAG_GROUPS, "gender=f", NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_tag (tags)));
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, result_buffer (i, "yes",
+                0.5)));
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 1);
+  const GstStructure *w = windows->pdata[0];
+  /* The annotation's gender=x overrides the tag's gender=f. */
+  guint64 n;
+  fail_unless (gst_structure_get_uint64 (group_counts (w, "age=old;gender=f"),
+          "n", &n));
+  fail_unless_equals_uint64 (n, 2);
+  fail_unless (gst_structure_get_uint64 (group_counts (w,
+              "age=young;gender=x"), "n", &n));
+  fail_unless_equals_uint64 (n, 1);
+  /* age=old: item 0 TP, item 2 FP (missing truth = negative). */
+  fail_unless_equals_float (figure (w, "age", "age=old", "ppv", NULL), 0.5);
+  const gchar *reason;
+  /* gender=x has no positives: Fairlearn's TPR is 0 by convention. */
+  fail_unless_equals_float (figure (w, "gender", "gender=x", "tpr", &reason),
+      0.0);
+  fail_unless_equals_string (reason, "zero-by-convention");
+  g_ptr_array_unref (windows);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_flush_closes_partial_window)
+{
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1, "window-size", (guint64) 4, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, result_buffer (i,
+                label_of (i), 0.5)));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  GstEvent *ev = pull_custom_event (h);
+  fail_unless (ev != NULL, "the flush closes the open window");
+  gboolean partial;
+  guint64 n, index;
+  fail_unless (gst_structure_get (gst_event_get_structure (ev), "partial",
+          G_TYPE_BOOLEAN, &partial, "n-events", G_TYPE_UINT64, &n, "index",
+          G_TYPE_UINT64, &index, NULL));
+  fail_unless (partial);
+  fail_unless_equals_uint64 (n, 3);
+  fail_unless_equals_uint64 (index, 0);
+  gst_event_unref (ev);
+  /* After the flush, a fresh stream: four more events close window 0. */
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  for (guint i = 0; i < 4; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (i,
+            label_of (i), 0.5));
+    gpointer state = NULL;
+    const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
+    fail_unless ((w != NULL) == (i == 3));
+    if (w) {
+      fail_unless (gst_structure_get (w, "partial", G_TYPE_BOOLEAN, &partial,
+              "n-events", G_TYPE_UINT64, &n, "index", G_TYPE_UINT64, &index,
+              NULL));
+      fail_if (partial);
+      fail_unless_equals_uint64 (n, 4);
+      fail_unless_equals_uint64 (index, 0);
+    }
+    gst_buffer_unref (out);
+  }
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_one_vs_rest_and_threshold)
+{
+  gchar *ann = write_file ("ann.csv", "item,truth,g\n0,a,p\n1,b,q\n2,c,p\n"
+      "3,a,q\n");
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "a,b",
+      "threshold", 0.6, "window-size", (guint64) 4, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  /* Scores per item: a is positive at ≥ 0.6 from labels/scores. */
+  const gdouble score_a[4] = { 0.7, 0.2, 0.6, 0.1 };
+  for (guint i = 0; i < 4; i++) {
+    GstBuffer *buf = result_buffer (i, "a", score_a[i]);
+    GValue labels = G_VALUE_INIT, scores = G_VALUE_INIT, v = G_VALUE_INIT;
+    g_value_init (&labels, GST_TYPE_ARRAY);
+    g_value_init (&scores, GST_TYPE_ARRAY);
+    const gchar *names[3] = { "a", "b", "c" };
+    const gdouble sc[3] = { score_a[i], 1.0 - score_a[i], 0.0 };
+    for (guint k = 0; k < 3; k++) {
+      g_value_init (&v, G_TYPE_STRING);
+      g_value_set_string (&v, names[k]);
+      gst_value_array_append_and_take_value (&labels, &v);
+      g_value_init (&v, G_TYPE_DOUBLE);
+      g_value_set_double (&v, sc[k]);
+      gst_value_array_append_and_take_value (&scores, &v);
+    }
+    gpointer state = NULL;
+    GstStructure *r = (GstStructure *) lucid_buffer_iterate_results (buf,
+        &state);
+    gst_structure_take_value (r, "labels", &labels);
+    gst_structure_take_value (r, "scores", &scores);
+    gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  }
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 2);
+  for (guint k = 0; k < 2; k++) {
+    const GstStructure *w = windows->pdata[k];
+    const gchar *klass = gst_structure_get_string (w, "class");
+    if (!g_strcmp0 (klass, "a")) {
+      /* predicted a: items 0, 2 (both g=p); truth a: items 0, 3. */
+      fail_unless_equals_float (figure (w, "g", "g=p", "selection_rate",
+              NULL), 1.0);
+      fail_unless_equals_float (figure (w, "g", "g=q", "selection_rate",
+              NULL), 0.0);
+      fail_unless_equals_float (figure (w, "g", "g=q", "fnr", NULL), 1.0);
+    } else {
+      fail_unless_equals_string (klass, "b");
+      /* predicted b: 1 − score ≥ 0.6 → items 1, 3 (both g=q). */
+      fail_unless_equals_float (figure (w, "g", "g=q", "selection_rate",
+              NULL), 1.0);
+      fail_unless_equals_float (figure (w, "g", "g=q", "tpr", NULL), 1.0);
+      fail_unless_equals_float (figure (w, "g", "g=p", "selection_rate",
+              NULL), 0.0);
+    }
+  }
+  g_ptr_array_unref (windows);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_time_windows_and_gap)
+{
+  /* Tumbling 2 s windows of stream time; annotations by time range. */
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1, "window-unit", 1, "window-size", (guint64) 2 * GST_SECOND,
+      NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  /* Events at 0 s and 1 s: window [0, 2 s) stays open. */
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (i,
+            label_of (i), 0.5));
+    gpointer state = NULL;
+    fail_unless (lucid_buffer_iterate_audit_windows (out, &state) == NULL);
+    gst_buffer_unref (out);
+  }
+  /* An event at 3 s closes [0, 2 s) on its own buffer. */
+  GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (3,
+          label_of (3), 0.5));
+  gpointer state = NULL;
+  const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
+  fail_unless (w != NULL);
+  guint64 start, end, n;
+  fail_unless (gst_structure_get (w, "start", G_TYPE_UINT64, &start, "end",
+          G_TYPE_UINT64, &end, "n-events", G_TYPE_UINT64, &n, NULL));
+  fail_unless_equals_uint64 (start, 0);
+  fail_unless_equals_uint64 (end, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (n, 2);
+  fail_unless_equals_string (gst_structure_get_string (w, "unit"), "time");
+  gst_buffer_unref (out);
+  /* A gap to 5 s: [2 s, 4 s) (the 3 s event) closes, as an event. */
+  fail_unless (gst_harness_push_event (h, gst_event_new_gap (4 * GST_SECOND,
+              GST_SECOND)));
+  GstEvent *ev = pull_custom_event (h);
+  fail_unless (ev != NULL, "the gap closes [2 s, 4 s)");
+  gboolean partial;
+  fail_unless (gst_structure_get (gst_event_get_structure (ev), "start",
+          G_TYPE_UINT64, &start, "n-events", G_TYPE_UINT64, &n, "partial",
+          G_TYPE_BOOLEAN, &partial, NULL));
+  fail_unless_equals_uint64 (start, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (n, 1);
+  fail_if (partial);
+  gst_event_unref (ev);
+  /* Nothing open: EOS adds no window. */
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (pull_custom_event (h) == NULL);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", NULL), 2);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+/* The convention properties reach the figures: AIF360 group sets and
+ * Aequitas' given reference, on the 4-event window of make_events() (f: 2
+ * of 2 selected, m: 1 of 2). */
+GST_START_TEST (test_conventions)
+{
+  gchar *ann = annotations_csv (4);
+  for (guint c = 0; c < 2; c++) {
+    GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+    GstBus *bus;
+    g_object_set (audit, "annotations", ann, "positive-label", "yes",
+        "window", 1, "window-size", (guint64) 4, "groupings", "gender", NULL);
+    if (c == 0)
+      gst_util_set_object_arg (G_OBJECT (audit), "convention", "aif360");
+    else
+      gst_util_set_object_arg (G_OBJECT (audit), "convention", "aequitas");
+    g_object_set (audit, "privileged", "gender=m", "unprivileged", "gender=f",
+        "reference-group", "gender=f", NULL);
+    gst_util_set_object_arg (G_OBJECT (audit), "reference", "given");
+    GstHarness *h = make_harness (audit, &bus);
+    GstBuffer *last = NULL;
+    for (guint i = 0; i < 4; i++) {
+      GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (i,
+              label_of (i), 0.5));
+      if (i == 3)
+        last = out;
+      else
+        gst_buffer_unref (out);
+    }
+    gpointer state = NULL;
+    const GstStructure *w = lucid_buffer_iterate_audit_windows (last, &state);
+    fail_unless (w != NULL);
+    if (c == 0) {
+      fail_unless_equals_string (gst_structure_get_string (w, "convention"),
+          "aif360");
+      /* SR_f / SR_m = 1 / 0.5; SR_f − SR_m = 0.5. */
+      fail_unless_equals_float (figure (w, "", NULL, "disparate_impact",
+              NULL), 2.0);
+      fail_unless_equals_float (figure (w, "", NULL,
+              "statistical_parity_difference", NULL), 0.5);
+      figure (w, "", NULL, "theil_index", NULL);
+      figure (w, "gender", NULL, "between_all_groups_theil_index", NULL);
+    } else {
+      /* ppr = pp / k: f 2/3, m 1/3; against f: 0.5 and 1. */
+      fail_unless_equals_float (figure (w, "gender", "gender=m",
+              "ppr_disparity", NULL), 0.5);
+      fail_unless_equals_float (figure (w, "gender", "gender=f",
+              "ppr_disparity", NULL), 1.0);
+      fail_unless_equals_float (figure (w, "gender", "gender=m", "ppr",
+              NULL), 1.0 / 3.0);
+    }
+    gst_buffer_unref (last);
+    release_bus (bus);
+    gst_harness_teardown (h);
+  }
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+/* Starts @audit alone and returns the bus error's text (or NULL). */
+static gchar *
+start_error (GstElement *audit, GstBus *bus, GstMessageType type)
+{
+  gst_element_set_bus (audit, bus);
+  gst_element_set_state (audit, GST_STATE_PAUSED);
+  gchar *text = NULL;
+  GstMessage *msg;
+  while (!text && (msg = gst_bus_pop_filtered (bus, type))) {
+    GError *error = NULL;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (msg, &error, NULL);
+    else
+      gst_message_parse_warning (msg, &error, NULL);
+    text = g_strdup (error->message);
+    g_error_free (error);
+    gst_message_unref (msg);
+  }
+  gst_element_set_state (audit, GST_STATE_NULL);
+  return text;
+}
+
+GST_START_TEST (test_errors_name_the_problem)
+{
+  gchar *bad = write_file ("bad.csv", "start,end,truth,g\n0,1,yes,a\n"
+      "2,1,yes,b\n");
+  const struct {
+    const gchar *prop, *value, *malformed, *expect;
+    GstMessageType type;
+  } cases[] = {
+    {"annotations", NULL, "fatal", "bad.csv:3: end 1 is not after start 2",
+        GST_MESSAGE_ERROR},
+    {"annotations", NULL, "skip", "bad.csv:3: end 1 is not after start 2",
+        GST_MESSAGE_WARNING},
+    {"alert", "dp<0.8", "skip", "alert 'dp<0.8', column 1: unknown figure",
+        GST_MESSAGE_ERROR},
+    {"positive-label", "", "skip", "lucidaudit needs positive-label",
+        GST_MESSAGE_ERROR},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+    GstBus *bus = gst_bus_new ();
+    g_object_set (audit, "positive-label", "yes", NULL);
+    gst_util_set_object_arg (G_OBJECT (audit), "malformed",
+        cases[i].malformed);
+    g_object_set (audit, cases[i].prop, cases[i].value ? cases[i].value : bad,
+        NULL);
+    gchar *text = start_error (audit, bus, cases[i].type);
+    fail_unless (text != NULL, "case %u: no message", i);
+    fail_unless (strstr (text, cases[i].expect) != NULL,
+        "case %u: '%s' lacks '%s'", i, text, cases[i].expect);
+    g_free (text);
+    release_bus (bus);
+    gst_object_unref (audit);
+  }
+  /* A missing file is named too. */
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus = gst_bus_new ();
+  g_object_set (audit, "positive-label", "yes", "annotations",
+      "/nonexistent/ann.csv", NULL);
+  gchar *text = start_error (audit, bus, GST_MESSAGE_ERROR);
+  fail_unless (text && strstr (text, "/nonexistent/ann.csv"));
+  g_free (text);
+  release_bus (bus);
+  gst_object_unref (audit);
+  g_free (bad);
+}
+
+GST_END_TEST;
+
+static void
+register_elements (void)
+{
+  lucid_meta_init ();
+  GstElementFactory *factory = gst_element_factory_find ("lucidaudit");
+  if (factory)
+    gst_object_unref (factory);
+  else
+    GST_ELEMENT_REGISTER (lucidaudit, NULL);
+}
+
+static Suite *
+lucidaudit_suite (void)
+{
+  Suite *s = suite_create ("lucidaudit");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 60);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_windows_messages_and_eos);
+  tcase_add_test (tc, test_tag_groups_items_and_missing_truth);
+  tcase_add_test (tc, test_flush_closes_partial_window);
+  tcase_add_test (tc, test_one_vs_rest_and_threshold);
+  tcase_add_test (tc, test_time_windows_and_gap);
+  tcase_add_test (tc, test_conventions);
+  tcase_add_test (tc, test_errors_name_the_problem);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  gst_check_init (&argc, &argv);
+  register_elements ();
+  return gst_check_run_suite (lucidaudit_suite (), "lucidaudit", __FILE__);
+}

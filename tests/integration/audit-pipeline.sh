@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# lucidaudit in a real gst-launch-1.0 text pipeline: the tiny fixture model
+# labels each subtitle cue, tests/data/talk-audit.csv gives each cue's
+# ground truth and groups by stream time, lucidaudit audits 5-cue tumbling
+# windows and lucidsink logs them; SQL then recomputes every count and
+# figure from the stored predictions and the annotations, independently of
+# lucidaudit, and checks the alert on the bus and in the store.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+. "$(dirname "$0")/lib.sh"
+db="$TMP/audit.db"
+model="$LUCID_FIXTURES_DIR/tiny-bert"
+srt="$DATA/talk.srt"
+ann="$DATA/talk-audit.csv"
+
+gst-launch-1.0 -m filesrc location="$srt" ! subparse ! \
+  lucidtextenc model="$model" ! \
+  lucidaudit annotations="$ann" positive-label=positive window=tumbling \
+    window-size=5 groupings=gender,gender+age n-boot=50 seed=7 \
+    alert="selection_rate[gender=f]>=0, demographic_parity_ratio<=1" ! \
+  lucidsink location="$db" run-label=audit \
+  > "$TMP/run.log" 2>&1 || { cat "$TMP/run.log"; fail "audit pipeline failed"; finish; }
+
+# The bus: one lucid-audit message per window, alerts among them.
+expect_eq "lucid-audit messages" "$(grep -c 'element "lucidaudit0" (element): lucid-audit,' "$TMP/run.log")" 3
+expect_match "lucid-audit-alert on the bus" "$(grep 'lucid-audit-alert,' "$TMP/run.log" | head -1)" \
+  'lucid-audit-alert, rule=\(string\)"selection_rate.*metric=\(string\)selection_rate, grouping=\(string\)gender.*new=\(boolean\)true'
+
+# The annotations and the stored predictions, joined by stream time: the
+# reference the audit tables must equal.
+sqlite3 -batch "$db" <<SQL
+CREATE TABLE ann (start REAL, "end" REAL, truth TEXT, gender TEXT, age TEXT);
+.mode csv
+.import --skip 1 $ann ann
+.mode list
+CREATE TABLE ref AS
+  SELECT (row_number() OVER (ORDER BY r.pts) - 1) / 5 AS w,
+         a.gender, a.age, a.truth = 'positive' AS y, r.label = 'positive' AS p
+  FROM results r JOIN ann a
+    ON r.stream_time >= CAST(a.start * 1e9 AS INTEGER)
+   AND r.stream_time < CAST(a."end" * 1e9 AS INTEGER);
+SQL
+expect_eq "every cue annotated" "$(sql "$db" 'SELECT count(*) FROM ref')" 12
+
+expect_eq "windows" "$(sql "$db" 'SELECT group_concat(window_index || ":" || n_events || ":" || partial, " ") FROM (SELECT * FROM audit_windows ORDER BY seq)')" \
+  "0:5:0 1:5:0 2:2:1"
+expect_eq "window bounds in events" "$(sql "$db" 'SELECT group_concat(start || "-" || "end", " ") FROM (SELECT * FROM audit_windows ORDER BY seq)')" \
+  "0-5 5-10 10-15"
+expect_eq "closing buffers' stream time" "$(sql "$db" 'SELECT group_concat(ifnull(stream_time, "eos"), " ") FROM (SELECT * FROM audit_windows ORDER BY seq)')" \
+  "15000000000 35000000000 eos"
+
+# Counts per window and group equal the recomputation, for one attribute
+# and for the intersection.
+count_diff() {
+  sql "$db" "SELECT count(*) FROM (
+    SELECT w.window_index AS wi, g.group_key, g.n, g.tp, g.fp, g.tn, g.fn
+    FROM audit_groups g JOIN audit_windows w ON w.seq = g.window_seq
+    WHERE g.grouping = '$1'
+    EXCEPT
+    SELECT w, $2, count(*), sum(y AND p), sum(NOT y AND p), sum(NOT y AND NOT p), sum(y AND NOT p)
+    FROM ref GROUP BY w, $2)"
+}
+expect_eq "gender counts = recomputed" "$(count_diff gender "'gender=' || gender")" 0
+expect_eq "age;gender counts = recomputed" "$(count_diff 'age;gender' "'age=' || age || ';gender=' || gender")" 0
+expect_eq "groups per window" "$(sql "$db" "SELECT count(*) FROM audit_groups WHERE grouping = 'gender'")" 6
+
+# Figures: selection rate per group and the demographic parity difference
+# and ratio (Fairlearn between_groups) recomputed from the counts, 1e-9.
+expect_eq "selection rates" "$(sql "$db" "SELECT count(*) FROM audit_group_figures f JOIN audit_windows w ON w.seq = f.window_seq
+  JOIN (SELECT w AS wi, 'gender=' || gender AS k, avg(p) AS sr FROM ref GROUP BY w, gender) r
+    ON r.wi = w.window_index AND r.k = f.group_key
+  WHERE f.metric = 'selection_rate' AND f.grouping = 'gender' AND abs(f.value - r.sr) <= 1e-9")" 6
+expect_eq "demographic parity difference" "$(sql "$db" "SELECT count(*) FROM audit_between_figures f JOIN audit_windows w ON w.seq = f.window_seq
+  JOIN (SELECT wi, max(sr) - min(sr) AS d, min(sr) / max(sr) AS q FROM
+          (SELECT w AS wi, avg(p) AS sr FROM ref GROUP BY w, gender) GROUP BY wi) r ON r.wi = w.window_index
+  WHERE f.grouping = 'gender' AND f.metric = 'demographic_parity_difference' AND abs(f.value - r.d) <= 1e-9")" 3
+expect_eq "NaN stored as NULL with a reason" "$(sql "$db" "SELECT count(*) FROM audit_group_figures WHERE (value IS NULL) != (reason NOT IN ('ok', 'zero-by-convention'))")" 0
+expect_eq "bootstrap intervals hold the figure" "$(sql "$db" "SELECT count(*) FROM audit_between_figures WHERE n_boot_valid > 0 AND NOT (lower <= value + 1e-12 AND value <= upper + 1e-12)")" 0
+
+# Alerts: every window where gender=f has events breaches the first rule;
+# only the first of a run of breaches is new.
+expect_eq "breaches of rule 1" "$(sql "$db" "SELECT count(*) FROM audit_breaches WHERE metric = 'selection_rate'")" \
+  "$(sql "$db" "SELECT count(DISTINCT w) FROM ref WHERE gender = 'f'")"
+expect_eq "new breaches of rule 1" "$(sql "$db" "SELECT count(*) FROM audit_breaches WHERE metric = 'selection_rate' AND is_new")" 1
+expect_eq "breaches link to their window" "$(sql "$db" "SELECT count(*) FROM audit_breaches WHERE element IS NULL")" 0
+
+# The views.
+expect_eq "latest figure per metric and group" "$(sql "$db" "SELECT window_index FROM audit_latest_figures WHERE metric = 'selection_rate' AND group_key = 'gender=f'")" 2
+expect_eq "figure over time" "$(sql "$db" "SELECT count(*) FROM audit_figures_over_time WHERE metric = 'demographic_parity_difference' AND grouping = 'gender'")" 3
+
+# Everything came through the tamper-evident log, and nothing can be edited.
+expect_eq "log entries" "$(sql "$db" "SELECT count(*) FROM audit_log WHERE kind = 'audit-window'")" 3
+expect_eq "alert entries = breaches" "$(sql "$db" "SELECT count(*) FROM audit_log WHERE kind = 'audit-alert'")" \
+  "$(sql "$db" "SELECT count(*) FROM audit_alerts")"
+if sqlite3 "$db" "UPDATE audit_between_figures SET value = 0" 2>/dev/null; then
+  fail "an audit figure could be edited"
+else
+  ok "audit figures refuse UPDATE"
+fi
+if sqlite3 "$db" "DELETE FROM audit_alerts" 2>/dev/null; then
+  fail "an alert could be deleted"
+else
+  ok "alerts refuse DELETE"
+fi
+expect_eq "integrity" "$(sql "$db" 'PRAGMA integrity_check')" ok
+
+# The figures are tamper-evident: the log verifies, and a window's figure
+# edited in its log entry (behind the append-only trigger's back) is caught
+# by lucid-verify, naming the entry.
+VERIFY="$LUCID_BUILD_ROOT/core/lucid-verify"
+if [ -x "$VERIFY" ]; then
+  out=$("$VERIFY" "$db" 2>&1) && rc=0 || rc=$?
+  expect_eq "lucid-verify on the audit database" "$rc" 0
+  expect_match "lucid-verify verdict" "$out" 'audit log verified'
+  sqlite3 "$db" ".backup '$TMP/tampered.db'"
+  S=$(sql "$db" "SELECT min(seq) FROM audit_log WHERE kind = 'audit-window'")
+  sql "$TMP/tampered.db" "DROP TRIGGER audit_log_no_update;
+    UPDATE audit_log SET payload = json_set(payload, '\$.figures[0].value', 0.99) WHERE seq = $S"
+  out=$("$VERIFY" "$TMP/tampered.db" 2>&1) && rc=0 || rc=$?
+  expect_eq "lucid-verify on an edited figure" "$rc" 1
+  expect_match "lucid-verify names the edited window" "$out" "audit log row $S: "
+else
+  fail "lucid-verify not built at $VERIFY"
+fi
+
+# Malformed annotations: named with file:line; fatal stops the pipeline.
+printf 'start,end,truth,gender\n1,3.5,positive,f\n9,4,negative,m\n' > "$TMP/bad.csv"
+if gst-launch-1.0 filesrc location="$srt" ! subparse ! lucidtextenc model="$model" ! \
+    lucidaudit annotations="$TMP/bad.csv" malformed=fatal positive-label=positive ! fakesink \
+    > "$TMP/bad.log" 2>&1; then
+  fail "malformed=fatal did not fail"
+fi
+expect_match "fatal names file:line" "$(cat "$TMP/bad.log")" 'bad.csv:3: end 4 is not after start 9'
+gst-launch-1.0 filesrc location="$srt" ! subparse ! lucidtextenc model="$model" ! \
+  lucidaudit annotations="$TMP/bad.csv" positive-label=positive ! fakesink \
+  > "$TMP/skip.log" 2>&1 || fail "malformed=skip failed"
+expect_match "skip warns with file:line" "$(cat "$TMP/skip.log")" 'WARNING.*bad.csv:3: end 4 is not after start 9'
+finish

@@ -36,15 +36,25 @@ enum {
   COL_CHAIN
 };
 
-/* The triggers' SQL as 002_audit_log.sql creates them would be brittle to
- * compare (whitespace); their names, table and BEFORE UPDATE / DELETE with
- * a RAISE are what matter. */
+/* The append-only triggers as 002_audit_log.sql creates them, compared with
+ * the stored CREATE TRIGGER text after collapsing whitespace (so a WHEN
+ * clause, another event or another message does not pass for them). */
 static const char SQL_TRIGGERS[]
-    = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
-      "AND tbl_name = 'audit_log' AND ((name = 'audit_log_no_update' "
-      "AND sql LIKE '%BEFORE UPDATE ON audit_log%RAISE%') "
-      "OR (name = 'audit_log_no_delete' "
-      "AND sql LIKE '%BEFORE DELETE ON audit_log%RAISE%'))";
+    = "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' "
+      "AND tbl_name = 'audit_log'";
+static const struct {
+  const char *name;
+  const char *sql;
+} EXPECTED_TRIGGERS[] = {
+  { "audit_log_no_update",
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN "
+    "SELECT RAISE (ABORT, 'audit_log is append-only: rows cannot be "
+    "updated'); END" },
+  { "audit_log_no_delete",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN "
+    "SELECT RAISE (ABORT, 'audit_log is append-only: rows cannot be "
+    "deleted'); END" },
+};
 
 static const char SQL_READ_LOG[]
     = "SELECT seq, created_at, run_id, kind, payload, leaf, chain "
@@ -125,6 +135,55 @@ check_types (sqlite3_stmt *s)
       || sqlite3_column_bytes (s, COL_CHAIN) != LUCID_AUDIT_HASH_LEN)
     return g_strdup ("leaf and chain must be 32 bytes each");
   return NULL;
+}
+
+/* @sql with every run of whitespace made one space, trimmed; new string. */
+static char *
+collapse_whitespace (const char *sql)
+{
+  GString *out = g_string_new (NULL);
+  gboolean space = FALSE;
+
+  for (const char *p = sql; *p; p++) {
+    if (g_ascii_isspace (*p)) {
+      space = TRUE;
+      continue;
+    }
+    if (space && out->len > 0)
+      g_string_append_c (out, ' ');
+    space = FALSE;
+    g_string_append_c (out, *p);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Both append-only triggers exist with exactly the migration's text
+ * (whitespace aside). */
+static gboolean
+triggers_intact (sqlite3 *db)
+{
+  sqlite3_stmt *s = NULL;
+  guint found = 0;
+
+  if (sqlite3_prepare_v2 (db, SQL_TRIGGERS, -1, &s, NULL) != SQLITE_OK) {
+    sqlite3_finalize (s);
+    return FALSE;
+  }
+  while (sqlite3_step (s) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text (s, 0);
+    const char *sql = (const char *)sqlite3_column_text (s, 1);
+    g_autofree char *norm = NULL;
+
+    if (name == NULL || sql == NULL)
+      continue;
+    norm = collapse_whitespace (sql);
+    for (guint i = 0; i < G_N_ELEMENTS (EXPECTED_TRIGGERS); i++)
+      if (strcmp (name, EXPECTED_TRIGGERS[i].name) == 0
+          && strcmp (norm, EXPECTED_TRIGGERS[i].sql) == 0)
+        found |= 1u << i;
+  }
+  sqlite3_finalize (s);
+  return found == (1u << G_N_ELEMENTS (EXPECTED_TRIGGERS)) - 1;
 }
 
 typedef struct {
@@ -331,13 +390,7 @@ lucid_audit_log_verify (const char *path,
   if (db == NULL)
     goto out;
   report->ok = TRUE;
-  {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2 (db, SQL_TRIGGERS, -1, &s, NULL) == SQLITE_OK
-        && sqlite3_step (s) == SQLITE_ROW)
-      report->triggers_intact = sqlite3_column_int (s, 0) == 2;
-    sqlite3_finalize (s);
-  }
+  report->triggers_intact = triggers_intact (db);
   if (!verify_rows (&v, db, have_expect ? expect_root : NULL, error)) {
     report->ok = FALSE;
     goto out;

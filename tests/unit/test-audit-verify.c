@@ -425,6 +425,30 @@ test_verify_errors (Fixture *f, gconstpointer data)
   }
 }
 
+/* The append-only triggers count as intact only with the migration's exact
+ * text: a trigger of the same name that never fires (WHEN 0) is reported. */
+static void
+test_verify_triggers_changed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LucidAuditReport r;
+
+  write_log (f->db, 3, NULL);
+  g_assert_true (lucid_audit_log_verify (f->db, NULL, &r, &error));
+  g_assert_true (r.triggers_intact);
+  lucid_audit_report_clear (&r);
+
+  exec_sql (f->db,
+            "DROP TRIGGER audit_log_no_update; "
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+            "WHEN 0 BEGIN SELECT RAISE (ABORT, 'audit_log is append-only: "
+            "rows cannot be updated'); END;");
+  g_assert_true (lucid_audit_log_verify (f->db, NULL, &r, &error));
+  g_assert_no_error (error);
+  g_assert_false (r.triggers_intact);
+  lucid_audit_report_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -443,6 +467,7 @@ main (int argc, char **argv)
   ADD ("/audit-verify/verify/names-first-bad-row",
        test_verify_names_first_bad_row);
   ADD ("/audit-verify/verify/errors", test_verify_errors);
+  ADD ("/audit-verify/verify/triggers-changed", test_verify_triggers_changed);
 #undef ADD
   return g_test_run ();
 }

@@ -250,6 +250,28 @@ fail_row (Verifier *v, gint64 seq, char *problem)
   v->report->problem = problem;
 }
 
+/* What is wrong when row @seq follows row @prev (not @prev + 1). Only a
+ * table recreated without its INTEGER PRIMARY KEY can repeat a seq. */
+static char *
+seq_problem (gint64 prev, gint64 seq)
+{
+  if (seq > prev + 1)
+    return g_strdup_printf ("seq jumps from %" G_GINT64_FORMAT
+                            " to %" G_GINT64_FORMAT " (rows deleted)",
+                            prev, seq);
+  if (seq <= 0)
+    return g_strdup_printf ("seq %" G_GINT64_FORMAT
+                            " is not positive (the first row is 1)",
+                            seq);
+  if (seq == prev)
+    return g_strdup_printf ("seq %" G_GINT64_FORMAT " repeats (a second row "
+                            "with the same seq was inserted)",
+                            seq);
+  return g_strdup_printf ("seq %" G_GINT64_FORMAT " follows %" G_GINT64_FORMAT
+                          " (rows out of order)",
+                          seq, prev);
+}
+
 /* Reads every row; stops at the first problem (recorded in the report).
  * FALSE only when SQLite fails. */
 static gboolean
@@ -275,15 +297,15 @@ verify_rows (Verifier *v, sqlite3 *db, const guint8 *expect_root,
     guint8 leaf[LUCID_AUDIT_HASH_LEN], chain[LUCID_AUDIT_HASH_LEN];
     char *problem;
 
+    if (sqlite3_column_type (s, COL_SEQ) != SQLITE_INTEGER) {
+      fail_row (v, r->n_entries + 1,
+                g_strdup_printf ("seq is %s, expected INTEGER (the table was "
+                                 "recreated without its primary key)",
+                                 type_name (sqlite3_column_type (s, COL_SEQ))));
+      break;
+    }
     if (seq != r->n_entries + 1) {
-      fail_row (
-          v, seq,
-          seq > r->n_entries + 1
-              ? g_strdup_printf ("seq jumps from %" G_GINT64_FORMAT
-                                 " to %" G_GINT64_FORMAT " (rows deleted)",
-                                 r->n_entries, seq)
-              : g_strdup_printf ("seq %" G_GINT64_FORMAT " is not positive",
-                                 seq));
+      fail_row (v, seq, seq_problem (r->n_entries, seq));
       break;
     }
     if ((problem = check_types (s))) {

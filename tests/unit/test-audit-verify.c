@@ -425,6 +425,28 @@ test_verify_errors (Fixture *f, gconstpointer data)
   }
 }
 
+/* A table recreated without its primary key can hold a seq twice: named as
+ * a repeat, not as "not positive". */
+static void
+test_verify_repeated_seq (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LucidAuditReport r;
+
+  write_log (f->db, 4, NULL);
+  exec_sql (f->db, "DROP VIEW audit_checkpoints; "
+                   "ALTER TABLE audit_log RENAME TO old_log; "
+                   "CREATE TABLE audit_log AS SELECT * FROM old_log; "
+                   "INSERT INTO audit_log SELECT * FROM old_log WHERE seq = 3; "
+                   "DROP TABLE old_log;");
+  g_assert_false (lucid_audit_log_verify (f->db, NULL, &r, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_TAMPERED);
+  g_test_message ("%s", error->message);
+  g_assert_cmpint (r.bad_seq, ==, 3);
+  g_assert_nonnull (strstr (r.problem, "seq 3 repeats"));
+  lucid_audit_report_clear (&r);
+}
+
 /* The append-only triggers count as intact only with the migration's exact
  * text: a trigger of the same name that never fires (WHEN 0) is reported. */
 static void
@@ -468,6 +490,7 @@ main (int argc, char **argv)
        test_verify_names_first_bad_row);
   ADD ("/audit-verify/verify/errors", test_verify_errors);
   ADD ("/audit-verify/verify/triggers-changed", test_verify_triggers_changed);
+  ADD ("/audit-verify/verify/repeated-seq", test_verify_repeated_seq);
 #undef ADD
   return g_test_run ();
 }

@@ -193,7 +193,9 @@ typedef struct {
   gboolean triggers_intact;
   guint8 root[LUCID_AUDIT_HASH_LEN]; /* MTH over all n_entries leaves */
   guint8 head[LUCID_AUDIT_HASH_LEN]; /* chain of the last row (zeros if none) */
-  gint64 expect_root_size; /* size of the prefix matching expect_root, or 0 */
+  /* Size of the prefix matching expect_root (0: the empty log's root);
+   * -1 when not found or not asked. */
+  gint64 expect_root_size;
   /* The first problem: the seq of the bad row (0 when the problem concerns
    * the whole log, e.g. --expect-root not found) and what is wrong. */
   gint64 bad_seq;

@@ -285,6 +285,12 @@ verify_rows (Verifier *v, sqlite3 *db, const guint8 *expect_root,
   gboolean ok = FALSE;
   int rc;
 
+  if (expect_root) {
+    guint8 empty[LUCID_AUDIT_HASH_LEN];
+    lucid_merkle_frontier_root (tree, empty);
+    if (memcmp (empty, expect_root, LUCID_AUDIT_HASH_LEN) == 0)
+      r->expect_root_size = 0; /* every log extends the empty one */
+  }
   if (sqlite3_prepare_v2 (db, SQL_READ_LOG, -1, &s, NULL) != SQLITE_OK) {
     lucid_store_set_db_error (error, LUCID_ERROR_DB, db, v->path,
                               "cannot read the audit log (is this a Lucid "
@@ -346,7 +352,7 @@ verify_rows (Verifier *v, sqlite3 *db, const guint8 *expect_root,
     memcpy (prev, chain, LUCID_AUDIT_HASH_LEN);
     lucid_merkle_frontier_append (tree, leaf);
     r->n_entries = seq;
-    if (expect_root && r->expect_root_size == 0) {
+    if (expect_root && r->expect_root_size < 0) {
       guint8 root[LUCID_AUDIT_HASH_LEN];
       lucid_merkle_frontier_root (tree, root);
       if (memcmp (root, expect_root, LUCID_AUDIT_HASH_LEN) == 0)
@@ -388,6 +394,7 @@ lucid_audit_log_verify (const char *path,
   if (report == NULL)
     report = &local;
   memset (report, 0, sizeof (*report));
+  report->expect_root_size = -1;
   v.report = report;
 
   if (opts.expect_root) {
@@ -417,7 +424,7 @@ lucid_audit_log_verify (const char *path,
     report->ok = FALSE;
     goto out;
   }
-  if (report->ok && have_expect && report->expect_root_size == 0) {
+  if (report->ok && have_expect && report->expect_root_size < 0) {
     report->ok = FALSE;
     report->bad_seq = 0;
     report->problem = g_strdup_printf (

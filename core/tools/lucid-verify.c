@@ -64,7 +64,7 @@ report_to_json (const char *path, const LucidAuditReport *r,
     json_builder_set_member_name (b, "head");
     json_builder_add_string_value (b, head_hex);
     json_builder_set_member_name (b, "expect_root_size");
-    if (r->expect_root_size > 0)
+    if (r->expect_root_size >= 0)
       json_builder_add_int_value (b, r->expect_root_size);
     else
       json_builder_add_null_value (b);

@@ -447,6 +447,30 @@ test_verify_repeated_seq (Fixture *f, gconstpointer data)
   lucid_audit_report_clear (&r);
 }
 
+/* The root of the empty prefix (SHA-256 of nothing) is a valid expected
+ * root: every log extends the empty log. */
+static void
+test_verify_empty_prefix_root (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LucidAuditVerifyOptions opts = {
+    .expect_root
+    = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  };
+  LucidAuditReport r;
+
+  write_log (f->db, 2, NULL);
+  g_assert_true (lucid_audit_log_verify (f->db, &opts, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (r.expect_root_size, ==, 0);
+  lucid_audit_report_clear (&r);
+
+  /* Without --expect-root the size says "not asked". */
+  g_assert_true (lucid_audit_log_verify (f->db, NULL, &r, &error));
+  g_assert_cmpint (r.expect_root_size, ==, -1);
+  lucid_audit_report_clear (&r);
+}
+
 /* The append-only triggers count as intact only with the migration's exact
  * text: a trigger of the same name that never fires (WHEN 0) is reported. */
 static void
@@ -491,6 +515,8 @@ main (int argc, char **argv)
   ADD ("/audit-verify/verify/errors", test_verify_errors);
   ADD ("/audit-verify/verify/triggers-changed", test_verify_triggers_changed);
   ADD ("/audit-verify/verify/repeated-seq", test_verify_repeated_seq);
+  ADD ("/audit-verify/verify/empty-prefix-root",
+       test_verify_empty_prefix_root);
 #undef ADD
   return g_test_run ();
 }

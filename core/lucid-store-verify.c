@@ -12,7 +12,10 @@
  * the key recorded next to it — and, when the caller gave a trusted public
  * key, every checkpoint is signed by that key. At the end, an expected root
  * must equal the tree head of some prefix of the log (the log may have
- * grown since the root was taken).
+ * grown since the root was taken); with a trusted key, some checkpoint must
+ * be signed, and cover at least min_signed_size entries when that is given
+ * (the only defence, with the expected root, against an attacker who
+ * deletes the signed checkpoints after a change and re-seals the rest).
  *
  * What this proves is stated in docs/audit.md ("Guarantees"), exactly.
  *
@@ -374,6 +377,35 @@ out:
   return ok;
 }
 
+/* With a trusted key (every checkpoint read was signed by it): some
+ * checkpoint must exist, and cover at least @min_size entries when > 0.
+ * Deleting the checkpoints after a change and re-sealing the rows leaves
+ * earlier signed checkpoints that still verify; only a size (or root) kept
+ * elsewhere notices. */
+static void
+check_signed_size (LucidAuditReport *report, gint64 min_size)
+{
+  gint64 covered = report->last_signed_checkpoint - 1;
+
+  if (report->last_signed_checkpoint == 0)
+    report->problem = g_strdup_printf (
+        "no checkpoint in the log's %" G_GINT64_FORMAT
+        " entries is signed by the given public key, so the key vouches for "
+        "nothing (were the checkpoints deleted?)",
+        report->n_entries);
+  else if (min_size > 0 && covered < min_size)
+    report->problem = g_strdup_printf (
+        "the last checkpoint signed by the given public key covers %" G_GINT64_FORMAT
+        " entries, fewer than the %" G_GINT64_FORMAT
+        " required (signed checkpoints were deleted, or the log was "
+        "truncated)",
+        covered, min_size);
+  if (report->problem) {
+    report->ok = FALSE;
+    report->bad_seq = 0;
+  }
+}
+
 gboolean
 lucid_audit_log_verify (const char *path,
                         const LucidAuditVerifyOptions *options,
@@ -408,6 +440,16 @@ lucid_audit_log_verify (const char *path,
     }
     have_expect = TRUE;
   }
+  if (opts.min_signed_size < 0
+      || (opts.min_signed_size > 0 && opts.public_key_path == NULL)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "minimum signed size %" G_GINT64_FORMAT
+                 ": must be a positive number of entries, and needs a "
+                 "trusted public key (a signature by the key recorded in the "
+                 "file proves nothing)",
+                 opts.min_signed_size);
+    goto out;
+  }
   if (opts.public_key_path) {
     if (!lucid_audit_key_load (opts.public_key_path, FALSE, &v.trusted, error))
       goto out;
@@ -433,6 +475,8 @@ lucid_audit_log_verify (const char *path,
         "removed or changed, e.g. a truncated tail)",
         report->n_entries);
   }
+  if (report->ok && v.have_trusted)
+    check_signed_size (report, opts.min_signed_size);
   if (!report->ok) {
     if (report->bad_seq > 0)
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_TAMPERED,

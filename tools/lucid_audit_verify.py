@@ -5,7 +5,8 @@ is enough for a third party, and a cross-check of lucid-verify in
 tests/integration/audit-log.sh.
 
   lucid_audit_verify.py verify DB [--public-key FILE] [--expect-root HEX]
-      prints a JSON report; exit 0 valid, 1 not valid.
+                                 [--min-signed-size N]
+      prints a JSON report; exit 0 valid, 1 not valid, 2 bad arguments.
   lucid_audit_verify.py reseal DB [--sign-key FILE]
       TEST TOOL, an attacker's: renumbers seq 1..n and recomputes every
       leaf, chain and checkpoint as someone would who edited the file and
@@ -131,8 +132,13 @@ def verify(args):
         if kind != "ed25519-public-key":
             sys.exit("%s: not a public key file" % args.public_key)
     expect = bytes.fromhex(args.expect_root) if args.expect_root else None
+    if args.min_signed_size is not None and (args.min_signed_size <= 0
+                                             or trusted is None):
+        sys.stderr.write("--min-signed-size needs a positive N and --public-key\n")
+        return 2
     leaves, prev, report = [], bytes(32), {"ok": True, "bad_seq": None,
-                                          "problem": None, "expect_root_size": None}
+                                          "problem": None, "expect_root_size": None,
+                                          "signed_tree_size": None}
 
     if expect is not None and expect == mth([]):
         report["expect_root_size"] = 0  # every log extends the empty one
@@ -166,6 +172,8 @@ def verify(args):
             if trusted is not None and (not signed or pk != trusted):
                 bad(seq, "not signed by the given key")
                 break
+            if signed:
+                report["signed_tree_size"] = body["tree_size"]
         prev = chain
         leaves.append(mine)
         if expect is not None and report["expect_root_size"] is None \
@@ -173,6 +181,14 @@ def verify(args):
             report["expect_root_size"] = len(leaves)
     if report["ok"] and expect is not None and report["expect_root_size"] is None:
         bad(0, "expected root matches no prefix")
+    # With a trusted key some checkpoint must be signed by it, and cover
+    # --min-signed-size entries: deleting the checkpoints after a re-sealed
+    # change leaves earlier signed ones that still verify (docs/audit.md).
+    if report["ok"] and trusted is not None:
+        if report["signed_tree_size"] is None:
+            bad(0, "no checkpoint signed by the given key")
+        elif args.min_signed_size and report["signed_tree_size"] < args.min_signed_size:
+            bad(0, "signed tree size below --min-signed-size")
     report.update(entries=len(leaves), root=mth(leaves).hex(), head=prev.hex())
     print(json.dumps(report))
     return 0 if report["ok"] else 1
@@ -225,6 +241,7 @@ def main():
     v.add_argument("db")
     v.add_argument("--public-key")
     v.add_argument("--expect-root")
+    v.add_argument("--min-signed-size", type=int)
     r = sub.add_parser("reseal")
     r.add_argument("db")
     r.add_argument("--sign-key")

@@ -346,6 +346,25 @@ test_verify_clean (Fixture *f, gconstpointer data)
   g_assert_cmpint (r.expect_root_size, ==, 17);
   g_assert_cmpint (r.n_entries, ==, 17 + 6);
   lucid_audit_report_clear (&r);
+
+  /* min_signed_size: the last signed checkpoint (seq 23) covers 22. */
+  opts.expect_root = NULL;
+  opts.min_signed_size = 22;
+  g_assert_true (lucid_audit_log_verify (f->db, &opts, &r, &error));
+  g_assert_no_error (error);
+  lucid_audit_report_clear (&r);
+  opts.min_signed_size = 23;
+  g_assert_false (lucid_audit_log_verify (f->db, &opts, &r, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_TAMPERED);
+  g_assert_cmpint (r.bad_seq, ==, 0);
+  g_assert_nonnull (strstr (r.problem, "covers 22 entries, fewer than the 23"));
+  g_clear_error (&error);
+  lucid_audit_report_clear (&r);
+  /* ... and needs the trusted key. */
+  opts.public_key_path = NULL;
+  g_assert_false (lucid_audit_log_verify (f->db, &opts, &r, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT);
+  lucid_audit_report_clear (&r);
 }
 
 /* The first bad row is named, by seq and problem, in the report and the

@@ -149,6 +149,21 @@ check "re-sealed edit, every checkpoint deleted, trusted key" 1 \
   "no checkpoint in the log's [0-9]+ entries is signed by the given public key" \
   --public-key "$TMP/key.pub"
 
+# Where the two verifiers once disagreed: a storage class changed and the
+# hashes recomputed (the leaf then matches; the class does not), and a
+# checkpoint whose tree_size is written as a float (its signature, over the
+# size and root, still verifies).
+fresh; S=$(nth audit-window 14)
+sql "$db" "UPDATE audit_log SET run_id = 'one' WHERE seq = $S"
+python3 "$PYV" reseal "$db"
+check "re-sealed storage class change" 1 "audit log row $S: run_id is TEXT, expected INTEGER or NULL"
+fresh; C=$(nth checkpoint 2)
+sql "$db" "UPDATE audit_log SET payload = json_set(payload, '\$.tree_size', $((C - 1)).0) WHERE seq = $C"
+python3 "$PYV" reseal "$db"
+expect_match "float tree_size is in the file" "$(sql "$db" "SELECT payload FROM audit_log WHERE seq = $C")" \
+  "\"tree_size\":$((C - 1))\.0,"
+check "re-sealed float tree_size" 1 "audit log row $C: malformed checkpoint"
+
 # ---- insertions -----------------------------------------------------------
 fresh; S=$(nth audit-window 12)
 sql "$db" "UPDATE audit_log SET seq = seq + 1000000 WHERE seq >= $S;
@@ -262,8 +277,14 @@ expect_match "--min-signed-size without --public-key: message" "$out" "needs a t
 rc=0; out=$("$VERIFY" "$TMP/nope.db" 2>&1) || rc=$?
 expect_eq "missing database: exit" "$rc" 2
 expect_match "missing database: message" "$out" "$TMP/nope.db"
-rc=0; out=$("$VERIFY" "$base" --public-key "$TMP/key" 2>&1) || rc=$?
-expect_eq "secret key as --public-key: exit" "$rc" 0
+db="$TMP/t.db"; cp "$base" "$db"
+check "secret key file as --public-key (its public half is used)" 0 "the given public key" \
+  --public-key "$TMP/key"
+printf 'ed25519-public-key 0x12\n' > "$TMP/bad.pub"
+rc=0; out=$("$VERIFY" "$base" --public-key "$TMP/bad.pub" 2>&1) || rc=$?
+expect_eq "malformed key file: exit" "$rc" 2
+rc=0; out=$(python3 "$PYV" verify "$base" --public-key "$TMP/bad.pub" 2>&1) || rc=$?
+expect_eq "malformed key file: independent verifier exit" "$rc" 2
 rc=0; out=$("$VERIFY" "$base" --public-key "$TMP/missing.pub" 2>&1) || rc=$?
 expect_eq "missing key file: exit" "$rc" 2
 expect_match "missing key file: message" "$out" "missing.pub"

@@ -39,9 +39,25 @@ is_blank (char c)
   return c == ' ' || c == '\t' || c == '\r';
 }
 
+static gboolean key_parse (const char *data, gsize len, gboolean want_secret,
+                           const char *label, LucidAuditKey *key,
+                           GError **error);
+
+/* On every error the key is zeroed: a secret line parsed before the error
+ * (a second key line, a public key wanted...) leaves nothing behind. */
 gboolean
 lucid_audit_key_parse (const char *data, gsize len, gboolean want_secret,
                        const char *label, LucidAuditKey *key, GError **error)
+{
+  if (key_parse (data, len, want_secret, label, key, error))
+    return TRUE;
+  lucid_audit_key_clear (key);
+  return FALSE;
+}
+
+static gboolean
+key_parse (const char *data, gsize len, gboolean want_secret,
+           const char *label, LucidAuditKey *key, GError **error)
 {
   gsize pos = 0;
   guint line_no = 0, key_line = 0;

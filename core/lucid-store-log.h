@@ -110,8 +110,8 @@ typedef struct {
  * "ed25519-secret-key HEX64" or "ed25519-public-key HEX64", blank lines and
  * '#' comments. @want_secret: a secret key is required (else a public key is
  * read; a secret key file also gives its public key). Errors are
- * LUCID_ERROR_FORMAT "LABEL:LINE: problem". Never crashes on any input (a
- * fuzz target feeds it). */
+ * LUCID_ERROR_FORMAT "LABEL:LINE: problem", and @key is then all zeros.
+ * Never crashes on any input (a fuzz target feeds it). */
 gboolean lucid_audit_key_parse (const char *data, gsize len,
                                 gboolean want_secret, const char *label,
                                 LucidAuditKey *key, GError **error);

@@ -236,6 +236,30 @@ test_key_file_errors (void)
   }
 }
 
+/* A parse error leaves no secret behind, even when the secret line itself
+ * parsed (a second key after it, or a public key wanted). */
+static void
+test_key_parse_error_clears_secret (void)
+{
+  static const char secret_line[]
+      = "ed25519-secret-key "
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
+  g_autofree char *two = g_strconcat (
+      secret_line,
+      "ed25519-public-key "
+      "67d3b5eaf0c0bf6b5a602d359daecc86a7a74053490ec37ae08e71360587c870\n",
+      NULL);
+  const guint8 zero[sizeof (LucidAuditKey)] = { 0 };
+  LucidAuditKey key;
+  g_autoptr (GError) error = NULL;
+
+  memset (&key, 0xa5, sizeof (key));
+  g_assert_false (
+      lucid_audit_key_parse (two, strlen (two), TRUE, "k", &key, &error));
+  g_assert_nonnull (strstr (error->message, "a second key"));
+  g_assert_cmpmem (&key, sizeof (key), zero, sizeof (zero));
+}
+
 /* ---- the verifier ----------------------------------------------------- */
 
 typedef struct {
@@ -526,6 +550,8 @@ main (int argc, char **argv)
   g_test_add_func ("/audit-verify/checkpoint/sign-roundtrip",
                    test_checkpoint_sign_roundtrip);
   g_test_add_func ("/audit-verify/key/errors", test_key_file_errors);
+  g_test_add_func ("/audit-verify/key/parse-error-clears-secret",
+                   test_key_parse_error_clears_secret);
 #define ADD(path, fn)                                                          \
   g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/audit-verify/verify/clean", test_verify_clean);

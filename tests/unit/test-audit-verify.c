@@ -7,7 +7,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -258,6 +260,47 @@ test_key_parse_error_clears_secret (void)
       lucid_audit_key_parse (two, strlen (two), TRUE, "k", &key, &error));
   g_assert_nonnull (strstr (error->message, "a second key"));
   g_assert_cmpmem (&key, sizeof (key), zero, sizeof (zero));
+}
+
+/* lucid_audit_key_load() refuses a file larger than any key file from its
+ * size, before reading it (a sparse 4 GiB file would otherwise be read
+ * whole), and a directory; a real key file still loads. */
+static void
+test_key_load_refuses_large_files (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("lucid-key-XXXXXX", &error);
+  g_autofree char *big = g_build_filename (dir, "big.pub", NULL);
+  g_autofree char *secret = g_build_filename (dir, "k", NULL);
+  g_autofree char *public = g_build_filename (dir, "k.pub", NULL);
+  LucidAuditKey key;
+  FILE *f;
+
+  g_assert_no_error (error);
+  f = fopen (big, "w");
+  g_assert_nonnull (f);
+  g_assert_cmpint (ftruncate (fileno (f), (off_t)4 << 30), ==, 0);
+  fclose (f);
+  g_assert_false (lucid_audit_key_load (big, FALSE, &key, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, big));
+  g_assert_nonnull (strstr (error->message, "4294967296 bytes, too large"));
+  g_clear_error (&error);
+
+  g_assert_false (lucid_audit_key_load (dir, FALSE, &key, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_IO);
+  g_clear_error (&error);
+
+  g_assert_true (lucid_audit_key_generate (secret, public, &error));
+  g_assert_true (lucid_audit_key_load (secret, TRUE, &key, &error));
+  g_assert_no_error (error);
+  g_assert_true (key.has_secret);
+  lucid_audit_key_clear (&key);
+
+  g_unlink (big);
+  g_unlink (secret);
+  g_unlink (public);
+  g_rmdir (dir);
 }
 
 /* ---- the verifier ----------------------------------------------------- */
@@ -552,6 +595,8 @@ main (int argc, char **argv)
   g_test_add_func ("/audit-verify/key/errors", test_key_file_errors);
   g_test_add_func ("/audit-verify/key/parse-error-clears-secret",
                    test_key_parse_error_clears_secret);
+  g_test_add_func ("/audit-verify/key/load-refuses-large-files",
+                   test_key_load_refuses_large_files);
 #define ADD(path, fn)                                                          \
   g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/audit-verify/verify/clean", test_verify_clean);

@@ -638,6 +638,63 @@ test_two_processes_one_chain (Fixture *f, gconstpointer data)
                   interleavings);
 }
 
+/* ---- a large log ------------------------------------------------------- */
+
+#define LARGE_LOG_ENTRIES 50000
+
+/* A new writer on a file with a large log (LARGE_LOG_ENTRIES entries by an
+ * earlier writer) catches up with it when it opens (outside the write
+ * lock), and again before its first write transaction with what another
+ * process appended meanwhile; it extends the same chain: the whole log
+ * verifies and holds every entry. (How long the lock was held is not
+ * asserted: no timing in tests.) */
+static void
+test_new_writer_on_large_log (Fixture *f, gconstpointer data)
+{
+  g_autofree char *exe = self_exe ();
+  const char *argv[] = { exe, "--helper", "append", f->db, "other", NULL };
+  g_autoptr (GArray) rows = NULL;
+  g_autoptr (GError) error = NULL;
+  LucidStore *store = lucid_store_open (f->db, NULL, &error);
+  LucidAuditReport report;
+  gint64 run;
+  int status = 0;
+
+  g_assert_no_error (error);
+  run = begin_test_run (store);
+  for (int i = 0; i < LARGE_LOG_ENTRIES; i++) {
+    g_autofree char *payload = g_strdup_printf ("{\"i\": %d}", i);
+    append_log (store, run, "note", payload);
+  }
+  g_assert_true (lucid_store_end_run (store, run, "eos", &error));
+  lucid_store_close (store);
+
+  store = lucid_store_open (f->db, NULL, &error);
+  g_assert_no_error (error);
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  run = begin_test_run (store);
+  append_log (store, run, "note", "{\"after\": 1}");
+  g_assert_true (lucid_store_end_run (store, run, "eos", &error));
+  g_assert_no_error (error);
+  lucid_store_close (store);
+
+  g_assert_true (lucid_audit_log_verify (f->db, NULL, &report, &error));
+  g_assert_no_error (error);
+  rows = read_log (f->db);
+  g_assert_cmpint (report.n_entries, ==, (gint64)rows->len);
+  g_assert_cmpuint (count_kind (rows, "note"), ==,
+                    LARGE_LOG_ENTRIES + HELPER_ENTRIES + 1);
+  /* run-start, the entries, run-end, a checkpoint per 1000 entries and
+   * after run-end; the helper's run; then run-start, 1 entry, run-end and
+   * its checkpoint. */
+  g_assert_cmpint (report.n_entries, >=,
+                   LARGE_LOG_ENTRIES + 2 + HELPER_ENTRIES + 2 + 3);
+  lucid_audit_report_clear (&report);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -661,6 +718,7 @@ main (int argc, char **argv)
   ADD ("/audit-log/checkpoint/signed", test_signed_checkpoints);
   ADD ("/audit-log/checkpoint/key-errors", test_signing_key_errors);
   ADD ("/audit-log/processes/two-one-chain", test_two_processes_one_chain);
+  ADD ("/audit-log/writer/new-on-large-log", test_new_writer_on_large_log);
 #undef ADD
 
   return g_test_run ();

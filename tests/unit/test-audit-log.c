@@ -526,8 +526,42 @@ test_signing_key_errors (Fixture *f, gconstpointer data)
 
 #define HELPER_ENTRIES 300
 
+/* Waits (polling the file, up to a minute: a hang guard, not a timing
+ * assertion) until an entry of process @tag is committed. */
+static gboolean
+wait_for_entry_of (const char *path, const char *tag)
+{
+  sqlite3 *db = open_plain (path);
+  sqlite3_stmt *s = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gboolean found = FALSE;
+
+  g_assert_cmpint (
+      sqlite3_prepare_v2 (db,
+                          "SELECT count(*) FROM audit_log WHERE kind = 'note' "
+                          "AND json_extract(payload, '$.process') = ?1",
+                          -1, &s, NULL),
+      ==, SQLITE_OK);
+  sqlite3_bind_text (s, 1, tag, -1, SQLITE_STATIC);
+  while (!found && g_get_monotonic_time () < deadline) {
+    if (sqlite3_step (s) == SQLITE_ROW)
+      found = sqlite3_column_int64 (s, 0) > 0;
+    sqlite3_reset (s);
+    if (!found)
+      g_usleep (5000);
+  }
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+  return found;
+}
+
+/* Appends HELPER_ENTRIES notes tagged @tag (with results and a run). When
+ * @wait_for is not NULL, the first note is committed alone and the helper
+ * waits for @wait_for's first note before the others: two helpers waiting
+ * for each other start their bulk together, and each one's first note
+ * precedes the other's second, so their entries interleave. */
 static int
-helper_append (const char *path, const char *tag)
+helper_append (const char *path, const char *tag, const char *wait_for)
 {
   LucidStoreOptions options = { .commit_interval_ms = 1,
                                 .batch_rows = 7,
@@ -548,6 +582,15 @@ helper_append (const char *path, const char *tag)
       break;
     if (i % 10 == 0)
       append_result (store, run, tag);
+    if (i == 0 && wait_for) {
+      if (!lucid_store_flush (store, &error))
+        break;
+      if (!wait_for_entry_of (path, wait_for)) {
+        g_printerr ("%s: no entry of %s after a minute\n", tag, wait_for);
+        lucid_store_close (store);
+        return 1;
+      }
+    }
   }
   if (error == NULL)
     lucid_store_end_run (store, run, "eos", &error);
@@ -572,7 +615,8 @@ self_exe (void)
 }
 
 /* Two processes appending to one file at once yield one valid chain that
- * holds every entry of both, each process's entries in its order. */
+ * holds every entry of both, each process's entries in its order, and the
+ * two really were interleaved (they start from a barrier). */
 static void
 test_two_processes_one_chain (Fixture *f, gconstpointer data)
 {
@@ -589,7 +633,9 @@ test_two_processes_one_chain (Fixture *f, gconstpointer data)
   lucid_store_close (lucid_store_open (f->db, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < 2; i++) {
-    const char *argv[] = { exe, "--helper", "append", f->db, tags[i], NULL };
+    const char *argv[] = { exe,     "--helper",  "append",
+                           f->db,   tags[i],     tags[1 - i],
+                           NULL };
     g_spawn_async (NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
                    NULL, &pids[i], &error);
     g_assert_no_error (error);
@@ -636,6 +682,10 @@ test_two_processes_one_chain (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_kind (rows, "run-end"), ==, 2);
   g_test_message ("%u rows, %u switches between the processes", rows->len,
                   interleavings);
+  /* Each helper's first note precedes the other's second (the barrier), so
+   * the notes start A B or B A and the rest of the first cannot all come
+   * before the other's: at least two switches. */
+  g_assert_cmpuint (interleavings, >=, 2);
 }
 
 /* ---- a large log ------------------------------------------------------- */
@@ -698,9 +748,9 @@ test_new_writer_on_large_log (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  if (argc == 5 && strcmp (argv[1], "--helper") == 0
+  if ((argc == 5 || argc == 6) && strcmp (argv[1], "--helper") == 0
       && strcmp (argv[2], "append") == 0)
-    return helper_append (argv[3], argv[4]);
+    return helper_append (argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 
   g_test_init (&argc, &argv, NULL);
 

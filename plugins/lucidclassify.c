@@ -533,8 +533,19 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
                        (NULL));
     return GST_FLOW_ERROR;
   }
-  for (gsize i = 0; i < t->num_dims; i++)
+  for (gsize i = 0; i < t->num_dims && dim > 0; i++)
     dim = (t->dims[i] > G_MAXINT / 4 / dim) ? G_MAXINT : dim * t->dims[i];
+  if (dim == 0) {
+    /* A dimension of size 0 (lucid_tensor_new_f32() allows it). */
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+                       ("The embedding tensor %s is empty (a dimension of "
+                        "size 0); %s needs a %u-value embedding.",
+                        g_quark_to_string (t->id), self->model_dir,
+                        lucid_head_get_dim (self->head)),
+                       ("tensor of model %s",
+                        input_model ? input_model : "(unknown)"));
+    return GST_FLOW_ERROR;
+  }
 
   if (self->model_dir
       && lucid_head_get_kind (self->head) == LUCID_HEAD_ZERO_SHOT

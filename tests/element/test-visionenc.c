@@ -575,6 +575,30 @@ GST_START_TEST (test_classify_wrong_dim)
 
 GST_END_TEST;
 
+/* A tensor with a dimension of size 0 (allowed by lucid_tensor_new_f32):
+ * a stream error saying the embedding is empty, not a division by zero. */
+GST_START_TEST (test_classify_empty_embedding)
+{
+  GstHarness *h = classify_harness ("heads/probe.safetensors", NULL);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  LucidTensor **tensors = g_new (LucidTensor *, 1);
+  gsize dims[2] = { 0, 4 };
+  GError *error;
+
+  tensors[0] = lucid_tensor_new_f32 (g_quark_from_string ("x"), NULL, 2, dims);
+  fail_unless (tensors[0] != NULL);
+  lucid_buffer_add_tensor_meta (buf, "m", 1, tensors);
+  error = lucid_check_push_and_get_error (h, buf);
+  fail_unless (strstr (error->message, "is empty") != NULL, "%s",
+               error->message);
+  fail_unless (strstr (error->message, "32-value") != NULL, "%s",
+               error->message);
+  g_error_free (error);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_classify_bad_settings)
 {
   GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
@@ -614,6 +638,7 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_classify_tensor_by_id);
   tcase_add_test (tc, test_classify_wrong_dim);
   tcase_add_test (tc, test_classify_bad_settings);
+  tcase_add_test (tc, test_classify_empty_embedding);
   return s;
 }
 

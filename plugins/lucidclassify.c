@@ -29,7 +29,10 @@
  *   differs.
  *
  * The result lists the top-k labels whose score is at least
- * #LucidClassify:threshold (it may list none). Its `model-id`/`model-dir`
+ * #LucidClassify:threshold (it may list none; a NaN score is never
+ * listed). An embedding holding a NaN or an infinity is a stream error
+ * (the encoder upstream failed; a score of it would mean nothing), as is
+ * an empty one or one of another size than the head's. Its `model-id`/`model-dir`
  * name the head file (its SHA-256 and path) or the text model, so lucidsink
  * records which head produced each row; `input-model-id` names the model
  * that produced the embedding.
@@ -508,6 +511,16 @@ find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id)
   return found;
 }
 
+/* Index of the first NaN or infinity of @v, or -1. */
+static gint
+first_non_finite (const float *v, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      return (gint)i;
+  return -1;
+}
+
 static GstFlowReturn
 lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
 {
@@ -565,7 +578,22 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
     return GST_FLOW_ERROR;
   n_labels = lucid_head_get_num_labels (self->head);
   scores = g_new (double, n_labels);
-  ok = map.size >= (gsize)dim * sizeof (float)
+  ok = map.size >= (gsize)dim * sizeof (float);
+  if (ok) {
+    gint bad = first_non_finite ((const float *)map.data, dim);
+    if (bad >= 0) {
+      GST_ELEMENT_ERROR (
+          self, STREAM, FORMAT,
+          ("The embedding tensor %s holds a non-finite value (%g at index "
+           "%d): the encoder upstream produced no usable embedding; "
+           "lucidclassify does not score it.",
+           g_quark_to_string (t->id), ((const float *)map.data)[bad], bad),
+          ("tensor of model %s", input_model ? input_model : "(unknown)"));
+      gst_buffer_unmap (t->data, &map);
+      return GST_FLOW_ERROR;
+    }
+  }
+  ok = ok
        && lucid_head_score (self->head, (const float *)map.data, dim, scores,
                             &error);
   gst_buffer_unmap (t->data, &map);

@@ -14,6 +14,7 @@
 
 #include "lucid-check-util.h"
 #include "lucidmeta.h"
+#include "lucidresult.h"
 
 /* fp32 on CPU, DESIGN.md: max-abs error ≤ 1e-4·max(1, max|ref|). */
 #define TAU 1e-4
@@ -599,6 +600,67 @@ GST_START_TEST (test_classify_empty_embedding)
 
 GST_END_TEST;
 
+/* An embedding with a NaN or an infinity: a stream error naming the value
+ * and its index, no result. */
+GST_START_TEST (test_classify_non_finite_embedding)
+{
+  const float bad[2] = { NAN, INFINITY };
+
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++) {
+    GstHarness *h = classify_harness ("heads/probe.safetensors", NULL);
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+    float v[32] = { 0 };
+    GError *error;
+
+    v[7] = bad[k];
+    add_embedding (buf, "x", "m", v, 32);
+    error = lucid_check_push_and_get_error (h, buf);
+    fail_unless (strstr (error->message, "non-finite value") != NULL, "%s",
+                 error->message);
+    fail_unless (strstr (error->message, "at index 7") != NULL, "%s",
+                 error->message);
+    g_error_free (error);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* The result's top-k with NaN scores (lucidresult.c): NaN sorts after
+ * every number and is never listed, so the real scores are listed best
+ * first wherever the NaNs were (a NaN first used to empty the list). */
+GST_START_TEST (test_result_top_k_with_nan)
+{
+  const gchar *names[5] = { "a", "b", "c", "d", "e" };
+  const double scores[5] = { NAN, 0.2, NAN, 0.9, 0.5 };
+  const gchar *want[3] = { "d", "e", "b" };
+  GstStructure *s = gst_structure_new_empty ("t");
+  const GValue *labels;
+  double best;
+
+  lucid_result_set_top_k (s, scores, names, 5, 5, -INFINITY);
+  labels = gst_structure_get_value (s, "labels");
+  fail_unless_equals_int (gst_value_array_get_size (labels), 3);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_string (
+        g_value_get_string (gst_value_array_get_value (labels, i)), want[i]);
+  fail_unless_equals_string (gst_structure_get_string (s, "label"), "d");
+  fail_unless (gst_structure_get_double (s, "score", &best));
+  fail_unless (best == 0.9);
+  gst_structure_free (s);
+
+  /* Only NaNs: nothing listed, no label. */
+  s = gst_structure_new_empty ("t");
+  lucid_result_set_top_k (s, (const double[]){ NAN, NAN }, names, 2, 3,
+                          -INFINITY);
+  fail_unless_equals_int (
+      gst_value_array_get_size (gst_structure_get_value (s, "labels")), 0);
+  fail_if (gst_structure_has_field (s, "label"));
+  gst_structure_free (s);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_classify_bad_settings)
 {
   GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
@@ -639,6 +701,8 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_classify_wrong_dim);
   tcase_add_test (tc, test_classify_bad_settings);
   tcase_add_test (tc, test_classify_empty_embedding);
+  tcase_add_test (tc, test_classify_non_finite_embedding);
+  tcase_add_test (tc, test_result_top_k_with_nan);
   return s;
 }
 

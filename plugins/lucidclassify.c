@@ -393,6 +393,13 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
                                    out.embeddings, out.n_seqs, out.hidden_size);
 }
 
+/* A copy of @s, or NULL when @s is NULL or "". */
+static gchar *
+dup_unless_empty (const gchar *s)
+{
+  return s != NULL && *s != '\0' ? g_strdup (s) : NULL;
+}
+
 static gboolean
 lucid_classify_start (GstBaseTransform *trans)
 {
@@ -402,19 +409,20 @@ lucid_classify_start (GstBaseTransform *trans)
   g_autoptr (GError) error = NULL;
   gboolean have_labels;
 
+  /* An empty string (head="" on a gst-launch line, a property cleared
+   * with "") counts as unset, so the checks below see NULL. */
   GST_OBJECT_LOCK (self);
-  head_path = g_strdup (self->head_path);
-  text_model = g_strdup (self->text_model);
-  labels = g_strdup (self->labels);
+  head_path = dup_unless_empty (self->head_path);
+  text_model = dup_unless_empty (self->text_model);
+  labels = dup_unless_empty (self->labels);
   template = g_strdup (self->prompt_template);
-  tensor = g_strdup (self->tensor);
+  tensor = dup_unless_empty (self->tensor);
   self->top_k_active = self->top_k;
   self->threshold_active = self->threshold;
   GST_OBJECT_UNLOCK (self);
 
-  have_labels = labels != NULL && *labels != '\0';
-  if ((head_path != NULL && *head_path != '\0')
-      == (text_model != NULL && *text_model != '\0')) {
+  have_labels = labels != NULL;
+  if ((head_path != NULL) == (text_model != NULL)) {
     GST_ELEMENT_ERROR (
         self, RESOURCE, SETTINGS,
         ("Set either head= (a head file) or text-model= with labels= "

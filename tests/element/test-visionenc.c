@@ -661,6 +661,45 @@ GST_START_TEST (test_result_top_k_with_nan)
 
 GST_END_TEST;
 
+/* Empty strings count as unset: head="" with text-model= and labels= is a
+ * zero-shot setup, text-model="" next to head= is a head setup, and
+ * tensor="" picks the first tensor like no tensor= at all. */
+GST_START_TEST (test_classify_empty_string_properties)
+{
+  gchar *bert = lucid_check_fixture_path ("tiny-bert");
+  gchar *head = lucid_check_fixture_path ("heads/probe.safetensors");
+  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
+  GstHarness *h;
+  GstBuffer *buf, *out;
+  float v[32] = { 0 };
+
+  g_object_set (e, "head", "", "text-model", bert, "labels", "cat, dog", NULL);
+  fail_unless (gst_element_set_state (e, GST_STATE_PAUSED)
+               != GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (e, GST_STATE_NULL);
+  g_object_set (e, "head", head, "text-model", "", "labels", "", NULL);
+  fail_unless (gst_element_set_state (e, GST_STATE_PAUSED)
+               != GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_object_unref (e);
+
+  h = classify_harness ("heads/probe.safetensors", "tensor", "", NULL);
+  buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  add_embedding (buf, "x", "m", v, 32);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_string (
+      gst_structure_get_string (result_of (out, "lucidclassify"),
+                                "input-tensor"),
+      "x");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (head);
+  g_free (bert);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_classify_bad_settings)
 {
   GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
@@ -703,6 +742,7 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_classify_empty_embedding);
   tcase_add_test (tc, test_classify_non_finite_embedding);
   tcase_add_test (tc, test_result_top_k_with_nan);
+  tcase_add_test (tc, test_classify_empty_string_properties);
   return s;
 }
 

@@ -324,6 +324,75 @@ GST_START_TEST (test_caps_change)
 
 GST_END_TEST;
 
+/* New caps while a batch is held (batch-size 3, no max-latency): the held
+ * frames are analysed with the caps they came with — same embeddings as
+ * one at a time — before the new caps apply to the next batch. */
+GST_START_TEST (test_caps_change_with_held_batch)
+{
+  const gchar *rgb_caps = "video/x-raw, format=RGB, width=8, height=8, "
+                          "framerate=25/1";
+  const guint8 colours[2][3] = { { 255, 0, 0 }, { 0, 200, 30 } };
+  float *single[2];
+  GstHarness *h = new_harness ("tiny-vit", rgb_caps, NULL);
+  gint w = 0, hgt = 0;
+
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *out;
+    guint n;
+
+    gst_harness_push (h, solid_frame ("RGB", 8, 8, colours[i], i));
+    out = gst_harness_pull (h);
+    single[i] = embedding_of (out, &n);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+
+  h = new_harness ("tiny-vit", rgb_caps, "batch-size", 3, "max-latency",
+                   (guint64)0, NULL);
+  for (guint i = 0; i < 2; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, solid_frame ("RGB", 8, 8, colours[i], i)),
+        GST_FLOW_OK);
+  fail_unless (gst_harness_try_pull (h) == NULL, "the batch is not full");
+
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=I420, width=16, "
+                                   "height=12, framerate=25/1");
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *out = gst_harness_try_pull (h);
+    guint n;
+    float *e;
+
+    fail_unless (out != NULL, "held frame %u not pushed before the caps", i);
+    fail_unless (gst_structure_get_int (result_of (out, "lucidvisionenc"),
+                                        "width", &w));
+    fail_unless_equals_int (w, 8);
+    e = embedding_of (out, &n);
+    for (guint k = 0; k < n; k++)
+      fail_unless (fabs (e[k] - single[i][k]) <= TAU, "frame %u [%u]", i, k);
+    g_free (e);
+    g_free (single[i]);
+    gst_buffer_unref (out);
+  }
+
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, solid_frame ("I420", 16, 12, RED, 2 + i)),
+        GST_FLOW_OK);
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    const GstStructure *s = result_of (out, "lucidvisionenc");
+
+    fail_unless (gst_structure_get_int (s, "width", &w)
+                 && gst_structure_get_int (s, "height", &hgt));
+    fail_unless_equals_int (w, 16);
+    fail_unless_equals_int (hgt, 12);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 expect_start_error (const gchar *model, const gchar *needle,
                     const gchar *labels)
@@ -732,6 +801,7 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_interval);
   tcase_add_test (tc, test_batch_equals_single);
   tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_caps_change_with_held_batch);
   tcase_add_test (tc, test_bad_models);
   tcase_add_test (tc, test_short_buffer);
   tcase_add_test (tc, test_classify_centroids_after_encoder);

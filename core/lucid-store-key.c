@@ -56,8 +56,8 @@ lucid_audit_key_parse (const char *data, gsize len, gboolean want_secret,
 }
 
 static gboolean
-key_parse (const char *data, gsize len, gboolean want_secret,
-           const char *label, LucidAuditKey *key, GError **error)
+key_parse (const char *data, gsize len, gboolean want_secret, const char *label,
+           LucidAuditKey *key, GError **error)
 {
   gsize pos = 0;
   guint line_no = 0, key_line = 0;

@@ -263,9 +263,8 @@ seq_problem (gint64 prev, gint64 seq)
                             " to %" G_GINT64_FORMAT " (rows deleted)",
                             prev, seq);
   if (seq <= 0)
-    return g_strdup_printf ("seq %" G_GINT64_FORMAT
-                            " is not positive (the first row is 1)",
-                            seq);
+    return g_strdup_printf (
+        "seq %" G_GINT64_FORMAT " is not positive (the first row is 1)", seq);
   if (seq == prev)
     return g_strdup_printf ("seq %" G_GINT64_FORMAT " repeats (a second row "
                             "with the same seq was inserted)",
@@ -395,8 +394,8 @@ check_signed_size (LucidAuditReport *report, gint64 min_size)
         report->n_entries);
   else if (min_size > 0 && covered < min_size)
     report->problem = g_strdup_printf (
-        "the last checkpoint signed by the given public key covers %" G_GINT64_FORMAT
-        " entries, fewer than the %" G_GINT64_FORMAT
+        "the last checkpoint signed by the given public key covers "
+        "%" G_GINT64_FORMAT " entries, fewer than the %" G_GINT64_FORMAT
         " required (signed checkpoints were deleted, or the log was "
         "truncated)",
         covered, min_size);

@@ -32,10 +32,10 @@
  * #LucidClassify:threshold (it may list none; a NaN score is never
  * listed). An embedding holding a NaN or an infinity is a stream error
  * (the encoder upstream failed; a score of it would mean nothing), as is
- * an empty one or one of another size than the head's. Its `model-id`/`model-dir`
- * name the head file (its SHA-256 and path) or the text model, so lucidsink
- * records which head produced each row; `input-model-id` names the model
- * that produced the embedding.
+ * an empty one or one of another size than the head's. Its
+ * `model-id`/`model-dir` name the head file (its SHA-256 and path) or the text
+ * model, so lucidsink records which head produced each row; `input-model-id`
+ * names the model that produced the embedding.
  *
  * ## Example launch line
  * |[
@@ -558,13 +558,13 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
     dim = (t->dims[i] > G_MAXINT / 4 / dim) ? G_MAXINT : dim * t->dims[i];
   if (dim == 0) {
     /* A dimension of size 0 (lucid_tensor_new_f32() allows it). */
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-                       ("The embedding tensor %s is empty (a dimension of "
-                        "size 0); %s needs a %u-value embedding.",
-                        g_quark_to_string (t->id), self->model_dir,
-                        lucid_head_get_dim (self->head)),
-                       ("tensor of model %s",
-                        input_model ? input_model : "(unknown)"));
+    GST_ELEMENT_ERROR (
+        self, STREAM, FORMAT,
+        ("The embedding tensor %s is empty (a dimension of "
+         "size 0); %s needs a %u-value embedding.",
+         g_quark_to_string (t->id), self->model_dir,
+         lucid_head_get_dim (self->head)),
+        ("tensor of model %s", input_model ? input_model : "(unknown)"));
     return GST_FLOW_ERROR;
   }
 

@@ -363,8 +363,8 @@ GST_START_TEST (test_caps_change_with_held_batch)
     float *e;
 
     fail_unless (out != NULL, "held frame %u not pushed before the caps", i);
-    fail_unless (gst_structure_get_int (result_of (out, "lucidvisionenc"),
-                                        "width", &w));
+    fail_unless (
+        gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w));
     fail_unless_equals_int (w, 8);
     e = embedding_of (out, &n);
     for (guint k = 0; k < n; k++)

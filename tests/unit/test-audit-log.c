@@ -633,9 +633,8 @@ test_two_processes_one_chain (Fixture *f, gconstpointer data)
   lucid_store_close (lucid_store_open (f->db, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < 2; i++) {
-    const char *argv[] = { exe,     "--helper",  "append",
-                           f->db,   tags[i],     tags[1 - i],
-                           NULL };
+    const char *argv[]
+        = { exe, "--helper", "append", f->db, tags[i], tags[1 - i], NULL };
     g_spawn_async (NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
                    NULL, &pids[i], &error);
     g_assert_no_error (error);

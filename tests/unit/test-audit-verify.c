@@ -605,8 +605,7 @@ main (int argc, char **argv)
   ADD ("/audit-verify/verify/errors", test_verify_errors);
   ADD ("/audit-verify/verify/triggers-changed", test_verify_triggers_changed);
   ADD ("/audit-verify/verify/repeated-seq", test_verify_repeated_seq);
-  ADD ("/audit-verify/verify/empty-prefix-root",
-       test_verify_empty_prefix_root);
+  ADD ("/audit-verify/verify/empty-prefix-root", test_verify_empty_prefix_root);
 #undef ADD
   return g_test_run ();
 }

@@ -1,8 +1,8 @@
 /* test-audit-log.c — the tamper-evident audit log written by the store
  * (core/lucid-store-logwriter.c): entries in order with results, leaf and
  * chain hashes, provenance entries, checkpoints (Merkle root, signature,
- * policy), the append-only triggers, bad arguments, and two processes
- * extending one chain. The verifier and the tampering cases are in
+ * policy), the append-only triggers, bad arguments, two processes
+ * extending one chain, and a new writer on a large log. The verifier and the tampering cases are in
  * test-audit-verify.c and tests/integration/audit-log.sh.
  *
  * Some cases run this program again as a helper process (argv[1] ==

@@ -39,9 +39,25 @@ is_blank (char c)
   return c == ' ' || c == '\t' || c == '\r';
 }
 
+static gboolean key_parse (const char *data, gsize len, gboolean want_secret,
+                           const char *label, LucidAuditKey *key,
+                           GError **error);
+
+/* On every error the key is zeroed: a secret line parsed before the error
+ * (a second key line, a public key wanted...) leaves nothing behind. */
 gboolean
 lucid_audit_key_parse (const char *data, gsize len, gboolean want_secret,
                        const char *label, LucidAuditKey *key, GError **error)
+{
+  if (key_parse (data, len, want_secret, label, key, error))
+    return TRUE;
+  lucid_audit_key_clear (key);
+  return FALSE;
+}
+
+static gboolean
+key_parse (const char *data, gsize len, gboolean want_secret, const char *label,
+           LucidAuditKey *key, GError **error)
 {
   gsize pos = 0;
   guint line_no = 0, key_line = 0;
@@ -151,18 +167,56 @@ lucid_audit_key_parse (const char *data, gsize len, gboolean want_secret,
   return TRUE;
 }
 
+/* Reads all of @fd (at most MAX_KEY_FILE_BYTES) into a new buffer. */
+static char *
+read_key_fd (int fd, const char *path, gsize *len, GError **error)
+{
+  char *data = g_malloc (MAX_KEY_FILE_BYTES + 1);
+  gsize done = 0;
+
+  for (;;) {
+    ssize_t n = read (fd, data + done, MAX_KEY_FILE_BYTES + 1 - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int err = errno;
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_IO,
+                   "%s: cannot read the key file: %s", path, g_strerror (err));
+      sodium_memzero (data, done);
+      g_free (data);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    done += (gsize)n;
+    if (done > MAX_KEY_FILE_BYTES) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                   "%s: larger than %d bytes, too large for a key file", path,
+                   MAX_KEY_FILE_BYTES);
+      sodium_memzero (data, done);
+      g_free (data);
+      return NULL;
+    }
+  }
+  *len = done;
+  return data;
+}
+
+/* The permissions are checked and the content read on one descriptor, so
+ * the file checked is the file read (no re-open by name), and the size is
+ * refused before anything is read. */
 gboolean
 lucid_audit_key_load (const char *path, gboolean want_secret,
                       LucidAuditKey *key, GError **error)
 {
-  g_autofree char *data = NULL;
+  char *data;
   gsize len = 0;
   struct stat st;
   gboolean ok;
   int fd, err;
 
   memset (key, 0, sizeof (*key));
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
     err = errno;
     g_set_error (error, LUCID_ERROR,
@@ -176,14 +230,21 @@ lucid_audit_key_load (const char *path, gboolean want_secret,
     close (fd);
     return FALSE;
   }
-  close (fd);
-  if (!g_file_get_contents (path, &data, &len, error)) {
-    g_prefix_error (error, "%s: ", path);
+  if (st.st_size > MAX_KEY_FILE_BYTES) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 "%s: %" G_GINT64_FORMAT " bytes, too large for a key file "
+                 "(at most %d)",
+                 path, (gint64)st.st_size, MAX_KEY_FILE_BYTES);
+    close (fd);
     return FALSE;
   }
+  data = read_key_fd (fd, path, &len, error);
+  close (fd);
+  if (data == NULL)
+    return FALSE;
   ok = lucid_audit_key_parse (data, len, want_secret, path, key, error);
-  if (data)
-    sodium_memzero (data, len);
+  sodium_memzero (data, len);
+  g_free (data);
   if (ok && want_secret && (st.st_mode & 077) != 0) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_IO,
                  "%s: the secret key file has permissions %04o; it must not "

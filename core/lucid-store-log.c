@@ -10,7 +10,13 @@
  * against someone who recomputes them; that is what checkpoints are for: a
  * checkpoint row stores the RFC 6962 Merkle tree head over all leaves before
  * it, signed with Ed25519 when the writer has a key, so rewriting anything
- * before a signed checkpoint needs the secret key. The tree (rather than
+ * before a signed checkpoint needs the secret key — as long as that
+ * checkpoint is still there. An attacker without the key can change a row,
+ * delete every checkpoint after it and recompute the rest: the signed
+ * checkpoints before the change still verify against the trusted key. Only
+ * something kept outside the file catches that: a tree root
+ * (--expect-root) or the signed tree size (--min-signed-size) seen at an
+ * earlier verification. The tree (rather than
  * the chain value alone) is what transparency logs use: a root kept
  * elsewhere can later be checked against any longer log, and inclusion or
  * consistency proofs can be added without changing the format.

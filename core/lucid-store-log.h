@@ -110,8 +110,8 @@ typedef struct {
  * "ed25519-secret-key HEX64" or "ed25519-public-key HEX64", blank lines and
  * '#' comments. @want_secret: a secret key is required (else a public key is
  * read; a secret key file also gives its public key). Errors are
- * LUCID_ERROR_FORMAT "LABEL:LINE: problem". Never crashes on any input (a
- * fuzz target feeds it). */
+ * LUCID_ERROR_FORMAT "LABEL:LINE: problem", and @key is then all zeros.
+ * Never crashes on any input (a fuzz target feeds it). */
 gboolean lucid_audit_key_parse (const char *data, gsize len,
                                 gboolean want_secret, const char *label,
                                 LucidAuditKey *key, GError **error);
@@ -175,8 +175,15 @@ typedef struct {
   /* Trusted Ed25519 public key file; NULL: signatures are checked against
    * the key recorded in each checkpoint, which proves nothing against a
    * rewrite of the file. When given, every checkpoint must be signed by
-   * this key. */
+   * this key, and at least one must exist (a log without any signed
+   * checkpoint fails). */
   const char *public_key_path;
+  /* > 0: some checkpoint signed by the key of @public_key_path (required)
+   * must cover at least this many entries (tree_size >= it). The signed
+   * size seen at an earlier verification, kept elsewhere: it catches a
+   * change re-sealed after deleting every signed checkpoint that followed
+   * it, which the key alone cannot (docs/audit.md, "Guarantees"). */
+  gint64 min_signed_size;
 } LucidAuditVerifyOptions;
 
 typedef struct {
@@ -184,7 +191,9 @@ typedef struct {
   gint64 n_entries;                          /* rows read */
   gint64 n_checkpoints;                      /* checkpoint rows read */
   gint64 n_signed_checkpoints;               /* with a valid signature */
-  gint64 last_signed_checkpoint;             /* seq, 0 = none */
+  gint64 last_signed_checkpoint;             /* seq, 0 = none; it covers
+                                                the seq - 1 entries before
+                                                it (its tree_size) */
   guint8 signer[LUCID_AUDIT_PUBLIC_KEY_LEN]; /* its key (if any) */
   gboolean key_trusted; /* signatures checked against the given key */
   /* Both append-only triggers exist as the migration made them. Not part
@@ -193,7 +202,9 @@ typedef struct {
   gboolean triggers_intact;
   guint8 root[LUCID_AUDIT_HASH_LEN]; /* MTH over all n_entries leaves */
   guint8 head[LUCID_AUDIT_HASH_LEN]; /* chain of the last row (zeros if none) */
-  gint64 expect_root_size; /* size of the prefix matching expect_root, or 0 */
+  /* Size of the prefix matching expect_root (0: the empty log's root);
+   * -1 when not found or not asked. */
+  gint64 expect_root_size;
   /* The first problem: the seq of the bad row (0 when the problem concerns
    * the whole log, e.g. --expect-root not found) and what is wrong. */
   gint64 bad_seq;
@@ -208,7 +219,8 @@ typedef struct {
  * (@report, if not NULL, then names the row), other codes when the file
  * could not be read (not a database, no audit_log table: LUCID_ERROR_DB /
  * LUCID_ERROR_IO; a bad key file: LUCID_ERROR_FORMAT / _IO; a malformed
- * @expect_root: LUCID_ERROR_INVALID_ARGUMENT). @options may be NULL.
+ * @expect_root, or min_signed_size without a public key:
+ * LUCID_ERROR_INVALID_ARGUMENT). @options may be NULL.
  * Clear @report with lucid_audit_report_clear(). */
 gboolean lucid_audit_log_verify (const char *path,
                                  const LucidAuditVerifyOptions *options,

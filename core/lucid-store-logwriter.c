@@ -11,7 +11,18 @@
  * (by any process), extending its tree and taking the last chain value,
  * and only then computes the new rows' seq, leaf and chain. A transaction
  * that rolls back restores the state saved when it began. Only this thread
- * touches w->log; no lock is involved.
+ * touches w->log (and the opening thread, before the writer thread
+ * starts); no lock is involved.
+ *
+ * Catching up. Reading rows under the write lock keeps every other writer
+ * (in this and other processes) waiting, and a writer that has not looked
+ * at the log for long would read all it missed there: a new writer on a
+ * file with a million entries would rebuild the whole tree while holding
+ * the lock, and other writers' busy timeouts would run out. So the writer
+ * first catches up outside any write transaction — when it starts, and
+ * before each BEGIN IMMEDIATE — in a plain read transaction (the same
+ * `seq > last_seq` query; committed rows do not change), and under the lock
+ * reads only the rows committed in between.
  *
  * Checkpoint policy: after an entry when LucidStoreOptions
  * .log_checkpoint_entries entries (default 1000) have been appended since
@@ -73,6 +84,7 @@ lucid_store_log_prepare (LucidStoreWriter *w, GError **error)
           "cannot prepare an audit log statement (is the schema damaged?)");
       return FALSE;
     }
+  lucid_store_log_catch_up (w);
   return TRUE;
 }
 
@@ -140,6 +152,25 @@ log_sync (LucidStoreWriter *w)
     return rc;
   w->log.synced = TRUE;
   return SQLITE_DONE;
+}
+
+void
+lucid_store_log_catch_up (LucidStoreWriter *w)
+{
+  int rc;
+
+  if (!sqlite3_get_autocommit (w->db))
+    return; /* inside a transaction: log_sync() reads under its lock */
+  w->log.synced = FALSE;
+  /* Autocommit: the SELECT is its own read transaction. On an error the
+   * state holds the rows read so far, all committed; the sync under the
+   * lock reads the rest. */
+  rc = log_sync (w);
+  if (rc != SQLITE_DONE)
+    g_debug ("%s: catching up with the audit log outside the write lock "
+             "failed (%s); reading under it",
+             w->path, sqlite3_errstr (rc));
+  w->log.synced = FALSE; /* others may append before our BEGIN IMMEDIATE */
 }
 
 /* Inserts one row with the next seq, its leaf and chain; advances the state

@@ -143,6 +143,10 @@ G_GNUC_INTERNAL void lucid_store_rollback (LucidStoreWriter *w);
 G_GNUC_INTERNAL gboolean lucid_store_log_prepare (LucidStoreWriter *w,
                                                   GError **error);
 G_GNUC_INTERNAL void lucid_store_log_finalize (LucidStoreWriter *w);
+/* Outside any transaction (right before BEGIN IMMEDIATE): reads the rows
+ * appended since the writer last looked in a read transaction, so that
+ * the sync under the write lock reads only what was committed since. */
+G_GNUC_INTERNAL void lucid_store_log_catch_up (LucidStoreWriter *w);
 /* Right after BEGIN IMMEDIATE / before ROLLBACK. */
 G_GNUC_INTERNAL void lucid_store_log_txn_begin (LucidStoreWriter *w);
 G_GNUC_INTERNAL void lucid_store_log_txn_rollback (LucidStoreWriter *w);

@@ -12,7 +12,10 @@
  * the key recorded next to it — and, when the caller gave a trusted public
  * key, every checkpoint is signed by that key. At the end, an expected root
  * must equal the tree head of some prefix of the log (the log may have
- * grown since the root was taken).
+ * grown since the root was taken); with a trusted key, some checkpoint must
+ * be signed, and cover at least min_signed_size entries when that is given
+ * (the only defence, with the expected root, against an attacker who
+ * deletes the signed checkpoints after a change and re-seals the rest).
  *
  * What this proves is stated in docs/audit.md ("Guarantees"), exactly.
  *
@@ -36,15 +39,25 @@ enum {
   COL_CHAIN
 };
 
-/* The triggers' SQL as 002_audit_log.sql creates them would be brittle to
- * compare (whitespace); their names, table and BEFORE UPDATE / DELETE with
- * a RAISE are what matter. */
+/* The append-only triggers as 002_audit_log.sql creates them, compared with
+ * the stored CREATE TRIGGER text after collapsing whitespace (so a WHEN
+ * clause, another event or another message does not pass for them). */
 static const char SQL_TRIGGERS[]
-    = "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
-      "AND tbl_name = 'audit_log' AND ((name = 'audit_log_no_update' "
-      "AND sql LIKE '%BEFORE UPDATE ON audit_log%RAISE%') "
-      "OR (name = 'audit_log_no_delete' "
-      "AND sql LIKE '%BEFORE DELETE ON audit_log%RAISE%'))";
+    = "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' "
+      "AND tbl_name = 'audit_log'";
+static const struct {
+  const char *name;
+  const char *sql;
+} EXPECTED_TRIGGERS[] = {
+  { "audit_log_no_update",
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN "
+    "SELECT RAISE (ABORT, 'audit_log is append-only: rows cannot be "
+    "updated'); END" },
+  { "audit_log_no_delete",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN "
+    "SELECT RAISE (ABORT, 'audit_log is append-only: rows cannot be "
+    "deleted'); END" },
+};
 
 static const char SQL_READ_LOG[]
     = "SELECT seq, created_at, run_id, kind, payload, leaf, chain "
@@ -127,6 +140,55 @@ check_types (sqlite3_stmt *s)
   return NULL;
 }
 
+/* @sql with every run of whitespace made one space, trimmed; new string. */
+static char *
+collapse_whitespace (const char *sql)
+{
+  GString *out = g_string_new (NULL);
+  gboolean space = FALSE;
+
+  for (const char *p = sql; *p; p++) {
+    if (g_ascii_isspace (*p)) {
+      space = TRUE;
+      continue;
+    }
+    if (space && out->len > 0)
+      g_string_append_c (out, ' ');
+    space = FALSE;
+    g_string_append_c (out, *p);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Both append-only triggers exist with exactly the migration's text
+ * (whitespace aside). */
+static gboolean
+triggers_intact (sqlite3 *db)
+{
+  sqlite3_stmt *s = NULL;
+  guint found = 0;
+
+  if (sqlite3_prepare_v2 (db, SQL_TRIGGERS, -1, &s, NULL) != SQLITE_OK) {
+    sqlite3_finalize (s);
+    return FALSE;
+  }
+  while (sqlite3_step (s) == SQLITE_ROW) {
+    const char *name = (const char *)sqlite3_column_text (s, 0);
+    const char *sql = (const char *)sqlite3_column_text (s, 1);
+    g_autofree char *norm = NULL;
+
+    if (name == NULL || sql == NULL)
+      continue;
+    norm = collapse_whitespace (sql);
+    for (guint i = 0; i < G_N_ELEMENTS (EXPECTED_TRIGGERS); i++)
+      if (strcmp (name, EXPECTED_TRIGGERS[i].name) == 0
+          && strcmp (norm, EXPECTED_TRIGGERS[i].sql) == 0)
+        found |= 1u << i;
+  }
+  sqlite3_finalize (s);
+  return found == (1u << G_N_ELEMENTS (EXPECTED_TRIGGERS)) - 1;
+}
+
 typedef struct {
   const char *path;
   gboolean have_trusted;
@@ -191,6 +253,27 @@ fail_row (Verifier *v, gint64 seq, char *problem)
   v->report->problem = problem;
 }
 
+/* What is wrong when row @seq follows row @prev (not @prev + 1). Only a
+ * table recreated without its INTEGER PRIMARY KEY can repeat a seq. */
+static char *
+seq_problem (gint64 prev, gint64 seq)
+{
+  if (seq > prev + 1)
+    return g_strdup_printf ("seq jumps from %" G_GINT64_FORMAT
+                            " to %" G_GINT64_FORMAT " (rows deleted)",
+                            prev, seq);
+  if (seq <= 0)
+    return g_strdup_printf (
+        "seq %" G_GINT64_FORMAT " is not positive (the first row is 1)", seq);
+  if (seq == prev)
+    return g_strdup_printf ("seq %" G_GINT64_FORMAT " repeats (a second row "
+                            "with the same seq was inserted)",
+                            seq);
+  return g_strdup_printf ("seq %" G_GINT64_FORMAT " follows %" G_GINT64_FORMAT
+                          " (rows out of order)",
+                          seq, prev);
+}
+
 /* Reads every row; stops at the first problem (recorded in the report).
  * FALSE only when SQLite fails. */
 static gboolean
@@ -204,6 +287,12 @@ verify_rows (Verifier *v, sqlite3 *db, const guint8 *expect_root,
   gboolean ok = FALSE;
   int rc;
 
+  if (expect_root) {
+    guint8 empty[LUCID_AUDIT_HASH_LEN];
+    lucid_merkle_frontier_root (tree, empty);
+    if (memcmp (empty, expect_root, LUCID_AUDIT_HASH_LEN) == 0)
+      r->expect_root_size = 0; /* every log extends the empty one */
+  }
   if (sqlite3_prepare_v2 (db, SQL_READ_LOG, -1, &s, NULL) != SQLITE_OK) {
     lucid_store_set_db_error (error, LUCID_ERROR_DB, db, v->path,
                               "cannot read the audit log (is this a Lucid "
@@ -216,15 +305,15 @@ verify_rows (Verifier *v, sqlite3 *db, const guint8 *expect_root,
     guint8 leaf[LUCID_AUDIT_HASH_LEN], chain[LUCID_AUDIT_HASH_LEN];
     char *problem;
 
+    if (sqlite3_column_type (s, COL_SEQ) != SQLITE_INTEGER) {
+      fail_row (v, r->n_entries + 1,
+                g_strdup_printf ("seq is %s, expected INTEGER (the table was "
+                                 "recreated without its primary key)",
+                                 type_name (sqlite3_column_type (s, COL_SEQ))));
+      break;
+    }
     if (seq != r->n_entries + 1) {
-      fail_row (
-          v, seq,
-          seq > r->n_entries + 1
-              ? g_strdup_printf ("seq jumps from %" G_GINT64_FORMAT
-                                 " to %" G_GINT64_FORMAT " (rows deleted)",
-                                 r->n_entries, seq)
-              : g_strdup_printf ("seq %" G_GINT64_FORMAT " is not positive",
-                                 seq));
+      fail_row (v, seq, seq_problem (r->n_entries, seq));
       break;
     }
     if ((problem = check_types (s))) {
@@ -265,7 +354,7 @@ verify_rows (Verifier *v, sqlite3 *db, const guint8 *expect_root,
     memcpy (prev, chain, LUCID_AUDIT_HASH_LEN);
     lucid_merkle_frontier_append (tree, leaf);
     r->n_entries = seq;
-    if (expect_root && r->expect_root_size == 0) {
+    if (expect_root && r->expect_root_size < 0) {
       guint8 root[LUCID_AUDIT_HASH_LEN];
       lucid_merkle_frontier_root (tree, root);
       if (memcmp (root, expect_root, LUCID_AUDIT_HASH_LEN) == 0)
@@ -285,6 +374,35 @@ out:
   sqlite3_finalize (s);
   g_free (tree);
   return ok;
+}
+
+/* With a trusted key (every checkpoint read was signed by it): some
+ * checkpoint must exist, and cover at least @min_size entries when > 0.
+ * Deleting the checkpoints after a change and re-sealing the rows leaves
+ * earlier signed checkpoints that still verify; only a size (or root) kept
+ * elsewhere notices. */
+static void
+check_signed_size (LucidAuditReport *report, gint64 min_size)
+{
+  gint64 covered = report->last_signed_checkpoint - 1;
+
+  if (report->last_signed_checkpoint == 0)
+    report->problem = g_strdup_printf (
+        "no checkpoint in the log's %" G_GINT64_FORMAT
+        " entries is signed by the given public key, so the key vouches for "
+        "nothing (were the checkpoints deleted?)",
+        report->n_entries);
+  else if (min_size > 0 && covered < min_size)
+    report->problem = g_strdup_printf (
+        "the last checkpoint signed by the given public key covers "
+        "%" G_GINT64_FORMAT " entries, fewer than the %" G_GINT64_FORMAT
+        " required (signed checkpoints were deleted, or the log was "
+        "truncated)",
+        covered, min_size);
+  if (report->problem) {
+    report->ok = FALSE;
+    report->bad_seq = 0;
+  }
 }
 
 gboolean
@@ -307,6 +425,7 @@ lucid_audit_log_verify (const char *path,
   if (report == NULL)
     report = &local;
   memset (report, 0, sizeof (*report));
+  report->expect_root_size = -1;
   v.report = report;
 
   if (opts.expect_root) {
@@ -320,6 +439,16 @@ lucid_audit_log_verify (const char *path,
     }
     have_expect = TRUE;
   }
+  if (opts.min_signed_size < 0
+      || (opts.min_signed_size > 0 && opts.public_key_path == NULL)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "minimum signed size %" G_GINT64_FORMAT
+                 ": must be a positive number of entries, and needs a "
+                 "trusted public key (a signature by the key recorded in the "
+                 "file proves nothing)",
+                 opts.min_signed_size);
+    goto out;
+  }
   if (opts.public_key_path) {
     if (!lucid_audit_key_load (opts.public_key_path, FALSE, &v.trusted, error))
       goto out;
@@ -331,18 +460,12 @@ lucid_audit_log_verify (const char *path,
   if (db == NULL)
     goto out;
   report->ok = TRUE;
-  {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2 (db, SQL_TRIGGERS, -1, &s, NULL) == SQLITE_OK
-        && sqlite3_step (s) == SQLITE_ROW)
-      report->triggers_intact = sqlite3_column_int (s, 0) == 2;
-    sqlite3_finalize (s);
-  }
+  report->triggers_intact = triggers_intact (db);
   if (!verify_rows (&v, db, have_expect ? expect_root : NULL, error)) {
     report->ok = FALSE;
     goto out;
   }
-  if (report->ok && have_expect && report->expect_root_size == 0) {
+  if (report->ok && have_expect && report->expect_root_size < 0) {
     report->ok = FALSE;
     report->bad_seq = 0;
     report->problem = g_strdup_printf (
@@ -351,6 +474,8 @@ lucid_audit_log_verify (const char *path,
         "removed or changed, e.g. a truncated tail)",
         report->n_entries);
   }
+  if (report->ok && v.have_trusted)
+    check_signed_size (report, opts.min_signed_size);
   if (!report->ok) {
     if (report->bad_seq > 0)
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_TAMPERED,

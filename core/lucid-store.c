@@ -205,8 +205,10 @@ same_signing_key (LucidStoreWriter *w, const char *key_path, const char *path,
   LucidAuditKey key;
   gboolean same;
 
-  if (!lucid_audit_key_load (key_path, TRUE, &key, error))
+  if (!lucid_audit_key_load (key_path, TRUE, &key, error)) {
+    lucid_audit_key_clear (&key);
     return FALSE;
+  }
   same = w->signing_key.has_secret
          && memcmp (key.public_key, w->signing_key.public_key,
                     sizeof (key.public_key))

@@ -29,10 +29,13 @@
  *   differs.
  *
  * The result lists the top-k labels whose score is at least
- * #LucidClassify:threshold (it may list none). Its `model-id`/`model-dir`
- * name the head file (its SHA-256 and path) or the text model, so lucidsink
- * records which head produced each row; `input-model-id` names the model
- * that produced the embedding.
+ * #LucidClassify:threshold (it may list none; a NaN score is never
+ * listed). An embedding holding a NaN or an infinity is a stream error
+ * (the encoder upstream failed; a score of it would mean nothing), as is
+ * an empty one or one of another size than the head's. Its
+ * `model-id`/`model-dir` name the head file (its SHA-256 and path) or the text
+ * model, so lucidsink records which head produced each row; `input-model-id`
+ * names the model that produced the embedding.
  *
  * ## Example launch line
  * |[
@@ -390,6 +393,13 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
                                    out.embeddings, out.n_seqs, out.hidden_size);
 }
 
+/* A copy of @s, or NULL when @s is NULL or "". */
+static gchar *
+dup_unless_empty (const gchar *s)
+{
+  return s != NULL && *s != '\0' ? g_strdup (s) : NULL;
+}
+
 static gboolean
 lucid_classify_start (GstBaseTransform *trans)
 {
@@ -399,19 +409,20 @@ lucid_classify_start (GstBaseTransform *trans)
   g_autoptr (GError) error = NULL;
   gboolean have_labels;
 
+  /* An empty string (head="" on a gst-launch line, a property cleared
+   * with "") counts as unset, so the checks below see NULL. */
   GST_OBJECT_LOCK (self);
-  head_path = g_strdup (self->head_path);
-  text_model = g_strdup (self->text_model);
-  labels = g_strdup (self->labels);
+  head_path = dup_unless_empty (self->head_path);
+  text_model = dup_unless_empty (self->text_model);
+  labels = dup_unless_empty (self->labels);
   template = g_strdup (self->prompt_template);
-  tensor = g_strdup (self->tensor);
+  tensor = dup_unless_empty (self->tensor);
   self->top_k_active = self->top_k;
   self->threshold_active = self->threshold;
   GST_OBJECT_UNLOCK (self);
 
-  have_labels = labels != NULL && *labels != '\0';
-  if ((head_path != NULL && *head_path != '\0')
-      == (text_model != NULL && *text_model != '\0')) {
+  have_labels = labels != NULL;
+  if ((head_path != NULL) == (text_model != NULL)) {
     GST_ELEMENT_ERROR (
         self, RESOURCE, SETTINGS,
         ("Set either head= (a head file) or text-model= with labels= "
@@ -508,6 +519,16 @@ find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id)
   return found;
 }
 
+/* Index of the first NaN or infinity of @v, or -1. */
+static gint
+first_non_finite (const float *v, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    if (!isfinite (v[i]))
+      return (gint)i;
+  return -1;
+}
+
 static GstFlowReturn
 lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
 {
@@ -533,8 +554,19 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
                        (NULL));
     return GST_FLOW_ERROR;
   }
-  for (gsize i = 0; i < t->num_dims; i++)
+  for (gsize i = 0; i < t->num_dims && dim > 0; i++)
     dim = (t->dims[i] > G_MAXINT / 4 / dim) ? G_MAXINT : dim * t->dims[i];
+  if (dim == 0) {
+    /* A dimension of size 0 (lucid_tensor_new_f32() allows it). */
+    GST_ELEMENT_ERROR (
+        self, STREAM, FORMAT,
+        ("The embedding tensor %s is empty (a dimension of "
+         "size 0); %s needs a %u-value embedding.",
+         g_quark_to_string (t->id), self->model_dir,
+         lucid_head_get_dim (self->head)),
+        ("tensor of model %s", input_model ? input_model : "(unknown)"));
+    return GST_FLOW_ERROR;
+  }
 
   if (self->model_dir
       && lucid_head_get_kind (self->head) == LUCID_HEAD_ZERO_SHOT
@@ -554,7 +586,22 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
     return GST_FLOW_ERROR;
   n_labels = lucid_head_get_num_labels (self->head);
   scores = g_new (double, n_labels);
-  ok = map.size >= (gsize)dim * sizeof (float)
+  ok = map.size >= (gsize)dim * sizeof (float);
+  if (ok) {
+    gint bad = first_non_finite ((const float *)map.data, dim);
+    if (bad >= 0) {
+      GST_ELEMENT_ERROR (
+          self, STREAM, FORMAT,
+          ("The embedding tensor %s holds a non-finite value (%g at index "
+           "%d): the encoder upstream produced no usable embedding; "
+           "lucidclassify does not score it.",
+           g_quark_to_string (t->id), ((const float *)map.data)[bad], bad),
+          ("tensor of model %s", input_model ? input_model : "(unknown)"));
+      gst_buffer_unmap (t->data, &map);
+      return GST_FLOW_ERROR;
+    }
+  }
+  ok = ok
        && lucid_head_score (self->head, (const float *)map.data, dim, scores,
                             &error);
   gst_buffer_unmap (t->data, &map);

@@ -4,6 +4,7 @@
  */
 #include "lucidresult.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,12 +37,18 @@ typedef struct {
   double score;
 } Ranked;
 
+/* Best first, ties by index, NaN after every number: a total order (a NaN
+ * compared with < and > alone would make qsort's order undefined, and a
+ * NaN sorted first used to end the list before any real score). */
 static gint
 compare_ranked (gconstpointer a, gconstpointer b)
 {
   const Ranked *ra = a, *rb = b;
+  gboolean na = isnan (ra->score), nb = isnan (rb->score);
 
-  if (ra->score != rb->score)
+  if (na != nb)
+    return na ? 1 : -1;
+  if (!na && ra->score != rb->score)
     return ra->score < rb->score ? 1 : -1;
   return ra->index < rb->index ? -1 : (ra->index > rb->index);
 }
@@ -67,7 +74,9 @@ lucid_result_set_top_k (GstStructure *s, const double *scores,
     GValue v = G_VALUE_INIT;
     const gchar *name = names[ranked[i].index];
 
-    if (!(ranked[i].score >= threshold))
+    /* NaNs sort last: a NaN ends the list like a score below threshold;
+     * NaN is never listed. */
+    if (isnan (ranked[i].score) || !(ranked[i].score >= threshold))
       break;
     g_value_init (&v, G_TYPE_STRING);
     g_value_set_string (&v, name);

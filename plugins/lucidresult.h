@@ -27,8 +27,9 @@ GParamSpec *lucid_result_param_spec_top_k (GParamFlags flags);
 
 /* Sets `labels` and `scores` (GstValueArrays, best first, ties by index) to
  * the at most @top_k of the @n scores that are ≥ @threshold (use -INFINITY
- * for none; a NaN score ends the list), and `label`/`score` to the first of
- * them when there is one. @names[i] names score i. */
+ * for none; NaN scores are never listed, the others are whatever their
+ * position), and `label`/`score` to the first of them when there is one.
+ * @names[i] names score i. */
 void lucid_result_set_top_k (GstStructure *s, const double *scores,
                              const gchar *const *names, guint n, guint top_k,
                              double threshold);

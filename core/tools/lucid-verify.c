@@ -1,7 +1,8 @@
 /* lucid-verify — checks the tamper-evident audit log of a Lucid database
  * (a thin main over lucid_audit_log_verify(); docs/audit.md).
  *
- *   lucid-verify DB [--expect-root HEX] [--public-key FILE] [--json]
+ *   lucid-verify DB [--expect-root HEX] [--public-key FILE]
+ *                [--min-signed-size N] [--json]
  *
  * Exit status: 0 the log verified, 1 it did not (the first bad row is
  * named), 2 it could not be checked (unreadable file, bad arguments).
@@ -50,7 +51,11 @@ report_to_json (const char *path, const LucidAuditReport *r,
       json_builder_add_int_value (b, r->last_signed_checkpoint);
       json_builder_set_member_name (b, "signer");
       json_builder_add_string_value (b, signer);
+      json_builder_set_member_name (b, "signed_tree_size");
+      json_builder_add_int_value (b, r->last_signed_checkpoint - 1);
     } else {
+      json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "signed_tree_size");
       json_builder_add_null_value (b);
     }
     json_builder_set_member_name (b, "triggers_intact");
@@ -64,7 +69,7 @@ report_to_json (const char *path, const LucidAuditReport *r,
     json_builder_set_member_name (b, "head");
     json_builder_add_string_value (b, head_hex);
     json_builder_set_member_name (b, "expect_root_size");
-    if (r->expect_root_size > 0)
+    if (r->expect_root_size >= 0)
       json_builder_add_int_value (b, r->expect_root_size);
     else
       json_builder_add_null_value (b);
@@ -103,14 +108,18 @@ print_text (const char *path, const LucidAuditVerifyOptions *opts,
   printf ("  head:        %s\n", head_hex);
   if (r->last_signed_checkpoint > 0) {
     g_autofree char *signer = lucid_audit_hex (r->signer, 32);
-    printf ("  signed:      up to row %" G_GINT64_FORMAT " by key %s%s\n",
-            r->last_signed_checkpoint, signer,
+    printf ("  signed:      up to row %" G_GINT64_FORMAT
+            " (tree size %" G_GINT64_FORMAT ") by key %s%s\n",
+            r->last_signed_checkpoint, r->last_signed_checkpoint - 1, signer,
             r->key_trusted ? " (the given public key)"
                            : " (recorded in the log; not trusted without "
                              "--public-key)");
   } else {
     printf ("  signed:      no signed checkpoint\n");
   }
+  if (opts->min_signed_size > 0)
+    printf ("  min-signed:  at least %" G_GINT64_FORMAT " entries required\n",
+            opts->min_signed_size);
   if (opts->expect_root)
     printf ("  expect-root: matches the first %" G_GINT64_FORMAT " entries\n",
             r->expect_root_size);
@@ -124,6 +133,7 @@ main (int argc, char **argv)
 {
   g_autofree char *expect_root = NULL, *public_key = NULL;
   gboolean as_json = FALSE;
+  gint64 min_signed_size = 0;
   GOptionEntry entries[] = {
     { "expect-root", 0, 0, G_OPTION_ARG_STRING, &expect_root,
       "The Merkle root (64 hex digits) of the log kept elsewhere; a "
@@ -131,8 +141,13 @@ main (int argc, char **argv)
       "HEX" },
     { "public-key", 0, 0, G_OPTION_ARG_FILENAME, &public_key,
       "Trusted Ed25519 public key file: every checkpoint must be signed "
-      "by it",
+      "by it, and at least one must exist",
       "FILE" },
+    { "min-signed-size", 0, 0, G_OPTION_ARG_INT64, &min_signed_size,
+      "With --public-key: a checkpoint signed by that key must cover at "
+      "least N entries (the signed tree size of an earlier run, kept "
+      "elsewhere); catches signed checkpoints deleted after a change",
+      "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the report as JSON",
       NULL },
     { NULL },
@@ -153,12 +168,14 @@ main (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 2) {
     fprintf (stderr,
              "lucid-verify: %s\nUsage: lucid-verify DB "
-             "[--expect-root HEX] [--public-key FILE] [--json]\n",
+             "[--expect-root HEX] [--public-key FILE] "
+             "[--min-signed-size N] [--json]\n",
              error ? error->message : "expected one database file");
     return 2;
   }
   opts.expect_root = expect_root;
   opts.public_key_path = public_key;
+  opts.min_signed_size = min_signed_size;
 
   if (lucid_audit_log_verify (argv[1], &opts, &report, &error))
     status = 0;

@@ -14,6 +14,7 @@
 
 #include "lucid-check-util.h"
 #include "lucidmeta.h"
+#include "lucidresult.h"
 
 /* fp32 on CPU, DESIGN.md: max-abs error ≤ 1e-4·max(1, max|ref|). */
 #define TAU 1e-4
@@ -323,6 +324,75 @@ GST_START_TEST (test_caps_change)
 
 GST_END_TEST;
 
+/* New caps while a batch is held (batch-size 3, no max-latency): the held
+ * frames are analysed with the caps they came with — same embeddings as
+ * one at a time — before the new caps apply to the next batch. */
+GST_START_TEST (test_caps_change_with_held_batch)
+{
+  const gchar *rgb_caps = "video/x-raw, format=RGB, width=8, height=8, "
+                          "framerate=25/1";
+  const guint8 colours[2][3] = { { 255, 0, 0 }, { 0, 200, 30 } };
+  float *single[2];
+  GstHarness *h = new_harness ("tiny-vit", rgb_caps, NULL);
+  gint w = 0, hgt = 0;
+
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *out;
+    guint n;
+
+    gst_harness_push (h, solid_frame ("RGB", 8, 8, colours[i], i));
+    out = gst_harness_pull (h);
+    single[i] = embedding_of (out, &n);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+
+  h = new_harness ("tiny-vit", rgb_caps, "batch-size", 3, "max-latency",
+                   (guint64)0, NULL);
+  for (guint i = 0; i < 2; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, solid_frame ("RGB", 8, 8, colours[i], i)),
+        GST_FLOW_OK);
+  fail_unless (gst_harness_try_pull (h) == NULL, "the batch is not full");
+
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=I420, width=16, "
+                                   "height=12, framerate=25/1");
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *out = gst_harness_try_pull (h);
+    guint n;
+    float *e;
+
+    fail_unless (out != NULL, "held frame %u not pushed before the caps", i);
+    fail_unless (
+        gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w));
+    fail_unless_equals_int (w, 8);
+    e = embedding_of (out, &n);
+    for (guint k = 0; k < n; k++)
+      fail_unless (fabs (e[k] - single[i][k]) <= TAU, "frame %u [%u]", i, k);
+    g_free (e);
+    g_free (single[i]);
+    gst_buffer_unref (out);
+  }
+
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_int (
+        gst_harness_push (h, solid_frame ("I420", 16, 12, RED, 2 + i)),
+        GST_FLOW_OK);
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_pull (h);
+    const GstStructure *s = result_of (out, "lucidvisionenc");
+
+    fail_unless (gst_structure_get_int (s, "width", &w)
+                 && gst_structure_get_int (s, "height", &hgt));
+    fail_unless_equals_int (w, 16);
+    fail_unless_equals_int (hgt, 12);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 expect_start_error (const gchar *model, const gchar *needle,
                     const gchar *labels)
@@ -575,6 +645,130 @@ GST_START_TEST (test_classify_wrong_dim)
 
 GST_END_TEST;
 
+/* A tensor with a dimension of size 0 (allowed by lucid_tensor_new_f32):
+ * a stream error saying the embedding is empty, not a division by zero. */
+GST_START_TEST (test_classify_empty_embedding)
+{
+  GstHarness *h = classify_harness ("heads/probe.safetensors", NULL);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  LucidTensor **tensors = g_new (LucidTensor *, 1);
+  gsize dims[2] = { 0, 4 };
+  GError *error;
+
+  tensors[0] = lucid_tensor_new_f32 (g_quark_from_string ("x"), NULL, 2, dims);
+  fail_unless (tensors[0] != NULL);
+  lucid_buffer_add_tensor_meta (buf, "m", 1, tensors);
+  error = lucid_check_push_and_get_error (h, buf);
+  fail_unless (strstr (error->message, "is empty") != NULL, "%s",
+               error->message);
+  fail_unless (strstr (error->message, "32-value") != NULL, "%s",
+               error->message);
+  g_error_free (error);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* An embedding with a NaN or an infinity: a stream error naming the value
+ * and its index, no result. */
+GST_START_TEST (test_classify_non_finite_embedding)
+{
+  const float bad[2] = { NAN, INFINITY };
+
+  for (guint k = 0; k < G_N_ELEMENTS (bad); k++) {
+    GstHarness *h = classify_harness ("heads/probe.safetensors", NULL);
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+    float v[32] = { 0 };
+    GError *error;
+
+    v[7] = bad[k];
+    add_embedding (buf, "x", "m", v, 32);
+    error = lucid_check_push_and_get_error (h, buf);
+    fail_unless (strstr (error->message, "non-finite value") != NULL, "%s",
+                 error->message);
+    fail_unless (strstr (error->message, "at index 7") != NULL, "%s",
+                 error->message);
+    g_error_free (error);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* The result's top-k with NaN scores (lucidresult.c): NaN sorts after
+ * every number and is never listed, so the real scores are listed best
+ * first wherever the NaNs were (a NaN first used to empty the list). */
+GST_START_TEST (test_result_top_k_with_nan)
+{
+  const gchar *names[5] = { "a", "b", "c", "d", "e" };
+  const double scores[5] = { NAN, 0.2, NAN, 0.9, 0.5 };
+  const gchar *want[3] = { "d", "e", "b" };
+  GstStructure *s = gst_structure_new_empty ("t");
+  const GValue *labels;
+  double best;
+
+  lucid_result_set_top_k (s, scores, names, 5, 5, -INFINITY);
+  labels = gst_structure_get_value (s, "labels");
+  fail_unless_equals_int (gst_value_array_get_size (labels), 3);
+  for (guint i = 0; i < 3; i++)
+    fail_unless_equals_string (
+        g_value_get_string (gst_value_array_get_value (labels, i)), want[i]);
+  fail_unless_equals_string (gst_structure_get_string (s, "label"), "d");
+  fail_unless (gst_structure_get_double (s, "score", &best));
+  fail_unless (best == 0.9);
+  gst_structure_free (s);
+
+  /* Only NaNs: nothing listed, no label. */
+  s = gst_structure_new_empty ("t");
+  lucid_result_set_top_k (s, (const double[]){ NAN, NAN }, names, 2, 3,
+                          -INFINITY);
+  fail_unless_equals_int (
+      gst_value_array_get_size (gst_structure_get_value (s, "labels")), 0);
+  fail_if (gst_structure_has_field (s, "label"));
+  gst_structure_free (s);
+}
+
+GST_END_TEST;
+
+/* Empty strings count as unset: head="" with text-model= and labels= is a
+ * zero-shot setup, text-model="" next to head= is a head setup, and
+ * tensor="" picks the first tensor like no tensor= at all. */
+GST_START_TEST (test_classify_empty_string_properties)
+{
+  gchar *bert = lucid_check_fixture_path ("tiny-bert");
+  gchar *head = lucid_check_fixture_path ("heads/probe.safetensors");
+  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
+  GstHarness *h;
+  GstBuffer *buf, *out;
+  float v[32] = { 0 };
+
+  g_object_set (e, "head", "", "text-model", bert, "labels", "cat, dog", NULL);
+  fail_unless (gst_element_set_state (e, GST_STATE_PAUSED)
+               != GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (e, GST_STATE_NULL);
+  g_object_set (e, "head", head, "text-model", "", "labels", "", NULL);
+  fail_unless (gst_element_set_state (e, GST_STATE_PAUSED)
+               != GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_object_unref (e);
+
+  h = classify_harness ("heads/probe.safetensors", "tensor", "", NULL);
+  buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  add_embedding (buf, "x", "m", v, 32);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless_equals_string (
+      gst_structure_get_string (result_of (out, "lucidclassify"),
+                                "input-tensor"),
+      "x");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (head);
+  g_free (bert);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_classify_bad_settings)
 {
   GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
@@ -607,6 +801,7 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_interval);
   tcase_add_test (tc, test_batch_equals_single);
   tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_caps_change_with_held_batch);
   tcase_add_test (tc, test_bad_models);
   tcase_add_test (tc, test_short_buffer);
   tcase_add_test (tc, test_classify_centroids_after_encoder);
@@ -614,6 +809,10 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_classify_tensor_by_id);
   tcase_add_test (tc, test_classify_wrong_dim);
   tcase_add_test (tc, test_classify_bad_settings);
+  tcase_add_test (tc, test_classify_empty_embedding);
+  tcase_add_test (tc, test_classify_non_finite_embedding);
+  tcase_add_test (tc, test_result_top_k_with_nan);
+  tcase_add_test (tc, test_classify_empty_string_properties);
   return s;
 }
 

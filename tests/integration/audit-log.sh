@@ -5,7 +5,10 @@
 #   - deletions are caught, also those re-sealed with recomputed hashes
 #     when they lie before the last signed checkpoint and the trusted
 #     public key is given;
-#   - a truncated tail is caught with --expect-root, and not without.
+#   - a truncated tail is caught with --expect-root, and not without;
+#   - a re-sealed change followed by the deletion of every later signed
+#     checkpoint passes the trusted key alone (the documented limit) and is
+#     caught by --expect-root and --min-signed-size.
 # Each verdict of lucid-verify is cross-checked with tools/
 # lucid_audit_verify.py, an independent verifier written from the docs.
 #
@@ -76,6 +79,13 @@ for field in root head entries; do
     "$(printf '%s' "$json" | python3 -c "import json,sys; print(json.load(sys.stdin)['$field'])")"
 done
 check "clean, expected root" 0 "expect-root: matches the first $n entries" --expect-root "$root"
+signed=$(printf '%s' "$json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["signed_tree_size"])')
+expect_eq "signed tree size = the last checkpoint's" "$signed" \
+  "$(sql "$db" "SELECT max(tree_size) FROM audit_checkpoints WHERE signed")"
+expect_eq "independent verifier agrees on signed_tree_size" \
+  "$(printf '%s' "$pjson" | python3 -c "import json,sys; print(json.load(sys.stdin)['signed_tree_size'])")" "$signed"
+check "clean, --min-signed-size" 0 "min-signed:  at least $signed entries" \
+  --public-key "$TMP/key.pub" --min-signed-size "$signed"
 
 # The triggers refuse edits as long as they exist.
 out=$(sql "$db" "UPDATE audit_log SET payload = '{}' WHERE seq = 3" 2>&1) || true
@@ -111,6 +121,48 @@ sql "$db" "UPDATE audit_log SET payload = json_set(payload, '\$.group', 'g9') WH
 python3 "$PYV" reseal "$db" --sign-key "$TMP/attacker"
 check "re-sealed edit, trusted key" 1 "audit log row $C: checkpoint is signed by another key" \
   --public-key "$TMP/key.pub"
+
+# The hole docs/audit.md states: the attacker re-seals a change and deletes
+# every checkpoint after it. The signed checkpoints before the change still
+# verify, so the trusted key alone passes; what was kept elsewhere (a root,
+# or the signed tree size) catches it.
+fresh; S=$(nth audit-window 25); C=$(cp_after "$S")
+sql "$db" "UPDATE audit_log SET payload = json_set(payload, '\$.group', 'g9') WHERE seq = $S;
+           DELETE FROM audit_log WHERE kind = 'checkpoint' AND seq > $S;"
+python3 "$PYV" reseal "$db"
+expect_eq "checkpoints left before the change" \
+  "$(sql "$db" "SELECT count(*) > 0 AND max(seq) < $S FROM audit_log WHERE kind = 'checkpoint'")" 1
+check "re-sealed edit, later checkpoints deleted, trusted key only (documented limit)" 0 \
+  "audit log verified" --public-key "$TMP/key.pub"
+check "re-sealed edit, later checkpoints deleted, --expect-root" 1 \
+  "no prefix of the log's [0-9]+ entries has the expected root" --expect-root "$root"
+check "re-sealed edit, later checkpoints deleted, --min-signed-size" 1 \
+  "covers [0-9]+ entries, fewer than the $signed required" \
+  --public-key "$TMP/key.pub" --min-signed-size "$signed"
+# Every checkpoint deleted: the trusted key vouches for nothing, which fails.
+fresh; S=$(nth audit-window 3)
+sql "$db" "UPDATE audit_log SET payload = json_set(payload, '\$.group', 'g9') WHERE seq = $S;
+           DELETE FROM audit_log WHERE kind = 'checkpoint';"
+python3 "$PYV" reseal "$db"
+check "re-sealed edit, every checkpoint deleted, no key" 0 "no signed checkpoint"
+check "re-sealed edit, every checkpoint deleted, trusted key" 1 \
+  "no checkpoint in the log's [0-9]+ entries is signed by the given public key" \
+  --public-key "$TMP/key.pub"
+
+# Where the two verifiers once disagreed: a storage class changed and the
+# hashes recomputed (the leaf then matches; the class does not), and a
+# checkpoint whose tree_size is written as a float (its signature, over the
+# size and root, still verifies).
+fresh; S=$(nth audit-window 14)
+sql "$db" "UPDATE audit_log SET run_id = 'one' WHERE seq = $S"
+python3 "$PYV" reseal "$db"
+check "re-sealed storage class change" 1 "audit log row $S: run_id is TEXT, expected INTEGER or NULL"
+fresh; C=$(nth checkpoint 2)
+sql "$db" "UPDATE audit_log SET payload = json_set(payload, '\$.tree_size', $((C - 1)).0) WHERE seq = $C"
+python3 "$PYV" reseal "$db"
+expect_match "float tree_size is in the file" "$(sql "$db" "SELECT payload FROM audit_log WHERE seq = $C")" \
+  "\"tree_size\":$((C - 1))\.0,"
+check "re-sealed float tree_size" 1 "audit log row $C: malformed checkpoint"
 
 # ---- insertions -----------------------------------------------------------
 fresh; S=$(nth audit-window 12)
@@ -179,6 +231,8 @@ fresh; L=$(sql "$db" "SELECT max(seq) FROM audit_log")
 sql "$db" "DELETE FROM audit_log WHERE seq > $((L - 3))"
 check "truncated tail, no expected root" 0 "triggers of audit_log are missing"
 check "truncated tail, trusted key only" 0 "audit log verified" --public-key "$TMP/key.pub"
+check "truncated tail, --min-signed-size" 1 "fewer than the $signed required" \
+  --public-key "$TMP/key.pub" --min-signed-size "$signed"
 check "truncated tail, --expect-root" 1 "no prefix of the log's $((L - 3)) entries has the expected root" \
   --expect-root "$root"
 
@@ -217,11 +271,20 @@ fi
 rc=0; out=$("$VERIFY" "$base" --expect-root 1234 2>&1) || rc=$?
 expect_eq "bad --expect-root: exit" "$rc" 2
 expect_match "bad --expect-root: message" "$out" "64 hex digits"
+rc=0; out=$("$VERIFY" "$base" --min-signed-size 5 2>&1) || rc=$?
+expect_eq "--min-signed-size without --public-key: exit" "$rc" 2
+expect_match "--min-signed-size without --public-key: message" "$out" "needs a trusted public key"
 rc=0; out=$("$VERIFY" "$TMP/nope.db" 2>&1) || rc=$?
 expect_eq "missing database: exit" "$rc" 2
 expect_match "missing database: message" "$out" "$TMP/nope.db"
-rc=0; out=$("$VERIFY" "$base" --public-key "$TMP/key" 2>&1) || rc=$?
-expect_eq "secret key as --public-key: exit" "$rc" 0
+db="$TMP/t.db"; cp "$base" "$db"
+check "secret key file as --public-key (its public half is used)" 0 "the given public key" \
+  --public-key "$TMP/key"
+printf 'ed25519-public-key 0x12\n' > "$TMP/bad.pub"
+rc=0; out=$("$VERIFY" "$base" --public-key "$TMP/bad.pub" 2>&1) || rc=$?
+expect_eq "malformed key file: exit" "$rc" 2
+rc=0; out=$(python3 "$PYV" verify "$base" --public-key "$TMP/bad.pub" 2>&1) || rc=$?
+expect_eq "malformed key file: independent verifier exit" "$rc" 2
 rc=0; out=$("$VERIFY" "$base" --public-key "$TMP/missing.pub" 2>&1) || rc=$?
 expect_eq "missing key file: exit" "$rc" 2
 expect_match "missing key file: message" "$out" "missing.pub"

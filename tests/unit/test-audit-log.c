@@ -1,8 +1,8 @@
 /* test-audit-log.c — the tamper-evident audit log written by the store
  * (core/lucid-store-logwriter.c): entries in order with results, leaf and
  * chain hashes, provenance entries, checkpoints (Merkle root, signature,
- * policy), the append-only triggers, bad arguments, and two processes
- * extending one chain. The verifier and the tampering cases are in
+ * policy), the append-only triggers, bad arguments, two processes
+ * extending one chain, and a new writer on a large log. The verifier and the tampering cases are in
  * test-audit-verify.c and tests/integration/audit-log.sh.
  *
  * Some cases run this program again as a helper process (argv[1] ==
@@ -526,8 +526,42 @@ test_signing_key_errors (Fixture *f, gconstpointer data)
 
 #define HELPER_ENTRIES 300
 
+/* Waits (polling the file, up to a minute: a hang guard, not a timing
+ * assertion) until an entry of process @tag is committed. */
+static gboolean
+wait_for_entry_of (const char *path, const char *tag)
+{
+  sqlite3 *db = open_plain (path);
+  sqlite3_stmt *s = NULL;
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  gboolean found = FALSE;
+
+  g_assert_cmpint (
+      sqlite3_prepare_v2 (db,
+                          "SELECT count(*) FROM audit_log WHERE kind = 'note' "
+                          "AND json_extract(payload, '$.process') = ?1",
+                          -1, &s, NULL),
+      ==, SQLITE_OK);
+  sqlite3_bind_text (s, 1, tag, -1, SQLITE_STATIC);
+  while (!found && g_get_monotonic_time () < deadline) {
+    if (sqlite3_step (s) == SQLITE_ROW)
+      found = sqlite3_column_int64 (s, 0) > 0;
+    sqlite3_reset (s);
+    if (!found)
+      g_usleep (5000);
+  }
+  sqlite3_finalize (s);
+  sqlite3_close (db);
+  return found;
+}
+
+/* Appends HELPER_ENTRIES notes tagged @tag (with results and a run). When
+ * @wait_for is not NULL, the first note is committed alone and the helper
+ * waits for @wait_for's first note before the others: two helpers waiting
+ * for each other start their bulk together, and each one's first note
+ * precedes the other's second, so their entries interleave. */
 static int
-helper_append (const char *path, const char *tag)
+helper_append (const char *path, const char *tag, const char *wait_for)
 {
   LucidStoreOptions options = { .commit_interval_ms = 1,
                                 .batch_rows = 7,
@@ -548,6 +582,15 @@ helper_append (const char *path, const char *tag)
       break;
     if (i % 10 == 0)
       append_result (store, run, tag);
+    if (i == 0 && wait_for) {
+      if (!lucid_store_flush (store, &error))
+        break;
+      if (!wait_for_entry_of (path, wait_for)) {
+        g_printerr ("%s: no entry of %s after a minute\n", tag, wait_for);
+        lucid_store_close (store);
+        return 1;
+      }
+    }
   }
   if (error == NULL)
     lucid_store_end_run (store, run, "eos", &error);
@@ -572,7 +615,8 @@ self_exe (void)
 }
 
 /* Two processes appending to one file at once yield one valid chain that
- * holds every entry of both, each process's entries in its order. */
+ * holds every entry of both, each process's entries in its order, and the
+ * two really were interleaved (they start from a barrier). */
 static void
 test_two_processes_one_chain (Fixture *f, gconstpointer data)
 {
@@ -589,7 +633,8 @@ test_two_processes_one_chain (Fixture *f, gconstpointer data)
   lucid_store_close (lucid_store_open (f->db, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < 2; i++) {
-    const char *argv[] = { exe, "--helper", "append", f->db, tags[i], NULL };
+    const char *argv[]
+        = { exe, "--helper", "append", f->db, tags[i], tags[1 - i], NULL };
     g_spawn_async (NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
                    NULL, &pids[i], &error);
     g_assert_no_error (error);
@@ -636,14 +681,75 @@ test_two_processes_one_chain (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_kind (rows, "run-end"), ==, 2);
   g_test_message ("%u rows, %u switches between the processes", rows->len,
                   interleavings);
+  /* Each helper's first note precedes the other's second (the barrier), so
+   * the notes start A B or B A and the rest of the first cannot all come
+   * before the other's: at least two switches. */
+  g_assert_cmpuint (interleavings, >=, 2);
+}
+
+/* ---- a large log ------------------------------------------------------- */
+
+#define LARGE_LOG_ENTRIES 50000
+
+/* A new writer on a file with a large log (LARGE_LOG_ENTRIES entries by an
+ * earlier writer) catches up with it when it opens (outside the write
+ * lock), and again before its first write transaction with what another
+ * process appended meanwhile; it extends the same chain: the whole log
+ * verifies and holds every entry. (How long the lock was held is not
+ * asserted: no timing in tests.) */
+static void
+test_new_writer_on_large_log (Fixture *f, gconstpointer data)
+{
+  g_autofree char *exe = self_exe ();
+  const char *argv[] = { exe, "--helper", "append", f->db, "other", NULL };
+  g_autoptr (GArray) rows = NULL;
+  g_autoptr (GError) error = NULL;
+  LucidStore *store = lucid_store_open (f->db, NULL, &error);
+  LucidAuditReport report;
+  gint64 run;
+  int status = 0;
+
+  g_assert_no_error (error);
+  run = begin_test_run (store);
+  for (int i = 0; i < LARGE_LOG_ENTRIES; i++) {
+    g_autofree char *payload = g_strdup_printf ("{\"i\": %d}", i);
+    append_log (store, run, "note", payload);
+  }
+  g_assert_true (lucid_store_end_run (store, run, "eos", &error));
+  lucid_store_close (store);
+
+  store = lucid_store_open (f->db, NULL, &error);
+  g_assert_no_error (error);
+  g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  run = begin_test_run (store);
+  append_log (store, run, "note", "{\"after\": 1}");
+  g_assert_true (lucid_store_end_run (store, run, "eos", &error));
+  g_assert_no_error (error);
+  lucid_store_close (store);
+
+  g_assert_true (lucid_audit_log_verify (f->db, NULL, &report, &error));
+  g_assert_no_error (error);
+  rows = read_log (f->db);
+  g_assert_cmpint (report.n_entries, ==, (gint64)rows->len);
+  g_assert_cmpuint (count_kind (rows, "note"), ==,
+                    LARGE_LOG_ENTRIES + HELPER_ENTRIES + 1);
+  /* run-start, the entries, run-end, a checkpoint per 1000 entries and
+   * after run-end; the helper's run; then run-start, 1 entry, run-end and
+   * its checkpoint. */
+  g_assert_cmpint (report.n_entries, >=,
+                   LARGE_LOG_ENTRIES + 2 + HELPER_ENTRIES + 2 + 3);
+  lucid_audit_report_clear (&report);
 }
 
 int
 main (int argc, char **argv)
 {
-  if (argc == 5 && strcmp (argv[1], "--helper") == 0
+  if ((argc == 5 || argc == 6) && strcmp (argv[1], "--helper") == 0
       && strcmp (argv[2], "append") == 0)
-    return helper_append (argv[3], argv[4]);
+    return helper_append (argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 
   g_test_init (&argc, &argv, NULL);
 
@@ -661,6 +767,7 @@ main (int argc, char **argv)
   ADD ("/audit-log/checkpoint/signed", test_signed_checkpoints);
   ADD ("/audit-log/checkpoint/key-errors", test_signing_key_errors);
   ADD ("/audit-log/processes/two-one-chain", test_two_processes_one_chain);
+  ADD ("/audit-log/writer/new-on-large-log", test_new_writer_on_large_log);
 #undef ADD
 
   return g_test_run ();

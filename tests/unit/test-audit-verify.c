@@ -7,7 +7,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -236,6 +238,71 @@ test_key_file_errors (void)
   }
 }
 
+/* A parse error leaves no secret behind, even when the secret line itself
+ * parsed (a second key after it, or a public key wanted). */
+static void
+test_key_parse_error_clears_secret (void)
+{
+  static const char secret_line[]
+      = "ed25519-secret-key "
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n";
+  g_autofree char *two = g_strconcat (
+      secret_line,
+      "ed25519-public-key "
+      "67d3b5eaf0c0bf6b5a602d359daecc86a7a74053490ec37ae08e71360587c870\n",
+      NULL);
+  const guint8 zero[sizeof (LucidAuditKey)] = { 0 };
+  LucidAuditKey key;
+  g_autoptr (GError) error = NULL;
+
+  memset (&key, 0xa5, sizeof (key));
+  g_assert_false (
+      lucid_audit_key_parse (two, strlen (two), TRUE, "k", &key, &error));
+  g_assert_nonnull (strstr (error->message, "a second key"));
+  g_assert_cmpmem (&key, sizeof (key), zero, sizeof (zero));
+}
+
+/* lucid_audit_key_load() refuses a file larger than any key file from its
+ * size, before reading it (a sparse 4 GiB file would otherwise be read
+ * whole), and a directory; a real key file still loads. */
+static void
+test_key_load_refuses_large_files (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("lucid-key-XXXXXX", &error);
+  g_autofree char *big = g_build_filename (dir, "big.pub", NULL);
+  g_autofree char *secret = g_build_filename (dir, "k", NULL);
+  g_autofree char *public = g_build_filename (dir, "k.pub", NULL);
+  LucidAuditKey key;
+  FILE *f;
+
+  g_assert_no_error (error);
+  f = fopen (big, "w");
+  g_assert_nonnull (f);
+  g_assert_cmpint (ftruncate (fileno (f), (off_t)4 << 30), ==, 0);
+  fclose (f);
+  g_assert_false (lucid_audit_key_load (big, FALSE, &key, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT);
+  g_assert_nonnull (strstr (error->message, big));
+  g_assert_nonnull (strstr (error->message, "4294967296 bytes, too large"));
+  g_clear_error (&error);
+
+  g_assert_false (lucid_audit_key_load (dir, FALSE, &key, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_IO);
+  g_clear_error (&error);
+
+  g_assert_true (lucid_audit_key_generate (secret, public, &error));
+  g_assert_true (lucid_audit_key_load (secret, TRUE, &key, &error));
+  g_assert_no_error (error);
+  g_assert_true (key.has_secret);
+  lucid_audit_key_clear (&key);
+
+  g_unlink (big);
+  g_unlink (secret);
+  g_unlink (public);
+  g_rmdir (dir);
+}
+
 /* ---- the verifier ----------------------------------------------------- */
 
 typedef struct {
@@ -346,6 +413,25 @@ test_verify_clean (Fixture *f, gconstpointer data)
   g_assert_cmpint (r.expect_root_size, ==, 17);
   g_assert_cmpint (r.n_entries, ==, 17 + 6);
   lucid_audit_report_clear (&r);
+
+  /* min_signed_size: the last signed checkpoint (seq 23) covers 22. */
+  opts.expect_root = NULL;
+  opts.min_signed_size = 22;
+  g_assert_true (lucid_audit_log_verify (f->db, &opts, &r, &error));
+  g_assert_no_error (error);
+  lucid_audit_report_clear (&r);
+  opts.min_signed_size = 23;
+  g_assert_false (lucid_audit_log_verify (f->db, &opts, &r, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_TAMPERED);
+  g_assert_cmpint (r.bad_seq, ==, 0);
+  g_assert_nonnull (strstr (r.problem, "covers 22 entries, fewer than the 23"));
+  g_clear_error (&error);
+  lucid_audit_report_clear (&r);
+  /* ... and needs the trusted key. */
+  opts.public_key_path = NULL;
+  g_assert_false (lucid_audit_log_verify (f->db, &opts, &r, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT);
+  lucid_audit_report_clear (&r);
 }
 
 /* The first bad row is named, by seq and problem, in the report and the
@@ -425,6 +511,76 @@ test_verify_errors (Fixture *f, gconstpointer data)
   }
 }
 
+/* A table recreated without its primary key can hold a seq twice: named as
+ * a repeat, not as "not positive". */
+static void
+test_verify_repeated_seq (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LucidAuditReport r;
+
+  write_log (f->db, 4, NULL);
+  exec_sql (f->db, "DROP VIEW audit_checkpoints; "
+                   "ALTER TABLE audit_log RENAME TO old_log; "
+                   "CREATE TABLE audit_log AS SELECT * FROM old_log; "
+                   "INSERT INTO audit_log SELECT * FROM old_log WHERE seq = 3; "
+                   "DROP TABLE old_log;");
+  g_assert_false (lucid_audit_log_verify (f->db, NULL, &r, &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_TAMPERED);
+  g_test_message ("%s", error->message);
+  g_assert_cmpint (r.bad_seq, ==, 3);
+  g_assert_nonnull (strstr (r.problem, "seq 3 repeats"));
+  lucid_audit_report_clear (&r);
+}
+
+/* The root of the empty prefix (SHA-256 of nothing) is a valid expected
+ * root: every log extends the empty log. */
+static void
+test_verify_empty_prefix_root (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LucidAuditVerifyOptions opts = {
+    .expect_root
+    = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  };
+  LucidAuditReport r;
+
+  write_log (f->db, 2, NULL);
+  g_assert_true (lucid_audit_log_verify (f->db, &opts, &r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (r.expect_root_size, ==, 0);
+  lucid_audit_report_clear (&r);
+
+  /* Without --expect-root the size says "not asked". */
+  g_assert_true (lucid_audit_log_verify (f->db, NULL, &r, &error));
+  g_assert_cmpint (r.expect_root_size, ==, -1);
+  lucid_audit_report_clear (&r);
+}
+
+/* The append-only triggers count as intact only with the migration's exact
+ * text: a trigger of the same name that never fires (WHEN 0) is reported. */
+static void
+test_verify_triggers_changed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LucidAuditReport r;
+
+  write_log (f->db, 3, NULL);
+  g_assert_true (lucid_audit_log_verify (f->db, NULL, &r, &error));
+  g_assert_true (r.triggers_intact);
+  lucid_audit_report_clear (&r);
+
+  exec_sql (f->db,
+            "DROP TRIGGER audit_log_no_update; "
+            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+            "WHEN 0 BEGIN SELECT RAISE (ABORT, 'audit_log is append-only: "
+            "rows cannot be updated'); END;");
+  g_assert_true (lucid_audit_log_verify (f->db, NULL, &r, &error));
+  g_assert_no_error (error);
+  g_assert_false (r.triggers_intact);
+  lucid_audit_report_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -437,12 +593,19 @@ main (int argc, char **argv)
   g_test_add_func ("/audit-verify/checkpoint/sign-roundtrip",
                    test_checkpoint_sign_roundtrip);
   g_test_add_func ("/audit-verify/key/errors", test_key_file_errors);
+  g_test_add_func ("/audit-verify/key/parse-error-clears-secret",
+                   test_key_parse_error_clears_secret);
+  g_test_add_func ("/audit-verify/key/load-refuses-large-files",
+                   test_key_load_refuses_large_files);
 #define ADD(path, fn)                                                          \
   g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/audit-verify/verify/clean", test_verify_clean);
   ADD ("/audit-verify/verify/names-first-bad-row",
        test_verify_names_first_bad_row);
   ADD ("/audit-verify/verify/errors", test_verify_errors);
+  ADD ("/audit-verify/verify/triggers-changed", test_verify_triggers_changed);
+  ADD ("/audit-verify/verify/repeated-seq", test_verify_repeated_seq);
+  ADD ("/audit-verify/verify/empty-prefix-root", test_verify_empty_prefix_root);
 #undef ADD
   return g_test_run ();
 }

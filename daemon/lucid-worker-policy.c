@@ -47,9 +47,11 @@ is_path_property (const char *name)
 {
   static const char *const exact[] = {
     "location", "uri", "model", "file", "filename", "path", "dir",
-    "directory", "device", "socket-path", "labels-file", NULL,
+    "directory", "socket-path", "labels-file", NULL,
   };
-  return g_strv_contains (exact, name) || g_str_has_suffix (name, "-location")
+  /* "device" is a path for v4l2src and alsasrc, a word (cpu, cuda:0) for
+   * Lucid's encoders: it is checked when its value holds a '/'. */
+  return g_strv_contains (exact, name) || strcmp (name, "device") == 0 || g_str_has_suffix (name, "-location")
          || g_str_has_suffix (name, "-file") || g_str_has_suffix (name, "-path")
          || g_str_has_suffix (name, "-dir") || g_str_has_suffix (name, "-uri");
 }
@@ -156,6 +158,7 @@ lucid_worker_policy_check_element (const LucidWorkerPolicy *policy,
       continue;
     g_object_get (element, specs[i]->name, &value, NULL);
     if (value != NULL && value[0] != '\0'
+        && (strcmp (specs[i]->name, "device") != 0 || strchr (value, '/'))
         && !lucid_worker_policy_check_value (policy, element, specs[i]->name, value, error))
       return FALSE;
   }

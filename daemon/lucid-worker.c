@@ -206,12 +206,8 @@ on_bus (GstBus *bus, GstMessage *msg, gpointer data)
         gst_message_parse_warning (msg, &err, &dbg);
       report_message (w, "message", is_error ? "error" : "warning", src,
                       err->message);
-      if (is_error) {
-        gboolean refused = err->domain == GST_CORE_ERROR
-                           && err->code == GST_CORE_ERROR_NOT_IMPLEMENTED
-                           && w->refusal != NULL;
-        finish (w, refused ? EXIT_REFUSED : 1);
-      }
+      if (is_error) /* the refusal is set before its error is posted */
+        finish (w, w->refusal != NULL ? EXIT_REFUSED : 1);
       break;
     }
     case GST_MESSAGE_EOS:
@@ -308,25 +304,48 @@ prepare_tree (Worker *w)
   g_value_unset (&item);
 }
 
+static GstPadProbeReturn
+drop_data (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
+static void
+block_pad (GstElement *element, GstPad *pad, gpointer data)
+{
+  gst_pad_add_probe (pad,
+                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     drop_data, NULL, NULL);
+}
+
 /* Elements created later inside bins (decodebin's parsers and decoders)
- * are checked as they appear, in whatever thread adds them. A refused one
- * is locked in NULL and fails the pipeline before it processes data. */
+ * are checked as they appear, in whatever thread adds them. A refused
+ * element never passes data (its pads drop every buffer), and the error
+ * is posted from the pipeline itself: decodebin swallows its children's
+ * errors while it autoplugs. */
 static void
 on_deep_element_added (GstBin *bin, GstBin *sub, GstElement *element,
                        gpointer data)
 {
   Worker *w = data;
   g_autoptr (GError) error = NULL;
+  GstBus *bus;
 
   if (lucid_worker_policy_check_element (&w->policy, element, &error))
     return;
-  gst_element_set_locked_state (element, TRUE);
+  GST_OBJECT_LOCK (element);
+  for (GList *l = element->pads; l != NULL; l = l->next)
+    block_pad (element, l->data, NULL);
+  GST_OBJECT_UNLOCK (element);
+  g_signal_connect (element, "pad-added", G_CALLBACK (block_pad), NULL);
   GST_OBJECT_LOCK (w->pipeline);
   if (w->refusal == NULL)
     w->refusal = g_strdup (error->message);
   GST_OBJECT_UNLOCK (w->pipeline);
-  GST_ELEMENT_ERROR (element, CORE, NOT_IMPLEMENTED, ("%s", error->message),
-                     ("refused by lucidd's allowlist"));
+  bus = gst_element_get_bus (w->pipeline);
+  gst_bus_post (bus, gst_message_new_error (GST_OBJECT (w->pipeline), error,
+                                            "refused by lucidd's allowlist"));
+  gst_object_unref (bus);
 }
 
 static gboolean

@@ -965,16 +965,19 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
     if (p->source != LUCIDD_SOURCE_FILE)
       continue;
     def = g_hash_table_lookup (wanted, p->def->name);
+    if (def != NULL) /* handled here; what stays in @wanted is new */
+      g_hash_table_remove (wanted, def->name);
     if (def == NULL) {
       lucidd_db_event (sup->db, p->def->name, 0, "reload", "file removed");
       lucidd_pipeline_delete (p);
     } else if (!lucidd_pipeline_def_equal (def, p->def)) {
       gboolean was_running = p->proc != NULL;
       lucidd_db_event (sup->db, p->def->name, 0, "reload", "file changed");
+      /* the table's key is the old def's name: take p out before the old
+       * def goes */
+      g_hash_table_steal (sup->pipelines, p->def->name);
       lucidd_pipeline_def_free (p->def);
       p->def = lucidd_pipeline_def_copy (def);
-      /* the table's key is the name, which did not change; re-key anyway */
-      g_hash_table_steal (sup->pipelines, def->name);
       g_hash_table_insert (sup->pipelines, p->def->name, p);
       if (!p->def->enabled)
         lucidd_pipeline_stop (p);
@@ -983,7 +986,6 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
       else
         lucidd_pipeline_start (p);
     }
-    g_hash_table_remove (wanted, p->def->name);
   }
   g_list_free (list);
   /* New files. */

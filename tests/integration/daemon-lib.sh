@@ -39,7 +39,7 @@ ctl() { "$LUCIDCTL" --config "$CONF" "$@"; }
 
 # start_daemon: starts lucidd and waits for its socket to answer.
 start_daemon() {
-  "$LUCIDD" --config "$CONF" >> "$TMP/lucidd.log" 2>&1 &
+  (cd "$TMP" && ulimit -c unlimited && exec "$LUCIDD" --config "$CONF" >> "$TMP/lucidd.log" 2>&1) &
   LUCIDD_PID=$!
   for _ in $(seq 1 200); do
     if ctl daemon > /dev/null 2>&1; then return 0; fi
@@ -62,6 +62,7 @@ stop_daemon() {
 
 cleanup_daemon() {
   if [ -n "$LUCIDD_PID" ]; then kill -9 "$LUCIDD_PID" 2> /dev/null || true; fi
+  if ls "$TMP"/core* > /dev/null 2>&1; then mkdir -p /tmp/lucid-cores && cp "$TMP"/core* /tmp/lucid-cores/; fi
   rm -rf "$TMP"
 }
 trap cleanup_daemon EXIT

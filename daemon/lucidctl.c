@@ -7,7 +7,9 @@
  *   lucidctl [OPTIONS] start|stop|restart|delete NAME
  *   lucidctl [OPTIONS] messages NAME        recent bus messages
  *   lucidctl [OPTIONS] run FILE|URI --pipeline=NAME [--keep]
- *   lucidctl [OPTIONS] query "SQL"          read-only connection
+ *   lucidctl [OPTIONS] query "SQL"          read-only connection (through
+ *                      lucidd when the database is not readable, or with
+ *                      --remote)
  *   lucidctl [OPTIONS] metrics | daemon     Prometheus text | daemon status
  *
  * OPTIONS: --socket=PATH (default: $LUCIDD_SOCKET, then the [daemon]
@@ -32,7 +34,7 @@
 
 static char *opt_socket, *opt_config, *opt_database, *opt_restart;
 static char *opt_pipeline;
-static gboolean opt_json, opt_no_start, opt_keep, opt_header;
+static gboolean opt_json, opt_no_start, opt_keep, opt_header, opt_remote;
 static int opt_stall = -1;
 
 typedef struct {
@@ -369,11 +371,15 @@ cmd_query (const char *sql)
                                             : LUCIDD_DEFAULT_CONFIG,
                                  &error);
     if (config == NULL) {
-      g_printerr ("lucidctl query: %s (or give --database)\n",
+      if (opt_socket != NULL || g_getenv ("LUCIDD_SOCKET") != NULL)
+        return 4; /* no configuration to read: ask lucidd */
+      g_printerr ("lucidctl query: %s (or give --database or --socket)\n",
                   error->message);
       return 2;
     }
     db_path = g_strdup (config->database);
+    if (access (db_path, R_OK) != 0)
+      return 4; /* not ours to read: go through the socket */
   }
   db = lucid_store_open_readonly (db_path, &error);
   if (db == NULL) {
@@ -449,6 +455,77 @@ cmd_query (const char *sql)
   return 0;
 }
 
+/* The same query through lucidd, for users who may use the socket but not
+ * read the database file. */
+static int
+cmd_query_remote (Client *c, const char *sql)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) json = NULL;
+  g_autofree char *body = NULL;
+  JsonArray *cols, *rows;
+  guint status;
+  int rc;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "sql");
+  json_builder_add_string_value (b, sql);
+  json_builder_end_object (b);
+  body = json_body (b);
+  if (!request (c, "POST", "/v1/query", body, &status, &json, NULL))
+    return 3;
+  if ((rc = check_reply (status, json)) != 0)
+    return rc;
+  cols = json_object_get_array_member (json_node_get_object (json), "columns");
+  rows = json_object_get_array_member (json_node_get_object (json), "rows");
+  if (opt_json) {
+    g_autoptr (JsonBuilder) out = json_builder_new ();
+    g_autoptr (JsonNode) root = NULL;
+    json_builder_begin_array (out);
+    for (guint r = 0; r < json_array_get_length (rows); r++) {
+      JsonArray *row = json_array_get_array_element (rows, r);
+      json_builder_begin_object (out);
+      for (guint i = 0; i < json_array_get_length (cols); i++) {
+        json_builder_set_member_name (out,
+                                      json_array_get_string_element (cols, i));
+        json_builder_add_value (
+            out, json_node_copy (json_array_get_element (row, i)));
+      }
+      json_builder_end_object (out);
+    }
+    json_builder_end_array (out);
+    root = json_builder_get_root (out);
+    print_json (root);
+    return 0;
+  }
+  if (opt_header) {
+    for (guint i = 0; i < json_array_get_length (cols); i++)
+      g_print ("%s%s", i ? "|" : "", json_array_get_string_element (cols, i));
+    g_print ("\n");
+  }
+  for (guint r = 0; r < json_array_get_length (rows); r++) {
+    JsonArray *row = json_array_get_array_element (rows, r);
+    for (guint i = 0; i < json_array_get_length (row); i++) {
+      JsonNode *v = json_array_get_element (row, i);
+      g_autofree char *text = NULL;
+      if (JSON_NODE_HOLDS_NULL (v))
+        text = g_strdup ("");
+      else if (json_node_get_value_type (v) == G_TYPE_STRING)
+        text = g_strdup (json_node_get_string (v));
+      else if (json_node_get_value_type (v) == G_TYPE_DOUBLE)
+        text = g_strdup_printf ("%.17g", json_node_get_double (v));
+      else
+        text = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (v));
+      g_print ("%s%s", i ? "|" : "", text);
+    }
+    g_print ("\n");
+  }
+  if (json_object_get_boolean_member_with_default (
+          json_node_get_object (json), "truncated", FALSE))
+    g_printerr ("lucidctl query: only the first 10000 rows were returned\n");
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -466,6 +543,9 @@ main (int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
     { "database", 0, 0, G_OPTION_ARG_FILENAME, &opt_database,
       "query: the database file", "FILE" },
+    { "remote", 0, 0, G_OPTION_ARG_NONE, &opt_remote,
+      "query: through lucidd's socket (the default when the database is "
+      "not readable)", NULL },
     { "header", 0, 0, G_OPTION_ARG_NONE, &opt_header,
       "query: print the column names first", NULL },
     { "restart", 0, 0, G_OPTION_ARG_STRING, &opt_restart,
@@ -491,12 +571,15 @@ main (int argc, char **argv)
     return 2;
   }
   verb = argv[1];
-  if (strcmp (verb, "query") == 0) {
-    if (argc != 3) {
-      g_printerr ("lucidctl query \"SQL\"\n");
-      return 2;
-    }
-    return cmd_query (argv[2]);
+  if (strcmp (verb, "query") == 0 && argc != 3) {
+    g_printerr ("lucidctl query \"SQL\"\n");
+    return 2;
+  }
+  if (strcmp (verb, "query") == 0 && !opt_remote) {
+    int local = cmd_query (argv[2]);
+    if (local != 4)
+      return local;
+    /* the database is not readable here: ask lucidd */
   }
 
   c.socket_path = default_socket ();
@@ -537,6 +620,8 @@ main (int argc, char **argv)
     NEED (3);
     path = g_strdup_printf ("/v1/pipelines/%s/messages", argv[2]);
     rc = cmd_simple (&c, "GET", path, NULL, FALSE);
+  } else if (strcmp (verb, "query") == 0) {
+    rc = cmd_query_remote (&c, argv[2]);
   } else if (strcmp (verb, "run") == 0) {
     NEED (3);
     rc = cmd_run (&c, argv[2]);

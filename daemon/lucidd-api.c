@@ -29,8 +29,10 @@
 
 #include <gio/gunixsocketaddress.h>
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
 #include "lucid-error.h"
+#include "lucid-store.h"
 #include "lucid-build-config.h"
 #include "lucidd-request.h"
 
@@ -341,6 +343,117 @@ handle_create (LucidApi *api, SoupServerMessage *msg, const char *body,
   g_object_unref (proc);
 }
 
+/* ---- query: read-only SQL for users who cannot read the database ------ */
+
+#define QUERY_MAX_ROWS 10000
+#define QUERY_MAX_MS 5000
+
+static int
+query_deadline (void *data)
+{
+  return g_get_monotonic_time () > *(gint64 *)data; /* non-zero aborts */
+}
+
+static void
+handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
+              gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sql = lucidd_request_parse_query (body, len, &error);
+  g_autoptr (JsonBuilder) b = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  sqlite3 *db;
+  sqlite3_stmt *stmt = NULL;
+  const char *tail = NULL;
+  gint64 deadline = g_get_monotonic_time () + QUERY_MAX_MS * 1000;
+  guint n_rows = 0;
+  gboolean truncated = FALSE;
+  int rc;
+
+  if (sql == NULL) {
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
+    return;
+  }
+  db = lucid_store_open_readonly (api->config->database, &error);
+  if (db == NULL) {
+    respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+    return;
+  }
+  /* The main loop serves everyone: bound the time one query may take. */
+  sqlite3_progress_handler (db, 10000, query_deadline, &deadline);
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, &tail) != SQLITE_OK
+      || stmt == NULL) {
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                   stmt == NULL && sqlite3_errcode (db) == SQLITE_OK
+                       ? "no SQL statement"
+                       : sqlite3_errmsg (db));
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    return;
+  }
+  if (tail != NULL && tail[strspn (tail, " \t\r\n;")] != '\0') {
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                   "give exactly one SQL statement");
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    return;
+  }
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "columns");
+  json_builder_begin_array (b);
+  for (int i = 0; i < sqlite3_column_count (stmt); i++)
+    json_builder_add_string_value (b, sqlite3_column_name (stmt, i));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "rows");
+  json_builder_begin_array (b);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    if (n_rows++ == QUERY_MAX_ROWS) {
+      truncated = TRUE;
+      break;
+    }
+    json_builder_begin_array (b);
+    for (int i = 0; i < sqlite3_column_count (stmt); i++) {
+      switch (sqlite3_column_type (stmt, i)) {
+        case SQLITE_INTEGER:
+          json_builder_add_int_value (b, sqlite3_column_int64 (stmt, i));
+          break;
+        case SQLITE_FLOAT:
+          json_builder_add_double_value (b, sqlite3_column_double (stmt, i));
+          break;
+        case SQLITE_NULL:
+          json_builder_add_null_value (b);
+          break;
+        case SQLITE_BLOB: {
+          g_autofree char *b64 = g_base64_encode (
+              sqlite3_column_blob (stmt, i), sqlite3_column_bytes (stmt, i));
+          json_builder_add_string_value (b, b64);
+          break;
+        }
+        default:
+          json_builder_add_string_value (
+              b, (const char *)sqlite3_column_text (stmt, i));
+      }
+    }
+    json_builder_end_array (b);
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "truncated");
+  json_builder_add_boolean_value (b, truncated);
+  json_builder_end_object (b);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    g_autofree char *m = g_strdup_printf (
+        "%s%s", sqlite3_errmsg (db),
+        rc == SQLITE_INTERRUPT ? " (the query took longer than 5 s)" : "");
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST, m);
+  } else {
+    node = json_builder_get_root (b);
+    respond_json (msg, SOUP_STATUS_OK, node);
+  }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 /* ---- routes ----------------------------------------------------------- */
 
 static void
@@ -498,6 +611,9 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   if (n == 3 && strcmp (parts[2], "status") == 0
       && strcmp (method, "GET") == 0) {
     handle_daemon_status (api, msg);
+  } else if (n == 3 && strcmp (parts[2], "query") == 0
+             && strcmp (method, "POST") == 0) {
+    handle_query (api, msg, req->data, req->length);
   } else if (n == 3 && strcmp (parts[2], "pipelines") == 0) {
     if (strcmp (method, "GET") == 0)
       handle_list (api, msg);

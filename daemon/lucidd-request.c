@@ -116,3 +116,25 @@ lucidd_request_parse_run (const char *body, gsize len, GError **error)
   }
   return g_strdup (input);
 }
+
+char *
+lucidd_request_parse_query (const char *body, gsize len, GError **error)
+{
+  static const char *const known[] = { "sql", NULL };
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *obj = parse_object (body, len, &root, known, error);
+  const char *sql;
+
+  if (obj == NULL)
+    return NULL;
+  sql = lucid_json_get_string (obj, "sql", LABEL, error);
+  if (sql == NULL)
+    return NULL;
+  if (sql[0] == '\0' || strlen (sql) > LUCIDD_DESCRIPTION_MAX) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 LABEL ": 'sql' must be one statement of 1 to %d bytes",
+                 LUCIDD_DESCRIPTION_MAX);
+    return NULL;
+  }
+  return g_strdup (sql);
+}

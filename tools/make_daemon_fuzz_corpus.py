@@ -51,6 +51,8 @@ REQUEST_SEEDS = {
     'truncated.json': b'{"name": "a", ',
     'empty.json': b'',
     'empty-input.json': b'{"input": ""}',
+    'query.json': b'{"sql": "SELECT count(*) FROM results"}',
+    'query-empty.json': b'{"sql": ""}',
     'nested.json': b'{"name": {"a": [[[[1]]]]}, "pipeline": "x"}',
 }
 

@@ -1,5 +1,5 @@
 /* fuzz-request.c — libFuzzer target for the control API's request bodies
- * (lucidd-request.c): create and run.
+ * (lucidd-request.c): create, run and query.
  *
  * Any input must either give a request the daemon can act on (a valid
  * name, a description within the size limit, a known restart policy; an
@@ -46,6 +46,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     g_clear_error (&error);
   } else {
     if (error != NULL || input[0] == '\0' || strlen (input) > 4096)
+      abort ();
+    g_free (input);
+  }
+
+  input = lucidd_request_parse_query ((const char *)data, size, &error);
+  if (input == NULL) {
+    if (error == NULL || error->domain != LUCID_ERROR)
+      abort ();
+    g_clear_error (&error);
+  } else {
+    if (error != NULL || input[0] == '\0'
+        || strlen (input) > LUCIDD_DESCRIPTION_MAX)
       abort ();
     g_free (input);
   }

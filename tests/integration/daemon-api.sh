@@ -107,6 +107,14 @@ rc=0; ctl query "ATTACH '$TMP/x.db' AS x" 2> /dev/null || rc=$?
 expect_eq "query ATTACH refused" "$rc" 1
 rc=0; ctl query "SELECT 1; DELETE FROM results" 2> /dev/null || rc=$?
 expect_eq "query with a second statement refused" "$rc" 1
+# ... and through the socket, for users who cannot read the database
+expect_eq "remote query = local query" "$(ctl query --remote "SELECT count(*), max(id) FROM results")" "$(q "SELECT count(*), max(id) FROM results")"
+expect_match "remote query --json" "$(ctl --json query --remote "SELECT 1 AS one, NULL AS absent")" '"absent" : null'
+rc=0; ctl query --remote "DELETE FROM results" 2> "$TMP/rq.err" || rc=$?
+expect_eq "remote DELETE refused" "$rc" 1
+expect_match "remote DELETE refusal" "$(cat "$TMP/rq.err")" 'not authorized.*400'
+rc=0; ctl query --remote "SELECT 1; SELECT 2" 2> /dev/null || rc=$?
+expect_eq "remote second statement refused" "$rc" 1
 expect_eq "rows intact after the refused writes" "$(q "SELECT count(*) > 0 FROM results")" 1
 
 # Another user: refused by the socket's mode (0660) ...

@@ -175,6 +175,11 @@ early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
   g_autofree char *why = NULL;
   goffset len;
 
+  /* One request per connection: libsoup 3.2 keeps an idle keep-alive
+   * connection open after its client went away, so every finished client
+   * would leave a file descriptor behind. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
   if (is_tcp ? !token_ok (api, msg) : !peer_allowed (api, msg, &why)) {
     if (is_tcp) {
       soup_message_headers_replace (

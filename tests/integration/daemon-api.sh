@@ -98,6 +98,14 @@ expect_eq "chunked body" "$(code -X POST -H 'Transfer-Encoding: chunked' --data-
 expect_eq "unknown path" "$(code http://lucidd/v2/nothing)" 404
 expect_eq "unknown pipeline" "$(code http://lucidd/v1/pipelines/nope)" 404
 expect_eq "daemon still answers" "$(code http://lucidd/v1/status)" 200
+# finished clients leave no file descriptor behind in lucidd
+fds_before=$(ls "/proc/$LUCIDD_PID/fd" | wc -l)
+for _ in $(seq 1 20); do
+  code http://lucidd/v1/pipelines > /dev/null
+  code -X POST -d '{' http://lucidd/v1/pipelines > /dev/null
+  ctl status > /dev/null
+done
+expect_eq "lucidd fds after 60 requests" "$(ls "/proc/$LUCIDD_PID/fd" | wc -l)" "$fds_before"
 expect_match "metrics" "$(ctl metrics)" 'lucid_pipeline_up\{pipeline="talk-file"\} 0'
 
 # lucidctl query is read-only

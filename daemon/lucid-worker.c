@@ -545,7 +545,8 @@ main (int argc, char **argv)
                                       GST_PARSE_FLAG_FATAL_ERRORS, &error);
   if (w.pipeline == NULL) {
     report_message (&w, "refused", NULL, NULL, error->message);
-    return EXIT_REFUSED;
+    w.exit_code = EXIT_REFUSED;
+    goto out;
   }
   if (!GST_IS_PIPELINE (w.pipeline)) {
     GstElement *p = gst_pipeline_new (NULL);
@@ -559,13 +560,12 @@ main (int argc, char **argv)
           && !lucid_worker_policy_check_tree (&w.policy, w.pipeline,
                                               &error))) {
     report_message (&w, "refused", NULL, NULL, error->message);
-    gst_object_unref (w.pipeline);
-    return EXIT_REFUSED;
+    w.exit_code = EXIT_REFUSED;
+    goto out;
   }
   if (check_only) {
     report_message (&w, "ok", NULL, NULL, "pipeline accepted");
-    gst_object_unref (w.pipeline);
-    return 0;
+    goto out;
   }
   prepare_tree (&w);
   if (w.restricted)
@@ -598,8 +598,10 @@ main (int argc, char **argv)
   if (w.refusal != NULL && w.exit_code == 1)
     w.exit_code = EXIT_REFUSED;
   report_stats (&w);
-  gst_object_unref (w.pipeline);
   g_main_loop_unref (w.loop);
+out:
+  if (w.pipeline != NULL)
+    gst_object_unref (w.pipeline);
   g_free (w.refusal);
   g_free (w.database);
   lucid_worker_policy_clear (&w.policy);

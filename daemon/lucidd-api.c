@@ -1,11 +1,11 @@
 /* lucidd-api.c — the control API (see lucidd-api.h, docs/daemon.md).
  *
- * Access control happens in the early handler, before the body is read:
- * on the Unix socket the peer's credentials (SO_PEERCRED) must be root, the
- * daemon's own user, or a member of the socket's group — on top of the
- * socket file's 0660 mode, so a socket made world-writable by mistake is
- * still closed; on TCP (loopback only) the request must carry
- * "Authorization: Bearer TOKEN". Bodies must declare their length
+ * Access control: on the Unix socket the peer's credentials (SO_PEERCRED)
+ * must be root, the daemon's own user, or a member of the socket's group,
+ * checked when the connection is accepted — on top of the socket file's
+ * 0660 mode, so a socket made world-writable by mistake is still closed;
+ * on TCP (loopback only) the early handler, before the body is read,
+ * wants "Authorization: Bearer TOKEN". Bodies must declare their length
  * (Content-Length) and stay under max_request_bytes (413 otherwise).
  *
  * Creating a pipeline runs `lucid-worker --check` first (asynchronously):
@@ -41,7 +41,9 @@ struct _LucidApi {
   LucidSupervisor *sup;
   LucidDaemonDb *db;
   SoupServer *unix_server;
+  GSocketService *unix_service; /* accepts, checks the peer, hands to soup */
   SoupServer *tcp_server;
+  GSocketService *tcp_service;
   char *socket_path;
   gid_t socket_gid;
   char *token;
@@ -123,9 +125,8 @@ uid_in_group (uid_t uid, gid_t gid)
 }
 
 static gboolean
-peer_allowed (LucidApi *api, SoupServerMessage *msg, char **why)
+peer_allowed (LucidApi *api, GSocket *sock, char **why)
 {
-  GSocket *sock = soup_server_message_get_socket (msg);
   g_autoptr (GCredentials) creds = NULL;
   struct ucred *uc;
 
@@ -172,7 +173,6 @@ early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
   const char *method = soup_server_message_get_method (msg);
-  g_autofree char *why = NULL;
   goffset len;
 
   /* One request per connection: libsoup 3.2 keeps an idle keep-alive
@@ -180,15 +180,12 @@ early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
    * would leave a file descriptor behind. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
-  if (is_tcp ? !token_ok (api, msg) : !peer_allowed (api, msg, &why)) {
-    if (is_tcp) {
-      soup_message_headers_replace (
-          soup_server_message_get_response_headers (msg), "WWW-Authenticate",
-          "Bearer");
-      respond_error (msg, SOUP_STATUS_UNAUTHORIZED,
-                     "missing or wrong bearer token");
-    } else
-      respond_error (msg, SOUP_STATUS_FORBIDDEN, why);
+  if (is_tcp && !token_ok (api, msg)) {
+    soup_message_headers_replace (
+        soup_server_message_get_response_headers (msg), "WWW-Authenticate",
+        "Bearer");
+    respond_error (msg, SOUP_STATUS_UNAUTHORIZED,
+                   "missing or wrong bearer token");
     return;
   }
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CHUNKED) {
@@ -638,6 +635,84 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
 
 /* ---- listening ----------------------------------------------------------- */
 
+/* A peer that may not use the socket gets a 403 written here, before any
+ * of its bytes are parsed. */
+static void
+refuse_peer (GSocketConnection *conn, const char *why)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *body = NULL, *reply = NULL;
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, why);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  body = json_generator_to_data (gen, NULL);
+  reply = g_strdup_printf ("HTTP/1.1 403 Forbidden\r\n"
+                           "Content-Type: application/json\r\n"
+                           "Content-Length: %zu\r\nConnection: close\r\n"
+                           "\r\n%s",
+                           strlen (body), body);
+  /* best effort, non-blocking: a peer that does not read loses the text */
+  g_socket_set_blocking (g_socket_connection_get_socket (conn), FALSE);
+  g_output_stream_write_all (out, reply, strlen (reply), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+}
+
+/* Connections are accepted here rather than by
+ * soup_server_listen_socket(): on the Unix socket the peer's credentials
+ * (SO_PEERCRED) are checked once, at accept; and libsoup 3.2 leaks the
+ * GSocket of every connection it accepts itself. */
+static gboolean
+accept_connection (LucidApi *api, SoupServer *server, GSocketConnection *conn,
+                   gboolean is_unix)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *why = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (GSocketAddress) remote = NULL;
+  GSocket *sock = g_socket_connection_get_socket (conn);
+
+  if (is_unix && !peer_allowed (api, sock, &why)) {
+    g_message ("control socket: refused a peer: %s", why);
+    refuse_peer (conn, why);
+    return TRUE;
+  }
+  local = g_socket_connection_get_local_address (conn, NULL);
+  remote = g_socket_connection_get_remote_address (conn, NULL);
+  if (local == NULL)
+    local = is_unix ? g_unix_socket_address_new (api->socket_path) : NULL;
+  if (remote == NULL)
+    remote = is_unix ? g_unix_socket_address_new ("") : NULL;
+  if (local == NULL || remote == NULL)
+    g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  else if (!soup_server_accept_iostream (server, G_IO_STREAM (conn), local,
+                                         remote, &error))
+    g_warning ("control connection: %s", error->message);
+  return TRUE;
+}
+
+static gboolean
+on_unix_incoming (GSocketService *service, GSocketConnection *conn,
+                  GObject *source, gpointer data)
+{
+  LucidApi *api = data;
+  return accept_connection (api, api->unix_server, conn, TRUE);
+}
+
+static gboolean
+on_tcp_incoming (GSocketService *service, GSocketConnection *conn,
+                 GObject *source, gpointer data)
+{
+  LucidApi *api = data;
+  return accept_connection (api, api->tcp_server, conn, FALSE);
+}
+
 static gboolean
 listen_unix (LucidApi *api, GError **error)
 {
@@ -702,7 +777,14 @@ listen_unix (LucidApi *api, GError **error)
   if (!g_socket_listen (sock, error))
     return FALSE;
   api->socket_path = g_strdup (path);
-  return soup_server_listen_socket (api->unix_server, sock, 0, error);
+  api->unix_service = g_socket_service_new ();
+  if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (api->unix_service),
+                                     sock, NULL, error))
+    return FALSE;
+  g_signal_connect (api->unix_service, "incoming",
+                    G_CALLBACK (on_unix_incoming), api);
+  g_socket_service_start (api->unix_service);
+  return TRUE;
 }
 
 static gboolean
@@ -723,9 +805,31 @@ listen_tcp (LucidApi *api, GError **error)
   api->tcp_server = soup_server_new ("server-header", "lucidd", NULL);
   soup_server_add_early_handler (api->tcp_server, NULL, early_tcp, api, NULL);
   soup_server_add_handler (api->tcp_server, NULL, handle_request, api, NULL);
-  /* loopback only, never 0.0.0.0 */
-  return soup_server_listen_local (api->tcp_server, api->config->tcp_port,
-                                   SOUP_SERVER_LISTEN_IPV4_ONLY, error);
+  /* Loopback only, never 0.0.0.0. The socket is made here rather than by
+   * soup_server_listen_local(), which leaks an address in libsoup 3.2,
+   * and accepted by accept_connection(). */
+  {
+    g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4,
+                                             G_SOCKET_TYPE_STREAM,
+                                             G_SOCKET_PROTOCOL_TCP, error);
+    g_autoptr (GInetAddress) lo = NULL;
+    g_autoptr (GSocketAddress) addr = NULL;
+    if (sock == NULL)
+      return FALSE;
+    lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    addr = g_inet_socket_address_new (lo, (guint16)api->config->tcp_port);
+    if (!g_socket_bind (sock, addr, TRUE, error)
+        || !g_socket_listen (sock, error))
+      return FALSE;
+    api->tcp_service = g_socket_service_new ();
+    if (!g_socket_listener_add_socket (G_SOCKET_LISTENER (api->tcp_service),
+                                       sock, NULL, error))
+      return FALSE;
+    g_signal_connect (api->tcp_service, "incoming",
+                      G_CALLBACK (on_tcp_incoming), api);
+    g_socket_service_start (api->tcp_service);
+    return TRUE;
+  }
 }
 
 LucidApi *
@@ -761,6 +865,16 @@ lucidd_api_free (LucidApi *api)
 {
   if (api == NULL)
     return;
+  if (api->unix_service) {
+    g_socket_service_stop (api->unix_service);
+    g_socket_listener_close (G_SOCKET_LISTENER (api->unix_service));
+  }
+  g_clear_object (&api->unix_service);
+  if (api->tcp_service) {
+    g_socket_service_stop (api->tcp_service);
+    g_socket_listener_close (G_SOCKET_LISTENER (api->tcp_service));
+  }
+  g_clear_object (&api->tcp_service);
   if (api->unix_server)
     soup_server_disconnect (api->unix_server);
   if (api->tcp_server)

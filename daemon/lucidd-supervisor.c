@@ -47,6 +47,7 @@ struct _LucidPipeline {
   LucidPipelineState state;
 
   GSubprocess *proc;
+  int pid; /* of proc; g_subprocess_get_identifier() is NULL once reaped */
   GDataInputStream *reports;
   GCancellable *cancel;
   gint64 run_id;
@@ -330,13 +331,15 @@ spawn_worker (LucidPipeline *p)
   p->position = p->duration = p->latency = -1;
   p->stalled = p->want_restart = FALSE;
   p->exited = p->reports_eof = FALSE;
-  p->run_id = lucidd_db_run_begin (
-      sup->db, p->def->name, p->attempt,
-      atoi (g_subprocess_get_identifier (p->proc)));
+  {
+    const char *id = g_subprocess_get_identifier (p->proc);
+    p->pid = id ? atoi (id) : 0;
+  }
+  p->run_id = lucidd_db_run_begin (sup->db, p->def->name, p->attempt, p->pid);
   lucidd_db_event (sup->db, p->def->name, p->run_id,
                    p->attempt > 0 ? "restart" : "start", NULL);
-  g_message ("%s: worker %s started (attempt %u)", p->def->name,
-             g_subprocess_get_identifier (p->proc), p->attempt);
+  g_message ("%s: worker %d started (attempt %u)", p->def->name, p->pid,
+             p->attempt);
   set_state (p, LUCIDD_STATE_RUNNING);
   read_next_report (p);
   g_subprocess_wait_async (p->proc, p->cancel, on_worker_exit, p);
@@ -807,7 +810,7 @@ lucidd_pipeline_status_json (LucidPipeline *p)
   json_builder_add_boolean_value (b, p->def->enabled);
   STR ("description", p->def->description);
   STR ("input", p->def->input);
-  OPTINT ("pid", p->proc ? atoi (g_subprocess_get_identifier (p->proc)) : -1);
+  OPTINT ("pid", p->proc && p->pid > 0 ? p->pid : -1);
   INT ("restarts", p->restarts);
   INT ("attempt", p->attempt);
   INT ("buffers", p->buffers);

@@ -14,6 +14,11 @@ MODEL="$LUCID_FIXTURES_DIR/tiny-bert"
 mkdir -p "$PIPES" "$STATE"
 chmod 755 "$STATE" "$PIPES"
 LUCIDD_PID=
+# Sanitizer run: lucid-worker loads GStreamer, whose process-lifetime caches
+# tests/lsan.supp names; only full stacks reach those frames (see lib.sh).
+if [ -n "${LUCID_ASAN_PRELOAD:-}" ]; then
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0"
+fi
 
 # write_conf [EXTRA DAEMON KEYS...] -> $CONF
 write_conf() {
@@ -57,6 +62,7 @@ stop_daemon() {
   kill -"$sig" "$LUCIDD_PID"
   wait "$LUCIDD_PID" || rc=$?
   expect_eq "lucidd exit status after SIG$sig" "$rc" 0
+  if [ "$rc" != 0 ]; then cp "$TMP/lucidd.log" "${LUCID_BUILD_ROOT}/lucidd-failed.log"; grep -v '^lucidd-Message' "$TMP/lucidd.log" | tail -60 >&2; fi
   LUCIDD_PID=
 }
 

@@ -635,8 +635,65 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
 
 /* ---- listening ----------------------------------------------------------- */
 
-/* A peer that may not use the socket gets a 403 written here, before any
- * of its bytes are parsed. */
+/* A refused peer: its request is read and thrown away (so that the peer
+ * is not cut off while it still writes, which it would see as a broken
+ * pipe instead of our answer), then the connection closes. Bounded: 64 KiB
+ * or 5 s, whichever comes first. */
+typedef struct {
+  GSocketConnection *conn;
+  gsize drained;
+  guint timeout;
+} RefusedPeer;
+
+static void
+refused_peer_done (RefusedPeer *rp)
+{
+  g_clear_handle_id (&rp->timeout, g_source_remove);
+  g_io_stream_close (G_IO_STREAM (rp->conn), NULL, NULL);
+  g_object_unref (rp->conn);
+  g_free (rp);
+}
+
+static void
+drain_next (RefusedPeer *rp);
+
+static void
+drained (GObject *src, GAsyncResult *res, gpointer data)
+{
+  RefusedPeer *rp = data;
+  g_autoptr (GBytes) bytes = g_input_stream_read_bytes_finish (
+      G_INPUT_STREAM (src), res, NULL);
+  gsize n = bytes ? g_bytes_get_size (bytes) : 0;
+
+  rp->drained += n;
+  if (n == 0 || rp->drained > 64 * 1024 || rp->timeout == 0)
+    refused_peer_done (rp);
+  else
+    drain_next (rp);
+}
+
+static void
+drain_next (RefusedPeer *rp)
+{
+  g_input_stream_read_bytes_async (
+      g_io_stream_get_input_stream (G_IO_STREAM (rp->conn)), 4096,
+      G_PRIORITY_DEFAULT, NULL, drained, rp);
+}
+
+static gboolean
+refused_peer_timeout (gpointer data)
+{
+  RefusedPeer *rp = data;
+
+  rp->timeout = 0;
+  /* closing makes the pending read fail, which frees @rp */
+  g_socket_shutdown (g_socket_connection_get_socket (rp->conn), TRUE, TRUE,
+                     NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* A peer that may not use the socket gets a 403, before any of its bytes
+ * are parsed. */
 static void
 refuse_peer (GSocketConnection *conn, const char *why)
 {
@@ -644,7 +701,8 @@ refuse_peer (GSocketConnection *conn, const char *why)
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *body = NULL, *reply = NULL;
-  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  GSocket *sock = g_socket_connection_get_socket (conn);
+  RefusedPeer *rp;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "error");
@@ -658,10 +716,14 @@ refuse_peer (GSocketConnection *conn, const char *why)
                            "Content-Length: %zu\r\nConnection: close\r\n"
                            "\r\n%s",
                            strlen (body), body);
-  /* best effort, non-blocking: a peer that does not read loses the text */
-  g_socket_set_blocking (g_socket_connection_get_socket (conn), FALSE);
-  g_output_stream_write_all (out, reply, strlen (reply), NULL, NULL, NULL);
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  /* A fresh socket's send buffer takes this whole reply: never blocks. */
+  g_socket_set_blocking (sock, FALSE);
+  g_socket_send (sock, reply, strlen (reply), NULL, NULL);
+  g_socket_shutdown (sock, FALSE, TRUE, NULL);
+  rp = g_new0 (RefusedPeer, 1);
+  rp->conn = g_object_ref (conn);
+  rp->timeout = g_timeout_add_seconds (5, refused_peer_timeout, rp);
+  drain_next (rp);
 }
 
 /* Connections are accepted here rather than by

@@ -777,8 +777,7 @@ lucidd_pipeline_status_json (LucidPipeline *p)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
-  if (p->sup->ticks != 0)
-    p->rows_written = lucidd_db_rows_written (p->sup->db, p->def->name);
+  p->rows_written = lucidd_db_rows_written (p->sup->db, p->def->name);
   json_builder_begin_object (b);
 #define STR(k, v)                                                             \
   do {                                                                        \

@@ -8,8 +8,9 @@
  *           exit once it reached every sink, or after --drain-timeout).
  *           End of file means the same.
  *   fd 3    reports to lucidd, one JSON object per line: {"type":"stats",
- *           state, position, duration, buffers, rows, latency} twice a
- *           second, {"type":"message", kind, source, text} for bus errors,
+ *           state, position, duration, buffers, rows, latency, encoders:
+ *           [{element, buckets, sum, count}]} twice a second (encoder
+ *           latency histograms: see EncoderLatency), {"type":"message", kind, source, text} for bus errors,
  *           warnings, EOS and element messages (audit alerts), and
  *           {"type":"refused", text} when the pipeline cannot be built.
  *
@@ -40,6 +41,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+#include "lucid-latency-buckets.h"
 #include "lucid-worker-policy.h"
 
 #define EXIT_REFUSED 2
@@ -61,6 +63,121 @@ typedef struct {
   gint64 rows;    /* atomic */
   char *refusal;  /* set from any thread under the object lock of pipeline */
 } Worker;
+
+/* Encoder latency: the time a buffer spends inside each Lucid encoder
+ * (sink pad to src pad, matched by pts), as a histogram. Encoders pass
+ * the media through, so the buffer that leaves carries the pts it came
+ * with; batching encoders hold several, hence the table. */
+#define latency_bounds lucid_latency_bounds
+#define N_LATENCY_BUCKETS LUCID_LATENCY_N_BUCKETS
+
+typedef struct {
+  char *element;
+  GMutex lock; /* the two streaming threads' probes vs report_stats */
+  GHashTable *inflight; /* pts -> monotonic µs when it entered */
+  guint64 buckets[N_LATENCY_BUCKETS]; /* not cumulative */
+  double sum_s;
+  guint64 count;
+} EncoderLatency;
+
+static GPtrArray *encoder_latencies; /* EncoderLatency, main thread owns */
+
+static void
+encoder_latency_free (EncoderLatency *el)
+{
+  g_free (el->element);
+  g_mutex_clear (&el->lock);
+  g_hash_table_unref (el->inflight);
+  g_free (el);
+}
+
+static GstPadProbeReturn
+encoder_in (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  EncoderLatency *el = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (!GST_BUFFER_PTS_IS_VALID (buf))
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&el->lock);
+  if (g_hash_table_size (el->inflight) < 4096) /* a bound, whatever happens */
+    g_hash_table_insert (el->inflight,
+                         GSIZE_TO_POINTER ((gsize)GST_BUFFER_PTS (buf)),
+                         GSIZE_TO_POINTER ((gsize)g_get_monotonic_time ()));
+  g_mutex_unlock (&el->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+encoder_out (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  EncoderLatency *el = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  gpointer start;
+
+  if (!GST_BUFFER_PTS_IS_VALID (buf))
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&el->lock);
+  if (g_hash_table_steal_extended (
+          el->inflight, GSIZE_TO_POINTER ((gsize)GST_BUFFER_PTS (buf)), NULL,
+          &start)) {
+    double s = (double)(g_get_monotonic_time () - (gint64)GPOINTER_TO_SIZE (start))
+               / G_USEC_PER_SEC;
+    guint i = 0;
+    while (i < G_N_ELEMENTS (latency_bounds) && s > latency_bounds[i])
+      i++;
+    el->buckets[i]++;
+    el->sum_s += s;
+    el->count++;
+  }
+  g_mutex_unlock (&el->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+watch_encoder_latency (GstElement *e)
+{
+  GstPad *sink = gst_element_get_static_pad (e, "sink");
+  GstPad *src = gst_element_get_static_pad (e, "src");
+
+  if (sink != NULL && src != NULL) {
+    EncoderLatency *el = g_new0 (EncoderLatency, 1);
+    el->element = g_strdup (GST_ELEMENT_NAME (e));
+    g_mutex_init (&el->lock);
+    el->inflight = g_hash_table_new (NULL, NULL);
+    g_ptr_array_add (encoder_latencies, el);
+    gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, encoder_in, el, NULL);
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, encoder_out, el, NULL);
+  }
+  g_clear_object (&sink);
+  g_clear_object (&src);
+}
+
+static void
+add_encoder_latencies (JsonBuilder *b)
+{
+  json_builder_set_member_name (b, "encoders");
+  json_builder_begin_array (b);
+  for (guint i = 0; encoder_latencies && i < encoder_latencies->len; i++) {
+    EncoderLatency *el = g_ptr_array_index (encoder_latencies, i);
+    g_mutex_lock (&el->lock);
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "element");
+    json_builder_add_string_value (b, el->element);
+    json_builder_set_member_name (b, "buckets");
+    json_builder_begin_array (b);
+    for (guint k = 0; k < N_LATENCY_BUCKETS; k++)
+      json_builder_add_int_value (b, (gint64)el->buckets[k]);
+    json_builder_end_array (b);
+    json_builder_set_member_name (b, "sum");
+    json_builder_add_double_value (b, el->sum_s);
+    json_builder_set_member_name (b, "count");
+    json_builder_add_int_value (b, (gint64)el->count);
+    json_builder_end_object (b);
+    g_mutex_unlock (&el->lock);
+  }
+  json_builder_end_array (b);
+}
 
 static void
 report_json (Worker *w, JsonBuilder *b)
@@ -134,6 +251,7 @@ report_stats (gpointer data)
   json_builder_set_member_name (b, "latency");
   json_builder_add_int_value (
       b, GST_CLOCK_TIME_IS_VALID (min_lat) ? (gint64)min_lat : -1);
+  add_encoder_latencies (b);
   json_builder_end_object (b);
   report_json (w, b);
   return G_SOURCE_CONTINUE;
@@ -256,6 +374,12 @@ is_factory (GstElement *e, const char *name)
 static void
 prepare_element (Worker *w, GstElement *e)
 {
+  GstElementFactory *f = gst_element_get_factory (e);
+  const char *fname = f ? GST_OBJECT_NAME (f) : "";
+
+  /* lucidtextenc, lucidvisionenc, lucidaudioenc */
+  if (g_str_has_prefix (fname, "lucid") && g_str_has_suffix (fname, "enc"))
+    watch_encoder_latency (e);
   if (is_factory (e, "lucidsink")) {
     g_autofree char *loc = NULL, *label = NULL, *desc = NULL;
     g_object_get (e, "location", &loc, "run-label", &label,
@@ -567,6 +691,8 @@ main (int argc, char **argv)
     report_message (&w, "ok", NULL, NULL, "pipeline accepted");
     goto out;
   }
+  encoder_latencies = g_ptr_array_new_with_free_func (
+      (GDestroyNotify)encoder_latency_free);
   prepare_tree (&w);
   if (w.restricted)
     g_signal_connect (w.pipeline, "deep-element-added",
@@ -602,6 +728,7 @@ main (int argc, char **argv)
 out:
   if (w.pipeline != NULL)
     gst_object_unref (w.pipeline);
+  g_clear_pointer (&encoder_latencies, g_ptr_array_unref);
   g_free (w.refusal);
   g_free (w.database);
   lucid_worker_policy_clear (&w.policy);

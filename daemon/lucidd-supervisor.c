@@ -36,8 +36,17 @@
 #include <glib-unix.h>
 
 #include "lucid-error.h"
+#include "lucid-latency-buckets.h"
 
 #define EXIT_REFUSED 2
+
+/* One encoder's latency histogram: finished runs (base) + the running
+ * worker's cumulative counts (cur), which it reports twice a second. */
+typedef struct {
+  guint64 base[LUCID_LATENCY_N_BUCKETS], cur[LUCID_LATENCY_N_BUCKETS];
+  double base_sum, cur_sum;
+  guint64 base_count, cur_count;
+} EncoderHistogram;
 
 struct _LucidPipeline {
   LucidSupervisor *sup;
@@ -73,6 +82,7 @@ struct _LucidPipeline {
   GQueue messages; /* JsonNode objects */
   guint64 n_alerts;
   gint64 rows_written; /* cached SQL count, refreshed on tick */
+  GHashTable *encoders; /* element name -> EncoderHistogram */
 };
 
 struct _LucidSupervisor {
@@ -134,6 +144,7 @@ pipeline_free (LucidPipeline *p)
   g_free (p->last_error);
   g_free (p->last_outcome);
   g_queue_clear_full (&p->messages, (GDestroyNotify)json_node_unref);
+  g_hash_table_unref (p->encoders);
   g_free (p);
 }
 
@@ -157,6 +168,58 @@ keep_message (LucidPipeline *p, JsonObject *obj)
   g_queue_push_tail (&p->messages, node);
   while (g_queue_get_length (&p->messages) > p->sup->config->messages_kept)
     json_node_unref (g_queue_pop_head (&p->messages));
+}
+
+static void
+update_encoders (LucidPipeline *p, JsonArray *encoders)
+{
+  for (guint i = 0; i < json_array_get_length (encoders); i++) {
+    JsonNode *n = json_array_get_element (encoders, i);
+    JsonObject *o;
+    JsonArray *buckets;
+    const char *element;
+    EncoderHistogram *h;
+    if (!JSON_NODE_HOLDS_OBJECT (n))
+      continue;
+    o = json_node_get_object (n);
+    element = json_object_get_string_member_with_default (o, "element", NULL);
+    if (element == NULL || !json_object_has_member (o, "buckets"))
+      continue;
+    buckets = json_object_get_array_member (o, "buckets");
+    if (buckets == NULL
+        || json_array_get_length (buckets) != LUCID_LATENCY_N_BUCKETS)
+      continue;
+    h = g_hash_table_lookup (p->encoders, element);
+    if (h == NULL) {
+      h = g_new0 (EncoderHistogram, 1);
+      g_hash_table_insert (p->encoders, g_strdup (element), h);
+    }
+    for (guint k = 0; k < LUCID_LATENCY_N_BUCKETS; k++)
+      h->cur[k] = (guint64)json_array_get_int_element (buckets, k);
+    h->cur_sum = json_object_get_double_member_with_default (o, "sum", 0);
+    h->cur_count = (guint64)json_object_get_int_member_with_default (
+        o, "count", 0);
+  }
+}
+
+/* The run ended: its counts become part of the pipeline's totals. */
+static void
+fold_encoders (LucidPipeline *p)
+{
+  GHashTableIter it;
+  EncoderHistogram *h;
+
+  g_hash_table_iter_init (&it, p->encoders);
+  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&h)) {
+    for (guint k = 0; k < LUCID_LATENCY_N_BUCKETS; k++) {
+      h->base[k] += h->cur[k];
+      h->cur[k] = 0;
+    }
+    h->base_sum += h->cur_sum;
+    h->base_count += h->cur_count;
+    h->cur_sum = 0;
+    h->cur_count = 0;
+  }
 }
 
 static void
@@ -189,6 +252,9 @@ handle_report (LucidPipeline *p, const char *line)
     g_free (p->gst_state);
     p->gst_state = g_strdup (
         json_object_get_string_member_with_default (obj, "state", ""));
+    if (json_object_has_member (obj, "encoders")
+        && JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "encoders")))
+      update_encoders (p, json_object_get_array_member (obj, "encoders"));
     return;
   }
   if (strcmp (type, "refused") == 0 || strcmp (kind, "error") == 0) {
@@ -455,6 +521,7 @@ finish_exit (LucidPipeline *p)
     p->last_error = g_strdup_printf ("worker killed by signal %d (%s)", sig,
                                      g_strsignal (sig));
 
+  fold_encoders (p);
   g_free (p->last_outcome);
   p->last_outcome = g_strdup (outcome);
   p->last_exit_status = status;
@@ -694,6 +761,8 @@ lucidd_supervisor_add (LucidSupervisor *sup, LucidPipelineDef *def,
   p->last_exit_status = p->last_exit_signal = -1;
   p->rows_written = -1;
   g_queue_init (&p->messages);
+  p->encoders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       g_free);
   g_hash_table_insert (sup->pipelines, def->name, p);
   if (def->enabled && !sup->shutting_down)
     spawn_worker (p);
@@ -926,6 +995,41 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
           break;
       }
       g_string_append_c (out, '\n');
+    }
+  }
+  g_string_append (out, "# HELP lucid_encoder_latency_seconds Time a buffer "
+                        "spends inside a Lucid encoder\n"
+                        "# TYPE lucid_encoder_latency_seconds histogram\n");
+  for (GList *l = list; l != NULL; l = l->next) {
+    LucidPipeline *p = l->data;
+    g_autoptr (GList) names = g_list_sort (
+        g_hash_table_get_keys (p->encoders), (GCompareFunc)strcmp);
+    for (GList *e = names; e != NULL; e = e->next) {
+      EncoderHistogram *h = g_hash_table_lookup (p->encoders, e->data);
+      g_autoptr (GString) labels = g_string_new ("pipeline=\"");
+      guint64 cumulative = 0;
+      escape_label (labels, p->def->name);
+      g_string_append (labels, "\",element=\"");
+      escape_label (labels, e->data);
+      g_string_append_c (labels, '"');
+      for (guint k = 0; k < LUCID_LATENCY_N_BUCKETS; k++) {
+        cumulative += h->base[k] + h->cur[k];
+        if (k < G_N_ELEMENTS (lucid_latency_bounds))
+          g_string_append_printf (
+              out, "lucid_encoder_latency_seconds_bucket{%s,le=\"%g\"} %"
+              G_GUINT64_FORMAT "\n", labels->str, lucid_latency_bounds[k],
+              cumulative);
+        else
+          g_string_append_printf (
+              out, "lucid_encoder_latency_seconds_bucket{%s,le=\"+Inf\"} %"
+              G_GUINT64_FORMAT "\n", labels->str, cumulative);
+      }
+      g_string_append_printf (out,
+                              "lucid_encoder_latency_seconds_sum{%s} %.9f\n"
+                              "lucid_encoder_latency_seconds_count{%s} %"
+                              G_GUINT64_FORMAT "\n",
+                              labels->str, h->base_sum + h->cur_sum,
+                              labels->str, h->base_count + h->cur_count);
     }
   }
   g_list_free (list);

@@ -52,6 +52,11 @@ metrics=$(ctl metrics)
 expect_match "metrics: up" "$metrics" '^lucid_pipeline_up\{pipeline="paced"\} 1$'
 expect_match "metrics: TYPE lines" "$metrics" '^# TYPE lucid_pipeline_buffers_total counter$'
 expect_match "metrics: restarts" "$metrics" '^lucid_pipeline_restarts_total\{pipeline="paced"\} 0$'
+inf=$(printf '%s\n' "$metrics" | sed -n 's/^lucid_encoder_latency_seconds_bucket{pipeline="paced",element="lucidtextenc0",le="+Inf"} //p')
+count=$(printf '%s\n' "$metrics" | sed -n 's/^lucid_encoder_latency_seconds_count{pipeline="paced",element="lucidtextenc0"} //p')
+expect_match "encoder latency histogram counted buffers" "$count" '^[1-9][0-9]*$'
+expect_eq "histogram +Inf bucket = count" "$inf" "$count"
+expect_eq "histogram buckets are cumulative" "$(printf '%s\n' "$metrics" | awk -F' ' '/^lucid_encoder_latency_seconds_bucket\{pipeline="paced"/ { if ($2 < prev) bad = 1; prev = $2 } END { print bad + 0 }')" 0
 expect_eq "metrics over TCP" "$(tcp -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics")" 200
 expect_match "TCP metrics body" "$(cat "$TMP/body")" 'lucid_pipeline_fps\{pipeline="paced"\}'
 

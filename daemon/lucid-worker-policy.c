@@ -46,12 +46,13 @@ static gboolean
 is_path_property (const char *name)
 {
   static const char *const exact[] = {
-    "location", "uri", "model", "file", "filename", "path", "dir",
-    "directory", "socket-path", "labels-file", NULL,
+    "location", "uri",       "model",       "file",        "filename", "path",
+    "dir",      "directory", "socket-path", "labels-file", NULL,
   };
   /* "device" is a path for v4l2src and alsasrc, a word (cpu, cuda:0) for
    * Lucid's encoders: it is checked when its value holds a '/'. */
-  return g_strv_contains (exact, name) || strcmp (name, "device") == 0 || g_str_has_suffix (name, "-location")
+  return g_strv_contains (exact, name) || strcmp (name, "device") == 0
+         || g_str_has_suffix (name, "-location")
          || g_str_has_suffix (name, "-file") || g_str_has_suffix (name, "-path")
          || g_str_has_suffix (name, "-dir") || g_str_has_suffix (name, "-uri");
 }
@@ -148,8 +149,8 @@ lucid_worker_policy_check_element (const LucidWorkerPolicy *policy,
                  GST_ELEMENT_NAME (element), fname ? fname : "no factory");
     return FALSE;
   }
-  specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (element),
-                                          &n_specs);
+  specs
+      = g_object_class_list_properties (G_OBJECT_GET_CLASS (element), &n_specs);
   for (guint i = 0; i < n_specs; i++) {
     g_autofree char *value = NULL;
     if (specs[i]->value_type != G_TYPE_STRING
@@ -159,7 +160,8 @@ lucid_worker_policy_check_element (const LucidWorkerPolicy *policy,
     g_object_get (element, specs[i]->name, &value, NULL);
     if (value != NULL && value[0] != '\0'
         && (strcmp (specs[i]->name, "device") != 0 || strchr (value, '/'))
-        && !lucid_worker_policy_check_value (policy, element, specs[i]->name, value, error))
+        && !lucid_worker_policy_check_value (policy, element, specs[i]->name,
+                                             value, error))
       return FALSE;
   }
   return TRUE;

@@ -26,9 +26,8 @@ gboolean lucid_worker_policy_check_element (const LucidWorkerPolicy *policy,
                                             GError **error);
 /* Checks one path or URI value of @element's property @prop. */
 gboolean lucid_worker_policy_check_value (const LucidWorkerPolicy *policy,
-                                          GstElement *element,
-                                          const char *prop, const char *value,
-                                          GError **error);
+                                          GstElement *element, const char *prop,
+                                          const char *value, GError **error);
 /* Checks @bin and every element inside it, recursively. */
 gboolean lucid_worker_policy_check_tree (const LucidWorkerPolicy *policy,
                                          GstElement *bin, GError **error);

@@ -10,8 +10,9 @@
  *   fd 3    reports to lucidd, one JSON object per line: {"type":"stats",
  *           state, position, duration, buffers, rows, latency, encoders:
  *           [{element, buckets, sum, count}]} twice a second (encoder
- *           latency histograms: see EncoderLatency), {"type":"message", kind, source, text} for bus errors,
- *           warnings, EOS and element messages (audit alerts), and
+ *           latency histograms: see EncoderLatency), {"type":"message", kind,
+ * source, text} for bus errors, warnings, EOS and element messages (audit
+ * alerts), and
  *           {"type":"refused", text} when the pipeline cannot be built.
  *
  * Exit status: 0 after EOS, 1 after an error, 2 when the description was
@@ -73,7 +74,7 @@ typedef struct {
 
 typedef struct {
   char *element;
-  GMutex lock; /* the two streaming threads' probes vs report_stats */
+  GMutex lock;          /* the two streaming threads' probes vs report_stats */
   GHashTable *inflight; /* pts -> monotonic µs when it entered */
   guint64 buckets[N_LATENCY_BUCKETS]; /* not cumulative */
   double sum_s;
@@ -121,8 +122,9 @@ encoder_out (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   if (g_hash_table_steal_extended (
           el->inflight, GSIZE_TO_POINTER ((gsize)GST_BUFFER_PTS (buf)), NULL,
           &start)) {
-    double s = (double)(g_get_monotonic_time () - (gint64)GPOINTER_TO_SIZE (start))
-               / G_USEC_PER_SEC;
+    double s
+        = (double)(g_get_monotonic_time () - (gint64)GPOINTER_TO_SIZE (start))
+          / G_USEC_PER_SEC;
     guint i = 0;
     while (i < G_N_ELEMENTS (latency_bounds) && s > latency_bounds[i])
       i++;
@@ -244,8 +246,8 @@ report_stats (gpointer data)
   json_builder_set_member_name (b, "duration");
   json_builder_add_int_value (b, dur);
   json_builder_set_member_name (b, "buffers");
-  json_builder_add_int_value (b, __atomic_load_n (&w->buffers,
-                                                  __ATOMIC_RELAXED));
+  json_builder_add_int_value (b,
+                              __atomic_load_n (&w->buffers, __ATOMIC_RELAXED));
   json_builder_set_member_name (b, "rows");
   json_builder_add_int_value (b, __atomic_load_n (&w->rows, __ATOMIC_RELAXED));
   json_builder_set_member_name (b, "latency");
@@ -397,10 +399,9 @@ prepare_element (Worker *w, GstElement *e)
       if (is_factory (e, "lucidsink"))
         g_object_set_data (G_OBJECT (pad), "lucid-worker-lucidsink",
                            GINT_TO_POINTER (1));
-      gst_pad_add_probe (pad,
-                         GST_PAD_PROBE_TYPE_BUFFER
-                             | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                         count_buffers, w, NULL);
+      gst_pad_add_probe (
+          pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+          count_buffers, w, NULL);
     }
   }
 }
@@ -592,7 +593,8 @@ main (int argc, char **argv)
       "Set a property after parsing", "ELEMENT.PROP=VALUE" },
     { "input", 0, 0, G_OPTION_ARG_STRING, &input,
       "Set the input element's location or uri (checked against the "
-      "allowed paths)", "ELEMENT=FILE|URI" },
+      "allowed paths)",
+      "ELEMENT=FILE|URI" },
     { "restricted", 0, 0, G_OPTION_ARG_NONE, &w.restricted,
       "Apply the allowlist (API-submitted pipeline)", NULL },
     { "allow-element", 0, 0, G_OPTION_ARG_STRING_ARRAY, &allow_elements,
@@ -653,8 +655,7 @@ main (int argc, char **argv)
     g_ptr_array_add (w.policy.elements, g_strdup (allow_elements[i]));
   for (guint i = 0; allow_paths && allow_paths[i]; i++) {
     char *real = realpath (allow_paths[i], NULL);
-    g_ptr_array_add (w.policy.paths,
-                     g_strdup (real ? real : allow_paths[i]));
+    g_ptr_array_add (w.policy.paths, g_strdup (real ? real : allow_paths[i]));
     free (real);
   }
   if (w.database != NULL) {
@@ -681,8 +682,7 @@ main (int argc, char **argv)
   if (!apply_sets (&w, sets, &error)
       || (input != NULL && !apply_input (&w, input, &error))
       || (w.restricted
-          && !lucid_worker_policy_check_tree (&w.policy, w.pipeline,
-                                              &error))) {
+          && !lucid_worker_policy_check_tree (&w.policy, w.pipeline, &error))) {
     report_message (&w, "refused", NULL, NULL, error->message);
     w.exit_code = EXIT_REFUSED;
     goto out;
@@ -691,8 +691,8 @@ main (int argc, char **argv)
     report_message (&w, "ok", NULL, NULL, "pipeline accepted");
     goto out;
   }
-  encoder_latencies = g_ptr_array_new_with_free_func (
-      (GDestroyNotify)encoder_latency_free);
+  encoder_latencies
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)encoder_latency_free);
   prepare_tree (&w);
   if (w.restricted)
     g_signal_connect (w.pipeline, "deep-element-added",

@@ -193,8 +193,8 @@ json_body (JsonBuilder *b)
 }
 
 static int
-cmd_simple (Client *c, const char *method, const char *path,
-            const char *body, gboolean table)
+cmd_simple (Client *c, const char *method, const char *path, const char *body,
+            gboolean table)
 {
   guint status;
   g_autoptr (JsonNode) json = NULL;
@@ -215,8 +215,7 @@ cmd_simple (Client *c, const char *method, const char *path,
   if (opt_json || !table)
     print_json (json);
   else if (JSON_NODE_HOLDS_OBJECT (json)
-           && json_object_has_member (json_node_get_object (json),
-                                      "pipelines"))
+           && json_object_has_member (json_node_get_object (json), "pipelines"))
     print_table (json_object_get_array_member (json_node_get_object (json),
                                                "pipelines"));
   else {
@@ -367,9 +366,8 @@ cmd_query (const char *sql)
   if (opt_database != NULL)
     db_path = g_strdup (opt_database);
   else {
-    config = lucidd_config_load (opt_config ? opt_config
-                                            : LUCIDD_DEFAULT_CONFIG,
-                                 &error);
+    config = lucidd_config_load (
+        opt_config ? opt_config : LUCIDD_DEFAULT_CONFIG, &error);
     if (config == NULL) {
       if (opt_socket != NULL || g_getenv ("LUCIDD_SOCKET") != NULL)
         return 4; /* no configuration to read: ask lucidd */
@@ -520,8 +518,8 @@ cmd_query_remote (Client *c, const char *sql)
     }
     g_print ("\n");
   }
-  if (json_object_get_boolean_member_with_default (
-          json_node_get_object (json), "truncated", FALSE))
+  if (json_object_get_boolean_member_with_default (json_node_get_object (json),
+                                                   "truncated", FALSE))
     g_printerr ("lucidctl query: only the first 10000 rows were returned\n");
   return 0;
 }
@@ -545,7 +543,8 @@ main (int argc, char **argv)
       "query: the database file", "FILE" },
     { "remote", 0, 0, G_OPTION_ARG_NONE, &opt_remote,
       "query: through lucidd's socket (the default when the database is "
-      "not readable)", NULL },
+      "not readable)",
+      NULL },
     { "header", 0, 0, G_OPTION_ARG_NONE, &opt_header,
       "query: print the column names first", NULL },
     { "restart", 0, 0, G_OPTION_ARG_STRING, &opt_restart,
@@ -587,11 +586,11 @@ main (int argc, char **argv)
   c.session = soup_session_new_with_options ("remote-connectable", addr,
                                              "timeout", 30, NULL);
 
-#define NEED(n)                                                               \
-  if (argc != (n)) {                                                          \
-    g_printerr ("lucidctl %s: wrong number of arguments (see --help)\n",      \
-                verb);                                                        \
-    goto out;                                                                 \
+#define NEED(n)                                                                \
+  if (argc != (n)) {                                                           \
+    g_printerr ("lucidctl %s: wrong number of arguments (see --help)\n",       \
+                verb);                                                         \
+    goto out;                                                                  \
   }
   if (strcmp (verb, "status") == 0 || strcmp (verb, "list") == 0) {
     if (argc == 3) {

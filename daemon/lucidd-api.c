@@ -130,8 +130,7 @@ peer_allowed (LucidApi *api, GSocket *sock, char **why)
   g_autoptr (GCredentials) creds = NULL;
   struct ucred *uc;
 
-  if (sock == NULL
-      || (creds = g_socket_get_credentials (sock, NULL)) == NULL) {
+  if (sock == NULL || (creds = g_socket_get_credentials (sock, NULL)) == NULL) {
     *why = g_strdup ("cannot read the peer's credentials");
     return FALSE;
   }
@@ -194,10 +193,10 @@ early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
   }
   len = soup_message_headers_get_content_length (h);
   if (len > (goffset)api->config->max_request_bytes) {
-    g_autofree char *m = g_strdup_printf (
-        "request body of %" G_GOFFSET_FORMAT " bytes; the limit is %u "
-        "([daemon] max_request_bytes)",
-        len, api->config->max_request_bytes);
+    g_autofree char *m = g_strdup_printf ("request body of %" G_GOFFSET_FORMAT
+                                          " bytes; the limit is %u "
+                                          "([daemon] max_request_bytes)",
+                                          len, api->config->max_request_bytes);
     respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, m);
     return;
   }
@@ -255,8 +254,7 @@ create_checked (GObject *src, GAsyncResult *res, gpointer data)
   LucidPipeline *p;
 
   if (!g_subprocess_communicate_utf8_finish (proc, res, &out, NULL, &error)) {
-    respond_error (job->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                   error->message);
+    respond_error (job->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
   } else if (!g_subprocess_get_if_exited (proc)
              || g_subprocess_get_exit_status (proc) != 0) {
     g_autoptr (JsonParser) parser = json_parser_new ();
@@ -270,13 +268,11 @@ create_checked (GObject *src, GAsyncResult *res, gpointer data)
     respond_error (job->msg, SOUP_STATUS_CONFLICT,
                    "a pipeline with that name exists");
   } else if (!lucidd_db_save_pipeline (api->db, job->def, &error)) {
-    respond_error (job->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                   error->message);
+    respond_error (job->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
   } else {
     lucidd_db_event (api->db, job->def->name, 0, "create",
                      job->def->description);
-    p = lucidd_supervisor_add (api->sup,
-                               lucidd_pipeline_def_copy (job->def),
+    p = lucidd_supervisor_add (api->sup, lucidd_pipeline_def_copy (job->def),
                                LUCIDD_SOURCE_API, &error);
     if (p == NULL) {
       lucidd_db_delete_pipeline (api->db, job->def->name, NULL);
@@ -318,14 +314,14 @@ handle_create (LucidApi *api, SoupServerMessage *msg, const char *body,
   g_ptr_array_add (argv, g_strdup_printf ("--name=%s", def->name));
   g_ptr_array_add (argv, g_strdup_printf ("--database=%s", c->database));
   for (guint i = 0; c->allowed_elements[i]; i++)
-    g_ptr_array_add (argv, g_strdup_printf ("--allow-element=%s",
-                                            c->allowed_elements[i]));
+    g_ptr_array_add (
+        argv, g_strdup_printf ("--allow-element=%s", c->allowed_elements[i]));
   for (guint i = 0; c->allowed_paths[i]; i++)
     g_ptr_array_add (argv,
                      g_strdup_printf ("--allow-path=%s", c->allowed_paths[i]));
   for (guint i = 0; c->allowed_uri_schemes[i]; i++)
-    g_ptr_array_add (argv, g_strdup_printf ("--allow-scheme=%s",
-                                            c->allowed_uri_schemes[i]));
+    g_ptr_array_add (
+        argv, g_strdup_printf ("--allow-scheme=%s", c->allowed_uri_schemes[i]));
   g_ptr_array_add (argv, g_strdup ("--"));
   g_ptr_array_add (argv, g_strdup (def->description));
   g_ptr_array_add (argv, NULL);
@@ -491,8 +487,8 @@ handle_daemon_status (LucidApi *api, SoupServerMessage *msg)
   json_builder_set_member_name (b, "pid");
   json_builder_add_int_value (b, getpid ());
   json_builder_set_member_name (b, "uptime_s");
-  json_builder_add_int_value (
-      b, (g_get_monotonic_time () - api->started_us) / G_USEC_PER_SEC);
+  json_builder_add_int_value (b, (g_get_monotonic_time () - api->started_us)
+                                     / G_USEC_PER_SEC);
   json_builder_set_member_name (b, "database");
   json_builder_add_string_value (b, api->config->database);
   json_builder_set_member_name (b, "pipelines");
@@ -622,8 +618,7 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     else if (strcmp (method, "POST") == 0)
       handle_create (api, msg, req->data, req->length);
     else
-      respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                     "use GET or POST");
+      respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET or POST");
   } else if ((n == 4 || n == 5) && strcmp (parts[2], "pipelines") == 0
              && lucidd_pipeline_name_valid (parts[3])) {
     handle_pipeline (api, msg, method, parts[3], n == 5 ? parts[4] : NULL,
@@ -654,15 +649,14 @@ refused_peer_done (RefusedPeer *rp)
   g_free (rp);
 }
 
-static void
-drain_next (RefusedPeer *rp);
+static void drain_next (RefusedPeer *rp);
 
 static void
 drained (GObject *src, GAsyncResult *res, gpointer data)
 {
   RefusedPeer *rp = data;
-  g_autoptr (GBytes) bytes = g_input_stream_read_bytes_finish (
-      G_INPUT_STREAM (src), res, NULL);
+  g_autoptr (GBytes) bytes
+      = g_input_stream_read_bytes_finish (G_INPUT_STREAM (src), res, NULL);
   gsize n = bytes ? g_bytes_get_size (bytes) : 0;
 
   rp->drained += n;
@@ -871,9 +865,9 @@ listen_tcp (LucidApi *api, GError **error)
    * soup_server_listen_local(), which leaks an address in libsoup 3.2,
    * and accepted by accept_connection(). */
   {
-    g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4,
-                                             G_SOCKET_TYPE_STREAM,
-                                             G_SOCKET_PROTOCOL_TCP, error);
+    g_autoptr (GSocket) sock
+        = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                        G_SOCKET_PROTOCOL_TCP, error);
     g_autoptr (GInetAddress) lo = NULL;
     g_autoptr (GSocketAddress) addr = NULL;
     if (sock == NULL)
@@ -905,8 +899,7 @@ lucidd_api_new (LucidDaemonConfig *config, LucidSupervisor *sup,
   api->db = db;
   api->started_us = g_get_monotonic_time ();
   api->unix_server = soup_server_new ("server-header", "lucidd", NULL);
-  soup_server_add_early_handler (api->unix_server, NULL, early_unix, api,
-                                 NULL);
+  soup_server_add_early_handler (api->unix_server, NULL, early_unix, api, NULL);
   soup_server_add_handler (api->unix_server, NULL, handle_request, api, NULL);
   if (!listen_unix (api, error)
       || (config->tcp_port != 0 && !listen_tcp (api, error))) {

@@ -10,12 +10,13 @@
  * sources, parsers and converters of Lucid's pipelines, and no element that
  * writes files, opens sockets or shares memory. */
 static const char *const default_allowed_elements[] = {
-  "filesrc", "subparse", "queue", "queue2", "identity", "capsfilter",
-  "tee", "fakesink", "videotestsrc", "audiotestsrc", "videoconvert",
-  "videoscale", "videorate", "audioconvert", "audioresample", "decodebin",
-  "uridecodebin", "typefind", "taginject", "lucidtextenc", "lucidvisionenc",
-  "lucidaudioenc", "lucidfuse", "lucidclassify", "lucidaudit",
-  "lucidexplain", "lucidsink", NULL,
+  "filesrc",        "subparse",      "queue",         "queue2",
+  "identity",       "capsfilter",    "tee",           "fakesink",
+  "videotestsrc",   "audiotestsrc",  "videoconvert",  "videoscale",
+  "videorate",      "audioconvert",  "audioresample", "decodebin",
+  "uridecodebin",   "typefind",      "taginject",     "lucidtextenc",
+  "lucidvisionenc", "lucidaudioenc", "lucidfuse",     "lucidclassify",
+  "lucidaudit",     "lucidexplain",  "lucidsink",     NULL,
 };
 
 void
@@ -111,14 +112,18 @@ get_list (GKeyFile *kf, const char *group, const char *key, char ***out)
 }
 
 static const char *const known_daemon_keys[] = {
-  "state_dir", "database", "socket", "socket_group", "pipelines_dir",
-  "worker", "drain_timeout", "stall_timeout", "restart_limit",
-  "backoff_initial_ms", "backoff_max_ms", "backoff_reset_s",
-  "max_pipelines", "max_request_bytes", "messages_kept", "tcp_port",
-  "tcp_token_file", NULL,
+  "state_dir",          "database",          "socket",
+  "socket_group",       "pipelines_dir",     "worker",
+  "drain_timeout",      "stall_timeout",     "restart_limit",
+  "backoff_initial_ms", "backoff_max_ms",    "backoff_reset_s",
+  "max_pipelines",      "max_request_bytes", "messages_kept",
+  "tcp_port",           "tcp_token_file",    NULL,
 };
 static const char *const known_api_keys[] = {
-  "allowed_elements", "allowed_paths", "allowed_uri_schemes", NULL,
+  "allowed_elements",
+  "allowed_paths",
+  "allowed_uri_schemes",
+  NULL,
 };
 
 static gboolean
@@ -177,8 +182,8 @@ lucidd_config_load (const char *path, GError **error)
           && g_strcmp0 (groups[i], "api") != 0
           && g_strcmp0 (groups[i], "vars") != 0) {
         g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-                     "%s: unknown group [%s] (known: daemon, api, vars)",
-                     path, groups[i]);
+                     "%s: unknown group [%s] (known: daemon, api, vars)", path,
+                     groups[i]);
         return NULL;
       }
     if (!check_keys (kf, "daemon", known_daemon_keys, path, error)
@@ -193,12 +198,12 @@ lucidd_config_load (const char *path, GError **error)
                         error)
         || !get_string (kf, "daemon", "worker", &worker, path, error)
         || !get_string (kf, "daemon", "tcp_token_file", &token, path, error)
-        || !get_uint (kf, "daemon", "drain_timeout", &c->drain_timeout_s,
-                      3600, path, error)
-        || !get_uint (kf, "daemon", "stall_timeout", &c->stall_timeout_s,
-                      86400, path, error)
-        || !get_uint (kf, "daemon", "restart_limit", &c->restart_limit,
-                      1000000, path, error)
+        || !get_uint (kf, "daemon", "drain_timeout", &c->drain_timeout_s, 3600,
+                      path, error)
+        || !get_uint (kf, "daemon", "stall_timeout", &c->stall_timeout_s, 86400,
+                      path, error)
+        || !get_uint (kf, "daemon", "restart_limit", &c->restart_limit, 1000000,
+                      path, error)
         || !get_uint (kf, "daemon", "backoff_initial_ms",
                       &c->backoff_initial_ms, 3600000, path, error)
         || !get_uint (kf, "daemon", "backoff_max_ms", &c->backoff_max_ms,
@@ -207,8 +212,8 @@ lucidd_config_load (const char *path, GError **error)
                       86400, path, error)
         || !get_uint (kf, "daemon", "max_pipelines", &c->max_pipelines, 4096,
                       path, error)
-        || !get_uint (kf, "daemon", "max_request_bytes",
-                      &c->max_request_bytes, 16 * 1024 * 1024, path, error)
+        || !get_uint (kf, "daemon", "max_request_bytes", &c->max_request_bytes,
+                      16 * 1024 * 1024, path, error)
         || !get_uint (kf, "daemon", "messages_kept", &c->messages_kept, 10000,
                       path, error)
         || !get_uint (kf, "daemon", "tcp_port", &c->tcp_port, 65535, path,
@@ -224,9 +229,9 @@ lucidd_config_load (const char *path, GError **error)
       }
     g_auto (GStrv) var_keys = g_key_file_get_keys (kf, "vars", NULL, NULL);
     for (guint i = 0; var_keys != NULL && var_keys[i] != NULL; i++)
-      g_hash_table_insert (c->vars, g_strdup (var_keys[i]),
-                           g_key_file_get_value (kf, "vars", var_keys[i],
-                                                 NULL));
+      g_hash_table_insert (
+          c->vars, g_strdup (var_keys[i]),
+          g_key_file_get_value (kf, "vars", var_keys[i], NULL));
   }
 
   if (state_dir != NULL) {

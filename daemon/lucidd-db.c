@@ -32,8 +32,8 @@ lucidd_now_iso8601 (void)
 static gboolean
 db_error (LucidDaemonDb *db, const char *what, GError **error)
 {
-  g_set_error (error, LUCID_ERROR, LUCID_ERROR_DB, "%s: %s: %s", db->path,
-               what, sqlite3_errmsg (db->conn));
+  g_set_error (error, LUCID_ERROR, LUCID_ERROR_DB, "%s: %s: %s", db->path, what,
+               sqlite3_errmsg (db->conn));
   return FALSE;
 }
 
@@ -88,9 +88,11 @@ lucidd_db_open (const char *path, GError **error)
   sqlite3_busy_timeout (db->conn, 10000);
   sqlite3_exec (db->conn, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 
-  stmt = prepare (db, "UPDATE daemon_runs SET outcome = 'crashed', "
+  stmt = prepare (db,
+                  "UPDATE daemon_runs SET outcome = 'crashed', "
                   "error = 'lucidd stopped without closing this run', "
-                  "ended_at = ?1 WHERE outcome = 'running'", &local);
+                  "ended_at = ?1 WHERE outcome = 'running'",
+                  &local);
   if (stmt != NULL) {
     g_autofree char *now = lucidd_now_iso8601 ();
     sqlite3_bind_text (stmt, 1, now, -1, SQLITE_TRANSIENT);
@@ -119,17 +121,19 @@ lucidd_db_load_pipelines (LucidDaemonDb *db, GError **error)
 {
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (
       (GDestroyNotify)lucidd_pipeline_def_free);
-  sqlite3_stmt *stmt = prepare (
-      db, "SELECT name, description, restart, enabled, stall_timeout "
-      "FROM daemon_pipelines ORDER BY name", error);
+  sqlite3_stmt *stmt
+      = prepare (db,
+                 "SELECT name, description, restart, enabled, stall_timeout "
+                 "FROM daemon_pipelines ORDER BY name",
+                 error);
   int rc;
 
   if (stmt == NULL)
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
-    LucidPipelineDef *def = lucidd_pipeline_def_new (
-        (const char *)sqlite3_column_text (stmt, 0),
-        (const char *)sqlite3_column_text (stmt, 1));
+    LucidPipelineDef *def
+        = lucidd_pipeline_def_new ((const char *)sqlite3_column_text (stmt, 0),
+                                   (const char *)sqlite3_column_text (stmt, 1));
     lucidd_restart_policy_from_string (
         (const char *)sqlite3_column_text (stmt, 2), &def->restart);
     def->enabled = sqlite3_column_int (stmt, 3) != 0;
@@ -153,10 +157,12 @@ lucidd_db_save_pipeline (LucidDaemonDb *db, const LucidPipelineDef *def,
 {
   g_autofree char *now = lucidd_now_iso8601 ();
   sqlite3_stmt *stmt = prepare (
-      db, "INSERT INTO daemon_pipelines (name, description, restart, enabled, "
+      db,
+      "INSERT INTO daemon_pipelines (name, description, restart, enabled, "
       "stall_timeout, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
       "?6) ON CONFLICT (name) DO UPDATE SET description = ?2, restart = ?3, "
-      "enabled = ?4, stall_timeout = ?5, updated_at = ?6", error);
+      "enabled = ?4, stall_timeout = ?5, updated_at = ?6",
+      error);
 
   if (stmt == NULL)
     return FALSE;
@@ -178,9 +184,11 @@ lucidd_db_set_enabled (LucidDaemonDb *db, const char *name, gboolean enabled,
                        GError **error)
 {
   g_autofree char *now = lucidd_now_iso8601 ();
-  sqlite3_stmt *stmt = prepare (
-      db, "UPDATE daemon_pipelines SET enabled = ?2, updated_at = ?3 "
-      "WHERE name = ?1", error);
+  sqlite3_stmt *stmt
+      = prepare (db,
+                 "UPDATE daemon_pipelines SET enabled = ?2, updated_at = ?3 "
+                 "WHERE name = ?1",
+                 error);
 
   if (stmt == NULL)
     return FALSE;
@@ -191,11 +199,10 @@ lucidd_db_set_enabled (LucidDaemonDb *db, const char *name, gboolean enabled,
 }
 
 gboolean
-lucidd_db_delete_pipeline (LucidDaemonDb *db, const char *name,
-                           GError **error)
+lucidd_db_delete_pipeline (LucidDaemonDb *db, const char *name, GError **error)
 {
-  sqlite3_stmt *stmt = prepare (
-      db, "DELETE FROM daemon_pipelines WHERE name = ?1", error);
+  sqlite3_stmt *stmt
+      = prepare (db, "DELETE FROM daemon_pipelines WHERE name = ?1", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -209,9 +216,11 @@ lucidd_db_run_begin (LucidDaemonDb *db, const char *pipeline, guint attempt,
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *now = lucidd_now_iso8601 ();
-  sqlite3_stmt *stmt = prepare (
-      db, "INSERT INTO daemon_runs (pipeline, attempt, pid, started_at) "
-      "VALUES (?1, ?2, ?3, ?4)", &error);
+  sqlite3_stmt *stmt
+      = prepare (db,
+                 "INSERT INTO daemon_runs (pipeline, attempt, pid, started_at) "
+                 "VALUES (?1, ?2, ?3, ?4)",
+                 &error);
 
   if (stmt != NULL) {
     sqlite3_bind_text (stmt, 1, pipeline, -1, SQLITE_TRANSIENT);
@@ -236,9 +245,11 @@ lucidd_db_run_end (LucidDaemonDb *db, gint64 run_id, const char *outcome,
 
   if (run_id <= 0)
     return;
-  stmt = prepare (db, "UPDATE daemon_runs SET ended_at = ?2, outcome = ?3, "
+  stmt = prepare (db,
+                  "UPDATE daemon_runs SET ended_at = ?2, outcome = ?3, "
                   "exit_status = ?4, exit_signal = ?5, error = ?6, "
-                  "buffers = ?7, rows_sent = ?8 WHERE id = ?1", &error);
+                  "buffers = ?7, rows_sent = ?8 WHERE id = ?1",
+                  &error);
   if (stmt != NULL) {
     sqlite3_bind_int64 (stmt, 1, run_id);
     sqlite3_bind_text (stmt, 2, now, -1, SQLITE_TRANSIENT);
@@ -264,8 +275,10 @@ lucidd_db_event (LucidDaemonDb *db, const char *pipeline, gint64 run_id,
   g_autoptr (GError) error = NULL;
   g_autofree char *now = lucidd_now_iso8601 ();
   sqlite3_stmt *stmt = prepare (
-      db, "INSERT INTO daemon_events (at, pipeline, run_id, kind, message) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)", &error);
+      db,
+      "INSERT INTO daemon_events (at, pipeline, run_id, kind, message) "
+      "VALUES (?1, ?2, ?3, ?4, ?5)",
+      &error);
 
   if (stmt != NULL) {
     sqlite3_bind_text (stmt, 1, now, -1, SQLITE_TRANSIENT);
@@ -286,9 +299,10 @@ gint64
 lucidd_db_rows_written (LucidDaemonDb *db, const char *pipeline)
 {
   g_autoptr (GError) error = NULL;
-  sqlite3_stmt *stmt = prepare (
-      db, "SELECT count(*) FROM results WHERE run_id IN "
-      "(SELECT id FROM runs WHERE label = ?1)", &error);
+  sqlite3_stmt *stmt = prepare (db,
+                                "SELECT count(*) FROM results WHERE run_id IN "
+                                "(SELECT id FROM runs WHERE label = ?1)",
+                                &error);
   gint64 n = -1;
 
   if (stmt == NULL)

@@ -46,8 +46,8 @@ lucidd_notify_watchdog_usec (void)
   const char *pid = g_getenv ("WATCHDOG_PID");
   guint64 v = 0, p = 0;
 
-  if (usec == NULL || !g_ascii_string_to_unsigned (usec, 10, 1, G_MAXUINT64,
-                                                   &v, NULL))
+  if (usec == NULL
+      || !g_ascii_string_to_unsigned (usec, 10, 1, G_MAXUINT64, &v, NULL))
     return 0;
   if (pid != NULL
       && (!g_ascii_string_to_unsigned (pid, 10, 1, G_MAXINT, &p, NULL)

@@ -41,8 +41,8 @@ lucidd_pipeline_def_free (LucidPipelineDef *def)
 LucidPipelineDef *
 lucidd_pipeline_def_copy (const LucidPipelineDef *def)
 {
-  LucidPipelineDef *copy = lucidd_pipeline_def_new (def->name,
-                                                    def->description);
+  LucidPipelineDef *copy
+      = lucidd_pipeline_def_new (def->name, def->description);
 
   copy->restart = def->restart;
   copy->enabled = def->enabled;
@@ -91,8 +91,7 @@ lucidd_restart_policy_to_string (LucidRestartPolicy policy)
 }
 
 gboolean
-lucidd_restart_policy_from_string (const char *text,
-                                   LucidRestartPolicy *policy)
+lucidd_restart_policy_from_string (const char *text, LucidRestartPolicy *policy)
 {
   for (guint i = 0; i < G_N_ELEMENTS (policy_names); i++)
     if (g_strcmp0 (text, policy_names[i]) == 0) {
@@ -290,8 +289,7 @@ lucidd_pipeline_file_parse (const char *data, gsize len, const char *filename,
       if (strcmp (line, "---") == 0) {
         in_body = TRUE;
         separator_line = lineno;
-      } else if (!parse_header_line (def, seen, line, filename, lineno,
-                                     error))
+      } else if (!parse_header_line (def, seen, line, filename, lineno, error))
         return NULL;
       continue;
     }

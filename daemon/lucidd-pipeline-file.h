@@ -65,9 +65,8 @@ gboolean lucidd_restart_policy_from_string (const char *text,
  * variable names to values. */
 LucidPipelineDef *lucidd_pipeline_file_parse (const char *data, gsize len,
                                               const char *filename,
-                                              GHashTable *vars,
-                                              GError **error);
-LucidPipelineDef *lucidd_pipeline_file_load (const char *path,
-                                             GHashTable *vars, GError **error);
+                                              GHashTable *vars, GError **error);
+LucidPipelineDef *lucidd_pipeline_file_load (const char *path, GHashTable *vars,
+                                             GError **error);
 
 G_END_DECLS

@@ -87,8 +87,7 @@ lucidd_request_parse_create (const char *body, gsize len, GError **error)
     return NULL;
   if (lucid_json_has (obj, "stall_timeout")) {
     gint64 v;
-    if (!lucid_json_get_int (obj, "stall_timeout", 0, 86400, &v, LABEL,
-                             error))
+    if (!lucid_json_get_int (obj, "stall_timeout", 0, 86400, &v, LABEL, error))
       return NULL;
     def->stall_timeout_s = (int)v;
   }

@@ -81,7 +81,7 @@ struct _LucidPipeline {
   int last_exit_status, last_exit_signal;
   GQueue messages; /* JsonNode objects */
   guint64 n_alerts;
-  gint64 rows_written; /* cached SQL count, refreshed on tick */
+  gint64 rows_written;  /* cached SQL count, refreshed on tick */
   GHashTable *encoders; /* element name -> EncoderHistogram */
 };
 
@@ -197,8 +197,8 @@ update_encoders (LucidPipeline *p, JsonArray *encoders)
     for (guint k = 0; k < LUCID_LATENCY_N_BUCKETS; k++)
       h->cur[k] = (guint64)json_array_get_int_element (buckets, k);
     h->cur_sum = json_object_get_double_member_with_default (o, "sum", 0);
-    h->cur_count = (guint64)json_object_get_int_member_with_default (
-        o, "count", 0);
+    h->cur_count
+        = (guint64)json_object_get_int_member_with_default (o, "count", 0);
   }
 }
 
@@ -238,16 +238,14 @@ handle_report (LucidPipeline *p, const char *line)
   text = json_object_get_string_member_with_default (obj, "text", "");
 
   if (strcmp (type, "stats") == 0) {
-    gint64 buffers = json_object_get_int_member_with_default (obj, "buffers",
-                                                              0);
+    gint64 buffers
+        = json_object_get_int_member_with_default (obj, "buffers", 0);
     if (buffers != p->buffers)
       p->last_progress_us = g_get_monotonic_time ();
     p->buffers = buffers;
     p->rows = json_object_get_int_member_with_default (obj, "rows", 0);
-    p->position = json_object_get_int_member_with_default (obj, "position",
-                                                           -1);
-    p->duration = json_object_get_int_member_with_default (obj, "duration",
-                                                           -1);
+    p->position = json_object_get_int_member_with_default (obj, "position", -1);
+    p->duration = json_object_get_int_member_with_default (obj, "duration", -1);
     p->latency = json_object_get_int_member_with_default (obj, "latency", -1);
     g_free (p->gst_state);
     p->gst_state = g_strdup (
@@ -261,8 +259,7 @@ handle_report (LucidPipeline *p, const char *line)
     g_free (p->last_error);
     p->last_error = g_strdup (text);
     lucidd_db_event (p->sup->db, p->def->name, p->run_id,
-                     strcmp (type, "refused") == 0 ? "refused" : "error",
-                     text);
+                     strcmp (type, "refused") == 0 ? "refused" : "error", text);
   } else if (strcmp (kind, "warning") == 0) {
     lucidd_db_event (p->sup->db, p->def->name, p->run_id, "warning", text);
   } else if (g_str_has_prefix (kind, "lucid-audit")) {
@@ -286,7 +283,7 @@ on_report_line (GObject *src, GAsyncResult *res, gpointer data)
       G_DATA_INPUT_STREAM (src), res, NULL, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return; /* @p may be gone */
+    return;           /* @p may be gone */
   if (line == NULL) { /* end of stream: the worker exited */
     p->reports_eof = TRUE;
     if (p->exited)
@@ -326,8 +323,7 @@ worker_path (LucidSupervisor *sup)
   return g_build_filename (LUCIDD_LIBEXECDIR, "lucid-worker", NULL);
 }
 
-static void
-on_worker_exit (GObject *src, GAsyncResult *res, gpointer data);
+static void on_worker_exit (GObject *src, GAsyncResult *res, gpointer data);
 
 static void
 spawn_worker (LucidPipeline *p)
@@ -351,11 +347,11 @@ spawn_worker (LucidPipeline *p)
     if (p->source == LUCIDD_SOURCE_API)
       g_ptr_array_add (argv, g_strdup ("--restricted"));
     for (guint i = 0; c->allowed_elements[i]; i++)
-      g_ptr_array_add (argv, g_strdup_printf ("--allow-element=%s",
-                                              c->allowed_elements[i]));
+      g_ptr_array_add (
+          argv, g_strdup_printf ("--allow-element=%s", c->allowed_elements[i]));
     for (guint i = 0; c->allowed_paths[i]; i++)
-      g_ptr_array_add (argv,
-                       g_strdup_printf ("--allow-path=%s", c->allowed_paths[i]));
+      g_ptr_array_add (
+          argv, g_strdup_printf ("--allow-path=%s", c->allowed_paths[i]));
     for (guint i = 0; c->allowed_uri_schemes[i]; i++)
       g_ptr_array_add (argv, g_strdup_printf ("--allow-scheme=%s",
                                               c->allowed_uri_schemes[i]));
@@ -379,8 +375,8 @@ spawn_worker (LucidPipeline *p)
   if (p->proc == NULL) {
     close (fds[0]);
     g_free (p->last_error);
-    p->last_error = g_strdup_printf ("cannot start the worker: %s",
-                                     error->message);
+    p->last_error
+        = g_strdup_printf ("cannot start the worker: %s", error->message);
     lucidd_db_event (sup->db, p->def->name, 0, "error", p->last_error);
     set_state (p, LUCIDD_STATE_FAILED);
     return;
@@ -509,8 +505,9 @@ finish_exit (LucidPipeline *p)
                   : "eos";
   else if (status == EXIT_REFUSED)
     outcome = "refused";
-  else if (sig >= 0 && (p->want_stop || p->want_restart || p->want_delete
-                        || sup->shutting_down))
+  else if (sig >= 0
+           && (p->want_stop || p->want_restart || p->want_delete
+               || sup->shutting_down))
     outcome = "stopped"; /* killed after the drain timeout */
   else if (sig >= 0)
     outcome = "crashed";
@@ -531,8 +528,8 @@ finish_exit (LucidPipeline *p)
                      (guint64)p->rows);
   {
     g_autofree char *msg = g_strdup_printf (
-        "worker exited: %s (%s %d)", outcome,
-        sig >= 0 ? "signal" : "status", sig >= 0 ? sig : status);
+        "worker exited: %s (%s %d)", outcome, sig >= 0 ? "signal" : "status",
+        sig >= 0 ? sig : status);
     lucidd_db_event (sup->db, p->def->name, p->run_id, "exit", msg);
     g_message ("%s: %s", p->def->name, msg);
   }
@@ -607,8 +604,8 @@ drain_worker (LucidPipeline *p)
     g_output_stream_write_all (in, "eos\n", 4, NULL, NULL, NULL);
   set_state (p, LUCIDD_STATE_DRAINING);
   if (p->kill_source == 0)
-    p->kill_source = g_timeout_add_seconds (
-        p->sup->config->drain_timeout_s + 2, kill_worker, p);
+    p->kill_source = g_timeout_add_seconds (p->sup->config->drain_timeout_s + 2,
+                                            kill_worker, p);
 }
 
 void
@@ -761,8 +758,7 @@ lucidd_supervisor_add (LucidSupervisor *sup, LucidPipelineDef *def,
   p->last_exit_status = p->last_exit_signal = -1;
   p->rows_written = -1;
   g_queue_init (&p->messages);
-  p->encoders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                       g_free);
+  p->encoders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (sup->pipelines, def->name, p);
   if (def->enabled && !sup->shutting_down)
     spawn_worker (p);
@@ -787,13 +783,11 @@ compare_names (gconstpointer a, gconstpointer b)
 GList *
 lucidd_supervisor_list (LucidSupervisor *sup)
 {
-  return g_list_sort (g_hash_table_get_values (sup->pipelines),
-                      compare_names);
+  return g_list_sort (g_hash_table_get_values (sup->pipelines), compare_names);
 }
 
 LucidPipeline *
-lucidd_pipeline_run_input (LucidPipeline *p, const char *input,
-                           GError **error)
+lucidd_pipeline_run_input (LucidPipeline *p, const char *input, GError **error)
 {
   LucidPipelineDef *def;
   LucidPipeline *run;
@@ -848,26 +842,26 @@ lucidd_pipeline_status_json (LucidPipeline *p)
 
   p->rows_written = lucidd_db_rows_written (p->sup->db, p->def->name);
   json_builder_begin_object (b);
-#define STR(k, v)                                                             \
-  do {                                                                        \
-    json_builder_set_member_name (b, k);                                      \
-    if ((v) != NULL)                                                          \
-      json_builder_add_string_value (b, v);                                   \
-    else                                                                      \
-      json_builder_add_null_value (b);                                        \
+#define STR(k, v)                                                              \
+  do {                                                                         \
+    json_builder_set_member_name (b, k);                                       \
+    if ((v) != NULL)                                                           \
+      json_builder_add_string_value (b, v);                                    \
+    else                                                                       \
+      json_builder_add_null_value (b);                                         \
   } while (0)
-#define INT(k, v)                                                             \
-  do {                                                                        \
-    json_builder_set_member_name (b, k);                                      \
-    json_builder_add_int_value (b, v);                                        \
+#define INT(k, v)                                                              \
+  do {                                                                         \
+    json_builder_set_member_name (b, k);                                       \
+    json_builder_add_int_value (b, v);                                         \
   } while (0)
-#define OPTINT(k, v)                                                          \
-  do {                                                                        \
-    json_builder_set_member_name (b, k);                                      \
-    if ((v) >= 0)                                                             \
-      json_builder_add_int_value (b, v);                                      \
-    else                                                                      \
-      json_builder_add_null_value (b);                                        \
+#define OPTINT(k, v)                                                           \
+  do {                                                                         \
+    json_builder_set_member_name (b, k);                                       \
+    if ((v) >= 0)                                                              \
+      json_builder_add_int_value (b, v);                                       \
+    else                                                                       \
+      json_builder_add_null_value (b);                                         \
   } while (0)
   STR ("name", p->def->name);
   STR ("source", source_names[p->source]);
@@ -1002,8 +996,8 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
                         "# TYPE lucid_encoder_latency_seconds histogram\n");
   for (GList *l = list; l != NULL; l = l->next) {
     LucidPipeline *p = l->data;
-    g_autoptr (GList) names = g_list_sort (
-        g_hash_table_get_keys (p->encoders), (GCompareFunc)strcmp);
+    g_autoptr (GList) names = g_list_sort (g_hash_table_get_keys (p->encoders),
+                                           (GCompareFunc)strcmp);
     for (GList *e = names; e != NULL; e = e->next) {
       EncoderHistogram *h = g_hash_table_lookup (p->encoders, e->data);
       g_autoptr (GString) labels = g_string_new ("pipeline=\"");
@@ -1015,21 +1009,23 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
       for (guint k = 0; k < LUCID_LATENCY_N_BUCKETS; k++) {
         cumulative += h->base[k] + h->cur[k];
         if (k < G_N_ELEMENTS (lucid_latency_bounds))
-          g_string_append_printf (
-              out, "lucid_encoder_latency_seconds_bucket{%s,le=\"%g\"} %"
-              G_GUINT64_FORMAT "\n", labels->str, lucid_latency_bounds[k],
-              cumulative);
+          g_string_append_printf (out,
+                                  "lucid_encoder_latency_seconds_bucket{%s,le="
+                                  "\"%g\"} %" G_GUINT64_FORMAT "\n",
+                                  labels->str, lucid_latency_bounds[k],
+                                  cumulative);
         else
-          g_string_append_printf (
-              out, "lucid_encoder_latency_seconds_bucket{%s,le=\"+Inf\"} %"
-              G_GUINT64_FORMAT "\n", labels->str, cumulative);
+          g_string_append_printf (out,
+                                  "lucid_encoder_latency_seconds_bucket{%s,le="
+                                  "\"+Inf\"} %" G_GUINT64_FORMAT "\n",
+                                  labels->str, cumulative);
       }
-      g_string_append_printf (out,
-                              "lucid_encoder_latency_seconds_sum{%s} %.9f\n"
-                              "lucid_encoder_latency_seconds_count{%s} %"
-                              G_GUINT64_FORMAT "\n",
-                              labels->str, h->base_sum + h->cur_sum,
-                              labels->str, h->base_count + h->cur_count);
+      g_string_append_printf (
+          out,
+          "lucid_encoder_latency_seconds_sum{%s} %.9f\n"
+          "lucid_encoder_latency_seconds_count{%s} %" G_GUINT64_FORMAT "\n",
+          labels->str, h->base_sum + h->cur_sum, labels->str,
+          h->base_count + h->cur_count);
     }
   }
   g_list_free (list);
@@ -1135,8 +1131,7 @@ check_shutdown_done (LucidSupervisor *sup)
 }
 
 void
-lucidd_supervisor_shutdown (LucidSupervisor *sup, GCallback done,
-                            gpointer data)
+lucidd_supervisor_shutdown (LucidSupervisor *sup, GCallback done, gpointer data)
 {
   GHashTableIter it;
   LucidPipeline *p;

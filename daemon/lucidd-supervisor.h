@@ -39,8 +39,7 @@ LucidSupervisor *lucidd_supervisor_new (LucidDaemonConfig *config,
 void lucidd_supervisor_free (LucidSupervisor *sup);
 /* Called whenever a pipeline changes state (sd_notify STATUS=). */
 void lucidd_supervisor_set_notify (LucidSupervisor *sup,
-                                   LucidSupervisorNotify notify,
-                                   gpointer data);
+                                   LucidSupervisorNotify notify, gpointer data);
 void lucidd_supervisor_set_config (LucidSupervisor *sup,
                                    LucidDaemonConfig *config);
 

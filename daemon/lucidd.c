@@ -72,8 +72,8 @@ load_pipeline_files (Daemon *d)
     g_autofree char *path = g_build_filename (
         d->config->pipelines_dir, g_ptr_array_index (names, i), NULL);
     g_autoptr (GError) perr = NULL;
-    LucidPipelineDef *def = lucidd_pipeline_file_load (path, d->config->vars,
-                                                       &perr);
+    LucidPipelineDef *def
+        = lucidd_pipeline_file_load (path, d->config->vars, &perr);
     if (def == NULL) {
       g_warning ("%s (file skipped)", perr->message);
       lucidd_db_event (d->db, NULL, 0, "error", perr->message);
@@ -98,8 +98,8 @@ update_status (LucidSupervisor *sup, gpointer data)
   g_autofree char *state = NULL;
 
   lucidd_supervisor_count (sup, &running, &failed, &total);
-  state = g_strdup_printf ("STATUS=%u pipelines: %u running, %u failed",
-                           total, running, failed);
+  state = g_strdup_printf ("STATUS=%u pipelines: %u running, %u failed", total,
+                           running, failed);
   lucidd_notify (state);
 }
 
@@ -150,8 +150,7 @@ on_reload (gpointer data)
   lucidd_notify ("RELOADING=1");
   fresh = lucidd_config_load (d->config_path, &error);
   if (fresh == NULL) {
-    g_warning ("reload: %s; keeping the running configuration",
-               error->message);
+    g_warning ("reload: %s; keeping the running configuration", error->message);
     lucidd_db_event (d->db, NULL, 0, "error", error->message);
   } else {
     /* These need a restart: keep the running values. */
@@ -193,8 +192,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &d.config_path,
       "Configuration file (default " LUCIDD_DEFAULT_CONFIG ")", "FILE" },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version",
-      NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { NULL },
   };
 
@@ -264,8 +262,8 @@ main (int argc, char **argv)
   update_status (d.sup, &d);
   watchdog_usec = lucidd_notify_watchdog_usec ();
   if (watchdog_usec > 0)
-    d.watchdog_source = g_timeout_add (
-        (guint)MAX (1, watchdog_usec / 2000), watchdog_ping, NULL);
+    d.watchdog_source = g_timeout_add ((guint)MAX (1, watchdog_usec / 2000),
+                                       watchdog_ping, NULL);
 
   g_main_loop_run (d.loop);
 

@@ -25,8 +25,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   g_hash_table_insert (vars, "db", "/state/lucid.db");
   g_hash_table_insert (vars, "data", "/data");
-  def = lucidd_pipeline_file_parse ((const char *)data, size,
-                                    "fuzz.pipeline", vars, &error);
+  def = lucidd_pipeline_file_parse ((const char *)data, size, "fuzz.pipeline",
+                                    vars, &error);
   g_hash_table_unref (vars);
   if (def == NULL) {
     if (error == NULL || error->domain != LUCID_ERROR

@@ -33,8 +33,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (error != NULL || !lucidd_pipeline_name_valid (def->name)
         || def->description == NULL || def->description[0] == '\0'
         || strlen (def->description) > LUCIDD_DESCRIPTION_MAX
-        || def->restart > LUCIDD_RESTART_ALWAYS
-        || def->stall_timeout_s > 86400)
+        || def->restart > LUCIDD_RESTART_ALWAYS || def->stall_timeout_s > 86400)
       abort ();
     lucidd_pipeline_def_free (def);
   }

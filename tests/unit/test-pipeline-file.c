@@ -27,21 +27,20 @@ parse (const char *text, GError **error)
 {
   g_autoptr (GHashTable) vars = test_vars ();
 
-  return lucidd_pipeline_file_parse (text, strlen (text),
-                                     "/etc/lucid/pipelines/cam-1.pipeline",
-                                     vars, error);
+  return lucidd_pipeline_file_parse (
+      text, strlen (text), "/etc/lucid/pipelines/cam-1.pipeline", vars, error);
 }
 
 static void
 test_full_header (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (LucidPipelineDef) def = parse (
-      "# comment\nname = talk\nrestart = always\nenabled = false\n"
-      "stall-timeout = 30\ninput = src\n---\n"
-      "filesrc name=src location=${data}/a.srt ! subparse !\n"
-      "  # a comment inside\n  lucidsink location=${db}\n",
-      &error);
+  g_autoptr (LucidPipelineDef) def
+      = parse ("# comment\nname = talk\nrestart = always\nenabled = false\n"
+               "stall-timeout = 30\ninput = src\n---\n"
+               "filesrc name=src location=${data}/a.srt ! subparse !\n"
+               "  # a comment inside\n  lucidsink location=${db}\n",
+               &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (def->name, ==, "talk");
@@ -58,8 +57,8 @@ static void
 test_defaults (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (LucidPipelineDef) def = parse ("---\r\nfakesrc ! fakesink\r\n",
-                                            &error);
+  g_autoptr (LucidPipelineDef) def
+      = parse ("---\r\nfakesrc ! fakesink\r\n", &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (def->name, ==, "cam-1"); /* from the file name */
@@ -128,8 +127,8 @@ test_request_create (void)
   static const char ok[] = "{\"name\": \"a\", \"pipeline\": \"fakesrc ! "
                            "fakesink\", \"restart\": \"never\", \"start\": "
                            "false, \"stall_timeout\": 7}";
-  g_autoptr (LucidPipelineDef) def = lucidd_request_parse_create (
-      ok, strlen (ok), &error);
+  g_autoptr (LucidPipelineDef) def
+      = lucidd_request_parse_create (ok, strlen (ok), &error);
   static const char *const bad[] = {
     "{\"name\": \"a\"}",
     "{\"name\": \"a\", \"pipeline\": \"x\", \"name\": \"b\"}",
@@ -166,11 +165,12 @@ test_config (void)
   g_autofree char *db = g_build_filename (dir, "state", "lucid.db", NULL);
 
   g_assert_no_error (error);
-  g_assert_true (g_file_set_contents (
-      path, "[daemon]\nstate_dir = state\ndrain_timeout = 7\n"
-            "[api]\nallowed_elements = filesrc; fakesink\n"
-            "[vars]\nmodels_dir = /m\n",
-      -1, NULL));
+  g_assert_true (
+      g_file_set_contents (path,
+                           "[daemon]\nstate_dir = state\ndrain_timeout = 7\n"
+                           "[api]\nallowed_elements = filesrc; fakesink\n"
+                           "[vars]\nmodels_dir = /m\n",
+                           -1, NULL));
   c = lucidd_config_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (c->state_dir, ==, state); /* relative to the file */
@@ -183,23 +183,23 @@ test_config (void)
   g_assert_cmpstr (g_hash_table_lookup (c->vars, "db"), ==, db);
   g_clear_pointer (&c, lucidd_config_free);
 
-  g_assert_true (g_file_set_contents (path, "[daemon]\ndrain_timout = 7\n", -1,
-                                      NULL));
+  g_assert_true (
+      g_file_set_contents (path, "[daemon]\ndrain_timout = 7\n", -1, NULL));
   c = lucidd_config_load (path, &error);
   g_assert_null (c);
   g_assert_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT);
   g_assert_nonnull (strstr (error->message, "unknown key 'drain_timout'"));
   g_clear_error (&error);
 
-  g_assert_true (g_file_set_contents (path, "[daemon]\ndrain_timeout = soon\n",
-                                      -1, NULL));
+  g_assert_true (
+      g_file_set_contents (path, "[daemon]\ndrain_timeout = soon\n", -1, NULL));
   c = lucidd_config_load (path, &error);
   g_assert_null (c);
   g_assert_nonnull (strstr (error->message, "[daemon] drain_timeout"));
   g_clear_error (&error);
 
-  g_assert_true (g_file_set_contents (path, "[daemon]\ntcp_port = 8765\n", -1,
-                                      NULL));
+  g_assert_true (
+      g_file_set_contents (path, "[daemon]\ntcp_port = 8765\n", -1, NULL));
   c = lucidd_config_load (path, &error);
   g_assert_null (c);
   g_assert_nonnull (strstr (error->message, "tcp_token_file"));

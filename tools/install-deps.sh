@@ -9,10 +9,10 @@ packages=(
   # build
   meson ninja-build pkg-config gcc clang
   libglib2.0-dev libjson-glib-dev libopenblas-dev libsqlite3-dev libsodium-dev
-  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libsoup-3.0-dev
   # run and test
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-  sqlite3 python3 python3-venv python3-cryptography util-linux ca-certificates
+  sqlite3 python3 python3-venv python3-cryptography util-linux ca-certificates curl
   # sanitizers and fuzzers with clang (libFuzzer, ASan runtime)
   libclang-rt-14-dev
 )

@@ -1,0 +1,139 @@
+/* lucidd-request.c — control API request bodies (see lucidd-request.h).
+ * Runs on untrusted input: tests/fuzz/fuzz-request.c.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucidd-request.h"
+
+#include <string.h>
+
+#include "lucid-error.h"
+#include "lucid-json.h"
+
+#define LABEL "request body"
+
+static JsonObject *
+parse_object (const char *body, gsize len, JsonNode **root,
+              const char *const *known, GError **error)
+{
+  JsonObject *obj;
+  GList *members;
+
+  *root = lucid_json_parse_data (body, len, LABEL, error);
+  if (*root == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_OBJECT (*root)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 LABEL ": expected a JSON object");
+    return NULL;
+  }
+  obj = json_node_get_object (*root);
+  members = json_object_get_members (obj);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_strv_contains (known, l->data)) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                   LABEL ": unknown member '%s'", (const char *)l->data);
+      g_list_free (members);
+      return NULL;
+    }
+  g_list_free (members);
+  return obj;
+}
+
+LucidPipelineDef *
+lucidd_request_parse_create (const char *body, gsize len, GError **error)
+{
+  static const char *const known[] = {
+    "name", "pipeline", "restart", "start", "stall_timeout", NULL,
+  };
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (LucidPipelineDef) def = NULL;
+  JsonObject *obj = parse_object (body, len, &root, known, error);
+  const char *name, *pipeline;
+
+  if (obj == NULL)
+    return NULL;
+  if ((name = lucid_json_get_string (obj, "name", LABEL, error)) == NULL
+      || (pipeline = lucid_json_get_string (obj, "pipeline", LABEL, error))
+             == NULL)
+    return NULL;
+  if (!lucidd_pipeline_name_valid (name)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 LABEL ": invalid name (1 to %d letters, digits, '.', '_' or "
+                       "'-', not starting with '.' or '-')",
+                 LUCIDD_NAME_MAX);
+    return NULL;
+  }
+  if (pipeline[0] == '\0' || strlen (pipeline) > LUCIDD_DESCRIPTION_MAX) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 LABEL ": 'pipeline' must be a gst-launch-1.0 description "
+                       "of 1 to %d bytes",
+                 LUCIDD_DESCRIPTION_MAX);
+    return NULL;
+  }
+  def = lucidd_pipeline_def_new (name, pipeline);
+  if (lucid_json_has (obj, "restart")) {
+    const char *r = lucid_json_get_string (obj, "restart", LABEL, error);
+    if (r == NULL)
+      return NULL;
+    if (!lucidd_restart_policy_from_string (r, &def->restart)) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                   LABEL ": 'restart' must be always, on-failure or never");
+      return NULL;
+    }
+  }
+  if (lucid_json_has (obj, "start")
+      && !lucid_json_get_bool (obj, "start", &def->enabled, LABEL, error))
+    return NULL;
+  if (lucid_json_has (obj, "stall_timeout")) {
+    gint64 v;
+    if (!lucid_json_get_int (obj, "stall_timeout", 0, 86400, &v, LABEL, error))
+      return NULL;
+    def->stall_timeout_s = (int)v;
+  }
+  return g_steal_pointer (&def);
+}
+
+char *
+lucidd_request_parse_run (const char *body, gsize len, GError **error)
+{
+  static const char *const known[] = { "input", NULL };
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *obj = parse_object (body, len, &root, known, error);
+  const char *input;
+
+  if (obj == NULL)
+    return NULL;
+  input = lucid_json_get_string (obj, "input", LABEL, error);
+  if (input == NULL)
+    return NULL;
+  if (input[0] == '\0' || strlen (input) > 4096) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 LABEL ": 'input' must be a file name or URI of 1 to 4096 "
+                       "bytes");
+    return NULL;
+  }
+  return g_strdup (input);
+}
+
+char *
+lucidd_request_parse_query (const char *body, gsize len, GError **error)
+{
+  static const char *const known[] = { "sql", NULL };
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *obj = parse_object (body, len, &root, known, error);
+  const char *sql;
+
+  if (obj == NULL)
+    return NULL;
+  sql = lucid_json_get_string (obj, "sql", LABEL, error);
+  if (sql == NULL)
+    return NULL;
+  if (sql[0] == '\0' || strlen (sql) > LUCIDD_DESCRIPTION_MAX) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 LABEL ": 'sql' must be one statement of 1 to %d bytes",
+                 LUCIDD_DESCRIPTION_MAX);
+    return NULL;
+  }
+  return g_strdup (sql);
+}

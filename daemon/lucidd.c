@@ -1,0 +1,279 @@
+/* lucidd — Lucid's media-analysis daemon (docs/daemon.md).
+ *
+ * Runs the pipelines of its pipelines directory and those submitted through
+ * the control API, each in its own lucid-worker process, supervised
+ * (lucidd-supervisor.c). Runs in the foreground (systemd Type=notify, or a
+ * terminal); logs go to stderr, which journald records.
+ *
+ *   SIGTERM, SIGINT  EOS to every pipeline, wait (drain_timeout), exit 0
+ *   SIGHUP           re-read the configuration and the pipeline files;
+ *                    start/stop/restart only what changed
+ *
+ * Everything runs in the main thread's GMainLoop; the only other threads
+ * are GLib's and libsoup's own.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#define G_LOG_DOMAIN "lucidd"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib-unix.h>
+
+#include "lucid-build-config.h"
+#include "lucidd-api.h"
+#include "lucidd-config.h"
+#include "lucidd-db.h"
+#include "lucidd-notify.h"
+#include "lucidd-supervisor.h"
+
+typedef struct {
+  char *config_path;
+  LucidDaemonConfig *config;
+  LucidDaemonDb *db;
+  LucidSupervisor *sup;
+  LucidApi *api;
+  GMainLoop *loop;
+  gboolean stopping;
+  guint watchdog_source;
+} Daemon;
+
+static int
+compare_strings (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.pipeline of the directory, in name order; files that do not
+ * parse are reported (FILE:LINE: problem) and skipped. */
+static GPtrArray *
+load_pipeline_files (Daemon *d)
+{
+  GPtrArray *defs = g_ptr_array_new_with_free_func (
+      (GDestroyNotify)lucidd_pipeline_def_free);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir) dir = g_dir_open (d->config->pipelines_dir, 0, &error);
+  const char *entry;
+
+  if (dir == NULL) {
+    g_warning ("pipelines directory: %s", error->message);
+    return defs;
+  }
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (entry, ".pipeline"))
+      g_ptr_array_add (names, g_strdup (entry));
+  g_ptr_array_sort (names, compare_strings);
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *path = g_build_filename (
+        d->config->pipelines_dir, g_ptr_array_index (names, i), NULL);
+    g_autoptr (GError) perr = NULL;
+    LucidPipelineDef *def
+        = lucidd_pipeline_file_load (path, d->config->vars, &perr);
+    if (def == NULL) {
+      g_warning ("%s (file skipped)", perr->message);
+      lucidd_db_event (d->db, NULL, 0, "error", perr->message);
+      continue;
+    }
+    if (g_hash_table_contains (seen, def->name)) {
+      g_warning ("%s: a pipeline named '%s' was already read; file skipped",
+                 path, def->name);
+      lucidd_pipeline_def_free (def);
+      continue;
+    }
+    g_hash_table_add (seen, def->name);
+    g_ptr_array_add (defs, def);
+  }
+  return defs;
+}
+
+static void
+update_status (LucidSupervisor *sup, gpointer data)
+{
+  guint running, failed, total;
+  g_autofree char *state = NULL;
+
+  lucidd_supervisor_count (sup, &running, &failed, &total);
+  state = g_strdup_printf ("STATUS=%u pipelines: %u running, %u failed", total,
+                           running, failed);
+  lucidd_notify (state);
+}
+
+static gboolean
+watchdog_ping (gpointer data)
+{
+  lucidd_notify ("WATCHDOG=1");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+shutdown_done (gpointer data)
+{
+  Daemon *d = data;
+
+  g_message ("every pipeline drained; exiting");
+  g_main_loop_quit (d->loop);
+}
+
+static gboolean
+on_terminate (gpointer data)
+{
+  Daemon *d = data;
+
+  if (d->stopping) {
+    g_message ("already draining (at most %u s)", d->config->drain_timeout_s);
+    return G_SOURCE_CONTINUE;
+  }
+  d->stopping = TRUE;
+  g_message ("draining every pipeline (EOS, at most %u s)",
+             d->config->drain_timeout_s);
+  lucidd_notify ("STOPPING=1\nSTATUS=draining pipelines");
+  lucidd_db_event (d->db, NULL, 0, "shutdown", "signal received");
+  lucidd_supervisor_shutdown (d->sup, G_CALLBACK (shutdown_done), d);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_reload (gpointer data)
+{
+  Daemon *d = data;
+  g_autoptr (GError) error = NULL;
+  LucidDaemonConfig *fresh;
+  g_autoptr (GPtrArray) defs = NULL;
+
+  if (d->stopping)
+    return G_SOURCE_CONTINUE;
+  lucidd_notify ("RELOADING=1");
+  fresh = lucidd_config_load (d->config_path, &error);
+  if (fresh == NULL) {
+    g_warning ("reload: %s; keeping the running configuration", error->message);
+    lucidd_db_event (d->db, NULL, 0, "error", error->message);
+  } else {
+    /* These need a restart: keep the running values. */
+    if (g_strcmp0 (fresh->database, d->config->database) != 0
+        || g_strcmp0 (fresh->socket_path, d->config->socket_path) != 0
+        || fresh->tcp_port != d->config->tcp_port)
+      g_warning ("reload: database, socket and tcp_port changes take effect "
+                 "at the next start");
+    g_free (fresh->database);
+    fresh->database = g_strdup (d->config->database);
+    g_free (fresh->socket_path);
+    fresh->socket_path = g_strdup (d->config->socket_path);
+    fresh->tcp_port = d->config->tcp_port;
+    g_hash_table_insert (fresh->vars, g_strdup ("db"),
+                         g_strdup (fresh->database));
+    lucidd_supervisor_set_config (d->sup, fresh);
+    lucidd_api_set_config (d->api, fresh);
+    lucidd_config_free (d->config);
+    d->config = fresh;
+  }
+  defs = load_pipeline_files (d);
+  lucidd_db_event (d->db, NULL, 0, "reload", "SIGHUP");
+  lucidd_supervisor_reload_files (d->sup, defs);
+  g_message ("reloaded: %u pipeline files", defs->len);
+  lucidd_notify ("READY=1");
+  return G_SOURCE_CONTINUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  Daemon d = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) ctx = NULL;
+  g_autoptr (GPtrArray) api_defs = NULL;
+  g_autoptr (GPtrArray) file_defs = NULL;
+  gboolean version = FALSE;
+  guint64 watchdog_usec;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &d.config_path,
+      "Configuration file (default " LUCIDD_DEFAULT_CONFIG ")", "FILE" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { NULL },
+  };
+
+  ctx = g_option_context_new ("— Lucid's media-analysis daemon");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_printerr ("lucidd: %s\n", error->message);
+    return 2;
+  }
+  if (version) {
+    g_print ("lucidd %s\n", LUCID_VERSION);
+    return 0;
+  }
+  if (d.config_path == NULL)
+    d.config_path = g_strdup (LUCIDD_DEFAULT_CONFIG);
+  signal (SIGPIPE, SIG_IGN);
+
+  d.config = lucidd_config_load (d.config_path, &error);
+  if (d.config == NULL) {
+    g_printerr ("lucidd: %s\n", error->message);
+    return 1;
+  }
+  if (g_mkdir_with_parents (d.config->state_dir, 0750) != 0) {
+    int err = errno;
+    g_printerr ("lucidd: %s: %s\n", d.config->state_dir, g_strerror (err));
+    return 1;
+  }
+  d.db = lucidd_db_open (d.config->database, &error);
+  if (d.db == NULL) {
+    g_printerr ("lucidd: %s\n", error->message);
+    return 1;
+  }
+  d.loop = g_main_loop_new (NULL, FALSE);
+  d.sup = lucidd_supervisor_new (d.config, d.db);
+  d.api = lucidd_api_new (d.config, d.sup, d.db, &error);
+  if (d.api == NULL) {
+    g_printerr ("lucidd: control socket: %s\n", error->message);
+    return 1;
+  }
+  lucidd_supervisor_set_notify (d.sup, update_status, &d);
+
+  g_unix_signal_add (SIGTERM, on_terminate, &d);
+  g_unix_signal_add (SIGINT, on_terminate, &d);
+  g_unix_signal_add (SIGHUP, on_reload, &d);
+
+  lucidd_db_event (d.db, NULL, 0, "start", d.config->path);
+  api_defs = lucidd_db_load_pipelines (d.db, &error);
+  if (api_defs == NULL) {
+    g_printerr ("lucidd: %s\n", error->message);
+    return 1;
+  }
+  for (guint i = 0; i < api_defs->len; i++) {
+    g_autoptr (GError) aerr = NULL;
+    LucidPipelineDef *def = g_ptr_array_index (api_defs, i);
+    if (lucidd_supervisor_add (d.sup, lucidd_pipeline_def_copy (def),
+                               LUCIDD_SOURCE_API, &aerr)
+        == NULL)
+      g_warning ("%s", aerr->message);
+  }
+  file_defs = load_pipeline_files (&d);
+  lucidd_supervisor_reload_files (d.sup, file_defs);
+
+  g_message ("lucidd %s ready: socket %s, database %s, %u pipelines",
+             LUCID_VERSION, d.config->socket_path, d.config->database,
+             api_defs->len + file_defs->len);
+  lucidd_notify ("READY=1");
+  update_status (d.sup, &d);
+  watchdog_usec = lucidd_notify_watchdog_usec ();
+  if (watchdog_usec > 0)
+    d.watchdog_source = g_timeout_add ((guint)MAX (1, watchdog_usec / 2000),
+                                       watchdog_ping, NULL);
+
+  g_main_loop_run (d.loop);
+
+  g_clear_handle_id (&d.watchdog_source, g_source_remove);
+  lucidd_api_free (d.api);
+  lucidd_supervisor_free (d.sup);
+  lucidd_db_event (d.db, NULL, 0, "shutdown", "clean exit");
+  lucidd_db_close (d.db);
+  lucidd_config_free (d.config);
+  g_main_loop_unref (d.loop);
+  g_free (d.config_path);
+  return 0;
+}

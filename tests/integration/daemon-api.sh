@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# lucidd's control API through lucidctl and curl: create/start/stop/delete,
+# status and messages, `lucidctl run` with a file name that holds '!', the
+# allowlist, malformed and oversized requests, read-only queries, and the
+# socket's refusal of other users. Asserted with SQL.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+srt="$TMP/long.srt"
+make_srt "$srt" 400
+cat > "$PIPES/talk-file.pipeline" <<'P'
+# lucidctl run FILE --pipeline talk-file
+enabled = false
+restart = never
+input = src
+---
+filesrc name=src ! subparse ! lucidtextenc model=${model} ! lucidsink
+P
+write_conf
+start_daemon
+
+# create (started), status, messages
+ctl create api-one "$(paced_pipeline "$srt")" > "$TMP/create.out" || fail "create api-one"
+expect_match "create prints a status table" "$(cat "$TMP/create.out")" 'api-one +api +running'
+wait_for 60 "api-one writes rows" sql_true "SELECT count(*) > 5 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'"
+rows_reported() { ctl status api-one --json | grep -Eq '"rows_sent" : [1-9]'; }
+wait_for 10 "status --json reports rows sent" rows_reported
+expect_match "status table" "$(ctl status)" 'api-one +api +running'
+expect_eq "stored pipeline" "$(q "SELECT restart || ':' || enabled FROM daemon_pipelines WHERE name = 'api-one'")" "on-failure:1"
+expect_match "list shows the file pipeline" "$(ctl list)" 'talk-file +file +stopped'
+# a duplicate name is a conflict
+rc=0; ctl create api-one "$(paced_pipeline "$srt")" 2> "$TMP/dup.err" || rc=$?
+expect_eq "duplicate create exit status" "$rc" 1
+expect_match "duplicate create message" "$(cat "$TMP/dup.err")" 'exists.*409'
+
+# stop: drained (EOS), every row sent was committed
+ctl stop api-one > /dev/null
+wait_for 30 "api-one stopped" state_is api-one stopped
+expect_eq "stopped run outcome" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'api-one' ORDER BY id DESC LIMIT 1")" stopped
+expect_eq "rows sent = rows stored after stop" \
+  "$(q "SELECT rows_sent FROM daemon_runs WHERE pipeline = 'api-one' ORDER BY id DESC LIMIT 1")" \
+  "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'")"
+expect_eq "lucidsink closed its run at EOS" "$(q "SELECT group_concat(DISTINCT status) FROM runs WHERE label = 'api-one'")" eos
+expect_eq "stop persisted" "$(q "SELECT enabled FROM daemon_pipelines WHERE name = 'api-one'")" 0
+expect_match "messages include the EOS" "$(ctl messages api-one)" '"kind" : "eos"'
+ctl start api-one > /dev/null
+wait_for 30 "api-one running again" state_is api-one running
+expect_eq "two worker runs" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'api-one'")" 2
+ctl delete api-one > /dev/null
+wait_for 30 "api-one deleted" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status api-one"
+expect_eq "deleted from daemon_pipelines" "$(q "SELECT count(*) FROM daemon_pipelines")" 0
+
+# lucidctl run: the file name goes into filesrc's location after parsing,
+# so '!' and spaces in it cannot change the pipeline.
+odd="$TMP/odd ! name.srt"
+cp "$DATA/talk.srt" "$odd"
+n_cues=$(grep -c -- '-->' "$odd")
+ctl run "$odd" --pipeline talk-file > "$TMP/run.out" 2> "$TMP/run.err" || { cat "$TMP/run.err"; fail "lucidctl run"; }
+expect_match "run reports rows" "$(cat "$TMP/run.out")" "done, $n_cues rows written"
+expect_eq "run rows in SQL" "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label LIKE 'talk-file.run-%'")" "$n_cues"
+rc=0; ctl run /etc/passwd --pipeline talk-file > /dev/null 2> "$TMP/run2.err" || rc=$?
+expect_eq "run outside allowed paths fails" "$rc" 1
+expect_match "run outside allowed paths says why" "$(cat "$TMP/run2.err")" 'outside the paths allowed'
+
+# allowlist: a forbidden element, and a path outside the allowed ones
+rc=0; ctl create bad "videotestsrc num-buffers=1 ! filesink location=$TMP/x" 2> "$TMP/allow.err" || rc=$?
+expect_eq "filesink refused" "$rc" 1
+expect_match "filesink refusal names the element" "$(cat "$TMP/allow.err")" "filesink.*allowlist.*403"
+rc=0; ctl create bad2 "filesrc location=/etc/passwd ! subparse ! fakesink" 2> "$TMP/allow2.err" || rc=$?
+expect_eq "path outside allowed refused" "$rc" 1
+expect_match "path refusal message" "$(cat "$TMP/allow2.err")" "location=/etc/passwd is outside"
+rc=0; ctl create bad3 "filesrc location=$TMP/../../etc/passwd ! subparse ! fakesink" 2> /dev/null || rc=$?
+expect_eq "'..' escape refused" "$rc" 1
+ln -s /etc "$TMP/etc-link"
+rc=0; ctl create bad4 "filesrc location=$TMP/etc-link/passwd ! subparse ! fakesink" 2> /dev/null || rc=$?
+expect_eq "symlink escape refused" "$rc" 1
+# decodebin's children are checked as they appear: a wav file decoded by
+# wavparse (not on the default allowlist) fails the pipeline.
+gst-launch-1.0 -q audiotestsrc num-buffers=20 ! wavenc ! filesink location="$TMP/a.wav"
+ctl create deep "filesrc location=$TMP/a.wav ! decodebin ! fakesink" --restart=never > /dev/null || fail "create deep"
+wait_for 30 "deep pipeline failed" state_is deep failed
+expect_match "deep-element-added refusal recorded" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'deep'")" 'not in the allowlist'
+expect_eq "deep refusal outcome" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'deep'")" refused
+expect_eq "refused pipelines not stored" "$(q "SELECT count(*) FROM daemon_pipelines WHERE name LIKE 'bad%'")" 0
+ctl delete deep > /dev/null
+
+# malformed and oversized requests: 4xx, the daemon keeps serving
+code() { curl -s -o "$TMP/body" -w '%{http_code}' --unix-socket "$SOCK" "$@"; }
+expect_eq "malformed JSON" "$(code -X POST -H 'Content-Type: application/json' -d '{"name": "x", ' http://lucidd/v1/pipelines)" 400
+expect_match "malformed JSON message" "$(cat "$TMP/body")" 'request body'
+expect_eq "duplicate key" "$(code -X POST -d '{"name":"a","name":"b","pipeline":"fakesrc ! fakesink"}' http://lucidd/v1/pipelines)" 400
+expect_eq "unknown member" "$(code -X POST -d '{"name":"a","pipeline":"fakesrc ! fakesink","x":1}' http://lucidd/v1/pipelines)" 400
+expect_eq "bad name" "$(code -X POST -d '{"name":"../a","pipeline":"fakesrc ! fakesink"}' http://lucidd/v1/pipelines)" 400
+expect_eq "not an object" "$(code -X POST -d '[1,2]' http://lucidd/v1/pipelines)" 400
+head -c 200000 /dev/zero | tr '\0' 'a' > "$TMP/big"
+expect_eq "oversized body" "$(code -X POST --data-binary @"$TMP/big" http://lucidd/v1/pipelines)" 413
+expect_eq "chunked body" "$(code -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big" http://lucidd/v1/pipelines)" 411
+expect_eq "unknown path" "$(code http://lucidd/v2/nothing)" 404
+expect_eq "unknown pipeline" "$(code http://lucidd/v1/pipelines/nope)" 404
+expect_eq "daemon still answers" "$(code http://lucidd/v1/status)" 200
+# finished clients leave no file descriptor behind in lucidd
+fds_before=$(ls "/proc/$LUCIDD_PID/fd" | wc -l)
+for _ in $(seq 1 20); do
+  code http://lucidd/v1/pipelines > /dev/null
+  code -X POST -d '{' http://lucidd/v1/pipelines > /dev/null
+  ctl status > /dev/null
+done
+expect_eq "lucidd fds after 60 requests" "$(ls "/proc/$LUCIDD_PID/fd" | wc -l)" "$fds_before"
+expect_match "metrics" "$(ctl metrics)" 'lucid_pipeline_up\{pipeline="talk-file"\} 0'
+
+# lucidctl query is read-only
+rc=0; ctl query "DELETE FROM results" 2> "$TMP/q.err" || rc=$?
+expect_eq "query DELETE refused" "$rc" 1
+rc=0; ctl query "ATTACH '$TMP/x.db' AS x" 2> /dev/null || rc=$?
+expect_eq "query ATTACH refused" "$rc" 1
+rc=0; ctl query "SELECT 1; DELETE FROM results" 2> /dev/null || rc=$?
+expect_eq "query with a second statement refused" "$rc" 1
+# ... and through the socket, for users who cannot read the database
+expect_eq "remote query = local query" "$(ctl query --remote "SELECT count(*), max(id) FROM results")" "$(q "SELECT count(*), max(id) FROM results")"
+expect_match "remote query --json" "$(ctl --json query --remote "SELECT 1 AS one, NULL AS absent")" '"absent" : null'
+rc=0; ctl query --remote "DELETE FROM results" 2> "$TMP/rq.err" || rc=$?
+expect_eq "remote DELETE refused" "$rc" 1
+expect_match "remote DELETE refusal" "$(cat "$TMP/rq.err")" 'not authorized.*400'
+rc=0; ctl query --remote "SELECT 1; SELECT 2" 2> /dev/null || rc=$?
+expect_eq "remote second statement refused" "$rc" 1
+expect_eq "rows intact after the refused writes" "$(q "SELECT count(*) > 0 FROM results")" 1
+
+# Another user: refused by the socket's mode (0660) ...
+expect_eq "socket mode" "$(stat -c %a "$SOCK")" 660
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+  nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+  rc=0; nobody "$LUCIDCTL" --socket "$SOCK" status > /dev/null 2> "$TMP/nobody.err" || rc=$?
+  expect_eq "nobody cannot connect" "$rc" 3
+  # ... and by the peer-credential check when the mode is opened by mistake
+  chmod 666 "$SOCK"
+  rc=0; nobody "$LUCIDCTL" --socket "$SOCK" status > /dev/null 2> "$TMP/nobody2.err" || rc=$?
+  expect_eq "nobody refused by SO_PEERCRED" "$rc" 1
+  expect_match "peer-credential refusal" "$(cat "$TMP/nobody2.err")" 'not root.*403'
+  chmod 660 "$SOCK"
+else
+  echo "SKIP: other-user checks need root and setpriv"
+fi
+
+stop_daemon TERM
+expect_eq "integrity" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+finish

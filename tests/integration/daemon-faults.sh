@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Faults under lucidd: kill -9 of a worker mid-stream (restarted; the file
+# passes integrity_check; each run's committed rows are a prefix of what
+# the source produced), a pipeline that fails at start (backoff, the error
+# recorded, 'failed' after restart_limit; the others unaffected), and a
+# stalled pipeline (restarted by the stall detector). Asserted with SQL.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+srt="$TMP/long.srt"
+make_srt "$srt" 3000
+write_conf "restart_limit = 3"
+start_daemon
+ctl create steady "$(paced_pipeline "$srt")" > /dev/null || fail "create steady"
+ctl create victim "$(paced_pipeline "$srt" 5000)" > /dev/null || fail "create victim"
+ctl create broken "filesrc location=$srt ! subparse ! lucidtextenc model=$TMP/no-model ! lucidsink" > /dev/null || fail "create broken"
+ctl create stuck "videotestsrc is-live=true ! identity drop-probability=1.0 ! fakesink" --stall-timeout=2 > /dev/null || fail "create stuck"
+wait_for 60 "victim writes rows" sql_true "SELECT count(*) > 20 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'victim'"
+
+# kill -9 the victim's worker
+pid=$(ctl status victim --json | sed -n 's/^ *"pid" : \([0-9]*\),$/\1/p')
+expect_match "victim has a worker pid" "$pid" '^[0-9]+$'
+kill -9 "$pid"
+wait_for 30 "victim restarted" sql_true "SELECT count(*) = 2 FROM daemon_runs WHERE pipeline = 'victim'"
+expect_eq "crash recorded" "$(q "SELECT outcome || ':' || exit_signal FROM daemon_runs WHERE pipeline = 'victim' ORDER BY id LIMIT 1")" "crashed:9"
+expect_match "crash error text" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'victim' ORDER BY id LIMIT 1")" 'signal 9'
+wait_for 30 "victim running again" state_is victim running
+expect_eq "integrity after kill -9" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+# each lucidsink run holds cues 0..n-1: no gap, no duplicate
+expect_eq "committed rows are a prefix (per run)" \
+  "$(q "SELECT count(*) FROM (SELECT count(*) AS n, count(DISTINCT pts) AS d, min(pts) AS lo, max(pts) AS hi FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'victim' GROUP BY run_id) WHERE n != d OR lo != 0 OR hi != (n - 1) * 1000000000")" 0
+
+# the failing pipeline: backoff, its error, then 'failed'
+wait_for 60 "broken gave up" state_is broken failed
+expect_eq "broken: restart_limit + 1 attempts" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'broken'")" 4
+expect_eq "broken: every run an error" "$(q "SELECT group_concat(DISTINCT outcome) FROM daemon_runs WHERE pipeline = 'broken'")" error
+expect_match "broken: the element's error recorded" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'broken' LIMIT 1")" 'no-model'
+expect_eq "broken: backoff events" "$(q "SELECT count(*) FROM daemon_events WHERE pipeline = 'broken' AND kind = 'backoff'")" 3
+expect_match "broken: last error in status" "$(ctl status broken)" 'no-model'
+
+# the stalled pipeline is restarted by the stall detector
+wait_for 30 "stall detected" sql_true "SELECT count(*) >= 1 FROM daemon_events WHERE pipeline = 'stuck' AND kind = 'stall'"
+wait_for 30 "stalled run recorded" sql_true "SELECT count(*) >= 1 FROM daemon_runs WHERE pipeline = 'stuck' AND outcome = 'stalled'"
+ctl stop stuck > /dev/null
+
+# the steady pipeline never noticed
+expect_eq "steady: one worker run" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'steady'")" 1
+expect_eq "steady: still running" "$(state steady)" running
+stop_daemon TERM
+expect_eq "steady: rows sent = stored" \
+  "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'steady'")" \
+  "$(q "SELECT rows_sent FROM daemon_runs WHERE pipeline = 'steady'")"
+expect_eq "integrity at the end" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+finish

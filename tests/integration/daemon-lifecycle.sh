@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# lucidd's lifecycle: API pipelines persist across a daemon restart (with
+# their stopped/started state), SIGHUP reloads the pipeline files and
+# starts/stops/restarts only what changed, SIGTERM drains every pipeline
+# (EOS) so that every row sent to a lucidsink is committed, and lucidd
+# exits 0. Asserted with SQL.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+srt="$TMP/long.srt"
+make_srt "$srt" 3000
+label_rows() { q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = '$1'"; }
+runs_of() { q "SELECT count(*) FROM daemon_runs WHERE pipeline = '$1'"; }
+
+file_pipeline() { # NAME BODY
+  printf 'restart = on-failure\n---\n%s\n' "$2" > "$PIPES/$1.pipeline"
+}
+file_pipeline keep "$(paced_pipeline "$srt")"
+file_pipeline change "$(paced_pipeline "$srt")"
+file_pipeline remove "$(paced_pipeline "$srt")"
+write_conf
+start_daemon
+ctl create api-on "$(paced_pipeline "$srt")" > /dev/null || fail "create api-on"
+ctl create api-off "$(paced_pipeline "$srt")" --no-start > /dev/null || fail "create api-off"
+for p in keep change remove api-on; do
+  wait_for 60 "$p writes rows" sql_true "SELECT count(*) > 3 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = '$p'"
+done
+expect_eq "api-off not started" "$(state api-off)" stopped
+
+# SIGHUP: one file unchanged, one changed, one removed, one added, and a
+# broken one that is reported and skipped.
+file_pipeline change "$(paced_pipeline "$srt" 10000)"
+rm "$PIPES/remove.pipeline"
+file_pipeline add "$(paced_pipeline "$srt")"
+printf 'restart = sometimes\n---\nfakesrc ! fakesink\n' > "$PIPES/broken.pipeline"
+kill -HUP "$LUCIDD_PID"
+wait_for 30 "added pipeline runs" state_is add running
+wait_for 30 "removed pipeline gone" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status remove"
+wait_for 30 "changed pipeline restarted" sql_true "SELECT count(*) = 2 FROM daemon_runs WHERE pipeline = 'change'"
+expect_eq "unchanged pipeline kept its worker" "$(runs_of keep)" 1
+expect_eq "API pipeline untouched by reload" "$(runs_of api-on)" 1
+expect_eq "removed pipeline drained" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'remove'")" stopped
+expect_match "broken file reported with file:line" "$(grep broken.pipeline "$TMP/lucidd.log")" 'broken.pipeline:1: restart must be'
+expect_match "reload recorded" "$(q "SELECT group_concat(message, ',') FROM daemon_events WHERE kind = 'reload'")" 'file changed.*file removed|file removed.*file changed'
+
+# SIGTERM mid-stream: every pipeline gets EOS, every row sent is stored.
+sleep 1
+stop_daemon TERM
+expect_eq "no run left open" "$(q "SELECT count(*) FROM daemon_runs WHERE outcome = 'running'")" 0
+expect_eq "every run drained" "$(q "SELECT count(*) FROM daemon_runs WHERE ended_at IS NOT NULL AND outcome NOT IN ('stopped')")" 0
+for p in keep change add api-on; do
+  sent=$(q "SELECT sum(rows_sent) FROM daemon_runs WHERE pipeline = '$p'")
+  stored=$(label_rows "$p")
+  expect_eq "$p: rows sent ($sent) = rows stored" "$stored" "$sent"
+  expect_match "$p: was mid-stream" "$stored" '^[0-9]+$'
+done
+expect_eq "drained before the end of the file" "$(q "SELECT count(*) FROM daemon_runs WHERE rows_sent >= 3000")" 0
+expect_eq "lucidsink runs closed at EOS" "$(q "SELECT count(*) FROM runs WHERE status != 'eos'")" 0
+expect_eq "integrity" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+
+# Restart: API pipelines come back from SQLite with their wanted state.
+start_daemon
+expect_match "api-on back" "$(ctl status api-on)" 'api-on +api +running'
+expect_match "api-off back, still stopped" "$(ctl status api-off)" 'api-off +api +stopped'
+wait_for 60 "api-on writes again" sql_true "SELECT count(*) = 2 FROM runs WHERE label = 'api-on'"
+stop_daemon INT
+expect_eq "integrity after SIGINT" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+expect_eq "rows sent = stored over both daemons" "$(label_rows api-on)" "$(q "SELECT sum(rows_sent) FROM daemon_runs WHERE pipeline = 'api-on'")"
+finish

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Long test (suite daemon-long; runs when LUCID_LONG_TESTS=1): 16 pipelines
+# for 60 s under one lucidd. Checks: each pipeline gets at least half its
+# fair share of buffers; each worker's RSS grows by at most max(5%, 4 MiB)
+# between 10 s and 60 s; each worker's and lucidd's open file descriptors
+# are the same at both points; after SIGTERM every row sent is stored.
+# Prints the numbers.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+. "$(dirname "$0")/lib.sh"
+if [ "${LUCID_LONG_TESTS:-0}" != 1 ]; then echo "SKIP: set LUCID_LONG_TESTS=1"; exit 77; fi
+. "$(dirname "$0")/daemon-lib.sh"
+N=${LUCID_LOAD_PIPELINES:-16}
+SECS=${LUCID_LOAD_SECONDS:-60}
+srt="$TMP/long.srt"
+make_srt "$srt" 20000
+write_conf "max_pipelines = 64"
+start_daemon
+for i in $(seq 1 "$N"); do
+  ctl create "load$i" "$(paced_pipeline "$srt" 5000)" > /dev/null || fail "create load$i"
+done
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+fds() { ls "/proc/$1/fd" | wc -l; }
+pid_of() { ctl status "$1" --json | sed -n 's/^ *"pid" : \([0-9]*\),$/\1/p'; }
+sleep 10
+declare -A rss0 fd0
+for i in $(seq 1 "$N"); do
+  p=$(pid_of "load$i"); rss0[$i]=$(rss "$p"); fd0[$i]=$(fds "$p")
+done
+dfd0=$(fds "$LUCIDD_PID"); drss0=$(rss "$LUCIDD_PID")
+sleep $((SECS - 10))
+for i in $(seq 1 "$N"); do
+  p=$(pid_of "load$i"); r=$(rss "$p"); f=$(fds "$p")
+  allowed=$(( rss0[$i] / 20 > 4096 ? rss0[$i] / 20 : 4096 ))
+  echo "load$i: RSS ${rss0[$i]} -> $r KiB, fds ${fd0[$i]} -> $f"
+  if [ $((r - rss0[$i])) -le "$allowed" ]; then ok "load$i RSS growth $((r - rss0[$i])) KiB <= $allowed"; else fail "load$i RSS grew $((r - rss0[$i])) KiB > $allowed"; fi
+  expect_eq "load$i fds unchanged" "$f" "${fd0[$i]}"
+done
+echo "lucidd: RSS $drss0 -> $(rss "$LUCIDD_PID") KiB, fds $dfd0 -> $(fds "$LUCIDD_PID")"
+expect_eq "lucidd fds unchanged" "$(fds "$LUCIDD_PID")" "$dfd0"
+expect_eq "no restarts under load" "$(q "SELECT count(*) FROM daemon_runs")" "$N"
+stop_daemon TERM
+q "SELECT pipeline, buffers FROM daemon_runs ORDER BY buffers" | tr '\n' ' '; echo
+read -r lo mean < <(sqlite3 -separator ' ' "$DB" "SELECT min(buffers), avg(buffers) FROM daemon_runs")
+echo "buffers per pipeline: min $lo, mean $mean over ${SECS}s"
+expect_eq "each pipeline >= half its fair share" "$(sqlite3 "$DB" "SELECT min(buffers) >= 0.5 * avg(buffers) FROM daemon_runs")" 1
+expect_eq "every row accounted for" \
+  "$(sqlite3 "$DB" "SELECT count(*) FROM daemon_runs d WHERE rows_sent != (SELECT count(*) FROM results x JOIN runs r ON r.id = x.run_id WHERE r.label = d.pipeline)")" 0
+echo "rows stored: $(sqlite3 "$DB" "SELECT count(*) FROM results")"
+expect_eq "integrity" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+finish

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# lucidd under a service manager: the sd_notify protocol (READY=1,
+# STATUS=, WATCHDOG=1, STOPPING=1) on a real datagram socket, and the
+# optional loopback TCP listener, which refuses requests without the bearer
+# token. Prometheus metrics over both listeners.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/daemon-lib.sh"
+notify_log="$TMP/notify.log"
+python3 - "$TMP/notify.sock" "$notify_log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], 'a') as out:
+    while True:
+        data = s.recv(4096)
+        out.write(data.decode() + '\n--\n')
+        out.flush()
+PY
+listener=$!
+for _ in $(seq 1 50); do [ -S "$TMP/notify.sock" ] && break; sleep 0.1; done
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+token=0123456789abcdef-lucid-test-token
+printf '%s\n' "$token" > "$TMP/token"
+srt="$TMP/long.srt"
+make_srt "$srt" 2000
+printf 'stall-timeout = 0\n---\n%s\n' "$(paced_pipeline "$srt")" > "$PIPES/paced.pipeline"
+write_conf "tcp_port = $port" "tcp_token_file = $TMP/token"
+
+NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=400000 start_daemon
+unset NOTIFY_SOCKET WATCHDOG_USEC
+wait_for 30 "READY=1 sent" grep -q '^READY=1' "$notify_log"
+wait_for 30 "STATUS= with a running pipeline" grep -q '^STATUS=1 pipelines: 1 running, 0 failed' "$notify_log"
+wait_for 10 "WATCHDOG=1 pings" sh -c "[ \$(grep -c '^WATCHDOG=1' '$notify_log') -ge 2 ]"
+
+# TCP: loopback only, bearer token required
+tcp() { curl -s -o "$TMP/body" -w '%{http_code}' "$@"; }
+expect_eq "TCP without a token" "$(tcp "http://127.0.0.1:$port/v1/status")" 401
+expect_eq "TCP with a wrong token" "$(tcp -H "Authorization: Bearer wrong-token-wrong-token" "http://127.0.0.1:$port/v1/status")" 401
+expect_eq "TCP with a token prefix" "$(tcp -H "Authorization: Bearer ${token:0:20}" "http://127.0.0.1:$port/v1/status")" 401
+expect_eq "TCP with the token" "$(tcp -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/status")" 200
+expect_match "TCP status body" "$(cat "$TMP/body")" '"running" : 1'
+expect_eq "TCP create without a token" "$(tcp -X POST -d '{"name":"x","pipeline":"fakesrc ! fakesink"}' "http://127.0.0.1:$port/v1/pipelines")" 401
+expect_eq "nothing created" "$(q "SELECT count(*) FROM daemon_pipelines")" 0
+if command -v ss > /dev/null; then
+  expect_eq "listens on loopback only" "$(ss -ltnH "sport = :$port" | awk '{print $4}' | sort -u)" "127.0.0.1:$port"
+fi
+
+# Metrics (Prometheus text) on the socket and on TCP
+wait_for 30 "paced pipeline counted" sh -c "\"$LUCIDCTL\" --config \"$CONF\" metrics | grep -Eq '^lucid_pipeline_rows_sent_total\\{pipeline=\"paced\"\\} [1-9]'"
+metrics=$(ctl metrics)
+expect_match "metrics: up" "$metrics" '^lucid_pipeline_up\{pipeline="paced"\} 1$'
+expect_match "metrics: TYPE lines" "$metrics" '^# TYPE lucid_pipeline_buffers_total counter$'
+expect_match "metrics: restarts" "$metrics" '^lucid_pipeline_restarts_total\{pipeline="paced"\} 0$'
+inf=$(printf '%s\n' "$metrics" | sed -n 's/^lucid_encoder_latency_seconds_bucket{pipeline="paced",element="lucidtextenc0",le="+Inf"} //p')
+count=$(printf '%s\n' "$metrics" | sed -n 's/^lucid_encoder_latency_seconds_count{pipeline="paced",element="lucidtextenc0"} //p')
+expect_match "encoder latency histogram counted buffers" "$count" '^[1-9][0-9]*$'
+expect_eq "histogram +Inf bucket = count" "$inf" "$count"
+expect_eq "histogram buckets are cumulative" "$(printf '%s\n' "$metrics" | awk -F' ' '/^lucid_encoder_latency_seconds_bucket\{pipeline="paced"/ { if ($2 < prev) bad = 1; prev = $2 } END { print bad + 0 }')" 0
+expect_eq "metrics over TCP" "$(tcp -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics")" 200
+expect_match "TCP metrics body" "$(cat "$TMP/body")" 'lucid_pipeline_fps\{pipeline="paced"\}'
+
+stop_daemon TERM
+expect_match "STOPPING=1 at SIGTERM" "$(cat "$notify_log")" '^STOPPING=1'
+kill "$listener" 2> /dev/null || true
+expect_eq "rows sent = stored" \
+  "$(sqlite3 "$DB" "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'paced'")" \
+  "$(sqlite3 "$DB" "SELECT rows_sent FROM daemon_runs WHERE pipeline = 'paced'")"
+finish

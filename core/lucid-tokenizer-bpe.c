@@ -648,11 +648,11 @@ bpe_word (const LucidTokenizer *tok, Scratch *s, gsize c0, gsize c1,
     gsize m = 0;
     gint32 id;
 
-    lucid_tokenizer_grow (&s->wmapped, &s->wmapped_cap,
-                          2 * nbytes + strlen (bpe->suffix) + 1, 1);
+    /* The word as it is, without end_of_word_suffix (as upstream). */
+    lucid_tokenizer_grow (&s->wmapped, &s->wmapped_cap, 2 * nbytes + 1, 1);
     for (i = 0; i < nbytes; i++)
       m += g_unichar_to_utf8 (byte_char (s->wbytes[i]), s->wmapped + m);
-    strcpy (s->wmapped + m, bpe->suffix);
+    s->wmapped[m] = '\0';
     if ((id = lucid_tokenizer_vocab_lookup (tok, s->wmapped)) >= 0) {
       lucid_tokenizer_push_token (out, id, s->walign[0],
                                   s->walign[2 * nbytes - 1]);

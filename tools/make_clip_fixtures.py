@@ -79,7 +79,7 @@ IMAGE, PATCH = 32, 8
 HIDDEN, LAYERS, HEADS, INTER, PROJ = 32, 2, 4, 64, 16
 SEED = 20241129
 TAU = 1e-4
-SIZE_LIMIT = 850 * 1024
+SIZE_LIMIT = 1000 * 1024
 EXTRA_TOKEN = "<|extra|>"
 
 CLIP_STRINGS = [
@@ -348,6 +348,31 @@ def main():
         h, cases = tokenizer_golden(sub, strings, sub.name, MAX_POS)
         dump_golden_json(goldens / f"tokenizer-{name}.json", h, cases)
         written.append(goldens / f"tokenizer-{name}.json")
+
+    # unknown byte characters (plain, fused) and ignore_merges: options CLIP's
+    # files do not use but the loader accepts
+    for name, opts in (("clip-unk", {"fuse_unk": False}), ("clip-unk-fused", {"fuse_unk": True}),
+                       ("clip-ignore-merges", {"ignore_merges": True})):
+        sub = out / "tokenizers" / name
+        shutil.rmtree(sub, ignore_errors=True)
+        sub.mkdir(parents=True)
+        doc = json.loads((d / "tokenizer.json").read_text(encoding="utf-8"))
+        m = doc["model"]
+        m["merges"] = m["merges"][:60]
+        keep = {a + b for a, b in m["merges"]}
+        drop_unk = name.startswith("clip-unk")
+        m["vocab"] = {t: i for t, i in m["vocab"].items()
+                      if (i < 512 and not (drop_unk and "\u0100" <= t[0] <= "\u0143"))
+                      or t in keep or i >= 512 + MERGES}
+        m["merges"] = [[a, b] for a, b in m["merges"]
+                       if a in m["vocab"] and b in m["vocab"] and a + b in m["vocab"]]
+        m.update(opts)
+        doc["added_tokens"] = [t for t in doc["added_tokens"] if t["content"] in m["vocab"]]
+        (sub / "tokenizer.json").write_text(json.dumps(doc, ensure_ascii=False) + "\n",
+                                            encoding="utf-8")
+        h, cases = tokenizer_golden(sub, strings[:24], f"tokenizers/{name}", MAX_POS)
+        dump_golden_json(goldens / f"tokenizer-{name}.json", h, cases)
+        written += [sub / "tokenizer.json", goldens / f"tokenizer-{name}.json"]
 
     # the full vocabulary (model not in the repository)
     full_dir = bpe.parent

@@ -22,5 +22,9 @@ G_GNUC_INTERNAL extern const LucidUcRange lucid_bpe_number_ranges[];
 G_GNUC_INTERNAL extern const gsize lucid_bpe_n_number_ranges;
 G_GNUC_INTERNAL extern const LucidUcRange lucid_bpe_space_ranges[];
 G_GNUC_INTERNAL extern const gsize lucid_bpe_n_space_ranges;
+/* Code points that tokenizers' Unicode normalization gives a combining
+ * class above 1 (GLib knows more marks: the rest are starters there). */
+G_GNUC_INTERNAL extern const LucidUcRange lucid_bpe_reorder_ranges[];
+G_GNUC_INTERNAL extern const gsize lucid_bpe_n_reorder_ranges;
 
 G_END_DECLS

@@ -181,10 +181,21 @@ step_ws_replace (Scratch *s)
   }
 }
 
+/* The canonical combining class as tokenizers' normalizer sees it:
+ * GLib's, except for marks newer than that crate's Unicode (class 0
+ * there, so never reordered — U+0898 and U+08CA ... from Unicode 14). */
 static guint8
 ccc_of (gunichar c)
 {
-  return c < 0x300 ? 0 : (guint8)g_unichar_combining_class (c);
+  guint8 ccc;
+
+  if (c < 0x300)
+    return 0;
+  ccc = (guint8)g_unichar_combining_class (c);
+  if (ccc > 1
+      && !in_ranges (c, lucid_bpe_reorder_ranges, lucid_bpe_n_reorder_ranges))
+    return 0;
+  return ccc;
 }
 
 /* One composition step, with unicode-normalization's table: GLib's, minus

@@ -15,12 +15,19 @@ pattern (`[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+`, whitespace removed)
 
 The output is sorted, merged ranges for L, N and S.  Deterministic.
 
+Also the combining marks that tokenizers' NFC/NFD (the
+unicode-normalization-alignments crate, an older Unicode than GLib's) moves
+in canonical ordering: every code point whose decomposition's last character
+has a combining class above 1 there, found by asking whether NFD swaps it
+with a following U+0334 (class 1).  Marks GLib knows and the crate does not
+are starters (class 0) for tokenizers.
+
 Usage: .venv/bin/python tools/make_bpe_tables.py > core/lucid-tokenizer-bpe-tables.c
 """
 import sys
 
 import tokenizers
-from tokenizers import Regex, pre_tokenizers
+from tokenizers import Regex, normalizers, pre_tokenizers
 
 SPLIT = pre_tokenizers.Split(
     Regex(r"[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"), behavior="removed", invert=True
@@ -52,6 +59,18 @@ def ranges(cls, table):
     return out
 
 
+def reorder_ranges():
+    nfd = normalizers.NFD()
+    out = []
+    for cp in range(0x300, 0x110000):
+        if 0xD800 <= cp <= 0xDFFF or cp == 0x334:
+            continue
+        t = nfd.normalize_str(chr(cp) + "\u0334")
+        if t.index("\u0334") != len(t) - 1:
+            out.append((cp, "R"))
+    return ranges("R", out)
+
+
 def main():
     table = []
     for cp in range(0x110000):
@@ -71,6 +90,14 @@ def main():
             w("  { 0x%X, 0x%X },\n" % (a, b))
         w("};\n")
         w("const gsize lucid_bpe_n_%s_ranges = G_N_ELEMENTS (lucid_bpe_%s_ranges);\n\n" % (name, name))
+    rs = reorder_ranges()
+    w("/* Code points whose (last decomposed) character has a combining class\n")
+    w(" * above 1 for tokenizers' NFC/NFD. */\n")
+    w("const LucidUcRange lucid_bpe_reorder_ranges[] = {\n")
+    for a, b in rs:
+        w("  { 0x%X, 0x%X },\n" % (a, b))
+    w("};\n")
+    w("const gsize lucid_bpe_n_reorder_ranges = G_N_ELEMENTS (lucid_bpe_reorder_ranges);\n")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,11 @@
  * The post-processor (RobertaProcessing or TemplateProcessing: `<bos> A
  * <eos>`) and truncation are the shared ones of lucid-tokenizer.c.
  *
+ * VERIFICATION (tokenizers 0.23.3): the goldens in the test suite, plus
+ * exhaustive runs — every code point in context through CLIP's full
+ * vocabulary, NFC of every code point and its decomposition, NFC offsets
+ * of every decomposable character — all equal (docs/vision.md).
+ *
  * Only what CLIP's files use is implemented; lucid-tokenizer-bpe-json.c
  * refuses anything else (dropout, byte_fallback, a continuing-subword
  * prefix, add_prefix_space, other regexes or normalizers) naming the file.

@@ -1,5 +1,7 @@
 /* lucid-tokenizer.c — BERT WordPiece tokenization, exactly as Hugging Face
- * `tokenizers` (0.23) does it, with offsets into the original text.
+ * `tokenizers` (0.23) does it, with offsets into the original text (the
+ * byte-level BPE of CLIP shares steps 1, 3 and the post-processing: see
+ * lucid-tokenizer-bpe.c).
  *
  * THE PIPELINE
  *
@@ -105,6 +107,12 @@
  *  lucid-tokenizer-load.c       model directories (tokenizer.json, or
  *                               vocab.txt + tokenizer_config.json) and the
  *                               vocabulary and added-token tables
+ *  lucid-tokenizer-bpe.c        CLIP's byte-level BPE: normalizer
+ *                               Sequence, Split + ByteLevel, BPE merges
+ *                               (steps 2, 4 and 5 when model.type is BPE)
+ *  lucid-tokenizer-bpe-json.c   its tokenizer.json sections
+ *  lucid-tokenizer-bpe-tables.c Oniguruma's / unicode-normalization's
+ *                               character classes (generated)
  *  lucid-tokenizer-private.h    what they share (not installed)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later

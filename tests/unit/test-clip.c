@@ -84,8 +84,11 @@ golden_open (Golden *g, const char *model)
   g_assert_no_error (error);
   g->clip = lucid_clip_load (dir, NULL, &error);
   g_assert_no_error (error);
-  g_test_message ("%s: reference %s", model,
-      json_to_string (json_object_get_member (g->obj, "reference"), FALSE));
+  {
+    g_autofree char *ref = json_to_string (json_object_get_member (g->obj,
+            "reference"), FALSE);
+    g_test_message ("%s: reference %s", model, ref);
+  }
 }
 
 static void

@@ -215,7 +215,7 @@ def main():
         lines = [BEGIN, "",
                  f"Run {datetime.date.today().isoformat()} on {platform.machine()}, "
                  f"{os.cpu_count()} CPUs, **shared with other jobs this session** (noisy: "
-                 "read the ratios as rough), onnxruntime {onnxruntime.__version__}, torch "
+                 f"read the ratios as rough), onnxruntime {onnxruntime.__version__}, torch "
                  f"{torch.__version__}, transformers {transformers.__version__}. Random "
                  "weights at the real ViT-B shapes (no real CLIP weights are reachable). "
                  f"Median of {a.iters} calls after {a.warmup} warm-up calls; "

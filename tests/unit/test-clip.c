@@ -12,8 +12,10 @@
  *     two pooling rules apart;
  *   - logits_per_image and the logit scale;
  *   - a batch gives what its items give alone.
- * Plus the family probe, bad model directories, and the real CLIP
- * ViT-B/32 when installed (skipped with a message otherwise).
+ * Plus the family probe, bad model directories, and a real CLIP model when
+ * one is installed with its goldens ($LUCID_MODELS_DIR/clip-vit-base-patch32
+ * + tools/make_clip_real_goldens.py; skipped with a message otherwise: no
+ * package we can reach ships CLIP weights, docs/MODELS.md).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -25,6 +27,7 @@
 #include "lucid-clip.h"
 #include "lucid-error.h"
 #include "lucid-image.h"
+#include "lucid-json.h"
 #include "lucid-safetensors.h"
 #include "lucid-test-util.h"
 
@@ -514,6 +517,98 @@ test_bad_ids (void)
   g_assert_cmpuint (lucid_clip_get_max_text_length (c), ==, 32);
 }
 
+static char *
+real_clip_dir (void)
+{
+  const char *env = g_getenv ("LUCID_MODELS_DIR");
+  g_autofree char *models = env && *env ? g_strdup (env)
+      : g_build_filename (g_get_user_cache_dir (), "lucid", "models", NULL);
+
+  return g_build_filename (models, "clip-vit-base-patch32", NULL);
+}
+
+static void
+test_real (void)
+{
+  g_autofree char *dir = real_clip_dir ();
+  g_autofree char *json = g_build_filename (dir, "lucid-goldens", "clip.json",
+      NULL);
+  g_autofree char *stp = g_build_filename (dir, "lucid-goldens",
+      "clip.safetensors", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (LucidSafetensors) st = NULL;
+  g_autoptr (LucidClip) clip = NULL;
+  g_autofree float *pixels = NULL, *ie = NULL, *te = NULL, *logits = NULL;
+  g_autofree const char **prompts = NULL;
+  JsonObject *obj;
+  JsonArray *images, *pr;
+  guint ni, nt, S, D;
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
+    g_autofree char *msg = g_strdup_printf ("no real CLIP model at %s (no "
+        "package ships CLIP weights; get one with tools/fetch-model.py "
+        "openai/clip-vit-base-patch32, then run "
+        "tools/make_clip_real_goldens.py)", dir);
+    g_test_skip (msg);
+    return;
+  }
+  if (!g_file_test (json, G_FILE_TEST_EXISTS)) {
+    g_autofree char *msg = g_strdup_printf ("%s has no goldens: run "
+        "tools/make_clip_real_goldens.py", dir);
+    g_test_skip (msg);
+    return;
+  }
+  root = lucid_json_parse_file (json, &error);
+  g_assert_no_error (error);
+  obj = json_node_get_object (root);
+  st = lucid_safetensors_open (stp, &error);
+  g_assert_no_error (error);
+  clip = lucid_clip_load (dir, NULL, &error);
+  g_assert_no_error (error);
+
+  images = json_object_get_array_member (obj, "images");
+  pr = json_object_get_array_member (obj, "prompts");
+  ni = json_array_get_length (images);
+  nt = json_array_get_length (pr);
+  S = lucid_clip_get_image_size (clip);
+  D = lucid_clip_get_projection_dim (clip);
+  pixels = g_new (float, (gsize) ni * 3 * S * S);
+  ie = g_new (float, (gsize) ni * D);
+  te = g_new (float, (gsize) nt * D);
+  logits = g_new (float, (gsize) ni * nt);
+  prompts = g_new0 (const char *, nt + 1);
+  for (guint i = 0; i < ni; i++) {
+    JsonObject *im = json_array_get_object_element (images, i);
+    guint w = json_object_get_int_member (im, "width");
+    guint h = json_object_get_int_member (im, "height");
+    g_autofree char *rgb = g_strdup_printf ("image%u.rgb", i);
+    g_autofree char *pv = g_strdup_printf ("image%u.pixel_values", i);
+    const LucidSafetensor *t = lucid_safetensors_lookup (st, rgb);
+
+    g_assert_nonnull (t);
+    g_assert_true (lucid_image_preprocess_rgb8 (
+            lucid_clip_get_image_config (clip), t->data, w, h, (gsize) w * 3,
+            pixels + (gsize) i * 3 * S * S, &error));
+    g_assert_no_error (error);
+    check (pixels + (gsize) i * 3 * S * S, st, pv, 3 * S * S, i);
+  }
+  for (guint j = 0; j < nt; j++)
+    prompts[j] = json_array_get_string_element (pr, j);
+  g_assert_true (lucid_clip_encode_images (clip, pixels, ni, ie, TRUE, NULL,
+          &error));
+  g_assert_true (lucid_clip_encode_texts (clip, prompts, nt, te, TRUE, NULL,
+          &error));
+  g_assert_no_error (error);
+  g_test_message ("image embeds: max-abs %.3g", check (ie, st,
+          "image_embeds", (gint64) ni * D, 0));
+  g_test_message ("text embeds: max-abs %.3g", check (te, st, "text_embeds",
+          (gint64) nt * D, 0));
+  lucid_clip_logits (clip, ie, ni, te, nt, logits);
+  g_test_message ("logits: max-abs %.3g", check (logits, st,
+          "logits_per_image", (gint64) ni * nt, 0));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -534,5 +629,6 @@ main (int argc, char **argv)
   g_test_add_func ("/clip/bad-configs", test_bad_configs);
   g_test_add_func ("/clip/bad-dirs", test_bad_dirs);
   g_test_add_func ("/clip/bad-ids", test_bad_ids);
+  g_test_add_func ("/clip/real", test_real);
   return g_test_run ();
 }

@@ -36,8 +36,7 @@ static GOptionEntry entries[] = {
   { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt_model, "CLIP model dir",
     "DIR" },
   { "batch", 'b', 0, G_OPTION_ARG_INT, &opt_batch, "images per call", "B" },
-  { "threads", 't', 0, G_OPTION_ARG_INT, &opt_threads, "compute threads",
-    "N" },
+  { "threads", 't', 0, G_OPTION_ARG_INT, &opt_threads, "compute threads", "N" },
   { "warmup", 'w', 0, G_OPTION_ARG_INT, &opt_warmup, "untimed calls", "W" },
   { "iters", 'n', 0, G_OPTION_ARG_INT, &opt_iters, "timed calls", "N" },
   { "dump", 'd', 0, G_OPTION_ARG_FILENAME, &opt_dump,
@@ -48,14 +47,15 @@ static GOptionEntry entries[] = {
 static int
 cmp_double (const void *a, const void *b)
 {
-  double x = *(const double *) a, y = *(const double *) b;
+  double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
 int
 main (int argc, char **argv)
 {
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- CLIP image encoder timing");
+  g_autoptr (GOptionContext) ctx
+      = g_option_context_new ("- CLIP image encoder timing");
   g_autoptr (GError) error = NULL;
   g_autoptr (LucidClip) clip = NULL;
   g_autofree float *pixels = NULL, *emb = NULL;
@@ -69,8 +69,11 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || opt_model == NULL
       || opt_batch < 1 || opt_iters < 1 || opt_threads < 1) {
-    g_printerr ("bench-vision: %s\n", error ? error->message :
-        "--model DIR is required; batch, iters and threads must be >= 1");
+    g_printerr (
+        "bench-vision: %s\n",
+        error
+            ? error->message
+            : "--model DIR is required; batch, iters and threads must be >= 1");
     return 2;
   }
   threads = g_strdup_printf ("%d", opt_threads);
@@ -89,9 +92,9 @@ main (int argc, char **argv)
   }
   S = lucid_clip_get_image_size (clip);
   D = lucid_clip_get_projection_dim (clip);
-  n_px = (gsize) opt_batch * 3 * S * S;
+  n_px = (gsize)opt_batch * 3 * S * S;
   pixels = g_new (float, n_px);
-  emb = g_new (float, (gsize) opt_batch * D);
+  emb = g_new (float, (gsize)opt_batch *D);
   for (gsize i = 0; i < n_px; i++) {
     state = state * 1664525u + 1013904223u;
     pixels[i] = ((state >> 8) / 16777216.0f) * 4.0f - 2.0f;
@@ -102,7 +105,7 @@ main (int argc, char **argv)
     gint64 t0 = g_get_monotonic_time ();
 
     if (!lucid_clip_encode_images (clip, pixels, opt_batch, emb, TRUE, NULL,
-            &error)) {
+                                   &error)) {
       g_printerr ("bench-vision: %s\n", error->message);
       return 1;
     }
@@ -110,18 +113,22 @@ main (int argc, char **argv)
       ms[i - opt_warmup] = (g_get_monotonic_time () - t0) / 1000.0;
   }
   if (opt_dump != NULL
-      && !g_file_set_contents (opt_dump, (const char *) emb,
-          (gssize) ((gsize) opt_batch * D * sizeof (float)), &error)) {
+      && !g_file_set_contents (opt_dump, (const char *)emb,
+                               (gssize)((gsize)opt_batch * D * sizeof (float)),
+                               &error)) {
     g_printerr ("bench-vision: %s\n", error->message);
     return 1;
   }
-  g_string_append_printf (js, "{\"engine\": \"lucid\", \"batch\": %d, "
-      "\"threads\": %d, \"ms\": [", opt_batch, opt_threads);
+  g_string_append_printf (js,
+                          "{\"engine\": \"lucid\", \"batch\": %d, "
+                          "\"threads\": %d, \"ms\": [",
+                          opt_batch, opt_threads);
   for (int i = 0; i < opt_iters; i++)
     g_string_append_printf (js, "%s%.3f", i ? ", " : "", ms[i]);
   qsort (ms, opt_iters, sizeof (double), cmp_double);
   g_string_append_printf (js, "], \"median_ms\": %.3f, \"images_per_s\": %.3f}",
-      ms[opt_iters / 2], opt_batch * 1000.0 / ms[opt_iters / 2]);
+                          ms[opt_iters / 2],
+                          opt_batch * 1000.0 / ms[opt_iters / 2]);
   printf ("%s\n", js->str);
   return 0;
 }

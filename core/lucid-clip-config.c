@@ -23,7 +23,7 @@ lucid_clip_config_free (LucidClipConfig *config)
 /* A dimension in [1, max], @dflt when absent or null. */
 static gboolean
 opt_dim (JsonObject *o, const char *key, guint dflt, gint64 max, guint *out,
-    const char *path, GError **error)
+         const char *path, GError **error)
 {
   JsonNode *n = json_object_get_member (o, key);
 
@@ -37,7 +37,7 @@ opt_dim (JsonObject *o, const char *key, guint dflt, gint64 max, guint *out,
 /* A token id in [0, MAX_VOCAB), -1 when null, @dflt when absent. */
 static gboolean
 opt_token_id (JsonObject *o, const char *key, gint64 dflt, gint64 *out,
-    const char *path, GError **error)
+              const char *path, GError **error)
 {
   JsonNode *n = json_object_get_member (o, key);
 
@@ -56,7 +56,7 @@ opt_token_id (JsonObject *o, const char *key, gint64 dflt, gint64 *out,
  * as transformers allows): square only. */
 static gboolean
 opt_square (JsonObject *o, const char *key, guint dflt, guint *out,
-    const char *path, GError **error)
+            const char *path, GError **error)
 {
   JsonNode *n = json_object_get_member (o, key);
   JsonArray *a;
@@ -71,13 +71,13 @@ opt_square (JsonObject *o, const char *key, guint dflt, guint *out,
     gint64 w = json_array_get_int_element (a, 1);
 
     if (h == w && h >= 1 && h <= MAX_DIM) {
-      *out = (guint) h;
+      *out = (guint)h;
       return TRUE;
     }
   }
   g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-      "%s: %s must be an integer or a square [n, n] in [1, %d]", path, key,
-      MAX_DIM);
+               "%s: %s must be an integer or a square [n, n] in [1, %d]", path,
+               key, MAX_DIM);
   return FALSE;
 }
 
@@ -86,7 +86,7 @@ opt_square (JsonObject *o, const char *key, guint dflt, guint *out,
  * caller. */
 static gboolean
 merged_section (JsonObject *root, const char *name, JsonObject **out,
-    const char *path, GError **error)
+                const char *path, GError **error)
 {
   g_autofree char *dict_name = g_strconcat (name, "_dict", NULL);
   const char *names[2] = { name, dict_name };
@@ -102,7 +102,7 @@ merged_section (JsonObject *root, const char *name, JsonObject **out,
       continue;
     if (!JSON_NODE_HOLDS_OBJECT (n)) {
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-          "%s: \"%s\" must be an object", path, names[i]);
+                   "%s: \"%s\" must be an object", path, names[i]);
       json_object_unref (merged);
       return FALSE;
     }
@@ -116,7 +116,7 @@ merged_section (JsonObject *root, const char *name, JsonObject **out,
 
 static gboolean
 parse_text (JsonObject *root, LucidClipTextConfig *t, const char *path,
-    GError **error)
+            GError **error)
 {
   g_autofree char *sub = g_strdup_printf ("%s: text_config", path);
   JsonObject *o = NULL;
@@ -125,36 +125,39 @@ parse_text (JsonObject *root, LucidClipTextConfig *t, const char *path,
   if (!merged_section (root, "text_config", &o, path, error))
     return FALSE;
   ok = opt_dim (o, "vocab_size", 49408, MAX_VOCAB, &t->vocab_size, sub, error)
-      && opt_dim (o, "hidden_size", 512, MAX_DIM, &t->hidden_size, sub, error)
-      && opt_dim (o, "intermediate_size", 2048, MAX_DIM,
-          &t->intermediate_size, sub, error)
-      && opt_dim (o, "num_hidden_layers", 12, 1024, &t->num_hidden_layers,
-          sub, error)
-      && opt_dim (o, "num_attention_heads", 8, 1024, &t->num_attention_heads,
-          sub, error)
-      && opt_dim (o, "max_position_embeddings", 77, 1 << 16,
-          &t->max_position_embeddings, sub, error)
-      && lucid_config_get_activation (o, "hidden_act", "quick_gelu",
-          &t->hidden_act, sub, error)
-      && lucid_config_get_eps (o, "layer_norm_eps", 1e-5, &t->layer_norm_eps,
-          sub, error)
-      && opt_token_id (o, "bos_token_id", 49406, &t->bos_token_id, sub, error)
-      && opt_token_id (o, "pad_token_id", 1, &t->pad_token_id, sub, error);
+       && opt_dim (o, "hidden_size", 512, MAX_DIM, &t->hidden_size, sub, error)
+       && opt_dim (o, "intermediate_size", 2048, MAX_DIM, &t->intermediate_size,
+                   sub, error)
+       && opt_dim (o, "num_hidden_layers", 12, 1024, &t->num_hidden_layers, sub,
+                   error)
+       && opt_dim (o, "num_attention_heads", 8, 1024, &t->num_attention_heads,
+                   sub, error)
+       && opt_dim (o, "max_position_embeddings", 77, 1 << 16,
+                   &t->max_position_embeddings, sub, error)
+       && lucid_config_get_activation (o, "hidden_act", "quick_gelu",
+                                       &t->hidden_act, sub, error)
+       && lucid_config_get_eps (o, "layer_norm_eps", 1e-5, &t->layer_norm_eps,
+                                sub, error)
+       && opt_token_id (o, "bos_token_id", 49406, &t->bos_token_id, sub, error)
+       && opt_token_id (o, "pad_token_id", 1, &t->pad_token_id, sub, error);
   if (ok) {
     JsonNode *eos = json_object_get_member (o, "eos_token_id");
 
     if (eos != NULL && JSON_NODE_HOLDS_ARRAY (eos)) {
-      g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+      g_set_error (
+          error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
           "%s: a list of eos_token_id is not supported (CLIP pools at one "
-          "id)", sub);
+          "id)",
+          sub);
       ok = FALSE;
     } else {
       ok = opt_token_id (o, "eos_token_id", 49407, &t->eos_token_id, sub,
-          error);
+                         error);
     }
   }
   if (ok && t->hidden_size % t->num_attention_heads != 0) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_FORMAT,
         "%s: hidden_size %u is not a multiple of num_attention_heads %u", sub,
         t->hidden_size, t->num_attention_heads);
     ok = FALSE;
@@ -165,7 +168,7 @@ parse_text (JsonObject *root, LucidClipTextConfig *t, const char *path,
 
 static gboolean
 parse_vision (JsonObject *root, LucidClipVisionConfig *v, const char *path,
-    GError **error)
+              GError **error)
 {
   g_autofree char *sub = g_strdup_printf ("%s: vision_config", path);
   JsonObject *o = NULL;
@@ -174,29 +177,30 @@ parse_vision (JsonObject *root, LucidClipVisionConfig *v, const char *path,
   if (!merged_section (root, "vision_config", &o, path, error))
     return FALSE;
   ok = opt_dim (o, "hidden_size", 768, MAX_DIM, &v->hidden_size, sub, error)
-      && opt_dim (o, "intermediate_size", 3072, MAX_DIM,
-          &v->intermediate_size, sub, error)
-      && opt_dim (o, "num_hidden_layers", 12, 1024, &v->num_hidden_layers,
-          sub, error)
-      && opt_dim (o, "num_attention_heads", 12, 1024,
-          &v->num_attention_heads, sub, error)
-      && opt_dim (o, "num_channels", 3, 64, &v->num_channels, sub, error)
-      && opt_square (o, "image_size", 224, &v->image_size, sub, error)
-      && opt_square (o, "patch_size", 32, &v->patch_size, sub, error)
-      && lucid_config_get_activation (o, "hidden_act", "quick_gelu",
-          &v->hidden_act, sub, error)
-      && lucid_config_get_eps (o, "layer_norm_eps", 1e-5, &v->layer_norm_eps,
-          sub, error);
+       && opt_dim (o, "intermediate_size", 3072, MAX_DIM, &v->intermediate_size,
+                   sub, error)
+       && opt_dim (o, "num_hidden_layers", 12, 1024, &v->num_hidden_layers, sub,
+                   error)
+       && opt_dim (o, "num_attention_heads", 12, 1024, &v->num_attention_heads,
+                   sub, error)
+       && opt_dim (o, "num_channels", 3, 64, &v->num_channels, sub, error)
+       && opt_square (o, "image_size", 224, &v->image_size, sub, error)
+       && opt_square (o, "patch_size", 32, &v->patch_size, sub, error)
+       && lucid_config_get_activation (o, "hidden_act", "quick_gelu",
+                                       &v->hidden_act, sub, error)
+       && lucid_config_get_eps (o, "layer_norm_eps", 1e-5, &v->layer_norm_eps,
+                                sub, error);
   if (ok && v->hidden_size % v->num_attention_heads != 0) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_FORMAT,
         "%s: hidden_size %u is not a multiple of num_attention_heads %u", sub,
         v->hidden_size, v->num_attention_heads);
     ok = FALSE;
   }
   if (ok && v->patch_size > v->image_size) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: patch_size %u is larger than image_size %u", sub, v->patch_size,
-        v->image_size);
+                 "%s: patch_size %u is larger than image_size %u", sub,
+                 v->patch_size, v->image_size);
     ok = FALSE;
   }
   json_object_unref (o);
@@ -204,8 +208,8 @@ parse_vision (JsonObject *root, LucidClipVisionConfig *v, const char *path,
 }
 
 LucidClipConfig *
-lucid_clip_config_new_from_data (const char *data, gsize len,
-    const char *path, GError **error)
+lucid_clip_config_new_from_data (const char *data, gsize len, const char *path,
+                                 GError **error)
 {
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (LucidClipConfig) cfg = g_new0 (LucidClipConfig, 1);
@@ -218,13 +222,14 @@ lucid_clip_config_new_from_data (const char *data, gsize len,
     return NULL;
   if (!lucid_json_has (obj, "model_type")) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: no \"model_type\" (a CLIP model says \"clip\")", path);
+                 "%s: no \"model_type\" (a CLIP model says \"clip\")", path);
     return NULL;
   }
   if ((type = lucid_json_get_string (obj, "model_type", path, error)) == NULL)
     return NULL;
   if (strcmp (type, "clip") != 0) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
         "%s: model_type \"%s\" is not a CLIP model (expected \"clip\")", path,
         type);
     return NULL;
@@ -232,13 +237,13 @@ lucid_clip_config_new_from_data (const char *data, gsize len,
   if (!parse_text (obj, &cfg->text, path, error)
       || !parse_vision (obj, &cfg->vision, path, error)
       || !opt_dim (obj, "projection_dim", 512, MAX_DIM, &cfg->projection_dim,
-          path, error))
+                   path, error))
     return NULL;
   if (lucid_json_has (obj, "logit_scale_init_value")
       && !lucid_json_get_double (obj, "logit_scale_init_value", &scale, path,
-          error))
+                                 error))
     return NULL;
-  cfg->logit_scale_init_value = (float) scale;
+  cfg->logit_scale_init_value = (float)scale;
   return g_steal_pointer (&cfg);
 }
 
@@ -274,6 +279,6 @@ lucid_clip_dir_is_clip (const char *dir)
   obj = json_node_get_object (root);
   t = json_object_get_member (obj, "model_type");
   return t != NULL && JSON_NODE_HOLDS_VALUE (t)
-      && json_node_get_value_type (t) == G_TYPE_STRING
-      && strcmp (json_node_get_string (t), "clip") == 0;
+         && json_node_get_value_type (t) == G_TYPE_STRING
+         && strcmp (json_node_get_string (t), "clip") == 0;
 }

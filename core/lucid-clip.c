@@ -52,18 +52,18 @@ struct _LucidClip {
 
   /* text */
   Tower text;
-  const float *tok_emb, *tpos;        /* [V × Ht], [Pmax × Ht] */
+  const float *tok_emb, *tpos; /* [V × Ht], [Pmax × Ht] */
   const float *final_g, *final_b;
-  const float *text_proj;             /* [D × Ht] */
+  const float *text_proj; /* [D × Ht] */
   /* vision */
   Tower vision;
-  const float *class_emb, *vpos;      /* [Hv], [(1+P) × Hv] */
-  const float *patch_w;               /* [Hv × 3·p·p] */
+  const float *class_emb, *vpos; /* [Hv], [(1+P) × Hv] */
+  const float *patch_w;          /* [Hv × 3·p·p] */
   const float *pre_g, *pre_b, *post_g, *post_b;
-  const float *visual_proj;           /* [D × Hv] */
-  float logit_scale;                  /* the raw parameter */
+  const float *visual_proj; /* [D × Hv] */
+  float logit_scale;        /* the raw parameter */
 
-  GMutex lock;                        /* one forward at a time */
+  GMutex lock; /* one forward at a time */
   LucidEncoderScratch scr;
   float *h, *cols, *pool;
   gsize cap_h, cap_cols, cap_pool;
@@ -75,16 +75,16 @@ struct _LucidClip {
  * Weights
  * ------------------------------------------------------------------------ */
 
-#define SHAPE(...) ((const gint64[]) { __VA_ARGS__ })
+#define SHAPE(...) ((const gint64[]){ __VA_ARGS__ })
 
 static const float *
 bind (LucidClip *c, const char *name, guint n_dims, const gint64 *shape,
-    GError **error)
+      GError **error)
 {
   if (lucid_safetensors_lookup (c->st, name) == NULL) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: tensor '%s' is missing (expected CLIPModel's names)",
-        lucid_safetensors_get_path (c->st), name);
+                 "%s: tensor '%s' is missing (expected CLIPModel's names)",
+                 lucid_safetensors_get_path (c->st), name);
     return NULL;
   }
   return lucid_safetensors_get_f32 (c->st, name, n_dims, shape, error);
@@ -92,7 +92,7 @@ bind (LucidClip *c, const char *name, guint n_dims, const gint64 *shape,
 
 static gboolean
 bind_layer (LucidClip *c, const char *tower, LucidPrenormLayer *L, guint l,
-    gsize H, gsize I, GError **error)
+            gsize H, gsize I, GError **error)
 {
   static const char *const qkv[3] = { "q_proj", "k_proj", "v_proj" };
   g_autofree char *pre = g_strdup_printf ("%s.encoder.layers.%u.", tower, l);
@@ -100,10 +100,9 @@ bind_layer (LucidClip *c, const char *tower, LucidPrenormLayer *L, guint l,
   L->qkv_w = g_new (float, 3 * H * H);
   L->qkv_b = g_new (float, 3 * H);
   for (guint i = 0; i < 3; i++) {
-    g_autofree char *wn = g_strdup_printf ("%sself_attn.%s.weight", pre,
-        qkv[i]);
-    g_autofree char *bn = g_strdup_printf ("%sself_attn.%s.bias", pre,
-        qkv[i]);
+    g_autofree char *wn
+        = g_strdup_printf ("%sself_attn.%s.weight", pre, qkv[i]);
+    g_autofree char *bn = g_strdup_printf ("%sself_attn.%s.bias", pre, qkv[i]);
     const float *w = bind (c, wn, 2, SHAPE (H, H), error);
     const float *b = w ? bind (c, bn, 1, SHAPE (H), error) : NULL;
 
@@ -112,12 +111,14 @@ bind_layer (LucidClip *c, const char *tower, LucidPrenormLayer *L, guint l,
     memcpy (L->qkv_w + i * H * H, w, H * H * sizeof (float));
     memcpy (L->qkv_b + i * H, b, H * sizeof (float));
   }
-#define LB(dst, suffix, nd, ...) \
-  G_STMT_START { \
-    g_autofree char *n_ = g_strconcat (pre, (suffix), NULL); \
-    if (((dst) = bind (c, n_, (nd), SHAPE (__VA_ARGS__), error)) == NULL) \
-      return FALSE; \
-  } G_STMT_END
+#define LB(dst, suffix, nd, ...)                                               \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    g_autofree char *n_ = g_strconcat (pre, (suffix), NULL);                   \
+    if (((dst) = bind (c, n_, (nd), SHAPE (__VA_ARGS__), error)) == NULL)      \
+      return FALSE;                                                            \
+  }                                                                            \
+  G_STMT_END
   LB (L->ln1_g, "layer_norm1.weight", 1, H);
   LB (L->ln1_b, "layer_norm1.bias", 1, H);
   LB (L->o_w, "self_attn.out_proj.weight", 2, H, H);
@@ -134,8 +135,8 @@ bind_layer (LucidClip *c, const char *tower, LucidPrenormLayer *L, guint l,
 
 static gboolean
 bind_tower (LucidClip *c, Tower *t, const char *name, guint layers, gsize H,
-    gsize I, guint heads, float eps, LucidActivation act, gboolean causal,
-    GError **error)
+            gsize I, guint heads, float eps, LucidActivation act,
+            gboolean causal, GError **error)
 {
   t->n_layers = layers;
   t->layers = g_new0 (LucidPrenormLayer, layers);
@@ -160,48 +161,53 @@ bind_all (LucidClip *c, GError **error)
   const gint64 D = c->cfg->projection_dim, p = vc->patch_size;
   const float *scale;
 
-#define TRY(expr) G_STMT_START { if (!(expr)) return FALSE; } G_STMT_END
-  TRY ((c->tok_emb = bind (c, "text_model.embeddings.token_embedding.weight",
-              2, SHAPE (tc->vocab_size, Ht), error)));
-  TRY ((c->tpos = bind (c, "text_model.embeddings.position_embedding.weight",
-              2, SHAPE (tc->max_position_embeddings, Ht), error)));
+#define TRY(expr)                                                              \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    if (!(expr))                                                               \
+      return FALSE;                                                            \
+  }                                                                            \
+  G_STMT_END
+  TRY ((c->tok_emb = bind (c, "text_model.embeddings.token_embedding.weight", 2,
+                           SHAPE (tc->vocab_size, Ht), error)));
+  TRY ((c->tpos = bind (c, "text_model.embeddings.position_embedding.weight", 2,
+                        SHAPE (tc->max_position_embeddings, Ht), error)));
   TRY (bind_tower (c, &c->text, "text_model", tc->num_hidden_layers, Ht,
-          tc->intermediate_size, tc->num_attention_heads, tc->layer_norm_eps,
-          tc->hidden_act, TRUE, error));
+                   tc->intermediate_size, tc->num_attention_heads,
+                   tc->layer_norm_eps, tc->hidden_act, TRUE, error));
   TRY ((c->final_g = bind (c, "text_model.final_layer_norm.weight", 1,
-              SHAPE (Ht), error)));
-  TRY ((c->final_b = bind (c, "text_model.final_layer_norm.bias", 1,
-              SHAPE (Ht), error)));
-  TRY ((c->text_proj = bind (c, "text_projection.weight", 2, SHAPE (D, Ht),
-              error)));
+                           SHAPE (Ht), error)));
+  TRY ((c->final_b
+        = bind (c, "text_model.final_layer_norm.bias", 1, SHAPE (Ht), error)));
+  TRY ((c->text_proj
+        = bind (c, "text_projection.weight", 2, SHAPE (D, Ht), error)));
 
   TRY ((c->class_emb = bind (c, "vision_model.embeddings.class_embedding", 1,
-              SHAPE (Hv), error)));
+                             SHAPE (Hv), error)));
   TRY ((c->patch_w = bind (c, "vision_model.embeddings.patch_embedding.weight",
-              4, SHAPE (Hv, vc->num_channels, p, p), error)));
-  TRY ((c->vpos = bind (c,
-              "vision_model.embeddings.position_embedding.weight", 2,
-              SHAPE (1 + c->n_patches, Hv), error)));
-  TRY ((c->pre_g = bind (c, "vision_model.pre_layrnorm.weight", 1, SHAPE (Hv),
-              error)));
-  TRY ((c->pre_b = bind (c, "vision_model.pre_layrnorm.bias", 1, SHAPE (Hv),
-              error)));
+                           4, SHAPE (Hv, vc->num_channels, p, p), error)));
+  TRY ((c->vpos = bind (c, "vision_model.embeddings.position_embedding.weight",
+                        2, SHAPE (1 + c->n_patches, Hv), error)));
+  TRY ((c->pre_g
+        = bind (c, "vision_model.pre_layrnorm.weight", 1, SHAPE (Hv), error)));
+  TRY ((c->pre_b
+        = bind (c, "vision_model.pre_layrnorm.bias", 1, SHAPE (Hv), error)));
   TRY (bind_tower (c, &c->vision, "vision_model", vc->num_hidden_layers, Hv,
-          vc->intermediate_size, vc->num_attention_heads, vc->layer_norm_eps,
-          vc->hidden_act, FALSE, error));
+                   vc->intermediate_size, vc->num_attention_heads,
+                   vc->layer_norm_eps, vc->hidden_act, FALSE, error));
   TRY ((c->post_g = bind (c, "vision_model.post_layernorm.weight", 1,
-              SHAPE (Hv), error)));
-  TRY ((c->post_b = bind (c, "vision_model.post_layernorm.bias", 1,
-              SHAPE (Hv), error)));
-  TRY ((c->visual_proj = bind (c, "visual_projection.weight", 2,
-              SHAPE (D, Hv), error)));
+                          SHAPE (Hv), error)));
+  TRY ((c->post_b
+        = bind (c, "vision_model.post_layernorm.bias", 1, SHAPE (Hv), error)));
+  TRY ((c->visual_proj
+        = bind (c, "visual_projection.weight", 2, SHAPE (D, Hv), error)));
   TRY ((scale = bind (c, "logit_scale", 0, NULL, error)));
 #undef TRY
   c->logit_scale = scale[0];
   if (!isfinite (c->logit_scale)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: logit_scale is not a finite number",
-        lucid_safetensors_get_path (c->st));
+                 "%s: logit_scale is not a finite number",
+                 lucid_safetensors_get_path (c->st));
     return FALSE;
   }
   return TRUE;
@@ -218,7 +224,8 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
   g_return_val_if_fail (dir != NULL, NULL);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: model directory does not exist or is not a directory", dir);
+                 "%s: model directory does not exist or is not a directory",
+                 dir);
     return NULL;
   }
   c = g_new0 (LucidClip, 1);
@@ -226,14 +233,15 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
   if ((c->cfg = lucid_clip_config_load (dir, error)) == NULL)
     return NULL;
   vc = &c->cfg->vision;
-  c->n_patches = (vc->image_size / vc->patch_size)
-      * (vc->image_size / vc->patch_size);
+  c->n_patches
+      = (vc->image_size / vc->patch_size) * (vc->image_size / vc->patch_size);
 
   weights = g_build_filename (dir, "model.safetensors", NULL);
   if (!g_file_test (weights, G_FILE_TEST_EXISTS)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: missing (Lucid reads safetensors only; convert pickled "
-        "PyTorch weights with tools/fetch-model.py --convert)", weights);
+                 "%s: missing (Lucid reads safetensors only; convert pickled "
+                 "PyTorch weights with tools/fetch-model.py --convert)",
+                 weights);
     return NULL;
   }
   if ((c->st = lucid_safetensors_open (weights, error)) == NULL)
@@ -245,10 +253,11 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
   if ((c->tok = lucid_tokenizer_load (dir, error)) == NULL)
     return NULL;
   if (lucid_tokenizer_get_vocab_size (c->tok) > c->cfg->text.vocab_size) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_FORMAT,
         "%s: the tokenizer has %u tokens, more than text_config.vocab_size "
-        "%u", dir, lucid_tokenizer_get_vocab_size (c->tok),
-        c->cfg->text.vocab_size);
+        "%u",
+        dir, lucid_tokenizer_get_vocab_size (c->tok), c->cfg->text.vocab_size);
     return NULL;
   }
   c->max_text_len = c->cfg->text.max_position_embeddings;
@@ -259,12 +268,13 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
   if ((c->img_cfg = lucid_image_config_load (dir, error)) == NULL)
     return NULL;
   lucid_image_config_get_output_size (c->img_cfg, 4 * vc->image_size,
-      3 * vc->image_size, &out_w, &out_h);
+                                      3 * vc->image_size, &out_w, &out_h);
   if (out_w != vc->image_size || out_h != vc->image_size) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_FORMAT,
         "%s/preprocessor_config.json: it gives %u×%u pixel values, the "
-        "vision tower takes %u×%u (vision_config.image_size)", dir, out_w,
-        out_h, vc->image_size, vc->image_size);
+        "vision tower takes %u×%u (vision_config.image_size)",
+        dir, out_w, out_h, vc->image_size, vc->image_size);
     return NULL;
   }
   return g_steal_pointer (&c);
@@ -350,19 +360,21 @@ lucid_clip_get_weights (const LucidClip *c)
  * Forward
  * ------------------------------------------------------------------------ */
 
-#define GROW(ptr, cap, need) \
-  G_STMT_START { \
-    if ((need) > (cap)) { \
-      (cap) = (need); \
-      (ptr) = g_renew (__typeof__ (*(ptr)), (ptr), (cap)); \
-    } \
-  } G_STMT_END
+#define GROW(ptr, cap, need)                                                   \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    if ((need) > (cap)) {                                                      \
+      (cap) = (need);                                                          \
+      (ptr) = g_renew (__typeof__ (*(ptr)), (ptr), (cap));                     \
+    }                                                                          \
+  }                                                                            \
+  G_STMT_END
 
 /* @rows [n × H] → @out [n × D] = rows · Wᵀ, L2-normalised when asked
  * (in double, as a norm of float32 values should be). */
 static void
 project (LucidClip *c, const float *rows, gsize n, gsize H, const float *w,
-    float *out, gboolean normalize)
+         float *out, gboolean normalize)
 {
   const gsize D = c->cfg->projection_dim;
 
@@ -374,9 +386,9 @@ project (LucidClip *c, const float *rows, gsize n, gsize H, const float *w,
     float *v = out + i * D;
 
     for (gsize j = 0; j < D; j++)
-      ss += (double) v[j] * v[j];
+      ss += (double)v[j] * v[j];
     if (ss > 0) {
-      float inv = (float) (1.0 / sqrt (ss));
+      float inv = (float)(1.0 / sqrt (ss));
       for (gsize j = 0; j < D; j++)
         v[j] *= inv;
     }
@@ -385,30 +397,31 @@ project (LucidClip *c, const float *rows, gsize n, gsize H, const float *w,
 
 gboolean
 lucid_clip_encode_images (LucidClip *c, const float *pixels, guint n,
-    float *embeds, gboolean normalize, float *pooled, GError **error)
+                          float *embeds, gboolean normalize, float *pooled,
+                          GError **error)
 {
   const LucidClipVisionConfig *vc = &c->cfg->vision;
   const LucidBackend *be = c->be;
   const gsize H = vc->hidden_size, P = c->n_patches, L = 1 + P;
   const gsize S = vc->image_size, p = vc->patch_size;
-  const gsize K = (gsize) vc->num_channels * p * p, T = (gsize) n * L;
+  const gsize K = (gsize)vc->num_channels * p * p, T = (gsize)n * L;
 
   if (n == 0 || pixels == NULL || embeds == NULL) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
         "lucid_clip_encode_images: needs at least one image and an output");
     return FALSE;
   }
   g_mutex_lock (&c->lock);
   lucid_encoder_scratch_reserve (&c->scr, &c->vision.dims, T, L);
   GROW (c->h, c->cap_h, T * H);
-  GROW (c->cols, c->cap_cols, (gsize) n * P * K);
-  GROW (c->pool, c->cap_pool, (gsize) n * H);
-  GROW (c->lens, c->cap_lens, (gsize) n);
+  GROW (c->cols, c->cap_cols, (gsize)n * P * K);
+  GROW (c->pool, c->cap_pool, (gsize)n * H);
+  GROW (c->lens, c->cap_lens, (gsize)n);
 
   /* Patch embedding: a conv without bias, as one GEMM. */
   lucid_patch_im2col (pixels, n, vc->num_channels, S, S, p, p, c->cols);
-  be->linear (be, c->cols, c->patch_w, NULL, c->scr.tmp, (gsize) n * P, H,
-      K);
+  be->linear (be, c->cols, c->patch_w, NULL, c->scr.tmp, (gsize)n * P, H, K);
   for (gsize img = 0; img < n; img++) {
     float *rows = c->h + img * L * H;
     const float *emb = c->scr.tmp + img * P * H;
@@ -420,18 +433,17 @@ lucid_clip_encode_images (LucidClip *c, const float *pixels, guint n,
         rows[t * H + i] = emb[(t - 1) * H + i] + c->vpos[t * H + i];
     c->lens[img] = L;
   }
-  be->layernorm (be, c->h, NULL, c->pre_g, c->pre_b, T, H,
-      vc->layer_norm_eps);
+  be->layernorm (be, c->h, NULL, c->pre_g, c->pre_b, T, H, vc->layer_norm_eps);
   for (guint l = 0; l < c->vision.n_layers; l++)
     lucid_prenorm_layer_forward (be, &c->vision.layers[l], &c->vision.dims,
-        c->h, c->lens, n, NULL, &c->scr);
+                                 c->h, c->lens, n, NULL, &c->scr);
 
   for (gsize img = 0; img < n; img++)
     memcpy (c->pool + img * H, c->h + img * L * H, H * sizeof (float));
   be->layernorm (be, c->pool, NULL, c->post_g, c->post_b, n, H,
-      vc->layer_norm_eps);
+                 vc->layer_norm_eps);
   if (pooled != NULL)
-    memcpy (pooled, c->pool, (gsize) n * H * sizeof (float));
+    memcpy (pooled, c->pool, (gsize)n * H * sizeof (float));
   project (c, c->pool, n, H, c->visual_proj, embeds, normalize);
   g_mutex_unlock (&c->lock);
   return TRUE;
@@ -457,8 +469,8 @@ eos_position (const LucidClipTextConfig *tc, const gint32 *ids, gsize len)
 
 gboolean
 lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
-    const gsize *offsets, guint n, float *embeds, gboolean normalize,
-    float *pooled, GError **error)
+                             const gsize *offsets, guint n, float *embeds,
+                             gboolean normalize, float *pooled, GError **error)
 {
   const LucidClipTextConfig *tc = &c->cfg->text;
   const LucidBackend *be = c->be;
@@ -466,7 +478,8 @@ lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
   gsize T, max_len = 0;
 
   if (n == 0 || ids == NULL || offsets == NULL || embeds == NULL) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
         "lucid_clip_encode_token_ids: needs at least one sequence and an "
         "output");
     return FALSE;
@@ -476,16 +489,18 @@ lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
 
     if (offsets[s + 1] <= offsets[s] || len > tc->max_position_embeddings) {
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-          "CLIP text: sequence %u has %" G_GSIZE_FORMAT " tokens (1 to %u "
-          "allowed)", s, offsets[s + 1] > offsets[s] ? len : 0,
-          tc->max_position_embeddings);
+                   "CLIP text: sequence %u has %" G_GSIZE_FORMAT
+                   " tokens (1 to %u "
+                   "allowed)",
+                   s, offsets[s + 1] > offsets[s] ? len : 0,
+                   tc->max_position_embeddings);
       return FALSE;
     }
     for (gsize i = offsets[s]; i < offsets[s + 1]; i++) {
-      if (ids[i] < 0 || (guint) ids[i] >= tc->vocab_size) {
+      if (ids[i] < 0 || (guint)ids[i] >= tc->vocab_size) {
         g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-            "CLIP text: token id %d is outside the vocabulary (%u)", ids[i],
-            tc->vocab_size);
+                     "CLIP text: token id %d is outside the vocabulary (%u)",
+                     ids[i], tc->vocab_size);
         return FALSE;
       }
     }
@@ -496,15 +511,15 @@ lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
   g_mutex_lock (&c->lock);
   lucid_encoder_scratch_reserve (&c->scr, &c->text.dims, T, max_len);
   GROW (c->h, c->cap_h, T * H);
-  GROW (c->pool, c->cap_pool, (gsize) n * H);
-  GROW (c->lens, c->cap_lens, (gsize) n);
+  GROW (c->pool, c->cap_pool, (gsize)n * H);
+  GROW (c->lens, c->cap_lens, (gsize)n);
   for (guint s = 0; s < n; s++) {
     const gsize base = offsets[s] - offsets[0];
 
     c->lens[s] = offsets[s + 1] - offsets[s];
     for (gsize t = 0; t < c->lens[s]; t++) {
       float *row = c->h + (base + t) * H;
-      const float *te = c->tok_emb + (gsize) ids[offsets[s] + t] * H;
+      const float *te = c->tok_emb + (gsize)ids[offsets[s] + t] * H;
       const float *pe = c->tpos + t * H;
 
       for (gsize i = 0; i < H; i++)
@@ -513,7 +528,7 @@ lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
   }
   for (guint l = 0; l < c->text.n_layers; l++)
     lucid_prenorm_layer_forward (be, &c->text.layers[l], &c->text.dims, c->h,
-        c->lens, n, NULL, &c->scr);
+                                 c->lens, n, NULL, &c->scr);
   /* final_layer_norm is per row: only the pooled rows need it. */
   for (guint s = 0; s < n; s++) {
     const gsize base = offsets[s] - offsets[0];
@@ -522,9 +537,9 @@ lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
     memcpy (c->pool + s * H, c->h + (base + pos) * H, H * sizeof (float));
   }
   be->layernorm (be, c->pool, NULL, c->final_g, c->final_b, n, H,
-      tc->layer_norm_eps);
+                 tc->layer_norm_eps);
   if (pooled != NULL)
-    memcpy (pooled, c->pool, (gsize) n * H * sizeof (float));
+    memcpy (pooled, c->pool, (gsize)n * H * sizeof (float));
   project (c, c->pool, n, H, c->text_proj, embeds, normalize);
   g_mutex_unlock (&c->lock);
   return TRUE;
@@ -532,56 +547,57 @@ lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
 
 gboolean
 lucid_clip_encode_texts (LucidClip *c, const char *const *texts, guint n,
-    float *embeds, gboolean normalize, float *pooled, GError **error)
+                         float *embeds, gboolean normalize, float *pooled,
+                         GError **error)
 {
   g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
   g_autofree gsize *offsets = NULL;
 
   if (n == 0 || texts == NULL) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-        "lucid_clip_encode_texts: needs at least one text");
+                 "lucid_clip_encode_texts: needs at least one text");
     return FALSE;
   }
   offsets = g_new (gsize, n + 1);
   offsets[0] = 0;
   for (guint i = 0; i < n; i++) {
-    g_autoptr (LucidEncoding) enc = lucid_tokenizer_encode (c->tok,
-        texts[i] ? texts[i] : "", NULL, c->max_text_len);
+    g_autoptr (LucidEncoding) enc = lucid_tokenizer_encode (
+        c->tok, texts[i] ? texts[i] : "", NULL, c->max_text_len);
 
     g_array_append_vals (ids, enc->ids, enc->n);
     offsets[i + 1] = ids->len;
   }
-  return lucid_clip_encode_token_ids (c, (const gint32 *) ids->data, offsets,
-      n, embeds, normalize, pooled, error);
+  return lucid_clip_encode_token_ids (c, (const gint32 *)ids->data, offsets, n,
+                                      embeds, normalize, pooled, error);
 }
 
 void
 lucid_clip_logits (const LucidClip *c, const float *img, guint ni,
-    const float *txt, guint nt, float *logits)
+                   const float *txt, guint nt, float *logits)
 {
   const gsize D = c->cfg->projection_dim;
-  const double scale = exp ((double) c->logit_scale);
+  const double scale = exp ((double)c->logit_scale);
   g_autofree double *tn = g_new (double, MAX (nt, 1));
 
   for (guint j = 0; j < nt; j++) {
     double ss = 0;
 
     for (gsize k = 0; k < D; k++)
-      ss += (double) txt[j * D + k] * txt[j * D + k];
+      ss += (double)txt[j * D + k] * txt[j * D + k];
     tn[j] = ss > 0 ? 1.0 / sqrt (ss) : 0.0;
   }
   for (guint i = 0; i < ni; i++) {
     double ss = 0, in;
 
     for (gsize k = 0; k < D; k++)
-      ss += (double) img[i * D + k] * img[i * D + k];
+      ss += (double)img[i * D + k] * img[i * D + k];
     in = ss > 0 ? 1.0 / sqrt (ss) : 0.0;
     for (guint j = 0; j < nt; j++) {
       double dot = 0;
 
       for (gsize k = 0; k < D; k++)
-        dot += (double) img[i * D + k] * txt[j * D + k];
-      logits[(gsize) i * nt + j] = (float) (scale * dot * in * tn[j]);
+        dot += (double)img[i * D + k] * txt[j * D + k];
+      logits[(gsize)i * nt + j] = (float)(scale * dot * in * tn[j]);
     }
   }
 }

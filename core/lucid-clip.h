@@ -70,7 +70,8 @@ typedef struct {
 LucidClipConfig *lucid_clip_config_load (const char *dir, GError **error);
 /* Parses config.json text held in memory; @path names it in errors. */
 LucidClipConfig *lucid_clip_config_new_from_data (const char *data, gsize len,
-    const char *path, GError **error);
+                                                  const char *path,
+                                                  GError **error);
 void lucid_clip_config_free (LucidClipConfig *config);
 
 /* The family probe: TRUE when DIR/config.json is a JSON object whose
@@ -86,7 +87,7 @@ typedef struct _LucidClip LucidClip;
  * tensors or shapes that disagree with config.json are errors naming the
  * file and the tensor. */
 LucidClip *lucid_clip_load (const char *dir, const LucidBackend *backend,
-    GError **error);
+                            GError **error);
 void lucid_clip_free (LucidClip *clip);
 
 const LucidClipConfig *lucid_clip_get_config (const LucidClip *clip);
@@ -115,8 +116,9 @@ LucidSafetensors *lucid_clip_get_weights (const LucidClip *clip);
  * when @normalize.  @pooled (may be NULL) receives [n × vision hidden]
  * post_layernorm(CLS) (the vision pooler_output). */
 gboolean lucid_clip_encode_images (LucidClip *clip, const float *pixels,
-    guint n_images, float *embeds, gboolean normalize, float *pooled,
-    GError **error);
+                                   guint n_images, float *embeds,
+                                   gboolean normalize, float *pooled,
+                                   GError **error);
 
 /* Text embeddings of @n_texts UTF-8 @texts (tokenized with the model's
  * tokenizer, truncated to lucid_clip_get_max_text_length()) into @embeds
@@ -124,8 +126,9 @@ gboolean lucid_clip_encode_images (LucidClip *clip, const float *pixels,
  * state at the EOS position, L2-normalised when @normalize.  @pooled (may
  * be NULL): [n × text hidden] (the text pooler_output). */
 gboolean lucid_clip_encode_texts (LucidClip *clip, const char *const *texts,
-    guint n_texts, float *embeds, gboolean normalize, float *pooled,
-    GError **error);
+                                  guint n_texts, float *embeds,
+                                  gboolean normalize, float *pooled,
+                                  GError **error);
 
 /* The same from token ids: sequence i is ids[offsets[i] .. offsets[i+1])
  * (@offsets has n + 1 entries), run as given (no special tokens added).
@@ -135,14 +138,16 @@ gboolean lucid_clip_encode_texts (LucidClip *clip, const char *const *texts,
  * of eos_token_id (position 0 when absent).  Ids outside the vocabulary and
  * sequences longer than max_position_embeddings (or empty) are errors. */
 gboolean lucid_clip_encode_token_ids (LucidClip *clip, const gint32 *ids,
-    const gsize *offsets, guint n_seqs, float *embeds, gboolean normalize,
-    float *pooled, GError **error);
+                                      const gsize *offsets, guint n_seqs,
+                                      float *embeds, gboolean normalize,
+                                      float *pooled, GError **error);
 
 /* logits[i × n_texts + j] = exp(logit_scale) · cos(image i, text j) for
  * embeddings from encode_* (normalised or not: they are normalised
  * here). */
 void lucid_clip_logits (const LucidClip *clip, const float *image_embeds,
-    guint n_images, const float *text_embeds, guint n_texts, float *logits);
+                        guint n_images, const float *text_embeds, guint n_texts,
+                        float *logits);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LucidClipConfig, lucid_clip_config_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LucidClip, lucid_clip_free)

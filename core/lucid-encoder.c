@@ -16,18 +16,19 @@ lucid_prenorm_layer_clear (LucidPrenormLayer *layer)
 
 void
 lucid_encoder_scratch_reserve (LucidEncoderScratch *s,
-    const LucidPrenormDims *d, gsize tokens, gsize max_len)
+                               const LucidPrenormDims *d, gsize tokens,
+                               gsize max_len)
 {
   const gsize H = d->hidden, I = d->intermediate;
   const gsize att = d->heads * max_len * max_len;
 
   if (tokens > s->cap_tokens) {
     s->cap_tokens = tokens;
-    s->a = g_renew (float, s->a, tokens * H);
-    s->tmp = g_renew (float, s->tmp, tokens * H);
-    s->ctx = g_renew (float, s->ctx, tokens * H);
+    s->a = g_renew (float, s->a, tokens *H);
+    s->tmp = g_renew (float, s->tmp, tokens *H);
+    s->ctx = g_renew (float, s->ctx, tokens *H);
     s->qkv = g_renew (float, s->qkv, tokens * 3 * H);
-    s->inter = g_renew (float, s->inter, tokens * I);
+    s->inter = g_renew (float, s->inter, tokens *I);
   }
   if (att > s->cap_att) {
     s->cap_att = att;
@@ -51,7 +52,7 @@ lucid_encoder_scratch_clear (LucidEncoderScratch *s)
  * stay as it is. */
 static void
 layernorm_copy (const LucidBackend *be, const LucidPrenormDims *d, float *dst,
-    const float *src, const float *g, const float *b, gsize rows)
+                const float *src, const float *g, const float *b, gsize rows)
 {
   memcpy (dst, src, rows * d->hidden * sizeof (float));
   be->layernorm (be, dst, NULL, g, b, rows, d->hidden, d->eps);
@@ -66,8 +67,10 @@ add_inplace (float *x, const float *y, gsize n)
 
 void
 lucid_prenorm_layer_forward (const LucidBackend *be,
-    const LucidPrenormLayer *Ly, const LucidPrenormDims *d, float *h,
-    const gsize *lens, gsize n_seqs, float *probs, LucidEncoderScratch *s)
+                             const LucidPrenormLayer *Ly,
+                             const LucidPrenormDims *d, float *h,
+                             const gsize *lens, gsize n_seqs, float *probs,
+                             LucidEncoderScratch *s)
 {
   const gsize H = d->hidden, I = d->intermediate, nh = d->heads;
   gsize T = 0, off = 0, poff = 0;
@@ -81,8 +84,8 @@ lucid_prenorm_layer_forward (const LucidBackend *be,
     const gsize len = lens[i];
 
     be->attention (be, s->qkv + off * 3 * H, s->ctx + off * H,
-        probs != NULL ? probs + poff : NULL, len, nh, H / nh, d->causal,
-        s->att);
+                   probs != NULL ? probs + poff : NULL, len, nh, H / nh,
+                   d->causal, s->att);
     off += len;
     poff += nh * len * len;
   }
@@ -97,8 +100,8 @@ lucid_prenorm_layer_forward (const LucidBackend *be,
 }
 
 void
-lucid_patch_im2col (const float *pixels, gsize n, gsize C, gsize IH,
-    gsize IW, gsize p, gsize q, float *cols)
+lucid_patch_im2col (const float *pixels, gsize n, gsize C, gsize IH, gsize IW,
+                    gsize p, gsize q, float *cols)
 {
   const gsize gh = IH / p, gw = IW / q;
   float *dst = cols;
@@ -110,7 +113,7 @@ lucid_patch_im2col (const float *pixels, gsize n, gsize C, gsize IH,
         for (gsize ch = 0; ch < C; ch++) {
           for (gsize y = 0; y < p; y++) {
             memcpy (dst, src + (ch * IH + py * p + y) * IW + px * q,
-                q * sizeof (float));
+                    q * sizeof (float));
             dst += q;
           }
         }

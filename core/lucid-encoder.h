@@ -20,13 +20,13 @@ G_BEGIN_DECLS
  * projections stacked into one [3H × H] GEMM); the others point into the
  * mapped weights file. */
 typedef struct {
-  float *qkv_w;                   /* [3H × H] owned */
-  float *qkv_b;                   /* [3H] owned */
-  const float *ln1_g, *ln1_b;     /* [H] before attention */
-  const float *o_w, *o_b;         /* [H × H], [H] */
-  const float *ln2_g, *ln2_b;     /* [H] before the MLP */
-  const float *i_w, *i_b;         /* [I × H], [I] */
-  const float *d_w, *d_b;         /* [H × I], [H] */
+  float *qkv_w;               /* [3H × H] owned */
+  float *qkv_b;               /* [3H] owned */
+  const float *ln1_g, *ln1_b; /* [H] before attention */
+  const float *o_w, *o_b;     /* [H × H], [H] */
+  const float *ln2_g, *ln2_b; /* [H] before the MLP */
+  const float *i_w, *i_b;     /* [I × H], [I] */
+  const float *d_w, *d_b;     /* [H × I], [H] */
 } LucidPrenormLayer;
 
 void lucid_prenorm_layer_clear (LucidPrenormLayer *layer);
@@ -35,7 +35,7 @@ typedef struct {
   gsize hidden, intermediate, heads;
   float eps;
   LucidActivation act;
-  gboolean causal;                /* CLIP's text tower */
+  gboolean causal; /* CLIP's text tower */
 } LucidPrenormDims;
 
 /* Scratch of one forward pass, grown on demand. */
@@ -46,21 +46,24 @@ typedef struct {
 
 /* Room for @tokens packed tokens and sequences up to @max_len long. */
 void lucid_encoder_scratch_reserve (LucidEncoderScratch *s,
-    const LucidPrenormDims *d, gsize tokens, gsize max_len);
+                                    const LucidPrenormDims *d, gsize tokens,
+                                    gsize max_len);
 void lucid_encoder_scratch_clear (LucidEncoderScratch *s);
 
 /* One layer, in place on @h [Σ lens × hidden]. @probs (may be NULL)
  * receives each sequence's [heads × len × len] softmax probabilities, one
  * block after the other. */
 void lucid_prenorm_layer_forward (const LucidBackend *be,
-    const LucidPrenormLayer *layer, const LucidPrenormDims *d, float *h,
-    const gsize *lens, gsize n_seqs, float *probs, LucidEncoderScratch *s);
+                                  const LucidPrenormLayer *layer,
+                                  const LucidPrenormDims *d, float *h,
+                                  const gsize *lens, gsize n_seqs, float *probs,
+                                  LucidEncoderScratch *s);
 
 /* cols[(img·P + patch) × K], K = C·p·q: each patch's pixels in a conv
  * weight's (channel, row, column) order, so a conv with kernel = stride =
  * patch is cols · Wᵀ. @pixels [n × C × ih × iw]; remainder rows and
  * columns are dropped, as by the conv. */
-void lucid_patch_im2col (const float *pixels, gsize n, gsize channels,
-    gsize ih, gsize iw, gsize p, gsize q, float *cols);
+void lucid_patch_im2col (const float *pixels, gsize n, gsize channels, gsize ih,
+                         gsize iw, gsize p, gsize q, float *cols);
 
 G_END_DECLS

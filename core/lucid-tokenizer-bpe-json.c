@@ -45,8 +45,8 @@ optional_string (JsonObject *o, const char *key, const char **out,
 /* One entry of "merges": "left right" (tokenizers < 0.20) or
  * ["left", "right"]. */
 static gboolean
-merge_parts (JsonNode *e, guint i, char **left, char **right,
-             const char *label, GError **error)
+merge_parts (JsonNode *e, guint i, char **left, char **right, const char *label,
+             GError **error)
 {
   if (JSON_NODE_HOLDS_VALUE (e)
       && json_node_get_value_type (e) == G_TYPE_STRING) {
@@ -195,8 +195,7 @@ parse_norm_node (LucidTokenizer *tok, JsonObject *o, const char *sub,
   if (type == NULL)
     return FALSE;
   if (strcmp (type, "Sequence") == 0 && depth == 0) {
-    JsonArray *arr
-        = lucid_tokenizer_json_array (o, "normalizers", sub, error);
+    JsonArray *arr = lucid_tokenizer_json_array (o, "normalizers", sub, error);
     guint i;
 
     if (arr == NULL)
@@ -224,15 +223,14 @@ parse_norm_node (LucidTokenizer *tok, JsonObject *o, const char *sub,
     const char *re, *content;
 
     if (!lucid_tokenizer_json_object (o, "pattern", FALSE, &pat, sub, error)
-        || (content = lucid_json_get_string (o, "content", sub, error))
-               == NULL)
+        || (content = lucid_json_get_string (o, "content", sub, error)) == NULL)
       return FALSE;
     re = lucid_json_has (pat, "Regex")
              ? lucid_json_get_string (pat, "Regex", sub, NULL)
              : NULL;
     if (re == NULL || strcmp (re, "\\s+") != 0 || strcmp (content, " ") != 0)
-      return unsupported (error, sub,
-                          "a Replace other than {\"Regex\": \"\\\\s+\"} → \" \"");
+      return unsupported (
+          error, sub, "a Replace other than {\"Regex\": \"\\\\s+\"} → \" \"");
     step = BPE_NORM_WS_REPLACE;
   } else {
     g_autofree char *what = g_strdup_printf ("normalizer type '%s'", type);
@@ -320,8 +318,8 @@ parse_pre_node (LucidTokenizer *tok, JsonObject *o, const char *sub,
 
     if (!lucid_tokenizer_json_bool_default (o, "add_prefix_space", TRUE,
                                             &prefix, sub, error)
-        || !lucid_tokenizer_json_bool_default (o, "use_regex", TRUE,
-                                               &use_regex, sub, error))
+        || !lucid_tokenizer_json_bool_default (o, "use_regex", TRUE, &use_regex,
+                                               sub, error))
       return FALSE;
     if (prefix)
       return unsupported (error, sub, "ByteLevel add_prefix_space");

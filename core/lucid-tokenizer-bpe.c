@@ -360,15 +360,15 @@ lucid_tokenizer_bpe_normalize_piece (const LucidTokenizer *tok, Scratch *s,
   }
   for (i = 0; i < tok->bpe.n_norm; i++) {
     switch (tok->bpe.norm[i]) {
-    case BPE_NORM_NFC:
-      step_nfc (s);
-      break;
-    case BPE_NORM_WS_REPLACE:
-      step_ws_replace (s);
-      break;
-    case BPE_NORM_LOWERCASE:
-      step_lowercase (s);
-      break;
+      case BPE_NORM_NFC:
+        step_nfc (s);
+        break;
+      case BPE_NORM_WS_REPLACE:
+        step_ws_replace (s);
+        break;
+      case BPE_NORM_LOWERCASE:
+        step_lowercase (s);
+        break;
     }
     swap_ab (s);
   }
@@ -412,7 +412,8 @@ contraction_at (const NormChar *b, gsize i, gsize end)
   if (i + 2 >= end)
     return 0;
   y = b[i + 2].c;
-  if ((x == 'r' && y == 'e') || (x == 'v' && y == 'e') || (x == 'l' && y == 'l'))
+  if ((x == 'r' && y == 'e') || (x == 'v' && y == 'e')
+      || (x == 'l' && y == 'l'))
     return 3;
   return 0;
 }
@@ -737,8 +738,7 @@ bpe_word (const LucidTokenizer *tok, Scratch *s, gsize c0, gsize c1,
     if (cur->prev >= 0) {
       BpeMerge m;
 
-      if (find_merge (bpe, s->sym[cur->prev].id, cur->id, &m.rank,
-                      &m.new_id)) {
+      if (find_merge (bpe, s->sym[cur->prev].id, cur->id, &m.rank, &m.new_id)) {
         m.pos = (guint32)cur->prev;
         heap_push (s, &nheap, m);
       }
@@ -746,8 +746,7 @@ bpe_word (const LucidTokenizer *tok, Scratch *s, gsize c0, gsize c1,
     if (cur->next >= 0) {
       BpeMerge m;
 
-      if (find_merge (bpe, cur->id, s->sym[cur->next].id, &m.rank,
-                      &m.new_id)) {
+      if (find_merge (bpe, cur->id, s->sym[cur->next].id, &m.rank, &m.new_id)) {
         m.pos = top.pos;
         heap_push (s, &nheap, m);
       }

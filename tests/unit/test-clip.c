@@ -55,8 +55,8 @@ golden_f32 (LucidSafetensors *st, const char *name, gint64 *n)
 
 /* Asserts @got against golden tensor @name; returns the max-abs error. */
 static double
-check (const float *got, LucidSafetensors *st, const char *name,
-    gint64 want_n, guint case_i)
+check (const float *got, LucidSafetensors *st, const char *name, gint64 want_n,
+       guint case_i)
 {
   gint64 n;
   const float *ref = golden_f32 (st, name, &n);
@@ -81,15 +81,15 @@ golden_open (Golden *g, const char *model)
   g_autoptr (GError) error = NULL;
 
   g->obj = lucid_test_load_golden (json, &g->parser);
-  stpath = g_build_filename (g_getenv ("LUCID_FIXTURES_DIR"), "goldens",
-      stname, NULL);
+  stpath = g_build_filename (g_getenv ("LUCID_FIXTURES_DIR"), "goldens", stname,
+                             NULL);
   g->st = lucid_safetensors_open (stpath, &error);
   g_assert_no_error (error);
   g->clip = lucid_clip_load (dir, NULL, &error);
   g_assert_no_error (error);
   {
-    g_autofree char *ref = json_to_string (json_object_get_member (g->obj,
-            "reference"), FALSE);
+    g_autofree char *ref
+        = json_to_string (json_object_get_member (g->obj, "reference"), FALSE);
     g_test_message ("%s: reference %s", model, ref);
   }
 }
@@ -119,10 +119,10 @@ test_images (gconstpointer data)
   S = lucid_clip_get_image_size (g.clip);
   Hv = lucid_clip_get_config (g.clip)->vision.hidden_size;
   ic = lucid_clip_get_image_config (g.clip);
-  pixels = g_new (float, (gsize) n * 3 * S * S);
-  emb = g_new (float, (gsize) n * D);
-  embn = g_new (float, (gsize) n * D);
-  pooled = g_new (float, (gsize) n * Hv);
+  pixels = g_new (float, (gsize)n * 3 * S * S);
+  emb = g_new (float, (gsize)n *D);
+  embn = g_new (float, (gsize)n *D);
+  pooled = g_new (float, (gsize)n *Hv);
 
   /* Preprocessing: the PNG's pixels → the PIL processor's pixel values. */
   for (guint i = 0; i < n; i++) {
@@ -144,20 +144,20 @@ test_images (gconstpointer data)
     g_assert_cmpuint (ow, ==, S);
     g_assert_cmpuint (oh, ==, S);
     g_assert_cmpint (npx, ==, 3 * S * S);
-    g_assert_true (lucid_image_preprocess_rgb8 (ic,
-            t->data, w, h, (gsize) w * 3,
-            pixels + (gsize) i * 3 * S * S, &error));
+    g_assert_true (lucid_image_preprocess_rgb8 (ic, t->data, w, h, (gsize)w * 3,
+                                                pixels + (gsize)i * 3 * S * S,
+                                                &error));
     g_assert_no_error (error);
-    lucid_test_assert_close (pixels + (gsize) i * 3 * S * S, ref, npx,
-        "pixel_values", i);
+    lucid_test_assert_close (pixels + (gsize)i * 3 * S * S, ref, npx,
+                             "pixel_values", i);
   }
 
   /* The three images as one batch. */
-  g_assert_true (lucid_clip_encode_images (g.clip, pixels, n, emb, FALSE,
-          pooled, &error));
+  g_assert_true (
+      lucid_clip_encode_images (g.clip, pixels, n, emb, FALSE, pooled, &error));
   g_assert_no_error (error);
-  g_assert_true (lucid_clip_encode_images (g.clip, pixels, n, embn, TRUE,
-          NULL, &error));
+  g_assert_true (
+      lucid_clip_encode_images (g.clip, pixels, n, embn, TRUE, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < n; i++) {
     g_autofree char *a = g_strdup_printf ("image%u.pooled", i);
@@ -165,17 +165,17 @@ test_images (gconstpointer data)
     g_autofree char *c = g_strdup_printf ("image%u.embeds_normalized", i);
     double e;
 
-    e = check (pooled + (gsize) i * Hv, g.st, a, Hv, i);
-    e = MAX (e, check (emb + (gsize) i * D, g.st, b, D, i));
-    e = MAX (e, check (embn + (gsize) i * D, g.st, c, D, i));
+    e = check (pooled + (gsize)i * Hv, g.st, a, Hv, i);
+    e = MAX (e, check (emb + (gsize)i * D, g.st, b, D, i));
+    e = MAX (e, check (embn + (gsize)i * D, g.st, c, D, i));
     g_test_message ("image %u: max-abs error %.3g", i, e);
   }
   /* One image alone gives its batch row. */
   {
     g_autofree float *one = g_new (float, D);
 
-    g_assert_true (lucid_clip_encode_images (g.clip, pixels + 3 * S * S, 1,
-            one, FALSE, NULL, &error));
+    g_assert_true (lucid_clip_encode_images (g.clip, pixels + 3 * S * S, 1, one,
+                                             FALSE, NULL, &error));
     lucid_test_assert_close (one, emb + D, D, "image 1 alone", 1);
   }
   golden_close (&g);
@@ -199,9 +199,9 @@ test_texts (gconstpointer data)
   D = lucid_clip_get_projection_dim (g.clip);
   Ht = lucid_clip_get_config (g.clip)->text.hidden_size;
   strs = g_new0 (const char *, n + 1);
-  emb = g_new (float, (gsize) n * D);
-  embn = g_new (float, (gsize) n * D);
-  pooled = g_new (float, (gsize) n * Ht);
+  emb = g_new (float, (gsize)n *D);
+  embn = g_new (float, (gsize)n *D);
+  pooled = g_new (float, (gsize)n *Ht);
 
   for (guint i = 0; i < n; i++) {
     JsonObject *t = json_array_get_object_element (texts, i);
@@ -210,16 +210,16 @@ test_texts (gconstpointer data)
 
     strs[i] = json_object_get_string_member (t, "text");
     enc = lucid_tokenizer_encode (tok, strs[i], NULL,
-        lucid_clip_get_max_text_length (g.clip));
+                                  lucid_clip_get_max_text_length (g.clip));
     g_assert_cmpuint (enc->n, ==, json_array_get_length (ids));
     for (guint k = 0; k < enc->n; k++)
       g_assert_cmpint (enc->ids[k], ==, json_array_get_int_element (ids, k));
   }
-  g_assert_true (lucid_clip_encode_texts (g.clip, strs, n, emb, FALSE, pooled,
-          &error));
+  g_assert_true (
+      lucid_clip_encode_texts (g.clip, strs, n, emb, FALSE, pooled, &error));
   g_assert_no_error (error);
-  g_assert_true (lucid_clip_encode_texts (g.clip, strs, n, embn, TRUE, NULL,
-          &error));
+  g_assert_true (
+      lucid_clip_encode_texts (g.clip, strs, n, embn, TRUE, NULL, &error));
   g_assert_no_error (error);
   for (guint i = 0; i < n; i++) {
     g_autofree char *a = g_strdup_printf ("text%u.pooled", i);
@@ -227,9 +227,9 @@ test_texts (gconstpointer data)
     g_autofree char *c = g_strdup_printf ("text%u.embeds_normalized", i);
     double e;
 
-    e = check (pooled + (gsize) i * Ht, g.st, a, Ht, i);
-    e = MAX (e, check (emb + (gsize) i * D, g.st, b, D, i));
-    e = MAX (e, check (embn + (gsize) i * D, g.st, c, D, i));
+    e = check (pooled + (gsize)i * Ht, g.st, a, Ht, i);
+    e = MAX (e, check (emb + (gsize)i * D, g.st, b, D, i));
+    e = MAX (e, check (embn + (gsize)i * D, g.st, c, D, i));
     g_test_message ("text %u (%s): max-abs error %.3g", i, strs[i], e);
   }
 
@@ -239,8 +239,8 @@ test_texts (gconstpointer data)
   {
     g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
     g_autofree gsize *offsets = g_new (gsize, m + 1);
-    g_autofree float *out = g_new (float, (gsize) m * D);
-    g_autofree float *pool = g_new (float, (gsize) m * Ht);
+    g_autofree float *out = g_new (float, (gsize)m *D);
+    g_autofree float *pool = g_new (float, (gsize)m *Ht);
 
     offsets[0] = 0;
     for (guint i = 0; i < m; i++) {
@@ -248,21 +248,21 @@ test_texts (gconstpointer data)
           json_array_get_object_element (idc, i), "ids");
 
       for (guint k = 0; k < json_array_get_length (a); k++) {
-        gint32 id = (gint32) json_array_get_int_element (a, k);
+        gint32 id = (gint32)json_array_get_int_element (a, k);
         g_array_append_val (ids, id);
       }
       offsets[i + 1] = ids->len;
     }
-    g_assert_true (lucid_clip_encode_token_ids (g.clip,
-            (const gint32 *) ids->data, offsets, m, out, FALSE, pool,
-            &error));
+    g_assert_true (
+        lucid_clip_encode_token_ids (g.clip, (const gint32 *)ids->data, offsets,
+                                     m, out, FALSE, pool, &error));
     g_assert_no_error (error);
     for (guint i = 0; i < m; i++) {
       g_autofree char *a = g_strdup_printf ("ids%u.pooled", i);
       g_autofree char *b = g_strdup_printf ("ids%u.embeds", i);
 
-      check (pool + (gsize) i * Ht, g.st, a, Ht, i);
-      check (out + (gsize) i * D, g.st, b, D, i);
+      check (pool + (gsize)i * Ht, g.st, a, Ht, i);
+      check (out + (gsize)i * D, g.st, b, D, i);
     }
   }
   golden_close (&g);
@@ -288,34 +288,34 @@ test_logits (gconstpointer data)
   nt = json_array_get_length (texts);
   D = lucid_clip_get_projection_dim (g.clip);
   S = lucid_clip_get_image_size (g.clip);
-  pixels = g_new (float, (gsize) ni * 3 * S * S);
-  ie = g_new (float, (gsize) ni * D);
-  te = g_new (float, (gsize) nt * D);
-  logits = g_new (float, (gsize) ni * nt);
+  pixels = g_new (float, (gsize)ni * 3 * S * S);
+  ie = g_new (float, (gsize)ni *D);
+  te = g_new (float, (gsize)nt *D);
+  logits = g_new (float, (gsize)ni *nt);
   strs = g_new0 (const char *, nt + 1);
 
   /* From the golden pixel values (preprocessing is checked above). */
   for (guint i = 0; i < ni; i++) {
     g_autofree char *name = g_strdup_printf ("image%u.pixel_values", i);
-    memcpy (pixels + (gsize) i * 3 * S * S, golden_f32 (g.st, name, &k),
-        (gsize) 3 * S * S * sizeof (float));
+    memcpy (pixels + (gsize)i * 3 * S * S, golden_f32 (g.st, name, &k),
+            (gsize)3 * S * S * sizeof (float));
   }
   for (guint j = 0; j < nt; j++)
     strs[j] = json_object_get_string_member (
         json_array_get_object_element (texts, j), "text");
-  g_assert_true (lucid_clip_encode_images (g.clip, pixels, ni, ie, FALSE,
-          NULL, &error));
-  g_assert_true (lucid_clip_encode_texts (g.clip, strs, nt, te, FALSE, NULL,
-          &error));
+  g_assert_true (
+      lucid_clip_encode_images (g.clip, pixels, ni, ie, FALSE, NULL, &error));
+  g_assert_true (
+      lucid_clip_encode_texts (g.clip, strs, nt, te, FALSE, NULL, &error));
   g_assert_no_error (error);
   lucid_clip_logits (g.clip, ie, ni, te, nt, logits);
   ref = golden_f32 (g.st, "logits_per_image", &k);
-  g_assert_cmpint (k, ==, (gint64) ni * nt);
+  g_assert_cmpint (k, ==, (gint64)ni * nt);
   lucid_test_assert_close (logits, ref, k, "logits_per_image", 0);
 
   want_scale = exp (json_object_get_double_member (g.obj, "logit_scale"));
   g_assert_cmpfloat_with_epsilon (lucid_clip_get_logit_scale (g.clip),
-      want_scale, 1e-5 * want_scale);
+                                  want_scale, 1e-5 * want_scale);
   golden_close (&g);
 }
 
@@ -342,14 +342,15 @@ test_config (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (LucidClipConfig) c = NULL;
   /* A hub-style legacy config: defaults omitted, text_config_dict wins. */
-  static const char doc[] = "{\"model_type\": \"clip\", "
-      "\"text_config\": {\"eos_token_id\": 7, \"hidden_size\": 64}, "
-      "\"text_config_dict\": {\"eos_token_id\": 2}, "
-      "\"vision_config\": {\"patch_size\": [16, 16]}, "
-      "\"projection_dim\": 256}";
+  static const char doc[]
+      = "{\"model_type\": \"clip\", "
+        "\"text_config\": {\"eos_token_id\": 7, \"hidden_size\": 64}, "
+        "\"text_config_dict\": {\"eos_token_id\": 2}, "
+        "\"vision_config\": {\"patch_size\": [16, 16]}, "
+        "\"projection_dim\": 256}";
 
   c = lucid_clip_config_new_from_data (doc, strlen (doc), "config.json",
-      &error);
+                                       &error);
   g_assert_no_error (error);
   g_assert_cmpint (c->text.eos_token_id, ==, 2);
   g_assert_cmpuint (c->text.hidden_size, ==, 64);
@@ -373,19 +374,30 @@ test_bad_configs (void)
   static const BadConfig cases[] = {
     { "not clip", "{\"model_type\": \"vit\"}", "not a CLIP model" },
     { "no model_type", "{\"text_config\": {}}", "model_type" },
-    { "eos list", "{\"model_type\": \"clip\", \"text_config\": "
-          "{\"eos_token_id\": [1, 2]}}", "eos_token_id" },
-    { "bad heads", "{\"model_type\": \"clip\", \"vision_config\": "
-          "{\"hidden_size\": 30, \"num_attention_heads\": 4}}",
+    { "eos list",
+      "{\"model_type\": \"clip\", \"text_config\": "
+      "{\"eos_token_id\": [1, 2]}}",
+      "eos_token_id" },
+    { "bad heads",
+      "{\"model_type\": \"clip\", \"vision_config\": "
+      "{\"hidden_size\": 30, \"num_attention_heads\": 4}}",
       "multiple" },
-    { "non-square image", "{\"model_type\": \"clip\", \"vision_config\": "
-          "{\"image_size\": [224, 192]}}", "square" },
-    { "text_config not an object", "{\"model_type\": \"clip\", "
-          "\"text_config\": 3}", "text_config" },
-    { "huge vocab", "{\"model_type\": \"clip\", \"text_config\": "
-          "{\"vocab_size\": 1e30}}", "vocab_size" },
-    { "unknown activation", "{\"model_type\": \"clip\", \"text_config\": "
-          "{\"hidden_act\": \"mish\"}}", "mish" },
+    { "non-square image",
+      "{\"model_type\": \"clip\", \"vision_config\": "
+      "{\"image_size\": [224, 192]}}",
+      "square" },
+    { "text_config not an object",
+      "{\"model_type\": \"clip\", "
+      "\"text_config\": 3}",
+      "text_config" },
+    { "huge vocab",
+      "{\"model_type\": \"clip\", \"text_config\": "
+      "{\"vocab_size\": 1e30}}",
+      "vocab_size" },
+    { "unknown activation",
+      "{\"model_type\": \"clip\", \"text_config\": "
+      "{\"hidden_act\": \"mish\"}}",
+      "mish" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -408,8 +420,9 @@ broken_copy (const char *drop, const char *name, const char *contents)
   g_autofree char *src = fixture ("tiny-clip");
   g_autoptr (GError) error = NULL;
   char *dir = g_dir_make_tmp ("lucid-clip-XXXXXX", &error);
-  static const char *const files[] = { "config.json", "model.safetensors",
-    "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json" };
+  static const char *const files[]
+      = { "config.json", "model.safetensors", "tokenizer.json",
+          "tokenizer_config.json", "preprocessor_config.json" };
 
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
@@ -475,8 +488,8 @@ test_bad_dirs (void)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autofree char *dir = broken_copy (cases[i].drop, cases[i].name,
-        cases[i].contents);
+    g_autofree char *dir
+        = broken_copy (cases[i].drop, cases[i].name, cases[i].contents);
     g_autoptr (GError) error = NULL;
     g_autoptr (LucidClip) c = lucid_clip_load (dir, NULL, &error);
 
@@ -500,19 +513,19 @@ test_bad_ids (void)
 
   g_assert_no_error (error);
   ids[1] = 5000; /* outside the 1115-token vocabulary */
-  g_assert_false (lucid_clip_encode_token_ids (c, ids, off, 1, out, TRUE,
-          NULL, &error));
+  g_assert_false (
+      lucid_clip_encode_token_ids (c, ids, off, 1, out, TRUE, NULL, &error));
   g_assert_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   ids[1] = 0;
   off[1] = 40; /* longer than max_position_embeddings 32 */
-  g_assert_false (lucid_clip_encode_token_ids (c, ids, off, 1, out, TRUE,
-          NULL, &error));
+  g_assert_false (
+      lucid_clip_encode_token_ids (c, ids, off, 1, out, TRUE, NULL, &error));
   g_assert_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   off[1] = 0; /* empty */
-  g_assert_false (lucid_clip_encode_token_ids (c, ids, off, 1, out, TRUE,
-          NULL, &error));
+  g_assert_false (
+      lucid_clip_encode_token_ids (c, ids, off, 1, out, TRUE, NULL, &error));
   g_assert_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT);
   g_assert_cmpuint (lucid_clip_get_max_text_length (c), ==, 32);
 }
@@ -521,8 +534,10 @@ static char *
 real_clip_dir (void)
 {
   const char *env = g_getenv ("LUCID_MODELS_DIR");
-  g_autofree char *models = env && *env ? g_strdup (env)
-      : g_build_filename (g_get_user_cache_dir (), "lucid", "models", NULL);
+  g_autofree char *models = env && *env
+                                ? g_strdup (env)
+                                : g_build_filename (g_get_user_cache_dir (),
+                                                    "lucid", "models", NULL);
 
   return g_build_filename (models, "clip-vit-base-patch32", NULL);
 }
@@ -531,10 +546,10 @@ static void
 test_real (void)
 {
   g_autofree char *dir = real_clip_dir ();
-  g_autofree char *json = g_build_filename (dir, "lucid-goldens", "clip.json",
-      NULL);
-  g_autofree char *stp = g_build_filename (dir, "lucid-goldens",
-      "clip.safetensors", NULL);
+  g_autofree char *json
+      = g_build_filename (dir, "lucid-goldens", "clip.json", NULL);
+  g_autofree char *stp
+      = g_build_filename (dir, "lucid-goldens", "clip.safetensors", NULL);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (LucidSafetensors) st = NULL;
@@ -546,16 +561,19 @@ test_real (void)
   guint ni, nt, S, D;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
-    g_autofree char *msg = g_strdup_printf ("no real CLIP model at %s (no "
+    g_autofree char *msg = g_strdup_printf (
+        "no real CLIP model at %s (no "
         "package ships CLIP weights; get one with tools/fetch-model.py "
         "openai/clip-vit-base-patch32, then run "
-        "tools/make_clip_real_goldens.py)", dir);
+        "tools/make_clip_real_goldens.py)",
+        dir);
     g_test_skip (msg);
     return;
   }
   if (!g_file_test (json, G_FILE_TEST_EXISTS)) {
     g_autofree char *msg = g_strdup_printf ("%s has no goldens: run "
-        "tools/make_clip_real_goldens.py", dir);
+                                            "tools/make_clip_real_goldens.py",
+                                            dir);
     g_test_skip (msg);
     return;
   }
@@ -573,10 +591,10 @@ test_real (void)
   nt = json_array_get_length (pr);
   S = lucid_clip_get_image_size (clip);
   D = lucid_clip_get_projection_dim (clip);
-  pixels = g_new (float, (gsize) ni * 3 * S * S);
-  ie = g_new (float, (gsize) ni * D);
-  te = g_new (float, (gsize) nt * D);
-  logits = g_new (float, (gsize) ni * nt);
+  pixels = g_new (float, (gsize)ni * 3 * S * S);
+  ie = g_new (float, (gsize)ni *D);
+  te = g_new (float, (gsize)nt *D);
+  logits = g_new (float, (gsize)ni *nt);
   prompts = g_new0 (const char *, nt + 1);
   for (guint i = 0; i < ni; i++) {
     JsonObject *im = json_array_get_object_element (images, i);
@@ -588,25 +606,25 @@ test_real (void)
 
     g_assert_nonnull (t);
     g_assert_true (lucid_image_preprocess_rgb8 (
-            lucid_clip_get_image_config (clip), t->data, w, h, (gsize) w * 3,
-            pixels + (gsize) i * 3 * S * S, &error));
+        lucid_clip_get_image_config (clip), t->data, w, h, (gsize)w * 3,
+        pixels + (gsize)i * 3 * S * S, &error));
     g_assert_no_error (error);
-    check (pixels + (gsize) i * 3 * S * S, st, pv, 3 * S * S, i);
+    check (pixels + (gsize)i * 3 * S * S, st, pv, 3 * S * S, i);
   }
   for (guint j = 0; j < nt; j++)
     prompts[j] = json_array_get_string_element (pr, j);
-  g_assert_true (lucid_clip_encode_images (clip, pixels, ni, ie, TRUE, NULL,
-          &error));
-  g_assert_true (lucid_clip_encode_texts (clip, prompts, nt, te, TRUE, NULL,
-          &error));
+  g_assert_true (
+      lucid_clip_encode_images (clip, pixels, ni, ie, TRUE, NULL, &error));
+  g_assert_true (
+      lucid_clip_encode_texts (clip, prompts, nt, te, TRUE, NULL, &error));
   g_assert_no_error (error);
-  g_test_message ("image embeds: max-abs %.3g", check (ie, st,
-          "image_embeds", (gint64) ni * D, 0));
-  g_test_message ("text embeds: max-abs %.3g", check (te, st, "text_embeds",
-          (gint64) nt * D, 0));
+  g_test_message ("image embeds: max-abs %.3g",
+                  check (ie, st, "image_embeds", (gint64)ni * D, 0));
+  g_test_message ("text embeds: max-abs %.3g",
+                  check (te, st, "text_embeds", (gint64)nt * D, 0));
   lucid_clip_logits (clip, ie, ni, te, nt, logits);
-  g_test_message ("logits: max-abs %.3g", check (logits, st,
-          "logits_per_image", (gint64) ni * nt, 0));
+  g_test_message ("logits: max-abs %.3g",
+                  check (logits, st, "logits_per_image", (gint64)ni * nt, 0));
 }
 
 int

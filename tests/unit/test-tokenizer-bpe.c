@@ -40,8 +40,7 @@ test_load_dir (void)
   g_assert_cmpuint (lucid_tokenizer_get_vocab_size (tok), ==, 1115);
   g_assert_cmpuint (lucid_tokenizer_get_model_max_length (tok), ==, 32);
   g_assert_cmpint (lucid_tokenizer_token_to_id (tok, "a</w>"), ==, 320);
-  g_assert_cmpstr (lucid_tokenizer_id_to_token (tok, 1114), ==,
-      "<|extra|>");
+  g_assert_cmpstr (lucid_tokenizer_id_to_token (tok, 1114), ==, "<|extra|>");
 
   /* <bos> ... <eos>, truncated to 5 with both kept */
   enc = lucid_tokenizer_encode (tok, "a photo of a cat", NULL, 5);
@@ -62,16 +61,15 @@ test_normalize (void)
   g_autofree char *n = NULL;
 
   g_assert_no_error (error);
-  n = lucid_tokenizer_normalize (tok,
-      "H\xc3\xa9llo\t\tWORLD e\xcc\x81 \xc4\xb0\xc2\xa0x", -1);
-  g_assert_cmpstr (n, ==,
-      "h\xc3\xa9llo world \xc3\xa9 i\xcc\x87 x");
+  n = lucid_tokenizer_normalize (
+      tok, "H\xc3\xa9llo\t\tWORLD e\xcc\x81 \xc4\xb0\xc2\xa0x", -1);
+  g_assert_cmpstr (n, ==, "h\xc3\xa9llo world \xc3\xa9 i\xcc\x87 x");
 }
 
 typedef struct {
   const char *what;
-  const char *path;   /* member path: "model.dropout" */
-  const char *value;  /* JSON text */
+  const char *path;  /* member path: "model.dropout" */
+  const char *value; /* JSON text */
   const char *message_part;
 } Mutation;
 
@@ -89,24 +87,28 @@ static const Mutation mutations[] = {
     "normalizer type 'NFKC'" },
   { "other Replace", "normalizer",
     "{\"type\": \"Replace\", \"pattern\": {\"String\": \"a\"}, "
-    "\"content\": \"b\"}", "Replace" },
+    "\"content\": \"b\"}",
+    "Replace" },
   { "other Split regex", "pre_tokenizer",
     "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", "
     "\"pattern\": {\"Regex\": \"\\\\w+\"}, \"behavior\": \"Removed\", "
     "\"invert\": true}, {\"type\": \"ByteLevel\", \"add_prefix_space\": "
-    "false}]}", "Split regex" },
+    "false}]}",
+    "Split regex" },
   { "ByteLevel alone", "pre_tokenizer",
     "{\"type\": \"ByteLevel\", \"add_prefix_space\": false}",
     "Split + ByteLevel" },
   { "add_prefix_space", "pre_tokenizer",
     "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"ByteLevel\", "
-    "\"add_prefix_space\": true}]}", "add_prefix_space" },
-  { "Whitespace pre-tokenizer", "pre_tokenizer",
-    "{\"type\": \"Whitespace\"}", "pre_tokenizer type 'Whitespace'" },
+    "\"add_prefix_space\": true}]}",
+    "add_prefix_space" },
+  { "Whitespace pre-tokenizer", "pre_tokenizer", "{\"type\": \"Whitespace\"}",
+    "pre_tokenizer type 'Whitespace'" },
   { "no pre-tokenizer", "pre_tokenizer", "null", "Split + ByteLevel" },
   { "Roberta without ids", "post_processor",
     "{\"type\": \"RobertaProcessing\", \"sep\": [\"x\"], "
-    "\"cls\": [\"y\", 1]}", "sep" },
+    "\"cls\": [\"y\", 1]}",
+    "sep" },
 };
 
 /* Sets @path (a.b) in @root to the parsed @value. */
@@ -137,8 +139,7 @@ test_refused (void)
   for (i = 0; i < G_N_ELEMENTS (mutations); i++) {
     const Mutation *m = &mutations[i];
     g_autoptr (GError) error = NULL;
-    g_autoptr (JsonNode) root = lucid_json_parse_data (data, len, path,
-        &error);
+    g_autoptr (JsonNode) root = lucid_json_parse_data (data, len, path, &error);
     g_autoptr (LucidTokenizer) tok = NULL;
     g_autofree char *text = NULL;
 
@@ -146,7 +147,7 @@ test_refused (void)
     set_member (json_node_get_object (root), m->path, m->value);
     text = json_to_string (root, FALSE);
     tok = lucid_tokenizer_new_from_json (text, strlen (text),
-        "bpe/tokenizer.json", &error);
+                                         "bpe/tokenizer.json", &error);
     g_test_message ("%s: %s", m->what, error ? error->message : "loaded");
     g_assert_null (tok);
     g_assert_nonnull (error);

@@ -107,9 +107,10 @@
  *  lucid-tokenizer-load.c       model directories (tokenizer.json, or
  *                               vocab.txt + tokenizer_config.json) and the
  *                               vocabulary and added-token tables
- *  lucid-tokenizer-bpe.c        CLIP's byte-level BPE: normalizer
- *                               Sequence, Split + ByteLevel, BPE merges
- *                               (steps 2, 4 and 5 when model.type is BPE)
+ *  lucid-tokenizer-bpe.c        CLIP's byte-level BPE: Split + ByteLevel,
+ *                               BPE merges (steps 4 and 5 when model.type
+ *                               is BPE)
+ *  lucid-tokenizer-bpe-normalize.c  its normalizer Sequence (step 2)
  *  lucid-tokenizer-bpe-json.c   its tokenizer.json sections
  *  lucid-tokenizer-bpe-tables.c Oniguruma's / unicode-normalization's
  *                               character classes (generated)

@@ -5,8 +5,9 @@
  * see lucid-tokenizer.c)
  *
  *  2. Normalizer "Sequence" (lucid-tokenizer-bpe-normalize.c) of NFC,
- *     Replace(\s+ → " ") and Lowercase, in the file's order, each keeping every character tied to the original bytes
- *     it came from with NormalizedString::transform's rule (a character that
+ *     Replace(\s+ → " ") and Lowercase, in the file's order, each keeping
+ *     every character tied to the original bytes it came from with
+ *     NormalizedString::transform's rule (a character that
  *     consumes k ≥ 1 old characters takes the first one's alignment; an
  *     inserted one, k = 0, takes the last consumed one's).
  *       - NFC: canonical decomposition, canonical ordering, then the

@@ -48,7 +48,8 @@
  * VERIFICATION (tokenizers 0.23.3): the goldens in the test suite, plus
  * exhaustive runs — every code point in context through CLIP's full
  * vocabulary, NFC of every code point and its decomposition, NFC offsets
- * of every decomposable character — all equal (docs/vision.md).
+ * of every decomposable character — all equal (docs/vision.md;
+ * tools/check_bpe_exhaustive.py re-runs them).
  *
  * Only what CLIP's files use is implemented; lucid-tokenizer-bpe-json.c
  * refuses anything else (dropout, byte_fallback, a continuing-subword

@@ -42,8 +42,9 @@ lucid_tokenizer_json_object (JsonObject *obj, const char *key, gboolean null_ok,
   return TRUE;
 }
 
-static JsonArray *
-get_array (JsonObject *obj, const char *key, const char *label, GError **error)
+JsonArray *
+lucid_tokenizer_json_array (JsonObject *obj, const char *key,
+                            const char *label, GError **error)
 {
   JsonNode *node = obj ? json_object_get_member (obj, key) : NULL;
 
@@ -86,9 +87,9 @@ lucid_tokenizer_json_bool_default (JsonObject *obj, const char *key,
 
 /* "vocab": {"token": id, ...}; ids must be distinct non-negative
  * integers. */
-static gboolean
-parse_vocab_object (LucidTokenizer *tok, JsonObject *vocab, const char *label,
-                    GError **error)
+gboolean
+lucid_tokenizer_json_parse_vocab (LucidTokenizer *tok, JsonObject *vocab,
+                                  const char *label, GError **error)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
   JsonObjectIter iter;
@@ -248,7 +249,7 @@ parse_pre_tokenizer_node (LucidTokenizer *tok, JsonObject *o, const char *label,
   } else if (strcmp (type, "Sequence") == 0 && depth < 4) {
     /* Whitespace removal and punctuation isolation commute (no character
      * is both), so any sequence of them equals BertPreTokenizer's. */
-    JsonArray *arr = get_array (o, "pretokenizers", sub, error);
+    JsonArray *arr = lucid_tokenizer_json_array (o, "pretokenizers", sub, error);
     guint i;
 
     if (arr == NULL)
@@ -309,7 +310,9 @@ parse_model (LucidTokenizer *tok, JsonObject *root, const char *label,
     if (strcmp (s, "WordPiece") != 0) {
       g_set_error (
           error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-          "%s: model type '%s' is not supported (Lucid runs WordPiece)", label,
+          "%s: model type '%s' is not supported (Lucid runs WordPiece and "
+          "CLIP's byte-level BPE)",
+          label,
           s);
       return FALSE;
     }
@@ -334,7 +337,7 @@ parse_model (LucidTokenizer *tok, JsonObject *root, const char *label,
 
   if (!lucid_tokenizer_json_object (o, "vocab", FALSE, &vocab, sub, error))
     return FALSE;
-  if (!parse_vocab_object (tok, vocab, sub, error))
+  if (!lucid_tokenizer_json_parse_vocab (tok, vocab, sub, error))
     return FALSE;
   tok->unk_id = lucid_tokenizer_vocab_lookup (tok, tok->unk_token);
   if (tok->unk_id < 0) {
@@ -387,7 +390,7 @@ parse_template (Template *t, JsonObject *pp, const char *key,
                 GError **error)
 {
   g_autofree char *sub = g_strdup_printf ("%s: post_processor.%s", label, key);
-  JsonArray *arr = get_array (pp, key, sub, error);
+  JsonArray *arr = lucid_tokenizer_json_array (pp, key, sub, error);
   guint i, n_a = 0, n_b = 0;
 
   if (arr == NULL)
@@ -436,7 +439,7 @@ parse_template (Template *t, JsonObject *pp, const char *key,
       }
       ssub
           = g_strdup_printf ("%s: post_processor.special_tokens.%s", label, id);
-      if ((ids = get_array (st, "ids", ssub, error)) == NULL)
+      if ((ids = lucid_tokenizer_json_array (st, "ids", ssub, error)) == NULL)
         return FALSE;
       n = json_array_get_length (ids);
       v = g_new (gint32, n + 1);
@@ -501,7 +504,7 @@ static gboolean
 parse_bert_processing_pair (JsonObject *o, const char *key, gint32 *id,
                             const char *label, GError **error)
 {
-  JsonArray *arr = get_array (o, key, label, error);
+  JsonArray *arr = lucid_tokenizer_json_array (o, key, label, error);
   JsonNode *x;
 
   if (arr == NULL)
@@ -551,6 +554,34 @@ parse_post_processor (LucidTokenizer *tok, JsonObject *root, const char *label,
     template_find_cls_sep (tok);
     return TRUE;
   }
+  if (strcmp (type, "RobertaProcessing") == 0) {
+    gint32 cls, sep;
+
+    /* <s> A </s> and <s> A </s> </s> B </s>, every type id 0 (trimming
+     * offsets is moot: CLIP's pre-tokenizer leaves no whitespace in a
+     * token, see lucid-tokenizer-bpe-json.c). */
+    if (!parse_bert_processing_pair (o, "cls", &cls, sub, error)
+        || !parse_bert_processing_pair (o, "sep", &sep, sub, error))
+      return FALSE;
+    if (tok->model != LUCID_TOK_BPE) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                   "%s: RobertaProcessing is supported with a BPE model only",
+                   sub);
+      return FALSE;
+    }
+    template_append (&tok->single, ITEM_SPECIAL, 0, &cls, 1);
+    template_append (&tok->single, ITEM_SEQUENCE_A, 0, NULL, 0);
+    template_append (&tok->single, ITEM_SPECIAL, 0, &sep, 1);
+    template_append (&tok->pair, ITEM_SPECIAL, 0, &cls, 1);
+    template_append (&tok->pair, ITEM_SEQUENCE_A, 0, NULL, 0);
+    template_append (&tok->pair, ITEM_SPECIAL, 0, &sep, 1);
+    template_append (&tok->pair, ITEM_SPECIAL, 0, &sep, 1);
+    template_append (&tok->pair, ITEM_SEQUENCE_B, 0, NULL, 0);
+    template_append (&tok->pair, ITEM_SPECIAL, 0, &sep, 1);
+    tok->cls_id = cls;
+    tok->sep_id = sep;
+    return TRUE;
+  }
   if (strcmp (type, "BertProcessing") == 0) {
     gint32 cls, sep;
 
@@ -562,7 +593,7 @@ parse_post_processor (LucidTokenizer *tok, JsonObject *root, const char *label,
   }
   g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
                "%s: post_processor type '%s' is not supported (Lucid runs "
-               "TemplateProcessing and BertProcessing)",
+               "TemplateProcessing, BertProcessing and RobertaProcessing)",
                label, type);
   return FALSE;
 }
@@ -602,6 +633,21 @@ parse_truncation_and_padding (LucidTokenizer *tok, JsonObject *root,
  * The document
  * ------------------------------------------------------------------------ */
 
+/* Whether "model" is {"type": "BPE", ...} (errors are left to the
+ * WordPiece parser, which names them). */
+static gboolean
+is_bpe_model (JsonObject *root)
+{
+  JsonNode *m = json_object_get_member (root, "model"), *t;
+
+  if (m == NULL || !JSON_NODE_HOLDS_OBJECT (m))
+    return FALSE;
+  t = json_object_get_member (json_node_get_object (m), "type");
+  return t != NULL && JSON_NODE_HOLDS_VALUE (t)
+         && json_node_get_value_type (t) == G_TYPE_STRING
+         && strcmp (json_node_get_string (t), "BPE") == 0;
+}
+
 /* A tokenizer from a parsed tokenizer.json; @c names the special tokens
  * that tokenizer.json leaves out. */
 LucidTokenizer *
@@ -629,14 +675,24 @@ lucid_tokenizer_from_json_root (JsonNode *root_node, const char *label,
       return NULL;
     }
   }
-  if (!parse_model (tok, root, label, error)
-      || !parse_normalizer (tok, root, label, error)
-      || !parse_pre_tokenizer (tok, root, label, error)
-      || !parse_post_processor (tok, root, label, error)
+  if (is_bpe_model (root)) {
+    JsonObject *model = json_object_get_object_member (root, "model");
+
+    if (!lucid_tokenizer_bpe_parse_model (tok, model, label, error)
+        || !lucid_tokenizer_bpe_parse_normalizer (tok, root, label, error)
+        || !lucid_tokenizer_bpe_parse_pre_tokenizer (tok, root, label, error))
+      return NULL;
+  } else if (!parse_model (tok, root, label, error)
+             || !parse_normalizer (tok, root, label, error)
+             || !parse_pre_tokenizer (tok, root, label, error))
+    return NULL;
+  if (!parse_post_processor (tok, root, label, error)
       || !parse_truncation_and_padding (tok, root, label, error)
       || !parse_added_tokens (tok, root, label, error))
     return NULL;
   lucid_tokenizer_finish_tokens (tok);
+  if (tok->model == LUCID_TOK_BPE)
+    lucid_tokenizer_bpe_finish (tok);
   if (tok->pad_id < 0) /* no "padding" section */
     tok->pad_id = lucid_tokenizer_token_to_id (
         tok, lucid_tokenizer_config_special (c, "pad_token", "[PAD]"));

@@ -553,7 +553,9 @@ lucid_tokenizer_load (const char *model_dir, GError **error)
     if (g_file_test (merges, G_FILE_TEST_EXISTS))
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
                    "%s: a BPE tokenizer (vocab.json + merges.txt) without "
-                   "tokenizer.json is not supported (Lucid runs WordPiece)",
+                   "tokenizer.json is not supported (Lucid reads BPE from "
+                   "tokenizer.json: save one with transformers' "
+                   "tokenizer.save_pretrained())",
                    model_dir);
     else
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,

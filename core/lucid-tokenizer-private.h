@@ -57,8 +57,52 @@ typedef struct {
   guint n_special_ids; /* tokens the template adds */
 } Template;
 
+typedef enum {
+  LUCID_TOK_WORDPIECE,
+  LUCID_TOK_BPE, /* byte-level BPE (CLIP): lucid-tokenizer-bpe*.c */
+} LucidTokModel;
+
+/* One normalizer step of a BPE tokenizer's "Sequence" (in file order). */
+typedef enum {
+  BPE_NORM_NFC,
+  BPE_NORM_WS_REPLACE, /* Replace {"Regex": "\\s+"} by " " */
+  BPE_NORM_LOWERCASE,
+} BpeNormStep;
+
+/* One pre-tokenizer step of a BPE tokenizer's "Sequence" (in file order). */
+typedef enum {
+  BPE_PRE_CLIP_SPLIT,          /* CLIP's Split regex, Removed, invert */
+  BPE_PRE_CLIP_SPLIT_SPECIALS, /* the same with <|startoftext|> and
+                                * <|endoftext|> alternatives first */
+  BPE_PRE_BYTELEVEL_REGEX,     /* ByteLevel with use_regex: GPT-2's split */
+  BPE_PRE_BYTELEVEL,           /* ByteLevel without the regex */
+} BpePreStep;
+
+#define BPE_MAX_STEPS 8
+
+typedef struct {
+  GHashTable *merges; /* guint64 (left id << 32 | right id), pointing into
+                       * keys → GUINT_TO_POINTER (merge index + 1) */
+  guint64 *keys;      /* [n_merges] */
+  guint32 *rank;      /* [n_merges] */
+  gint32 *new_id;     /* [n_merges] */
+  guint n_merges;
+  char *suffix; /* end_of_word_suffix ("" when none) */
+  gboolean ignore_merges, fuse_unk;
+  gboolean has_unk;
+  gint32 byte_id[256];     /* id of the byte's mapped character, or -1 */
+  gint32 byte_eow_id[256]; /* the same + suffix (last symbol of a word) */
+  BpeNormStep norm[BPE_MAX_STEPS];
+  guint n_norm;
+  BpePreStep pre[BPE_MAX_STEPS];
+  guint n_pre;
+} BpeModel;
+
 struct _LucidTokenizer {
   char *label; /* file named in messages */
+
+  LucidTokModel model;
+  BpeModel bpe;
 
   /* BertNormalizer (normalize FALSE: no normalizer at all) */
   gboolean normalize, clean_text, handle_cjk, strip_accents, lowercase;
@@ -114,6 +158,24 @@ typedef struct {
   gint32 id; /* -1: text between added tokens */
 } Split;
 
+/* Byte-level BPE scratch (lucid-tokenizer-bpe.c). */
+typedef struct {
+  gunichar c;
+  guint8 ccc;
+  guint32 count; /* characters of the input this one consumes (NFC) */
+} NfcChar;
+
+typedef struct {
+  gint32 id;
+  gint32 prev, next; /* -1: none */
+  guint32 b0, len;   /* bytes of the word; len 0: merged away */
+} BpeSymbol;
+
+typedef struct {
+  guint32 rank, pos;
+  gint32 new_id;
+} BpeMerge;
+
 typedef struct {
   NormChar *a, *b; /* after clean/CJK; after strip/lowercase */
   gsize na, nb, a_cap, b_cap;
@@ -129,7 +191,31 @@ typedef struct {
   gsize b2c_cap;
   Split *splits;
   gsize n_splits, splits_cap;
+  /* byte-level BPE */
+  NfcChar *nfc;
+  gsize nfc_cap;
+  gsize *pieces, *pieces2; /* [start, end) character pairs */
+  gsize pieces_cap, pieces2_cap;
+  guint8 *wbytes;      /* one word's UTF-8 bytes */
+  gint32 *walign;      /* [2 × bytes] original start, end of each byte */
+  char *wmapped;       /* the word as mapped characters (+ suffix) */
+  gsize wbytes_cap, walign_cap, wmapped_cap;
+  BpeSymbol *sym;
+  gsize sym_cap;
+  BpeMerge *heap;
+  gsize heap_cap;
 } Scratch;
+
+/* Tokens of one sequence before the template, with original byte offsets. */
+typedef struct {
+  gint32 id;
+  gint32 start, end; /* original byte offsets */
+} RawToken;
+
+typedef struct {
+  RawToken *v;
+  gsize n, cap;
+} TokenVec;
 
 /* tokenizer_config.json and special_tokens_map.json of a model directory
  * (both NULL for a bare tokenizer.json). */
@@ -169,6 +255,17 @@ G_GNUC_INTERNAL void lucid_tokenizer_template_clear (Template *t);
 G_GNUC_INTERNAL void lucid_tokenizer_grow (gpointer buf, gsize *cap, gsize need,
                                            gsize size);
 
+static inline void
+lucid_tokenizer_push_token (TokenVec *t, gint32 id, gint32 start, gint32 end)
+{
+  if (t->n == t->cap)
+    lucid_tokenizer_grow (&t->v, &t->cap, t->n + 1, sizeof (RawToken));
+  t->v[t->n].id = id;
+  t->v[t->n].start = start;
+  t->v[t->n].end = end;
+  t->n++;
+}
+
 /* lucid-tokenizer-normalize.c */
 G_GNUC_INTERNAL void lucid_tokenizer_normalize_piece (const LucidTokenizer *tok,
                                                       Scratch *s,
@@ -193,6 +290,29 @@ G_GNUC_INTERNAL void lucid_tokenizer_set_bert_templates (LucidTokenizer *tok,
 G_GNUC_INTERNAL LucidTokenizer *
 lucid_tokenizer_from_json_root (JsonNode *root_node, const char *label,
                                 const ConfigFiles *c, GError **error);
+
+/* lucid-tokenizer-bpe.c: normalizer, pre-tokenizer and model of
+ * byte-level BPE; lucid-tokenizer-bpe-json.c: their tokenizer.json parts. */
+G_GNUC_INTERNAL void lucid_tokenizer_bpe_normalize_piece (
+    const LucidTokenizer *tok, Scratch *s, const char *text, gsize begin,
+    gsize end);
+G_GNUC_INTERNAL void lucid_tokenizer_bpe_pretokenize_and_model (
+    const LucidTokenizer *tok, Scratch *s, gsize c0, gsize c1, TokenVec *out);
+G_GNUC_INTERNAL void lucid_tokenizer_bpe_clear (BpeModel *bpe);
+G_GNUC_INTERNAL void lucid_tokenizer_bpe_scratch_clear (Scratch *s);
+G_GNUC_INTERNAL gboolean lucid_tokenizer_json_parse_vocab (
+    LucidTokenizer *tok, JsonObject *vocab, const char *label, GError **error);
+G_GNUC_INTERNAL JsonArray *lucid_tokenizer_json_array (JsonObject *obj,
+                                                       const char *key,
+                                                       const char *label,
+                                                       GError **error);
+G_GNUC_INTERNAL gboolean lucid_tokenizer_bpe_parse_model (
+    LucidTokenizer *tok, JsonObject *model, const char *label, GError **error);
+G_GNUC_INTERNAL gboolean lucid_tokenizer_bpe_parse_normalizer (
+    LucidTokenizer *tok, JsonObject *root, const char *label, GError **error);
+G_GNUC_INTERNAL gboolean lucid_tokenizer_bpe_parse_pre_tokenizer (
+    LucidTokenizer *tok, JsonObject *root, const char *label, GError **error);
+G_GNUC_INTERNAL void lucid_tokenizer_bpe_finish (LucidTokenizer *tok);
 
 /* lucid-tokenizer-load.c */
 G_GNUC_INTERNAL void lucid_tokenizer_vocab_insert (LucidTokenizer *tok,

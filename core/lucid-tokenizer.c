@@ -1,5 +1,7 @@
 /* lucid-tokenizer.c — BERT WordPiece tokenization, exactly as Hugging Face
- * `tokenizers` (0.23) does it, with offsets into the original text.
+ * `tokenizers` (0.23) does it, with offsets into the original text (the
+ * byte-level BPE of CLIP shares steps 1, 3 and the post-processing: see
+ * lucid-tokenizer-bpe.c).
  *
  * THE PIPELINE
  *
@@ -105,6 +107,13 @@
  *  lucid-tokenizer-load.c       model directories (tokenizer.json, or
  *                               vocab.txt + tokenizer_config.json) and the
  *                               vocabulary and added-token tables
+ *  lucid-tokenizer-bpe.c        CLIP's byte-level BPE: Split + ByteLevel,
+ *                               BPE merges (steps 4 and 5 when model.type
+ *                               is BPE)
+ *  lucid-tokenizer-bpe-normalize.c  its normalizer Sequence (step 2)
+ *  lucid-tokenizer-bpe-json.c   its tokenizer.json sections
+ *  lucid-tokenizer-bpe-tables.c Oniguruma's / unicode-normalization's
+ *                               character classes (generated)
  *  lucid-tokenizer-private.h    what they share (not installed)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -155,6 +164,7 @@ lucid_tokenizer_free (LucidTokenizer *tok)
     g_hash_table_unref (tok->id_to_token);
   lucid_tokenizer_template_clear (&tok->single);
   lucid_tokenizer_template_clear (&tok->pair);
+  lucid_tokenizer_bpe_clear (&tok->bpe);
   g_free (tok);
 }
 
@@ -273,15 +283,6 @@ lucid_tokenizer_get_truncation_max_length (const LucidTokenizer *tok)
  * Scratch space for one encode call (reused across its pieces and words)
  * ------------------------------------------------------------------------ */
 
-typedef struct {
-  gint32 id;
-  gint32 start, end; /* original byte offsets */
-} RawToken;
-
-typedef struct {
-  RawToken *v;
-  gsize n, cap;
-} TokenVec;
 
 static void
 scratch_clear (Scratch *s)
@@ -294,6 +295,7 @@ scratch_clear (Scratch *s)
   g_free (s->utf8);
   g_free (s->byte_to_char);
   g_free (s->splits);
+  lucid_tokenizer_bpe_scratch_clear (s);
   memset (s, 0, sizeof (*s));
 }
 
@@ -312,16 +314,6 @@ lucid_tokenizer_grow (gpointer buf, gsize *cap, gsize need, gsize size)
   *cap = n;
 }
 
-static void
-push_token (TokenVec *t, gint32 id, gint32 start, gint32 end)
-{
-  if (t->n == t->cap)
-    lucid_tokenizer_grow (&t->v, &t->cap, t->n + 1, sizeof (RawToken));
-  t->v[t->n].id = id;
-  t->v[t->n].start = start;
-  t->v[t->n].end = end;
-  t->n++;
-}
 
 /* ------------------------------------------------------------------------
  * Pre-tokenization and WordPiece
@@ -394,14 +386,14 @@ wordpiece (const LucidTokenizer *tok, Scratch *s, gsize w0, gsize w1,
     }
     if (id < 0)
       goto unknown;
-    push_token (out, id, s->b[w0 + start].start, s->b[w0 + end - 1].end);
+    lucid_tokenizer_push_token (out, id, s->b[w0 + start].start, s->b[w0 + end - 1].end);
     start = end;
   }
   return;
 
 unknown:
   out->n = first_token;
-  push_token (out, tok->unk_id, s->b[w0].start, s->b[w1 - 1].end);
+  lucid_tokenizer_push_token (out, tok->unk_id, s->b[w0].start, s->b[w1 - 1].end);
 }
 
 /* Pre-tokenizes s->b[c0, c1) and runs WordPiece on each word. */
@@ -411,6 +403,10 @@ pretokenize_and_model (const LucidTokenizer *tok, Scratch *s, gsize c0,
 {
   gsize i = c0;
 
+  if (tok->model == LUCID_TOK_BPE) {
+    lucid_tokenizer_bpe_pretokenize_and_model (tok, s, c0, c1, out);
+    return;
+  }
   if (!tok->split_whitespace && !tok->split_punct) {
     if (c1 > c0)
       wordpiece (tok, s, c0, c1, out);
@@ -448,7 +444,10 @@ encode_piece (const LucidTokenizer *tok, Scratch *s, const char *text,
 {
   gsize i, k;
 
-  lucid_tokenizer_normalize_piece (tok, s, text, begin, end);
+  if (tok->model == LUCID_TOK_BPE)
+    lucid_tokenizer_bpe_normalize_piece (tok, s, text, begin, end);
+  else
+    lucid_tokenizer_normalize_piece (tok, s, text, begin, end);
   if (s->nb == 0)
     return;
   if (!tok->norm_matcher.any) {
@@ -476,7 +475,7 @@ encode_piece (const LucidTokenizer *tok, Scratch *s, const char *text,
     if (c1 <= c0)
       continue;
     if (s->splits[k].id >= 0)
-      push_token (out, s->splits[k].id, s->b[c0].start, s->b[c1 - 1].end);
+      lucid_tokenizer_push_token (out, s->splits[k].id, s->b[c0].start, s->b[c1 - 1].end);
     else
       pretokenize_and_model (tok, s, c0, c1, out);
   }
@@ -501,7 +500,7 @@ encode_sequence (const LucidTokenizer *tok, Scratch *s, const char *text,
   splits = g_memdup2 (s->splits, n_splits * sizeof (Split));
   for (k = 0; k < n_splits; k++) {
     if (splits[k].id >= 0)
-      push_token (out, splits[k].id, (gint32)splits[k].start,
+      lucid_tokenizer_push_token (out, splits[k].id, (gint32)splits[k].start,
                   (gint32)splits[k].end);
     else
       encode_piece (tok, s, text, splits[k].start, splits[k].end, out);
@@ -783,7 +782,12 @@ lucid_tokenizer_normalize (const LucidTokenizer *tok, const char *text,
     text = "";
   n = len < 0 ? strlen (text) : (gsize)len;
   repaired = repair_utf8 (text, n, &n);
-  lucid_tokenizer_normalize_piece (tok, &s, repaired ? repaired : text, 0, n);
+  if (tok->model == LUCID_TOK_BPE)
+    lucid_tokenizer_bpe_normalize_piece (tok, &s, repaired ? repaired : text,
+                                         0, n);
+  else
+    lucid_tokenizer_normalize_piece (tok, &s, repaired ? repaired : text, 0,
+                                     n);
   out = g_string_sized_new (s.nb + 1);
   for (i = 0; i < s.nb; i++)
     g_string_append_unichar (out, s.b[i].c);

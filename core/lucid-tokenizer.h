@@ -1,10 +1,13 @@
-/* lucid-tokenizer.h — BERT WordPiece tokenizer, as Hugging Face `tokenizers`
- * does it.
+/* lucid-tokenizer.h — BERT WordPiece and CLIP's byte-level BPE tokenizers,
+ * as Hugging Face `tokenizers` does them.
  *
- * Loaded from a model directory: `tokenizer.json` when present (normalizer,
- * pre-tokenizer, WordPiece model, post-processor template, truncation are read
- * from it), otherwise `vocab.txt` + `tokenizer_config.json` (+
- * `special_tokens_map.json`) with the BertTokenizerFast defaults.
+ * Loaded from a model directory: `tokenizer.json` when present (its
+ * "model.type" — "WordPiece" or "BPE" — picks the pipeline; normalizer,
+ * pre-tokenizer, model, post-processor template, truncation are read from
+ * it), otherwise `vocab.txt` + `tokenizer_config.json` (+
+ * `special_tokens_map.json`) with the BertTokenizerFast defaults.  For BPE,
+ * only what CLIP's files use is supported (lucid-tokenizer-bpe.c); cls/sep
+ * ids are then CLIP's <|startoftext|> / <|endoftext|>.
  *
  * Offsets are in Unicode code points of the ORIGINAL text (what the Python
  * `tokenizers` binding returns), plus byte offsets for C callers. Special

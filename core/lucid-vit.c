@@ -36,6 +36,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-vit.h"
+#include "lucid-encoder.h"
 #include "lucid-error.h"
 #include "lucid-json.h"
 #include "lucid-model-config.h"
@@ -193,14 +194,7 @@ lucid_vit_config_get_num_patches (const LucidVitConfig *c)
  * Weights
  * ------------------------------------------------------------------------ */
 
-typedef struct {
-  float *qkv_w;                /* [3H × H] owned */
-  float *qkv_b;                /* [3H] owned (zeros without qkv_bias) */
-  const float *ln1_g, *ln1_b;  /* layernorm_before */
-  const float *o_w, *o_b;
-  const float *ln2_g, *ln2_b;  /* layernorm_after */
-  const float *i_w, *i_b, *d_w, *d_b;
-} VitLayer;
+typedef LucidPrenormLayer VitLayer;
 
 struct _LucidVit {
   LucidVitConfig *cfg;
@@ -219,7 +213,10 @@ struct _LucidVit {
 
   /* scratch, grown on demand (capacity in images) */
   guint cap_images;
-  float *cols, *h, *a, *tmp, *qkv, *ctx, *inter, *att;
+  LucidPrenormDims dims;
+  LucidEncoderScratch scr;
+  gsize *lens;                 /* [cap_images], every one seq_len */
+  float *cols, *h;
   float *cls, *pooled, *logits;
 };
 
@@ -411,20 +408,14 @@ lucid_vit_free (LucidVit *v)
   if (v == NULL)
     return;
   if (v->layers != NULL) {
-    for (guint l = 0; l < v->cfg->num_hidden_layers; l++) {
-      g_free (v->layers[l].qkv_w);
-      g_free (v->layers[l].qkv_b);
-    }
+    for (guint l = 0; l < v->cfg->num_hidden_layers; l++)
+      lucid_prenorm_layer_clear (&v->layers[l]);
   }
   g_free (v->layers);
   g_free (v->cols);
   g_free (v->h);
-  g_free (v->a);
-  g_free (v->tmp);
-  g_free (v->qkv);
-  g_free (v->ctx);
-  g_free (v->inter);
-  g_free (v->att);
+  g_free (v->lens);
+  lucid_encoder_scratch_clear (&v->scr);
   g_free (v->cls);
   g_free (v->pooled);
   g_free (v->logits);
@@ -483,72 +474,29 @@ static void
 reserve (LucidVit *v, guint n)
 {
   const LucidVitConfig *c = v->cfg;
-  const gsize H = c->hidden_size, I = c->intermediate_size, L = v->seq_len;
+  const gsize H = c->hidden_size, L = v->seq_len;
   const gsize K = (gsize) c->num_channels * c->patch_height * c->patch_width;
   const gsize T = (gsize) n * L;
 
   if (n <= v->cap_images)
     return;
   v->cap_images = n;
+  v->dims.hidden = H;
+  v->dims.intermediate = c->intermediate_size;
+  v->dims.heads = c->num_attention_heads;
+  v->dims.eps = c->layer_norm_eps;
+  v->dims.act = c->hidden_act;
+  v->dims.causal = FALSE;
+  lucid_encoder_scratch_reserve (&v->scr, &v->dims, T, L);
+  v->lens = g_renew (gsize, v->lens, n);
+  for (guint i = 0; i < n; i++)
+    v->lens[i] = L;
   v->cols = g_renew (float, v->cols, (gsize) n * v->n_patches * K);
   v->h = g_renew (float, v->h, T * H);
-  v->a = g_renew (float, v->a, T * H);
-  v->tmp = g_renew (float, v->tmp, T * H);
-  v->ctx = g_renew (float, v->ctx, T * H);
-  v->qkv = g_renew (float, v->qkv, T * 3 * H);
-  v->inter = g_renew (float, v->inter, T * I);
   v->cls = g_renew (float, v->cls, (gsize) n * H);
   v->pooled = g_renew (float, v->pooled,
       (gsize) n * MAX (c->pooler_output_size, 1));
   v->logits = g_renew (float, v->logits, (gsize) n * MAX (v->num_labels, 1));
-  if (v->att == NULL)
-    v->att = g_new (float, c->num_attention_heads * L * L);
-}
-
-/* cols[(img·P + patch) × K]: each patch's pixels in the conv weight's
- * (channel, row, column) order, so the conv is cols · Wᵀ. */
-static void
-im2col (const LucidVit *v, const float *pixels, guint n)
-{
-  const LucidVitConfig *c = v->cfg;
-  const gsize C = c->num_channels, IH = c->image_height, IW = c->image_width;
-  const gsize p = c->patch_height, q = c->patch_width;
-  const gsize gh = IH / p, gw = IW / q, K = C * p * q;
-  float *dst = v->cols;
-
-  for (gsize img = 0; img < n; img++) {
-    const float *src = pixels + img * C * IH * IW;
-    for (gsize py = 0; py < gh; py++) {
-      for (gsize px = 0; px < gw; px++) {
-        for (gsize ch = 0; ch < C; ch++) {
-          for (gsize y = 0; y < p; y++) {
-            memcpy (dst, src + (ch * IH + py * p + y) * IW + px * q,
-                q * sizeof (float));
-            dst += q;
-          }
-        }
-      }
-    }
-  }
-  g_assert (dst == v->cols + (gsize) n * gh * gw * K);
-}
-
-/* dst = LN(src): the backend normalises in place, the pre-norm residual
- * stream must stay as it is. */
-static void
-layernorm_copy (const LucidVit *v, float *dst, const float *src,
-    const float *g, const float *b, gsize rows)
-{
-  const gsize H = v->cfg->hidden_size;
-  memcpy (dst, src, rows * H * sizeof (float));
-  v->be->layernorm (v->be, dst, NULL, g, b, rows, H, v->cfg->layer_norm_eps);
-}
-
-static void
-add_inplace (float *x, const float *y, gsize n)
-{
-  for (gsize i = 0; i < n; i++)
-    x[i] += y[i];
 }
 
 gboolean
@@ -557,8 +505,7 @@ lucid_vit_forward (LucidVit *v, const float *pixels, guint n,
 {
   const LucidVitConfig *c = v->cfg;
   const LucidBackend *be = v->be;
-  const gsize H = c->hidden_size, I = c->intermediate_size;
-  const gsize nh = c->num_attention_heads, d = H / nh;
+  const gsize H = c->hidden_size;
   const gsize L = v->seq_len, P = v->n_patches;
   const gsize K = (gsize) c->num_channels * c->patch_height * c->patch_width;
   const gsize T = (gsize) n * L;
@@ -571,12 +518,13 @@ lucid_vit_forward (LucidVit *v, const float *pixels, guint n,
   reserve (v, n);
 
   /* Patch embedding (conv, kernel = stride = patch) as one GEMM. */
-  im2col (v, pixels, n);
-  be->linear (be, v->cols, v->patch_w, v->patch_b, v->tmp, (gsize) n * P, H,
-      K);
+  lucid_patch_im2col (pixels, n, c->num_channels, c->image_height,
+      c->image_width, c->patch_height, c->patch_width, v->cols);
+  be->linear (be, v->cols, v->patch_w, v->patch_b, v->scr.tmp,
+      (gsize) n * P, H, K);
   for (gsize img = 0; img < n; img++) {
     float *rows = v->h + img * L * H;
-    const float *emb = v->tmp + img * P * H;
+    const float *emb = v->scr.tmp + img * P * H;
     for (gsize i = 0; i < H; i++)
       rows[i] = v->cls_token[i] + v->pos[i];
     for (gsize t = 1; t < L; t++)
@@ -584,26 +532,9 @@ lucid_vit_forward (LucidVit *v, const float *pixels, guint n,
         rows[t * H + i] = emb[(t - 1) * H + i] + v->pos[t * H + i];
   }
 
-  for (guint l = 0; l < c->num_hidden_layers; l++) {
-    const VitLayer *Ly = &v->layers[l];
-
-    layernorm_copy (v, v->a, v->h, Ly->ln1_g, Ly->ln1_b, T);
-    be->linear (be, v->a, Ly->qkv_w, Ly->qkv_b, v->qkv, T, 3 * H, H);
-    for (gsize img = 0; img < n; img++) {
-      float *probs = attentions != NULL ?
-          attentions[l] + img * nh * L * L : NULL;
-      be->attention (be, v->qkv + img * L * 3 * H, v->ctx + img * L * H,
-          probs, L, nh, d, FALSE, v->att);
-    }
-    be->linear (be, v->ctx, Ly->o_w, Ly->o_b, v->tmp, T, H, H);
-    add_inplace (v->h, v->tmp, T * H);
-
-    layernorm_copy (v, v->a, v->h, Ly->ln2_g, Ly->ln2_b, T);
-    be->linear (be, v->a, Ly->i_w, Ly->i_b, v->inter, T, I, H);
-    be->activation (be, c->hidden_act, v->inter, T * I);
-    be->linear (be, v->inter, Ly->d_w, Ly->d_b, v->tmp, T, H, I);
-    add_inplace (v->h, v->tmp, T * H);
-  }
+  for (guint l = 0; l < c->num_hidden_layers; l++)
+    lucid_prenorm_layer_forward (be, &v->layers[l], &v->dims, v->h, v->lens,
+        n, attentions != NULL ? attentions[l] : NULL, &v->scr);
   be->layernorm (be, v->h, NULL, v->ln_g, v->ln_b, T, H, c->layer_norm_eps);
 
   for (gsize img = 0; img < n; img++)

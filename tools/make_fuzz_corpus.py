@@ -248,6 +248,69 @@ def alert_seeds():
         'bad-separator': b'tpr<0.8 tpr>0.9',
         'bad-trailing': b'tpr<0.8,',
     }
+def bpe_tokenizer_seeds():
+    """CLIP-style byte-level BPE tokenizer.json documents (a NUL, then the
+    text, a second NUL before a pair), built from the committed tiny-clip
+    tokenizer cut to 40 merges, plus variants the loader must refuse."""
+    root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+    src = os.path.join(root, 'tests', 'fixtures', 'tiny-clip', 'tokenizer.json')
+    with open(src, encoding='utf-8') as f:
+        doc = json.load(f)
+    merges = doc['model']['merges'][:40]
+    keep = set()
+    for t, i in doc['model']['vocab'].items():
+        if i < 512:
+            keep.add(t)
+    for a, b in merges:
+        keep.add(a + b)
+    specials = {t['content'] for t in doc['added_tokens']}
+    vocab = {t: i for t, i in doc['model']['vocab'].items() if t in keep or t in specials}
+    doc['model']['vocab'] = vocab
+    doc['model']['merges'] = merges
+    doc['added_tokens'] = [t for t in doc['added_tokens'] if t['content'] in vocab]
+
+    def enc(d, text, pair=None):
+        out = json.dumps(d, ensure_ascii=False, separators=(',', ':')).encode() + b'\0' + text.encode()
+        if pair is not None:
+            out += b'\0' + pair.encode()
+        return out
+
+    legacy = json.loads(json.dumps(doc))
+    for p in legacy['pre_tokenizer']['pretokenizers']:
+        if p['type'] == 'Split':
+            p['pattern']['Regex'] = p['pattern']['Regex'].replace(
+                '<\\|startoftext\\|>|<\\|endoftext\\|>|', '')
+        p.pop('use_regex', None)
+    legacy['model']['merges'] = [' '.join(m) for m in merges]
+    unk = json.loads(json.dumps(doc))
+    unk['model']['vocab'] = {t: i for t, i in vocab.items() if not ('\u0100' <= t[0] <= '\u0143')}
+    unk['model']['fuse_unk'] = True
+    bad_merge = json.loads(json.dumps(doc))
+    bad_merge['model']['merges'].append(['zz', 'qq'])
+    dropout = json.loads(json.dumps(doc))
+    dropout['model']['dropout'] = 0.1
+    prefix = json.loads(json.dumps(doc))
+    prefix['pre_tokenizer']['pretokenizers'][1]['add_prefix_space'] = True
+    return {
+        'clip-bpe.bin': enc(doc, 'A photo of a CAFE\u0301, it\'s <|endoftext|> \U0001F600 12'),
+        'clip-bpe-pair.bin': enc(doc, 'hello  world', 'second\tone'),
+        'clip-bpe-legacy.bin': enc(legacy, '<|STARTOFTEXT|> x!\'s \u212b \u0130'),
+        'clip-bpe-unk.bin': enc(unk, '\u00e9\u00e8 \U0001F600 abc \u00a0\u3000'),
+        'clip-bpe-bad-merge.bin': enc(bad_merge, 'x'),
+        'clip-bpe-dropout.bin': enc(dropout, 'x'),
+        'clip-bpe-prefix-space.bin': enc(prefix, 'x'),
+    }
+
+
+def clip_config_seeds():
+    root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+    with open(os.path.join(root, 'tests', 'fixtures', 'tiny-clip', 'config.json'), 'rb') as f:
+        tiny = f.read()
+    legacy = {'model_type': 'clip', 'projection_dim': 512,
+              'text_config': {'eos_token_id': 2, 'bos_token_id': 0},
+              'text_config_dict': {'hidden_size': 512, 'eos_token_id': 2},
+              'vision_config_dict': {'patch_size': [32, 32], 'image_size': 224}}
+    return {'clip-tiny.json': tiny, 'clip-legacy.json': json.dumps(legacy).encode()}
 
 
 def write_all(directory, seeds):
@@ -301,6 +364,9 @@ def main():
     write_all(os.path.join(corpus, 'heads'), heads_seeds())
     write_all(os.path.join(corpus, 'annotations'), annotations_seeds())
     write_all(os.path.join(corpus, 'alert'), alert_seeds())
+    # added to the hand-made seeds already there
+    write_all(os.path.join(corpus, 'tokenizer'), bpe_tokenizer_seeds())
+    write_all(os.path.join(corpus, 'config'), clip_config_seeds())
 
 
 if __name__ == '__main__':

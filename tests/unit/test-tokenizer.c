@@ -958,10 +958,12 @@ static const BadCase bad_cases[] = {
     NULL, NULL, "model" },
   { "unknown version", "{\"version\": \"2.0\"}", NULL, NULL, NULL, NULL,
     "version" },
-  { "BPE model", NULL, NULL, NULL, NULL,
+  { "BPE model with a BERT normalizer", NULL, NULL, NULL, NULL,
     "{\"type\": \"BPE\", \"vocab\": {}, "
     "\"merges\": []}",
-    "model type 'BPE'" },
+    "normalizer type 'BertNormalizer'" },
+  { "unknown model type", NULL, NULL, NULL, NULL,
+    "{\"type\": \"Unigram\", \"vocab\": []}", "model type 'Unigram'" },
   { "vocab not an object", NULL, NULL, NULL, NULL, WP ("[\"a\"]"), "vocab" },
   { "negative id", NULL, NULL, NULL, NULL, WP ("{\"[UNK]\": 0, \"a\": -1}"),
     "'a'" },
@@ -993,7 +995,7 @@ static const BadCase bad_cases[] = {
     NULL, "pre_tokenizer type 'ByteLevel'" },
   { "unknown post-processor", NULL, NULL, NULL,
     "{\"type\": "
-    "\"RobertaProcessing\"}",
+    "\"ByteLevel\"}",
     NULL, "post_processor type" },
   { "undefined special token", NULL, NULL, NULL,
     "{\"type\": \"TemplateProcessing\", \"single\": [{\"SpecialToken\": "

@@ -1,0 +1,603 @@
+/* lucid-clip.c — CLIPModel's two towers, as transformers 5.24 computes them.
+ *
+ * Shapes (Hv / Ht = vision / text hidden size, P = (S/p)² patches,
+ * D = projection_dim):
+ *
+ * VISION   cols  = im2col(pixels)                    [n·P × 3·p·p]
+ *          patch = cols · Wpatchᵀ  (conv, no bias)   [n·P × Hv]
+ *          h     = [class_embedding; patch] + pos    [n·(1+P) × Hv]
+ *          h     = pre_layrnorm(h)
+ *          h     = encoder layers (pre-LN, bidirectional)
+ *          pool  = post_layernorm(h[CLS])            [n × Hv]  pooler_output
+ *          emb   = pool · Wvisualᵀ (no bias)         [n × D]
+ *
+ * TEXT     h     = token_embedding[ids] + position_embedding[0..len)
+ *          h     = encoder layers (pre-LN, CAUSAL: the backend attention's
+ *                  causal flag), then final_layer_norm
+ *          pool  = h[eos position]                   [n × Ht]  pooler_output
+ *          emb   = pool · Wtextᵀ (no bias)           [n × D]
+ *          eos position: argmax(ids) when eos_token_id == 2 (legacy
+ *          configs), else the first position of eos_token_id (0 if none).
+ *
+ * logits_per_image = exp(logit_scale) · normalize(img) · normalize(txt)ᵀ.
+ *
+ * Sequences are packed (no padding), as in lucid-bert.c: a causal mask
+ * makes every token of a CLIP text independent of the padding the
+ * reference adds after it, so packing changes no result.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucid-clip.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "lucid-encoder.h"
+#include "lucid-error.h"
+
+typedef struct {
+  guint n_layers;
+  LucidPrenormLayer *layers;
+  LucidPrenormDims dims;
+} Tower;
+
+struct _LucidClip {
+  LucidClipConfig *cfg;
+  LucidSafetensors *st;
+  LucidTokenizer *tok;
+  LucidImageConfig *img_cfg;
+  const LucidBackend *be;
+  guint max_text_len;
+  guint n_patches;
+
+  /* text */
+  Tower text;
+  const float *tok_emb, *tpos; /* [V × Ht], [Pmax × Ht] */
+  const float *final_g, *final_b;
+  const float *text_proj; /* [D × Ht] */
+  /* vision */
+  Tower vision;
+  const float *class_emb, *vpos; /* [Hv], [(1+P) × Hv] */
+  const float *patch_w;          /* [Hv × 3·p·p] */
+  const float *pre_g, *pre_b, *post_g, *post_b;
+  const float *visual_proj; /* [D × Hv] */
+  float logit_scale;        /* the raw parameter */
+
+  GMutex lock; /* one forward at a time */
+  LucidEncoderScratch scr;
+  float *h, *cols, *pool;
+  gsize cap_h, cap_cols, cap_pool;
+  gsize *lens;
+  gsize cap_lens;
+};
+
+/* ------------------------------------------------------------------------
+ * Weights
+ * ------------------------------------------------------------------------ */
+
+#define SHAPE(...) ((const gint64[]){ __VA_ARGS__ })
+
+static const float *
+bind (LucidClip *c, const char *name, guint n_dims, const gint64 *shape,
+      GError **error)
+{
+  if (lucid_safetensors_lookup (c->st, name) == NULL) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+                 "%s: tensor '%s' is missing (expected CLIPModel's names)",
+                 lucid_safetensors_get_path (c->st), name);
+    return NULL;
+  }
+  return lucid_safetensors_get_f32 (c->st, name, n_dims, shape, error);
+}
+
+static gboolean
+bind_layer (LucidClip *c, const char *tower, LucidPrenormLayer *L, guint l,
+            gsize H, gsize I, GError **error)
+{
+  static const char *const qkv[3] = { "q_proj", "k_proj", "v_proj" };
+  g_autofree char *pre = g_strdup_printf ("%s.encoder.layers.%u.", tower, l);
+
+  L->qkv_w = g_new (float, 3 * H * H);
+  L->qkv_b = g_new (float, 3 * H);
+  for (guint i = 0; i < 3; i++) {
+    g_autofree char *wn
+        = g_strdup_printf ("%sself_attn.%s.weight", pre, qkv[i]);
+    g_autofree char *bn = g_strdup_printf ("%sself_attn.%s.bias", pre, qkv[i]);
+    const float *w = bind (c, wn, 2, SHAPE (H, H), error);
+    const float *b = w ? bind (c, bn, 1, SHAPE (H), error) : NULL;
+
+    if (b == NULL)
+      return FALSE;
+    memcpy (L->qkv_w + i * H * H, w, H * H * sizeof (float));
+    memcpy (L->qkv_b + i * H, b, H * sizeof (float));
+  }
+#define LB(dst, suffix, nd, ...)                                               \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    g_autofree char *n_ = g_strconcat (pre, (suffix), NULL);                   \
+    if (((dst) = bind (c, n_, (nd), SHAPE (__VA_ARGS__), error)) == NULL)      \
+      return FALSE;                                                            \
+  }                                                                            \
+  G_STMT_END
+  LB (L->ln1_g, "layer_norm1.weight", 1, H);
+  LB (L->ln1_b, "layer_norm1.bias", 1, H);
+  LB (L->o_w, "self_attn.out_proj.weight", 2, H, H);
+  LB (L->o_b, "self_attn.out_proj.bias", 1, H);
+  LB (L->ln2_g, "layer_norm2.weight", 1, H);
+  LB (L->ln2_b, "layer_norm2.bias", 1, H);
+  LB (L->i_w, "mlp.fc1.weight", 2, I, H);
+  LB (L->i_b, "mlp.fc1.bias", 1, I);
+  LB (L->d_w, "mlp.fc2.weight", 2, H, I);
+  LB (L->d_b, "mlp.fc2.bias", 1, H);
+#undef LB
+  return TRUE;
+}
+
+static gboolean
+bind_tower (LucidClip *c, Tower *t, const char *name, guint layers, gsize H,
+            gsize I, guint heads, float eps, LucidActivation act,
+            gboolean causal, GError **error)
+{
+  t->n_layers = layers;
+  t->layers = g_new0 (LucidPrenormLayer, layers);
+  t->dims.hidden = H;
+  t->dims.intermediate = I;
+  t->dims.heads = heads;
+  t->dims.eps = eps;
+  t->dims.act = act;
+  t->dims.causal = causal;
+  for (guint l = 0; l < layers; l++)
+    if (!bind_layer (c, name, &t->layers[l], l, H, I, error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+bind_all (LucidClip *c, GError **error)
+{
+  const LucidClipTextConfig *tc = &c->cfg->text;
+  const LucidClipVisionConfig *vc = &c->cfg->vision;
+  const gint64 Ht = tc->hidden_size, Hv = vc->hidden_size;
+  const gint64 D = c->cfg->projection_dim, p = vc->patch_size;
+  const float *scale;
+
+#define TRY(expr)                                                              \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    if (!(expr))                                                               \
+      return FALSE;                                                            \
+  }                                                                            \
+  G_STMT_END
+  TRY ((c->tok_emb = bind (c, "text_model.embeddings.token_embedding.weight", 2,
+                           SHAPE (tc->vocab_size, Ht), error)));
+  TRY ((c->tpos = bind (c, "text_model.embeddings.position_embedding.weight", 2,
+                        SHAPE (tc->max_position_embeddings, Ht), error)));
+  TRY (bind_tower (c, &c->text, "text_model", tc->num_hidden_layers, Ht,
+                   tc->intermediate_size, tc->num_attention_heads,
+                   tc->layer_norm_eps, tc->hidden_act, TRUE, error));
+  TRY ((c->final_g = bind (c, "text_model.final_layer_norm.weight", 1,
+                           SHAPE (Ht), error)));
+  TRY ((c->final_b
+        = bind (c, "text_model.final_layer_norm.bias", 1, SHAPE (Ht), error)));
+  TRY ((c->text_proj
+        = bind (c, "text_projection.weight", 2, SHAPE (D, Ht), error)));
+
+  TRY ((c->class_emb = bind (c, "vision_model.embeddings.class_embedding", 1,
+                             SHAPE (Hv), error)));
+  TRY ((c->patch_w = bind (c, "vision_model.embeddings.patch_embedding.weight",
+                           4, SHAPE (Hv, vc->num_channels, p, p), error)));
+  TRY ((c->vpos = bind (c, "vision_model.embeddings.position_embedding.weight",
+                        2, SHAPE (1 + c->n_patches, Hv), error)));
+  TRY ((c->pre_g
+        = bind (c, "vision_model.pre_layrnorm.weight", 1, SHAPE (Hv), error)));
+  TRY ((c->pre_b
+        = bind (c, "vision_model.pre_layrnorm.bias", 1, SHAPE (Hv), error)));
+  TRY (bind_tower (c, &c->vision, "vision_model", vc->num_hidden_layers, Hv,
+                   vc->intermediate_size, vc->num_attention_heads,
+                   vc->layer_norm_eps, vc->hidden_act, FALSE, error));
+  TRY ((c->post_g = bind (c, "vision_model.post_layernorm.weight", 1,
+                          SHAPE (Hv), error)));
+  TRY ((c->post_b
+        = bind (c, "vision_model.post_layernorm.bias", 1, SHAPE (Hv), error)));
+  TRY ((c->visual_proj
+        = bind (c, "visual_projection.weight", 2, SHAPE (D, Hv), error)));
+  TRY ((scale = bind (c, "logit_scale", 0, NULL, error)));
+#undef TRY
+  c->logit_scale = scale[0];
+  if (!isfinite (c->logit_scale)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 "%s: logit_scale is not a finite number",
+                 lucid_safetensors_get_path (c->st));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+LucidClip *
+lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
+{
+  g_autoptr (LucidClip) c = NULL;
+  g_autofree char *weights = NULL;
+  const LucidClipVisionConfig *vc;
+  guint out_w, out_h, tok_max;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+                 "%s: model directory does not exist or is not a directory",
+                 dir);
+    return NULL;
+  }
+  c = g_new0 (LucidClip, 1);
+  g_mutex_init (&c->lock);
+  if ((c->cfg = lucid_clip_config_load (dir, error)) == NULL)
+    return NULL;
+  vc = &c->cfg->vision;
+  c->n_patches
+      = (vc->image_size / vc->patch_size) * (vc->image_size / vc->patch_size);
+
+  weights = g_build_filename (dir, "model.safetensors", NULL);
+  if (!g_file_test (weights, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+                 "%s: missing (Lucid reads safetensors only; convert pickled "
+                 "PyTorch weights with tools/fetch-model.py --convert)",
+                 weights);
+    return NULL;
+  }
+  if ((c->st = lucid_safetensors_open (weights, error)) == NULL)
+    return NULL;
+  c->be = backend != NULL ? backend : lucid_backend_cpu (error);
+  if (c->be == NULL || !bind_all (c, error))
+    return NULL;
+
+  if ((c->tok = lucid_tokenizer_load (dir, error)) == NULL)
+    return NULL;
+  if (lucid_tokenizer_get_vocab_size (c->tok) > c->cfg->text.vocab_size) {
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+        "%s: the tokenizer has %u tokens, more than text_config.vocab_size "
+        "%u",
+        dir, lucid_tokenizer_get_vocab_size (c->tok), c->cfg->text.vocab_size);
+    return NULL;
+  }
+  c->max_text_len = c->cfg->text.max_position_embeddings;
+  tok_max = lucid_tokenizer_get_model_max_length (c->tok);
+  if (tok_max > 0 && tok_max < c->max_text_len)
+    c->max_text_len = tok_max;
+
+  if ((c->img_cfg = lucid_image_config_load (dir, error)) == NULL)
+    return NULL;
+  lucid_image_config_get_output_size (c->img_cfg, 4 * vc->image_size,
+                                      3 * vc->image_size, &out_w, &out_h);
+  if (out_w != vc->image_size || out_h != vc->image_size) {
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+        "%s/preprocessor_config.json: it gives %u×%u pixel values, the "
+        "vision tower takes %u×%u (vision_config.image_size)",
+        dir, out_w, out_h, vc->image_size, vc->image_size);
+    return NULL;
+  }
+  return g_steal_pointer (&c);
+}
+
+static void
+tower_clear (Tower *t)
+{
+  for (guint l = 0; t->layers != NULL && l < t->n_layers; l++)
+    lucid_prenorm_layer_clear (&t->layers[l]);
+  g_free (t->layers);
+}
+
+void
+lucid_clip_free (LucidClip *c)
+{
+  if (c == NULL)
+    return;
+  tower_clear (&c->text);
+  tower_clear (&c->vision);
+  lucid_encoder_scratch_clear (&c->scr);
+  g_free (c->h);
+  g_free (c->cols);
+  g_free (c->pool);
+  g_free (c->lens);
+  lucid_tokenizer_free (c->tok);
+  lucid_image_config_free (c->img_cfg);
+  lucid_safetensors_free (c->st);
+  lucid_clip_config_free (c->cfg);
+  g_mutex_clear (&c->lock);
+  g_free (c);
+}
+
+const LucidClipConfig *
+lucid_clip_get_config (const LucidClip *c)
+{
+  return c->cfg;
+}
+
+guint
+lucid_clip_get_projection_dim (const LucidClip *c)
+{
+  return c->cfg->projection_dim;
+}
+
+float
+lucid_clip_get_logit_scale (const LucidClip *c)
+{
+  return expf (c->logit_scale);
+}
+
+const LucidImageConfig *
+lucid_clip_get_image_config (const LucidClip *c)
+{
+  return c->img_cfg;
+}
+
+guint
+lucid_clip_get_image_size (const LucidClip *c)
+{
+  return c->cfg->vision.image_size;
+}
+
+const LucidTokenizer *
+lucid_clip_get_tokenizer (const LucidClip *c)
+{
+  return c->tok;
+}
+
+guint
+lucid_clip_get_max_text_length (const LucidClip *c)
+{
+  return c->max_text_len;
+}
+
+LucidSafetensors *
+lucid_clip_get_weights (const LucidClip *c)
+{
+  return c->st;
+}
+
+/* ------------------------------------------------------------------------
+ * Forward
+ * ------------------------------------------------------------------------ */
+
+#define GROW(ptr, cap, need)                                                   \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    if ((need) > (cap)) {                                                      \
+      (cap) = (need);                                                          \
+      (ptr) = g_renew (__typeof__ (*(ptr)), (ptr), (cap));                     \
+    }                                                                          \
+  }                                                                            \
+  G_STMT_END
+
+/* @rows [n × H] → @out [n × D] = rows · Wᵀ, L2-normalised when asked
+ * (in double, as a norm of float32 values should be). */
+static void
+project (LucidClip *c, const float *rows, gsize n, gsize H, const float *w,
+         float *out, gboolean normalize)
+{
+  const gsize D = c->cfg->projection_dim;
+
+  c->be->linear (c->be, rows, w, NULL, out, n, D, H);
+  if (!normalize)
+    return;
+  for (gsize i = 0; i < n; i++) {
+    double ss = 0;
+    float *v = out + i * D;
+
+    for (gsize j = 0; j < D; j++)
+      ss += (double)v[j] * v[j];
+    if (ss > 0) {
+      float inv = (float)(1.0 / sqrt (ss));
+      for (gsize j = 0; j < D; j++)
+        v[j] *= inv;
+    }
+  }
+}
+
+gboolean
+lucid_clip_encode_images (LucidClip *c, const float *pixels, guint n,
+                          float *embeds, gboolean normalize, float *pooled,
+                          GError **error)
+{
+  const LucidClipVisionConfig *vc = &c->cfg->vision;
+  const LucidBackend *be = c->be;
+  const gsize H = vc->hidden_size, P = c->n_patches, L = 1 + P;
+  const gsize S = vc->image_size, p = vc->patch_size;
+  const gsize K = (gsize)vc->num_channels * p * p, T = (gsize)n * L;
+
+  if (n == 0 || pixels == NULL || embeds == NULL) {
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+        "lucid_clip_encode_images: needs at least one image and an output");
+    return FALSE;
+  }
+  g_mutex_lock (&c->lock);
+  lucid_encoder_scratch_reserve (&c->scr, &c->vision.dims, T, L);
+  GROW (c->h, c->cap_h, T * H);
+  GROW (c->cols, c->cap_cols, (gsize)n * P * K);
+  GROW (c->pool, c->cap_pool, (gsize)n * H);
+  GROW (c->lens, c->cap_lens, (gsize)n);
+
+  /* Patch embedding: a conv without bias, as one GEMM. */
+  lucid_patch_im2col (pixels, n, vc->num_channels, S, S, p, p, c->cols);
+  be->linear (be, c->cols, c->patch_w, NULL, c->scr.tmp, (gsize)n * P, H, K);
+  for (gsize img = 0; img < n; img++) {
+    float *rows = c->h + img * L * H;
+    const float *emb = c->scr.tmp + img * P * H;
+
+    for (gsize i = 0; i < H; i++)
+      rows[i] = c->class_emb[i] + c->vpos[i];
+    for (gsize t = 1; t < L; t++)
+      for (gsize i = 0; i < H; i++)
+        rows[t * H + i] = emb[(t - 1) * H + i] + c->vpos[t * H + i];
+    c->lens[img] = L;
+  }
+  be->layernorm (be, c->h, NULL, c->pre_g, c->pre_b, T, H, vc->layer_norm_eps);
+  for (guint l = 0; l < c->vision.n_layers; l++)
+    lucid_prenorm_layer_forward (be, &c->vision.layers[l], &c->vision.dims,
+                                 c->h, c->lens, n, NULL, &c->scr);
+
+  for (gsize img = 0; img < n; img++)
+    memcpy (c->pool + img * H, c->h + img * L * H, H * sizeof (float));
+  be->layernorm (be, c->pool, NULL, c->post_g, c->post_b, n, H,
+                 vc->layer_norm_eps);
+  if (pooled != NULL)
+    memcpy (pooled, c->pool, (gsize)n * H * sizeof (float));
+  project (c, c->pool, n, H, c->visual_proj, embeds, normalize);
+  g_mutex_unlock (&c->lock);
+  return TRUE;
+}
+
+/* transformers' CLIPTextTransformer pooling position. */
+static gsize
+eos_position (const LucidClipTextConfig *tc, const gint32 *ids, gsize len)
+{
+  gsize best = 0;
+
+  if (tc->eos_token_id == 2) {
+    for (gsize i = 1; i < len; i++)
+      if (ids[i] > ids[best])
+        best = i;
+    return best;
+  }
+  for (gsize i = 0; i < len; i++)
+    if (ids[i] == tc->eos_token_id)
+      return i;
+  return 0;
+}
+
+gboolean
+lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
+                             const gsize *offsets, guint n, float *embeds,
+                             gboolean normalize, float *pooled, GError **error)
+{
+  const LucidClipTextConfig *tc = &c->cfg->text;
+  const LucidBackend *be = c->be;
+  const gsize H = tc->hidden_size;
+  gsize T, max_len = 0;
+
+  if (n == 0 || ids == NULL || offsets == NULL || embeds == NULL) {
+    g_set_error (
+        error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+        "lucid_clip_encode_token_ids: needs at least one sequence and an "
+        "output");
+    return FALSE;
+  }
+  for (guint s = 0; s < n; s++) {
+    const gsize len = offsets[s + 1] - offsets[s];
+
+    if (offsets[s + 1] <= offsets[s] || len > tc->max_position_embeddings) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                   "CLIP text: sequence %u has %" G_GSIZE_FORMAT
+                   " tokens (1 to %u "
+                   "allowed)",
+                   s, offsets[s + 1] > offsets[s] ? len : 0,
+                   tc->max_position_embeddings);
+      return FALSE;
+    }
+    for (gsize i = offsets[s]; i < offsets[s + 1]; i++) {
+      if (ids[i] < 0 || (guint)ids[i] >= tc->vocab_size) {
+        g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                     "CLIP text: token id %d is outside the vocabulary (%u)",
+                     ids[i], tc->vocab_size);
+        return FALSE;
+      }
+    }
+    max_len = MAX (max_len, len);
+  }
+  T = offsets[n] - offsets[0];
+
+  g_mutex_lock (&c->lock);
+  lucid_encoder_scratch_reserve (&c->scr, &c->text.dims, T, max_len);
+  GROW (c->h, c->cap_h, T * H);
+  GROW (c->pool, c->cap_pool, (gsize)n * H);
+  GROW (c->lens, c->cap_lens, (gsize)n);
+  for (guint s = 0; s < n; s++) {
+    const gsize base = offsets[s] - offsets[0];
+
+    c->lens[s] = offsets[s + 1] - offsets[s];
+    for (gsize t = 0; t < c->lens[s]; t++) {
+      float *row = c->h + (base + t) * H;
+      const float *te = c->tok_emb + (gsize)ids[offsets[s] + t] * H;
+      const float *pe = c->tpos + t * H;
+
+      for (gsize i = 0; i < H; i++)
+        row[i] = te[i] + pe[i];
+    }
+  }
+  for (guint l = 0; l < c->text.n_layers; l++)
+    lucid_prenorm_layer_forward (be, &c->text.layers[l], &c->text.dims, c->h,
+                                 c->lens, n, NULL, &c->scr);
+  /* final_layer_norm is per row: only the pooled rows need it. */
+  for (guint s = 0; s < n; s++) {
+    const gsize base = offsets[s] - offsets[0];
+    const gsize pos = eos_position (tc, ids + offsets[s], c->lens[s]);
+
+    memcpy (c->pool + s * H, c->h + (base + pos) * H, H * sizeof (float));
+  }
+  be->layernorm (be, c->pool, NULL, c->final_g, c->final_b, n, H,
+                 tc->layer_norm_eps);
+  if (pooled != NULL)
+    memcpy (pooled, c->pool, (gsize)n * H * sizeof (float));
+  project (c, c->pool, n, H, c->text_proj, embeds, normalize);
+  g_mutex_unlock (&c->lock);
+  return TRUE;
+}
+
+gboolean
+lucid_clip_encode_texts (LucidClip *c, const char *const *texts, guint n,
+                         float *embeds, gboolean normalize, float *pooled,
+                         GError **error)
+{
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint32));
+  g_autofree gsize *offsets = NULL;
+
+  if (n == 0 || texts == NULL) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "lucid_clip_encode_texts: needs at least one text");
+    return FALSE;
+  }
+  offsets = g_new (gsize, n + 1);
+  offsets[0] = 0;
+  for (guint i = 0; i < n; i++) {
+    g_autoptr (LucidEncoding) enc = lucid_tokenizer_encode (
+        c->tok, texts[i] ? texts[i] : "", NULL, c->max_text_len);
+
+    g_array_append_vals (ids, enc->ids, enc->n);
+    offsets[i + 1] = ids->len;
+  }
+  return lucid_clip_encode_token_ids (c, (const gint32 *)ids->data, offsets, n,
+                                      embeds, normalize, pooled, error);
+}
+
+void
+lucid_clip_logits (const LucidClip *c, const float *img, guint ni,
+                   const float *txt, guint nt, float *logits)
+{
+  const gsize D = c->cfg->projection_dim;
+  const double scale = exp ((double)c->logit_scale);
+  g_autofree double *tn = g_new (double, MAX (nt, 1));
+
+  for (guint j = 0; j < nt; j++) {
+    double ss = 0;
+
+    for (gsize k = 0; k < D; k++)
+      ss += (double)txt[j * D + k] * txt[j * D + k];
+    tn[j] = ss > 0 ? 1.0 / sqrt (ss) : 0.0;
+  }
+  for (guint i = 0; i < ni; i++) {
+    double ss = 0, in;
+
+    for (gsize k = 0; k < D; k++)
+      ss += (double)img[i * D + k] * img[i * D + k];
+    in = ss > 0 ? 1.0 / sqrt (ss) : 0.0;
+    for (guint j = 0; j < nt; j++) {
+      double dot = 0;
+
+      for (gsize k = 0; k < D; k++)
+        dot += (double)img[i * D + k] * txt[j * D + k];
+      logits[(gsize)i * nt + j] = (float)(scale * dot * in * tn[j]);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/* lucid-clip.h — CLIP (Hugging Face CLIPModel): image and text towers,
+ * projections and logit scale, for zero-shot labelling.
+ *
+ * A CLIP model directory holds config.json (model_type "clip"),
+ * model.safetensors (CLIPModel's tensor names), tokenizer.json (byte-level
+ * BPE, see lucid-tokenizer.h) and preprocessor_config.json
+ * (CLIPImageProcessor, see lucid-image.h).  lucid_clip_load() reads all
+ * four.  Outputs match transformers' CLIPModel.get_image_features() /
+ * get_text_features() (the projected embeddings), optionally
+ * L2-normalised; logits_per_image = exp(logit_scale) · cosine.
+ *
+ * Thread safety: a LucidClip may be used from several threads; its forward
+ * passes are serialised by an internal lock (they share scratch space).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include "lucid-backend.h"
+#include "lucid-image.h"
+#include "lucid-model-config.h"
+#include "lucid-safetensors.h"
+#include "lucid-tokenizer.h"
+
+G_BEGIN_DECLS
+
+/* config.json "text_config" (keys of "text_config_dict" override it, as in
+ * transformers); absent keys take CLIPTextConfig's defaults
+ * (transformers 5.24: vocab 49408, hidden 512, intermediate 2048, 12
+ * layers, 8 heads, 77 positions, quick_gelu, eps 1e-5, pad 1, bos 49406,
+ * eos 49407). */
+typedef struct {
+  guint vocab_size;
+  guint hidden_size;
+  guint intermediate_size;
+  guint num_hidden_layers;
+  guint num_attention_heads;
+  guint max_position_embeddings;
+  LucidActivation hidden_act;
+  float layer_norm_eps;
+  gint64 bos_token_id, eos_token_id, pad_token_id; /* -1 when null */
+} LucidClipTextConfig;
+
+/* config.json "vision_config" (+ "vision_config_dict"); defaults of
+ * CLIPVisionConfig (hidden 768, intermediate 3072, 12 layers, 12 heads, 3
+ * channels, image 224, patch 32, quick_gelu, eps 1e-5). */
+typedef struct {
+  guint hidden_size;
+  guint intermediate_size;
+  guint num_hidden_layers;
+  guint num_attention_heads;
+  guint num_channels;
+  guint image_size; /* square */
+  guint patch_size;
+  LucidActivation hidden_act;
+  float layer_norm_eps;
+} LucidClipVisionConfig;
+
+typedef struct {
+  LucidClipTextConfig text;
+  LucidClipVisionConfig vision;
+  guint projection_dim;         /* default 512 */
+  float logit_scale_init_value; /* default 2.6592 (the weights' logit_scale
+                                 * is what counts) */
+} LucidClipConfig;
+
+/* Reads DIR/config.json; it must say "model_type": "clip". Errors name the
+ * file and the key. */
+LucidClipConfig *lucid_clip_config_load (const char *dir, GError **error);
+/* Parses config.json text held in memory; @path names it in errors. */
+LucidClipConfig *lucid_clip_config_new_from_data (const char *data, gsize len,
+                                                  const char *path,
+                                                  GError **error);
+void lucid_clip_config_free (LucidClipConfig *config);
+
+/* The family probe: TRUE when DIR/config.json is a JSON object whose
+ * "model_type" is "clip" (a CLIPModel directory).  Reads only that file;
+ * never fails (anything unreadable is "not CLIP"). */
+gboolean lucid_clip_dir_is_clip (const char *dir);
+
+typedef struct _LucidClip LucidClip;
+
+/* Loads config.json, model.safetensors (F32, or F16/BF16 converted),
+ * tokenizer.json (+ tokenizer_config.json) and preprocessor_config.json
+ * from @dir onto @backend (NULL: the CPU backend).  Missing files,
+ * tensors or shapes that disagree with config.json are errors naming the
+ * file and the tensor. */
+LucidClip *lucid_clip_load (const char *dir, const LucidBackend *backend,
+                            GError **error);
+void lucid_clip_free (LucidClip *clip);
+
+const LucidClipConfig *lucid_clip_get_config (const LucidClip *clip);
+/* Length of the embeddings encode_* write. */
+guint lucid_clip_get_projection_dim (const LucidClip *clip);
+/* exp(logit_scale) from the weights: the factor logits_per_image applies to
+ * cosine similarities (100 for OpenAI's CLIP). */
+float lucid_clip_get_logit_scale (const LucidClip *clip);
+/* preprocessor_config.json: turns RGB frames into the pixel values that
+ * lucid_clip_encode_images() takes (lucid_image_preprocess_rgb8()). */
+const LucidImageConfig *lucid_clip_get_image_config (const LucidClip *clip);
+/* The pixel-value size the vision tower takes (vision_config.image_size):
+ * lucid_image_config_get_output_size() must give this. */
+guint lucid_clip_get_image_size (const LucidClip *clip);
+const LucidTokenizer *lucid_clip_get_tokenizer (const LucidClip *clip);
+/* Texts are truncated to this many tokens, <bos> and <eos> included:
+ * max_position_embeddings, or tokenizer_config.json's model_max_length
+ * when that is sane and smaller. */
+guint lucid_clip_get_max_text_length (const LucidClip *clip);
+/* The weights file (provenance: path, SHA-256). */
+LucidSafetensors *lucid_clip_get_weights (const LucidClip *clip);
+
+/* Image embeddings of @n_images images @pixels [n × 3 × S × S] (NCHW
+ * float32, S = lucid_clip_get_image_size()) into @embeds [n ×
+ * projection_dim]: visual_projection(post_layernorm(CLS)), L2-normalised
+ * when @normalize.  @pooled (may be NULL) receives [n × vision hidden]
+ * post_layernorm(CLS) (the vision pooler_output). */
+gboolean lucid_clip_encode_images (LucidClip *clip, const float *pixels,
+                                   guint n_images, float *embeds,
+                                   gboolean normalize, float *pooled,
+                                   GError **error);
+
+/* Text embeddings of @n_texts UTF-8 @texts (tokenized with the model's
+ * tokenizer, truncated to lucid_clip_get_max_text_length()) into @embeds
+ * [n × projection_dim]: text_projection of the final-layer-normed hidden
+ * state at the EOS position, L2-normalised when @normalize.  @pooled (may
+ * be NULL): [n × text hidden] (the text pooler_output). */
+gboolean lucid_clip_encode_texts (LucidClip *clip, const char *const *texts,
+                                  guint n_texts, float *embeds,
+                                  gboolean normalize, float *pooled,
+                                  GError **error);
+
+/* The same from token ids: sequence i is ids[offsets[i] .. offsets[i+1])
+ * (@offsets has n + 1 entries), run as given (no special tokens added).
+ * EOS pooling as transformers' CLIPTextTransformer: when
+ * text_config.eos_token_id is 2 (configs before transformers PR #24773)
+ * the position of the highest id (first on ties), else the first position
+ * of eos_token_id (position 0 when absent).  Ids outside the vocabulary and
+ * sequences longer than max_position_embeddings (or empty) are errors. */
+gboolean lucid_clip_encode_token_ids (LucidClip *clip, const gint32 *ids,
+                                      const gsize *offsets, guint n_seqs,
+                                      float *embeds, gboolean normalize,
+                                      float *pooled, GError **error);
+
+/* logits[i × n_texts + j] = exp(logit_scale) · cos(image i, text j) for
+ * embeddings from encode_* (normalised or not: they are normalised
+ * here). */
+void lucid_clip_logits (const LucidClip *clip, const float *image_embeds,
+                        guint n_images, const float *text_embeds, guint n_texts,
+                        float *logits);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LucidClipConfig, lucid_clip_config_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LucidClip, lucid_clip_free)
+
+G_END_DECLS

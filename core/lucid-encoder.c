@@ -1,0 +1,123 @@
+/* lucid-encoder.c — a pre-LayerNorm encoder layer over packed sequences and
+ * the patch embedding's im2col (see lucid-encoder.h).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucid-encoder.h"
+
+#include <string.h>
+
+void
+lucid_prenorm_layer_clear (LucidPrenormLayer *layer)
+{
+  g_clear_pointer (&layer->qkv_w, g_free);
+  g_clear_pointer (&layer->qkv_b, g_free);
+}
+
+void
+lucid_encoder_scratch_reserve (LucidEncoderScratch *s,
+                               const LucidPrenormDims *d, gsize tokens,
+                               gsize max_len)
+{
+  const gsize H = d->hidden, I = d->intermediate;
+  const gsize att = d->heads * max_len * max_len;
+
+  if (tokens > s->cap_tokens) {
+    s->cap_tokens = tokens;
+    s->a = g_renew (float, s->a, tokens *H);
+    s->tmp = g_renew (float, s->tmp, tokens *H);
+    s->ctx = g_renew (float, s->ctx, tokens *H);
+    s->qkv = g_renew (float, s->qkv, tokens * 3 * H);
+    s->inter = g_renew (float, s->inter, tokens *I);
+  }
+  if (att > s->cap_att) {
+    s->cap_att = att;
+    s->att = g_renew (float, s->att, att);
+  }
+}
+
+void
+lucid_encoder_scratch_clear (LucidEncoderScratch *s)
+{
+  g_free (s->a);
+  g_free (s->tmp);
+  g_free (s->qkv);
+  g_free (s->ctx);
+  g_free (s->inter);
+  g_free (s->att);
+  memset (s, 0, sizeof *s);
+}
+
+/* dst = LN(src): the backend normalises in place, the residual stream must
+ * stay as it is. */
+static void
+layernorm_copy (const LucidBackend *be, const LucidPrenormDims *d, float *dst,
+                const float *src, const float *g, const float *b, gsize rows)
+{
+  memcpy (dst, src, rows * d->hidden * sizeof (float));
+  be->layernorm (be, dst, NULL, g, b, rows, d->hidden, d->eps);
+}
+
+static void
+add_inplace (float *x, const float *y, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] += y[i];
+}
+
+void
+lucid_prenorm_layer_forward (const LucidBackend *be,
+                             const LucidPrenormLayer *Ly,
+                             const LucidPrenormDims *d, float *h,
+                             const gsize *lens, gsize n_seqs, float *probs,
+                             LucidEncoderScratch *s)
+{
+  const gsize H = d->hidden, I = d->intermediate, nh = d->heads;
+  gsize T = 0, off = 0, poff = 0;
+
+  for (gsize i = 0; i < n_seqs; i++)
+    T += lens[i];
+
+  layernorm_copy (be, d, s->a, h, Ly->ln1_g, Ly->ln1_b, T);
+  be->linear (be, s->a, Ly->qkv_w, Ly->qkv_b, s->qkv, T, 3 * H, H);
+  for (gsize i = 0; i < n_seqs; i++) {
+    const gsize len = lens[i];
+
+    be->attention (be, s->qkv + off * 3 * H, s->ctx + off * H,
+                   probs != NULL ? probs + poff : NULL, len, nh, H / nh,
+                   d->causal, s->att);
+    off += len;
+    poff += nh * len * len;
+  }
+  be->linear (be, s->ctx, Ly->o_w, Ly->o_b, s->tmp, T, H, H);
+  add_inplace (h, s->tmp, T * H);
+
+  layernorm_copy (be, d, s->a, h, Ly->ln2_g, Ly->ln2_b, T);
+  be->linear (be, s->a, Ly->i_w, Ly->i_b, s->inter, T, I, H);
+  be->activation (be, d->act, s->inter, T * I);
+  be->linear (be, s->inter, Ly->d_w, Ly->d_b, s->tmp, T, H, I);
+  add_inplace (h, s->tmp, T * H);
+}
+
+void
+lucid_patch_im2col (const float *pixels, gsize n, gsize C, gsize IH, gsize IW,
+                    gsize p, gsize q, float *cols)
+{
+  const gsize gh = IH / p, gw = IW / q;
+  float *dst = cols;
+
+  for (gsize img = 0; img < n; img++) {
+    const float *src = pixels + img * C * IH * IW;
+    for (gsize py = 0; py < gh; py++) {
+      for (gsize px = 0; px < gw; px++) {
+        for (gsize ch = 0; ch < C; ch++) {
+          for (gsize y = 0; y < p; y++) {
+            memcpy (dst, src + (ch * IH + py * p + y) * IW + px * q,
+                    q * sizeof (float));
+            dst += q;
+          }
+        }
+      }
+    }
+  }
+}

@@ -49,6 +49,7 @@ struct _LucidAudit
   guint64 seed;
   gdouble confidence;
   gdouble ge_alpha;
+  gdouble tau;
   gchar *alert;
 
   /* streaming state (streaming thread; set up in start()) */

@@ -128,6 +128,7 @@ lucid_audit_start (GstBaseTransform *trans)
   c->min_group_size = self->min_group_size;
   c->level = self->confidence;
   c->ge_alpha = self->ge_alpha;
+  c->tau = self->tau;
 
   LucidAuditWindowConfig wc = {
     self->window_kind, self->window_unit, self->window_size,

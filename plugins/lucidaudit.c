@@ -111,6 +111,7 @@ enum
   PROP_CONFIDENCE,
   PROP_ALERT,
   PROP_GE_ALPHA,
+  PROP_TAU,
 };
 
 /* One audit per positive class (one-vs-rest when several are given). */
@@ -249,6 +250,9 @@ lucid_audit_set_property (GObject *object, guint prop_id,
     case PROP_GE_ALPHA:
       self->ge_alpha = g_value_get_double (value);
       break;
+    case PROP_TAU:
+      self->tau = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -325,6 +329,9 @@ lucid_audit_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_GE_ALPHA:
       g_value_set_double (value, self->ge_alpha);
       break;
+    case PROP_TAU:
+      g_value_set_double (value, self->tau);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -357,6 +364,7 @@ lucid_audit_init (LucidAudit *self)
   self->window_size = 100;
   self->confidence = 0.95;
   self->ge_alpha = 2.0;
+  self->tau = 0.8;
   /* Never passthrough: windows are attached as metas. */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -480,6 +488,11 @@ lucid_audit_class_init (LucidAuditClass *klass)
           "AIF360: the alpha of the generalized entropy indices (the Theil "
           "index is alpha 1, the coefficient of variation uses alpha 2)",
           -G_MAXDOUBLE, G_MAXDOUBLE, 2.0, RW));
+  g_object_class_install_property (gobject_class, PROP_TAU,
+      g_param_spec_double ("tau", "Fairness threshold",
+          "Aequitas: a disparity is fair when tau <= disparity <= 1/tau "
+          "(0.8: within 0.8-1.25); the window's verdicts follow it",
+          0.01, 1.0, 0.8, RW));
   g_object_class_install_property (gobject_class, PROP_ALERT,
       g_param_spec_string ("alert", "Alert",
           "Rules that post lucid-audit-alert messages when they hold, e.g. "

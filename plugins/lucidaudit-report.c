@@ -159,7 +159,7 @@ lucid_audit_find_alerts (const LucidAuditFigures *figures,
       set_finite (a, "upper", f->upper);
       /* Where it happened, so that the message stands alone on the bus. */
       const char *fields[] = { "element", "convention", "class", "index",
-        "start", "end", "partial", "unit" };
+        "start", "end", "partial", "unit", "stream-id", "stream" };
       for (guint k = 0; k < G_N_ELEMENTS (fields); k++) {
         const GValue *v = gst_structure_get_value (window, fields[k]);
         if (v)

@@ -10,7 +10,7 @@
  * equal Aequitas' in the window meta; the lucid-audit bus message must
  * carry the same window; and lucidsink must store it so that the
  * audit_group_figures, audit_references and audit_verdicts tables (schema
- * migration aequitas_verdicts) give the same values in SQL.
+ * migration audit_verdicts_streams) give the same values in SQL.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

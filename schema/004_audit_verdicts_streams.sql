@@ -1,18 +1,104 @@
--- 004_aequitas_verdicts.sql — Aequitas' reference groups and fairness
--- determinations of each audit window (lucidaudit convention=aequitas),
--- derived from the tamper-evident audit log like the tables of the audit
--- figures migration (docs/audit.md, "Audit figures in SQLite").
+-- NNN_audit_verdicts_streams.sql — two additions to the audit figures
+-- derived from the tamper-evident audit log (docs/audit.md, "Audit figures
+-- in SQLite"):
+--
+-- 1. the stream each audit window belongs to (several streams may end in
+--    one lucidsink): audit_windows gains stream_id (the STREAM_START id
+--    lucidaudit saw) and stream (its `stream` property), so the window
+--    trigger is recreated with them;
+-- 2. Aequitas' reference groups and fairness determinations of each window
+--    (lucidaudit convention=aequitas), in two new tables.
 --
 -- The window payload (kind 'audit-window') carries, for the Aequitas
 -- convention, `tau`, `references` (one object per grouping and disparity
 -- metric: grouping, metric, group) and `verdicts` (one object per group
 -- and parity, then per grouping and parity: grouping, group (absent for the
 -- grouping as a whole), parity, verdict = fair | unfair | undefined).  A
--- second AFTER INSERT trigger explodes them in the same transaction; the
--- tables of the earlier migration and their trigger are left as they are.
+-- second AFTER INSERT trigger explodes them in the same transaction.
 -- Windows of other conventions have neither member and add no rows here.
 --
 -- SPDX-License-Identifier: LGPL-2.1-or-later
+
+-- 1. Streams.  Windows logged before this migration keep NULL.
+ALTER TABLE audit_windows ADD COLUMN stream_id TEXT;
+ALTER TABLE audit_windows ADD COLUMN stream TEXT;
+CREATE INDEX audit_windows_stream ON audit_windows (stream_id);
+
+DROP TRIGGER audit_log_explode_window;
+CREATE TRIGGER audit_log_explode_window AFTER INSERT ON audit_log
+WHEN NEW.kind = 'audit-window' AND json_type(NEW.payload) = 'object'
+BEGIN
+  INSERT INTO audit_windows
+  SELECT NEW.seq, NEW.created_at, NEW.run_id,
+         json_extract(NEW.payload, '$.element'),
+         json_extract(NEW.payload, '$.convention'),
+         json_extract(NEW.payload, '$.class'),
+         json_extract(NEW.payload, '$.window'),
+         json_extract(NEW.payload, '$.unit'),
+         json_extract(NEW.payload, '$.index'),
+         json_extract(NEW.payload, '$.start'),
+         json_extract(NEW.payload, '$.end'),
+         json_extract(NEW.payload, '$.partial'),
+         json_extract(NEW.payload, '$.n_events'),
+         json_extract(NEW.payload, '$.n_late'),
+         json_extract(NEW.payload, '$.n_no_truth'),
+         json_extract(NEW.payload, '$.n_no_group'),
+         json_extract(NEW.payload, '$.n_boot'),
+         json_extract(NEW.payload, '$.level'),
+         json_extract(NEW.payload, '$.min_group_size'),
+         json_extract(NEW.payload, '$.pts'),
+         json_extract(NEW.payload, '$.stream_time'),
+         json_extract(NEW.payload, '$.running_time'),
+         json_extract(NEW.payload, '$.stream_id'),
+         json_extract(NEW.payload, '$.stream');
+  INSERT INTO audit_groups
+  SELECT NEW.seq,
+         json_extract(g.value, '$.grouping'),
+         json_extract(g.value, '$.group'),
+         json_extract(g.value, '$.n'),
+         json_extract(g.value, '$.tp'), json_extract(g.value, '$.fp'),
+         json_extract(g.value, '$.tn'), json_extract(g.value, '$.fn'),
+         json_extract(g.value, '$.too_small')
+  FROM json_each(NEW.payload, '$.groups') AS g
+  WHERE json_type(NEW.payload, '$.groups') = 'array';
+  INSERT INTO audit_group_figures
+  SELECT NEW.seq,
+         json_extract(f.value, '$.grouping'),
+         json_extract(f.value, '$.group'),
+         json_extract(f.value, '$.metric'),
+         json_extract(f.value, '$.value'),
+         json_extract(f.value, '$.reason'),
+         json_extract(f.value, '$.lower'),
+         json_extract(f.value, '$.upper'),
+         json_extract(f.value, '$.n_boot_valid')
+  FROM json_each(NEW.payload, '$.figures') AS f
+  WHERE json_type(NEW.payload, '$.figures') = 'array'
+    AND json_type(f.value, '$.group') = 'text';
+  INSERT INTO audit_between_figures
+  SELECT NEW.seq,
+         json_extract(f.value, '$.grouping'),
+         json_extract(f.value, '$.metric'),
+         json_extract(f.value, '$.value'),
+         json_extract(f.value, '$.reason'),
+         json_extract(f.value, '$.lower'),
+         json_extract(f.value, '$.upper'),
+         json_extract(f.value, '$.n_boot_valid')
+  FROM json_each(NEW.payload, '$.figures') AS f
+  WHERE json_type(NEW.payload, '$.figures') = 'array'
+    AND json_type(f.value, '$.group') IS NULL;
+END;
+
+-- Every breach, with its window and stream.
+DROP VIEW audit_breaches;
+CREATE VIEW audit_breaches AS
+SELECT a.seq, a.created_at, a.run_id, w.element, w.convention, w.class,
+       w.window_index, w.start, w."end", w.unit, w.partial, w.stream_time,
+       a.rule, a.metric, a.grouping, a.group_key, a.value, a.value_text,
+       a.threshold, a.lower, a.upper, a.is_new, w.stream_id, w.stream
+FROM audit_alerts AS a
+LEFT JOIN audit_windows AS w ON w.seq = a.window_seq;
+
+-- 2. Aequitas.
 
 -- The reference group of each disparity metric in each grouping of a window
 -- (with reference=min-metric it differs per metric).

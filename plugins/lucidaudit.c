@@ -38,11 +38,24 @@
  * - posts a `lucid-audit` element message: the same structure, named
  *   `lucid-audit`;
  * - posts a `lucid-audit-alert` element message for each
- *   #LucidAudit:alert rule that holds (rule, metric, grouping, group, value,
- *   threshold, lower, upper, window-index, start, end, partial).
+ *   #LucidAudit:alert rule and figure that holds: rule, metric, op,
+ *   threshold, grouping, group (per-group figures), value (absent when
+ *   infinite: value-text "inf"/"-inf"), lower, upper, new (the rule did not
+ *   hold in the previous window), element, convention, class,
+ *   window-index, start, end, partial, unit, stream-id, stream.
  *
- * With `window-unit=time` a GAP event closes the windows that end by the
- * gap's end (they travel as custom events, as below).
+ * With #LucidAudit:convention aequitas the window also carries #LucidAudit:tau,
+ * the reference group of each disparity and Aequitas' fairness verdicts
+ * (fair / unfair / undefined) per group and per grouping.
+ *
+ * Each window names its stream (`stream-id`, and #LucidAudit:stream when
+ * set): a STREAM_START with another id closes the open windows as partial,
+ * so a window never spans two streams and several streams can share one
+ * lucidsink.  With `window-unit=time` a GAP event closes the windows that
+ * end by the gap's end (they travel as custom events, as below); so does a
+ * SEGMENT without a flush that starts later in stream time, while one that
+ * starts before the latest event counted (a looping source, a non-flushing
+ * seek back) closes the open windows as partial and starts afresh.
  * At EOS the open window closes as `partial` and travels downstream as a
  * serialized custom downstream event carrying the structure (there is no
  * buffer left to carry it), before EOS.  A flushing seek closes the open

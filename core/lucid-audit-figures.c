@@ -286,6 +286,24 @@ figure_free (gpointer p)
   g_free (f);
 }
 
+static void
+reference_free (gpointer p)
+{
+  LucidAuditReference *r = p;
+  g_free (r->grouping);
+  g_free (r->group);
+  g_free (r);
+}
+
+static void
+verdict_free (gpointer p)
+{
+  LucidAuditVerdict *v = p;
+  g_free (v->grouping);
+  g_free (v->group);
+  g_free (v);
+}
+
 void
 lucid_audit_figures_free (LucidAuditFigures *figures)
 {
@@ -293,7 +311,75 @@ lucid_audit_figures_free (LucidAuditFigures *figures)
     return;
   g_ptr_array_unref (figures->groups);
   g_ptr_array_unref (figures->figures);
+  g_ptr_array_unref (figures->references);
+  g_ptr_array_unref (figures->verdicts);
   g_free (figures);
+}
+
+static void
+add_verdict (LucidAuditFigures *out, const char *grouping, const char *group,
+    LucidAequitasParity parity, LucidAequitasVerdict verdict)
+{
+  LucidAuditVerdict *v = g_new0 (LucidAuditVerdict, 1);
+  v->grouping = g_strdup (grouping);
+  v->group = g_strdup (group);
+  v->parity = parity;
+  v->verdict = verdict;
+  g_ptr_array_add (out->verdicts, v);
+}
+
+/* Aequitas' reference groups and Fairness' determinations of one grouping,
+ * from its disparity figures @figs (group-major, @metrics[i] the metric of
+ * figs[i]) over the included groups @inc. */
+static void
+aequitas_verdicts (const LucidFairnessCounts *included, GPtrArray *inc,
+    GPtrArray *figs, const int *metrics, const char *grouping,
+    const LucidAuditFiguresConfig *config, LucidAuditFigures *out)
+{
+  for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++) {
+    const char *ref = lucid_aequitas_reference_group (included,
+        config->reference, config->reference_group, m, NULL);
+    if (!ref)
+      continue;
+    LucidAuditReference *r = g_new0 (LucidAuditReference, 1);
+    r->grouping = g_strdup (grouping);
+    r->metric = m;
+    r->group = g_strdup (ref);
+    g_ptr_array_add (out->references, r);
+  }
+  g_autofree LucidAequitasVerdict *all = g_new (LucidAequitasVerdict,
+      (gsize) inc->len * LUCID_AEQUITAS_N_PARITIES);
+  guint n_groups = 0;
+  for (guint g = 0, f = 0; g < inc->len; g++) {
+    double disparity[LUCID_AEQUITAS_N_DISPARITIES];
+    gboolean any = FALSE;
+    for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++)
+      disparity[m] = NAN;
+    for (; f < figs->len; f++) {
+      const LucidAuditFigure *x = figs->pdata[f];
+      if (strcmp (x->group, inc->pdata[g]))
+        break;
+      disparity[metrics[f]] = x->value;
+      any = TRUE;
+    }
+    if (!any)
+      continue;
+    LucidAequitasVerdict *v = all + (gsize) n_groups * LUCID_AEQUITAS_N_PARITIES;
+    lucid_aequitas_parities (disparity, config->tau, v);
+    for (int p = 0; p < LUCID_AEQUITAS_N_PARITIES; p++)
+      add_verdict (out, grouping, inc->pdata[g], p, v[p]);
+    n_groups++;
+  }
+  if (n_groups == 0)
+    return;
+  g_autofree LucidAequitasVerdict *column = g_new (LucidAequitasVerdict,
+      n_groups);
+  for (int p = 0; p < LUCID_AEQUITAS_N_PARITIES; p++) {
+    for (guint g = 0; g < n_groups; g++)
+      column[g] = all[(gsize) g * LUCID_AEQUITAS_N_PARITIES + p];
+    add_verdict (out, grouping, NULL, p,
+        lucid_aequitas_attribute_verdict (column, n_groups));
+  }
 }
 
 static LucidAuditFigure *
@@ -546,6 +632,8 @@ compute_grouping (const LucidAuditWindowReport *report,
         g_array_append_val (metrics, m);
       }
     }
+    aequitas_verdicts (included, inc, figs, (int *) metrics->data, grouping,
+        config, out);
     if (report->n_boot > 0 && figs->len > 0) {
       AequitasJob job = { cut, config, figs, (int *) metrics->data };
       guint n = figs->len;
@@ -577,6 +665,8 @@ lucid_audit_figures_compute (const LucidAuditWindowReport *report,
   g_autoptr (LucidAuditFigures) out = g_new0 (LucidAuditFigures, 1);
   out->groups = g_ptr_array_new_with_free_func (group_free);
   out->figures = g_ptr_array_new_with_free_func (figure_free);
+  out->references = g_ptr_array_new_with_free_func (reference_free);
+  out->verdicts = g_ptr_array_new_with_free_func (verdict_free);
 
   for (guint i = 0; i < groupings->len; i++)
     compute_grouping (report, config, groupings->pdata[i], out);

@@ -15,6 +15,13 @@
  * between-group figure (Fairlearn, Aequitas), and an AIF360 group set below
  * the minimum makes the AIF360 figures NaN/TOO_SMALL.
  *
+ * Aequitas convention: per group Aequitas' twelve metrics, the ten
+ * disparities against the reference group of each grouping (with bootstrap
+ * intervals), the reference groups, and Fairness' determinations with
+ * tau = config->tau (0: 0.8, i.e. fair within 0.8–1.25): fifteen parities
+ * per group and per grouping.  The groups compared are the included ones
+ * (events, not too small), so a too-small group has no verdict.
+ *
  * AIF360 convention: besides the rates, the inequality indices of
  * lucid-inequality.h — generalized entropy index (α = ge_alpha), Theil index
  * and coefficient of variation over the whole window (grouping ""), between
@@ -74,9 +81,32 @@ typedef struct {
   gboolean per_group;
 } LucidAuditFigure;
 
+/* Aequitas convention: the reference group of one disparity metric in one
+ * grouping (it differs per metric only with REF_MIN_METRIC). */
+typedef struct {
+  char *grouping;
+  LucidAequitasMetric metric;   /* one of the ten disparity metrics */
+  char *group;                  /* the reference group's key */
+} LucidAuditReference;
+
+/* Aequitas convention: one of Fairness' determinations (tau = config->tau)
+ * for a group (Fairness.get_group_value_fairness) or, with group NULL, for
+ * the grouping as a whole (get_group_attribute_fairness). */
+typedef struct {
+  char *grouping;
+  char *group;                  /* NULL: the whole grouping (attribute) */
+  LucidAequitasParity parity;
+  LucidAequitasVerdict verdict;
+} LucidAuditVerdict;
+
 typedef struct {
   GPtrArray *groups;            /* LucidAuditGroup*, by grouping then key */
   GPtrArray *figures;           /* LucidAuditFigure* */
+  /* Aequitas only (empty otherwise), by grouping; a grouping without
+   * disparities (reference=given not among its groups) has none. */
+  GPtrArray *references;        /* LucidAuditReference* */
+  GPtrArray *verdicts;          /* LucidAuditVerdict*: per group, then the
+                                 * grouping's, each in parity order */
 } LucidAuditFigures;
 
 /* Computes the figures of @report (call inside the window callback).  Fails

@@ -49,6 +49,7 @@ struct _LucidAudit
   guint64 seed;
   gdouble confidence;
   gdouble ge_alpha;
+  gdouble tau;
   gchar *alert;
 
   /* streaming state (streaming thread; set up in start()) */
@@ -58,6 +59,9 @@ struct _LucidAudit
   LucidAuditFiguresConfig config;
   char **config_strv[3];        /* owned vectors inside config */
   gchar *tag_groups;            /* the lucid-groups tag of the stream */
+  gchar *stream_id;             /* of the last STREAM_START */
+  gboolean counted;             /* events in the windows since a reset */
+  guint64 max_t;                /* latest stream time counted since then */
   guint64 item_index;
   guint64 n_no_truth, n_no_group, n_no_result;
   GHashTable *breached;         /* rule text + group → TRUE while held */

@@ -29,6 +29,46 @@ append_structure (GValue *array, GstStructure *s)
   gst_value_array_append_and_take_value (array, &v);
 }
 
+static const char *
+verdict_name (LucidAequitasVerdict v)
+{
+  return v == LUCID_AEQUITAS_FAIR ? "fair"
+      : v == LUCID_AEQUITAS_UNFAIR ? "unfair" : "undefined";
+}
+
+/* Aequitas: the reference groups and Fairness' determinations. */
+static void
+add_aequitas (GstStructure *s, const LucidAuditFigures *figures,
+    const LucidAuditFiguresConfig *config)
+{
+  GValue refs = G_VALUE_INIT, verdicts = G_VALUE_INIT;
+  g_value_init (&refs, GST_TYPE_ARRAY);
+  g_value_init (&verdicts, GST_TYPE_ARRAY);
+  for (guint i = 0; i < figures->references->len; i++) {
+    const LucidAuditReference *r = figures->references->pdata[i];
+    g_autofree char *metric = g_strdup_printf ("%s_disparity",
+        lucid_aequitas_metric_name (r->metric));
+    append_structure (&refs, gst_structure_new ("lucid-audit-reference",
+            "grouping", G_TYPE_STRING, r->grouping,
+            "metric", G_TYPE_STRING, metric,
+            "group", G_TYPE_STRING, r->group, NULL));
+  }
+  for (guint i = 0; i < figures->verdicts->len; i++) {
+    const LucidAuditVerdict *v = figures->verdicts->pdata[i];
+    GstStructure *vs = gst_structure_new ("lucid-audit-verdict",
+        "grouping", G_TYPE_STRING, v->grouping,
+        "parity", G_TYPE_STRING, lucid_aequitas_parity_name (v->parity),
+        "verdict", G_TYPE_STRING, verdict_name (v->verdict), NULL);
+    if (v->group)
+      gst_structure_set (vs, "group", G_TYPE_STRING, v->group, NULL);
+    append_structure (&verdicts, vs);
+  }
+  gst_structure_set (s, "tau", G_TYPE_DOUBLE,
+      config->tau > 0 ? config->tau : 0.8, NULL);
+  gst_structure_take_value (s, "references", &refs);
+  gst_structure_take_value (s, "verdicts", &verdicts);
+}
+
 GstStructure *
 lucid_audit_window_structure (const LucidAuditWindowReport *report,
     const LucidAuditFigures *figures, const LucidAuditFiguresConfig *config,
@@ -84,6 +124,8 @@ lucid_audit_window_structure (const LucidAuditWindowReport *report,
   }
   gst_structure_take_value (s, "groups", &groups);
   gst_structure_take_value (s, "figures", &figs);
+  if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS)
+    add_aequitas (s, figures, config);
   return s;
 }
 
@@ -117,7 +159,7 @@ lucid_audit_find_alerts (const LucidAuditFigures *figures,
       set_finite (a, "upper", f->upper);
       /* Where it happened, so that the message stands alone on the bus. */
       const char *fields[] = { "element", "convention", "class", "index",
-        "start", "end", "partial", "unit" };
+        "start", "end", "partial", "unit", "stream-id", "stream" };
       for (guint k = 0; k < G_N_ELEMENTS (fields); k++) {
         const GValue *v = gst_structure_get_value (window, fields[k]);
         if (v)

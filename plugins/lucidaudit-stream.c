@@ -128,6 +128,7 @@ lucid_audit_start (GstBaseTransform *trans)
   c->min_group_size = self->min_group_size;
   c->level = self->confidence;
   c->ge_alpha = self->ge_alpha;
+  c->tau = self->tau;
 
   LucidAuditWindowConfig wc = {
     self->window_kind, self->window_unit, self->window_size,
@@ -197,6 +198,8 @@ lucid_audit_clear_state (LucidAudit *self)
   for (guint i = 0; i < 3; i++)
     g_clear_pointer (&self->config_strv[i], g_strfreev);
   g_clear_pointer (&self->tag_groups, g_free);
+  g_clear_pointer (&self->stream_id, g_free);
+  self->counted = FALSE;
   g_clear_pointer (&self->breached, g_hash_table_unref);
   g_clear_pointer (&self->closed, g_ptr_array_unref);
 }
@@ -231,6 +234,11 @@ window_closed (const LucidAuditWindowReport *report, gpointer user_data)
       self->window_unit == LUCID_AUDIT_WINDOW_BY_TIME ? "time" : "count");
   gst_structure_set (s, "n-no-truth", G_TYPE_UINT64, self->n_no_truth,
       "n-no-group", G_TYPE_UINT64, self->n_no_group, NULL);
+  /* Which stream: several may end in one lucidsink (funnel, concat). */
+  if (self->stream_id)
+    gst_structure_set (s, "stream-id", G_TYPE_STRING, self->stream_id, NULL);
+  if (self->stream)
+    gst_structure_set (s, "stream", G_TYPE_STRING, self->stream, NULL);
 
   g_autoptr (GPtrArray) alerts = g_ptr_array_new_with_free_func (
       (GDestroyNotify) gst_structure_free);
@@ -304,7 +312,49 @@ finish_windows (LucidAudit *self)
     return;
   for (guint i = 0; i < self->classes->len; i++)
     lucid_audit_window_finish (((ClassAudit *) self->classes->pdata[i])->window);
+  self->counted = FALSE;
   push_closed_as_events (self);
+}
+
+/* Closes the time windows that end by stream time @t (a watermark: no
+ * event before @t follows), pushing them as events. */
+static void
+advance_to (LucidAudit *self, guint64 t)
+{
+  for (guint i = 0; i < self->classes->len; i++)
+    lucid_audit_window_advance (((ClassAudit *) self->classes->pdata[i])
+        ->window, t);
+  push_closed_as_events (self);
+}
+
+/* A SEGMENT without a flush (a non-flushing seek, a looping or
+ * concatenating source) on a stream with counted events.  Time windows run
+ * on stream time: when the new segment starts before the latest event
+ * counted, its events would all be late, so the open windows close now,
+ * partial, and the windows start afresh (as after a flush); when it starts
+ * later, nothing earlier can follow, so the windows that end by its start
+ * close, as at a GAP.  Count windows do not depend on time and go on. */
+static void
+segment_changed (LucidAudit *self, GstEvent *event)
+{
+  const GstSegment *segment;
+  if (!self->classes || !self->counted
+      || self->window_unit != LUCID_AUDIT_WINDOW_BY_TIME)
+    return;
+  gst_event_parse_segment (event, &segment);
+  if (segment->format != GST_FORMAT_TIME)
+    return;
+  guint64 t0 = gst_segment_to_stream_time (segment, GST_FORMAT_TIME,
+      segment->start);
+  if (!GST_CLOCK_TIME_IS_VALID (t0))
+    t0 = segment->time;
+  GST_DEBUG_OBJECT (self, "segment change: stream time %" GST_TIME_FORMAT
+      ", latest event %" GST_TIME_FORMAT, GST_TIME_ARGS (t0),
+      GST_TIME_ARGS (self->max_t));
+  if (t0 < self->max_t)
+    finish_windows (self);
+  else
+    advance_to (self, t0);
 }
 
 /* A GAP [ts, ts + duration) says no data comes before its end: time
@@ -325,10 +375,7 @@ advance_windows (LucidAudit *self, GstEvent *gap)
       ts);
   if (!GST_CLOCK_TIME_IS_VALID (t))
     t = ts;
-  for (guint i = 0; i < self->classes->len; i++)
-    lucid_audit_window_advance (((ClassAudit *) self->classes->pdata[i])
-        ->window, t);
-  push_closed_as_events (self);
+  advance_to (self, t);
 }
 
 /* ---- buffers ------------------------------------------------------------ */
@@ -453,6 +500,9 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     lucid_audit_window_add (ca->window, g, t, y_true,
         predicted (r, ca->klass, self->threshold), weight);
   }
+  if (!self->counted || t > self->max_t)
+    self->max_t = t;
+  self->counted = TRUE;
   if (self->error != GST_FLOW_OK)
     return self->error;
   for (guint i = 0; i < self->closed->len; i++)
@@ -470,9 +520,20 @@ lucid_audit_sink_event (GstBaseTransform *trans, GstEvent *event)
   LucidAudit *self = LUCID_AUDIT (trans);
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_STREAM_START:
+    case GST_EVENT_STREAM_START:{
+      const gchar *id = NULL;
+      gst_event_parse_stream_start (event, &id);
+      /* A window never spans two streams (its payload names one). */
+      if (self->counted && g_strcmp0 (id, self->stream_id))
+        finish_windows (self);
+      g_free (self->stream_id);
+      self->stream_id = g_strdup (id);
       g_clear_pointer (&self->tag_groups, g_free);
       self->item_index = 0;
+      break;
+    }
+    case GST_EVENT_SEGMENT:
+      segment_changed (self, event);
       break;
     case GST_EVENT_TAG: {
       GstTagList *tags;

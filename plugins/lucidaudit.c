@@ -38,11 +38,24 @@
  * - posts a `lucid-audit` element message: the same structure, named
  *   `lucid-audit`;
  * - posts a `lucid-audit-alert` element message for each
- *   #LucidAudit:alert rule that holds (rule, metric, grouping, group, value,
- *   threshold, lower, upper, window-index, start, end, partial).
+ *   #LucidAudit:alert rule and figure that holds: rule, metric, op,
+ *   threshold, grouping, group (per-group figures), value (absent when
+ *   infinite: value-text "inf"/"-inf"), lower, upper, new (the rule did not
+ *   hold in the previous window), element, convention, class,
+ *   window-index, start, end, partial, unit, stream-id, stream.
  *
- * With `window-unit=time` a GAP event closes the windows that end by the
- * gap's end (they travel as custom events, as below).
+ * With #LucidAudit:convention aequitas the window also carries #LucidAudit:tau,
+ * the reference group of each disparity and Aequitas' fairness verdicts
+ * (fair / unfair / undefined) per group and per grouping.
+ *
+ * Each window names its stream (`stream-id`, and #LucidAudit:stream when
+ * set): a STREAM_START with another id closes the open windows as partial,
+ * so a window never spans two streams and several streams can share one
+ * lucidsink.  With `window-unit=time` a GAP event closes the windows that
+ * end by the gap's end (they travel as custom events, as below); so does a
+ * SEGMENT without a flush that starts later in stream time, while one that
+ * starts before the latest event counted (a looping source, a non-flushing
+ * seek back) closes the open windows as partial and starts afresh.
  * At EOS the open window closes as `partial` and travels downstream as a
  * serialized custom downstream event carrying the structure (there is no
  * buffer left to carry it), before EOS.  A flushing seek closes the open
@@ -111,6 +124,7 @@ enum
   PROP_CONFIDENCE,
   PROP_ALERT,
   PROP_GE_ALPHA,
+  PROP_TAU,
 };
 
 /* One audit per positive class (one-vs-rest when several are given). */
@@ -249,6 +263,9 @@ lucid_audit_set_property (GObject *object, guint prop_id,
     case PROP_GE_ALPHA:
       self->ge_alpha = g_value_get_double (value);
       break;
+    case PROP_TAU:
+      self->tau = g_value_get_double (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -325,6 +342,9 @@ lucid_audit_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_GE_ALPHA:
       g_value_set_double (value, self->ge_alpha);
       break;
+    case PROP_TAU:
+      g_value_set_double (value, self->tau);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -357,6 +377,7 @@ lucid_audit_init (LucidAudit *self)
   self->window_size = 100;
   self->confidence = 0.95;
   self->ge_alpha = 2.0;
+  self->tau = 0.8;
   /* Never passthrough: windows are attached as metas. */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -480,6 +501,11 @@ lucid_audit_class_init (LucidAuditClass *klass)
           "AIF360: the alpha of the generalized entropy indices (the Theil "
           "index is alpha 1, the coefficient of variation uses alpha 2)",
           -G_MAXDOUBLE, G_MAXDOUBLE, 2.0, RW));
+  g_object_class_install_property (gobject_class, PROP_TAU,
+      g_param_spec_double ("tau", "Fairness threshold",
+          "Aequitas: a disparity is fair when tau <= disparity <= 1/tau "
+          "(0.8: within 0.8-1.25); the window's verdicts follow it",
+          0.01, 1.0, 0.8, RW));
   g_object_class_install_property (gobject_class, PROP_ALERT,
       g_param_spec_string ("alert", "Alert",
           "Rules that post lucid-audit-alert messages when they hold, e.g. "

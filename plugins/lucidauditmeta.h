@@ -27,8 +27,22 @@
  *                  grouping, metric, reason (strings), group (string, per-group
  *                  figures only), value, lower, upper (double; absent when
  *                  NaN: see reason), n-boot-valid (guint)
+ *   n-no-truth, n-no-group guint64  events left out so far (no truth / group)
+ *   stream-id    string   the STREAM_START id of the window's stream (absent
+ *                         when none was seen); a window never spans two
+ *   stream       string   lucidaudit's stream property (absent when unset)
  *   alerts       GstValueArray of "lucid-audit-alert" structures (the same
- *                  fields as the bus message of that name, see lucidaudit.c)
+ *                  fields as the bus message of that name, see
+ *                  docs/audit.md, "The lucid-audit-alert message")
+ *   Aequitas convention only:
+ *   tau          double   fair iff tau <= disparity <= 1/tau
+ *   references   GstValueArray of "lucid-audit-reference" structures:
+ *                  grouping, metric ("ppr_disparity", ...), group (the
+ *                  reference group's key)
+ *   verdicts     GstValueArray of "lucid-audit-verdict" structures:
+ *                  grouping, group (absent: the grouping as a whole),
+ *                  parity (Aequitas' name, "Statistical Parity", ...),
+ *                  verdict ("fair" | "unfair" | "undefined")
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -27,6 +27,8 @@ struct _LucidSink {
   guint commit_interval;
   gchar *run_label;
   gchar *pipeline_description;
+  gchar *audit_signing_key;       /* NULL: unsigned checkpoints */
+  guint audit_checkpoint_entries; /* 0: the store's default */
 
   /* unlock() cancels it to release a render() blocked on a full store
    * queue; unlock_stop() resets it. */

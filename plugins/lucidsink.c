@@ -69,6 +69,18 @@
  * stores a label, its score and the sentence embedding for every subtitle:
  * `sqlite3 talk.db 'SELECT stream_time_s, label, score, model_dir FROM
  * results_with_provenance'`.
+ * |[
+ * lucid-audit-keygen audit.key    # once: audit.key (0600) + audit.key.pub
+ * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
+ *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 labels="pos,neg" ! \
+ *     lucidaudit annotations=talk.csv positive-label=pos ! \
+ *     lucidsink location=audit.db audit-signing-key=audit.key \
+ *         audit-checkpoint-entries=100
+ * lucid-verify audit.db --public-key audit.key.pub
+ * ]|
+ * signs a checkpoint of the audit log every 100 entries and at EOS; the
+ * verifier then proves the log was not re-sealed by someone without the
+ * key (docs/audit.md).
  */
 
 #include "lucid-build-config.h"
@@ -87,6 +99,8 @@ GST_DEBUG_CATEGORY (lucid_sink_debug);
 #define DEFAULT_COMMIT_INTERVAL LUCID_STORE_DEFAULT_COMMIT_INTERVAL_MS
 #define DEFAULT_RUN_LABEL NULL
 #define DEFAULT_PIPELINE_DESCRIPTION NULL
+#define DEFAULT_AUDIT_SIGNING_KEY NULL
+#define DEFAULT_AUDIT_CHECKPOINT_ENTRIES 0
 
 enum {
   PROP_0,
@@ -95,6 +109,8 @@ enum {
   PROP_COMMIT_INTERVAL,
   PROP_RUN_LABEL,
   PROP_PIPELINE_DESCRIPTION,
+  PROP_AUDIT_SIGNING_KEY,
+  PROP_AUDIT_CHECKPOINT_ENTRIES,
 };
 
 #define lucid_sink_parent_class parent_class
@@ -118,6 +134,7 @@ lucid_sink_start (GstBaseSink *bsink)
   g_autofree gchar *label = NULL;
   g_autofree gchar *pipeline = NULL;
   g_autofree gchar *properties = NULL;
+  g_autofree gchar *signing_key = NULL;
   g_autofree gchar *gst_version_str = lucid_sink_gst_version_text ();
   LucidStoreOptions options = { 0 };
   LucidRunInfo info = { 0 };
@@ -127,6 +144,8 @@ lucid_sink_start (GstBaseSink *bsink)
   label = g_strdup (self->run_label);
   pipeline = g_strdup (self->pipeline_description);
   options.commit_interval_ms = self->commit_interval;
+  options.log_checkpoint_entries = self->audit_checkpoint_entries;
+  signing_key = g_strdup (self->audit_signing_key);
   self->with_embeddings = self->store_embeddings;
   GST_OBJECT_UNLOCK (self);
 
@@ -139,7 +158,22 @@ lucid_sink_start (GstBaseSink *bsink)
     return FALSE;
   }
 
+  if (signing_key != NULL && *signing_key != '\0')
+    options.log_signing_key = signing_key;
   self->store = lucid_store_open (location, &options, &error);
+  if (self->store == NULL && options.log_signing_key != NULL) {
+    /* The store names the file at fault (the key file, or the database);
+     * say which key was asked for, whatever the cause. */
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, OPEN_READ,
+        ("Cannot open %s with the audit signing key %s: %s", location,
+         options.log_signing_key, error->message),
+        ("audit-signing-key=%s (made by lucid-audit-keygen, mode 0600); "
+         "every lucidsink writing the same file in one process must name "
+         "the same key",
+         options.log_signing_key));
+    return FALSE;
+  }
   if (self->store == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", error->message),
                        ("location=%s", location));
@@ -378,6 +412,13 @@ lucid_sink_set_property (GObject *object, guint prop_id, const GValue *value,
       g_free (self->pipeline_description);
       self->pipeline_description = g_value_dup_string (value);
       break;
+    case PROP_AUDIT_SIGNING_KEY:
+      g_free (self->audit_signing_key);
+      self->audit_signing_key = g_value_dup_string (value);
+      break;
+    case PROP_AUDIT_CHECKPOINT_ENTRIES:
+      self->audit_checkpoint_entries = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -408,6 +449,12 @@ lucid_sink_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_PIPELINE_DESCRIPTION:
       g_value_set_string (value, self->pipeline_description);
       break;
+    case PROP_AUDIT_SIGNING_KEY:
+      g_value_set_string (value, self->audit_signing_key);
+      break;
+    case PROP_AUDIT_CHECKPOINT_ENTRIES:
+      g_value_set_uint (value, self->audit_checkpoint_entries);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -423,6 +470,7 @@ lucid_sink_finalize (GObject *object)
   g_free (self->location);
   g_free (self->run_label);
   g_free (self->pipeline_description);
+  g_free (self->audit_signing_key);
   g_object_unref (self->cancellable);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -512,6 +560,51 @@ lucid_sink_class_init (LucidSinkClass *klass)
           "Pipeline string stored with the run (default: the process's "
           "command line, i.e. the gst-launch-1.0 pipeline)",
           DEFAULT_PIPELINE_DESCRIPTION,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * LucidSink:audit-signing-key:
+   *
+   * An Ed25519 secret key file (made by `lucid-audit-keygen SECRET`, mode
+   * 0600) that signs the audit log's checkpoints, so that
+   * `lucid-verify DB --public-key SECRET.pub` can tell a re-sealed log from
+   * the one written here (docs/audit.md, "The audit log"). Unset: the
+   * checkpoints are unsigned. The first handle that opens a database in a
+   * process fixes its key: a second lucidsink on the same file naming
+   * another key, or naming one when the first had none, fails to start
+   * with an error naming the key file (one naming none shares the first
+   * one's key). A
+   * missing, unreadable, malformed or group/other-readable key file is an
+   * error naming the file too.
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_AUDIT_SIGNING_KEY,
+      g_param_spec_string (
+          "audit-signing-key", "Audit signing key",
+          "Ed25519 secret key file (from lucid-audit-keygen, mode 0600) that "
+          "signs the audit log's checkpoints; unset: unsigned. Every sink "
+          "writing one database in a process must name the same key",
+          DEFAULT_AUDIT_SIGNING_KEY,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_READY));
+
+  /**
+   * LucidSink:audit-checkpoint-entries:
+   *
+   * A checkpoint (Merkle root, signed with #LucidSink:audit-signing-key)
+   * follows every this many audit log entries; checkpoints are also
+   * written at each run end (EOS) and when the database is closed. 0: the
+   * store's default (1000). Fixed by the first handle that opens the file
+   * in a process.
+   */
+  g_object_class_install_property (
+      gobject_class, PROP_AUDIT_CHECKPOINT_ENTRIES,
+      g_param_spec_uint (
+          "audit-checkpoint-entries", "Audit checkpoint entries",
+          "Write an audit log checkpoint after this many entries (also at "
+          "every run end and close); 0: the default, 1000",
+          0, G_MAXUINT, DEFAULT_AUDIT_CHECKPOINT_ENTRIES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
 

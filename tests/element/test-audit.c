@@ -512,6 +512,201 @@ GST_START_TEST (test_time_windows_and_gap)
 
 GST_END_TEST;
 
+/* The window carried by the next custom event, with its n-events, index
+ * and partial flag; fails when none comes before another serialized
+ * event type (@before, e.g. the new SEGMENT). */
+static void
+expect_window_event (GstHarness *h, GstEventType before, guint64 n_events,
+    guint64 index, gboolean partial, const gchar *stream_id)
+{
+  GstEvent *ev;
+  while ((ev = gst_harness_try_pull_event (h))) {
+    fail_if (GST_EVENT_TYPE (ev) == before,
+        "no window before the %s event", GST_EVENT_TYPE_NAME (ev));
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_DOWNSTREAM)
+      break;
+    gst_event_unref (ev);
+  }
+  fail_unless (ev != NULL, "no window event");
+  const GstStructure *w = gst_event_get_structure (ev);
+  guint64 n, i;
+  gboolean p;
+  fail_unless (gst_structure_get (w, "n-events", G_TYPE_UINT64, &n,
+          "index", G_TYPE_UINT64, &i, "partial", G_TYPE_BOOLEAN, &p, NULL));
+  fail_unless_equals_uint64 (n, n_events);
+  fail_unless_equals_uint64 (i, index);
+  fail_unless_equals_int (p, partial);
+  if (stream_id)
+    fail_unless_equals_string (gst_structure_get_string (w, "stream-id"),
+        stream_id);
+  gst_event_unref (ev);
+  /* The event that followed it is still there: @before comes next. */
+  ev = gst_harness_try_pull_event (h);
+  if (before != GST_EVENT_UNKNOWN) {
+    fail_unless (ev != NULL && GST_EVENT_TYPE (ev) == before,
+        "the window travels right before the %s event",
+        gst_event_type_get_name (before));
+  }
+  if (ev)
+    gst_event_unref (ev);
+}
+
+static void
+push_events_at (GstHarness *h, guint from, guint to)
+{
+  for (guint i = from; i < to; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (i,
+            label_of (i), 0.5));
+    gpointer state = NULL;
+    fail_unless (lucid_buffer_iterate_audit_windows (out, &state) == NULL,
+        "the event at %u s closes no window", i);
+    gst_buffer_unref (out);
+  }
+}
+
+/* A SEGMENT without a flush: stream time that starts again (a looping or
+ * concatenating source, a non-flushing seek back) closes the open time
+ * windows as partial before the new segment, and the windows start afresh
+ * with nothing late; a segment later in stream time closes the windows that
+ * end by its start, not partial. */
+GST_START_TEST (test_non_flushing_segment_change)
+{
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1, "window-unit", 1, "window-size", (guint64) 10 * GST_SECOND,
+      "groupings", "gender", NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  push_events_at (h, 0, 6);     /* [0, 10 s) holds 6 events */
+  GstEvent *ev;
+  while ((ev = gst_harness_try_pull_event (h)))
+    gst_event_unref (ev);
+
+  /* Stream time back to 0 (running time goes on). */
+  segment.base = 6 * GST_SECOND;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  expect_window_event (h, GST_EVENT_SEGMENT, 6, 0, TRUE, NULL);
+  push_events_at (h, 0, 4);
+
+  /* A segment from 30 s on: [0, 10 s) with the 4 new events is complete. */
+  segment.base = 10 * GST_SECOND;
+  segment.time = 30 * GST_SECOND;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  expect_window_event (h, GST_EVENT_SEGMENT, 4, 0, FALSE, NULL);
+
+  /* Nothing was late, and nothing is open now. */
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 2);
+  for (guint i = 0; i < windows->len; i++) {
+    guint64 late;
+    fail_unless (gst_structure_get_uint64 (windows->pdata[i], "n-late",
+            &late));
+    fail_unless_equals_uint64 (late, 0);
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (pull_custom_event (h) == NULL);
+  g_ptr_array_unref (windows);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+/* Count windows do not depend on stream time: a segment change leaves them
+ * open. */
+GST_START_TEST (test_segment_change_keeps_count_windows)
+{
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1, "window-size", (guint64) 4, "groupings", "gender", NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  push_events_at (h, 0, 2);
+  segment.base = 2 * GST_SECOND;
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  fail_unless (pull_custom_event (h) == NULL);
+  push_events_at (h, 2, 3);
+  GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (3,
+          label_of (3), 0.5));
+  gpointer state = NULL;
+  const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
+  fail_unless (w != NULL, "the 4th event closes the window");
+  guint64 n;
+  fail_unless (gst_structure_get_uint64 (w, "n-events", &n));
+  fail_unless_equals_uint64 (n, 4);
+  gst_buffer_unref (out);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+/* Several streams through one lucidaudit (and so into one lucidsink): each
+ * window and alert names its stream (stream-id, and the stream property);
+ * a window never spans two streams. */
+GST_START_TEST (test_stream_ids_in_windows_and_alerts)
+{
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1, "window-size", (guint64) 4, "groupings", "gender",
+      "stream", "cam1", "alert", "demographic_parity_ratio<0.8", NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_stream_start ("one")));
+  push_events_at (h, 0, 2);
+  GstEvent *ev;
+  while ((ev = gst_harness_try_pull_event (h)))
+    gst_event_unref (ev);
+  /* A new stream: its first two events' window closes, partial. */
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_stream_start ("two")));
+  expect_window_event (h, GST_EVENT_STREAM_START, 2, 0, TRUE, "one");
+  push_events_at (h, 0, 3);
+  GstBuffer *out = gst_harness_push_and_pull (h, result_buffer (3,
+          label_of (3), 0.5));
+  gpointer state = NULL;
+  const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
+  fail_unless (w != NULL);
+  fail_unless_equals_string (gst_structure_get_string (w, "stream-id"), "two");
+  fail_unless_equals_string (gst_structure_get_string (w, "stream"), "cam1");
+  gst_buffer_unref (out);
+
+  GPtrArray *alerts = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  /* One alert per window: stream one's partial window (f 1 of 1 selected,
+   * m 0 of 1: ratio 0), then stream two's (ratio 0.5). */
+  fail_unless_equals_int (count_messages (bus, "lucid-audit-alert", alerts),
+      2);
+  fail_unless_equals_string (gst_structure_get_string (alerts->pdata[0],
+          "stream-id"), "one");
+  const GstStructure *a = alerts->pdata[1];
+  fail_unless_equals_string (gst_structure_get_string (a, "stream-id"), "two");
+  fail_unless_equals_string (gst_structure_get_string (a, "stream"), "cam1");
+  fail_unless_equals_string (gst_structure_get_string (a, "element"),
+      GST_OBJECT_NAME (h->element));
+  guint64 index;
+  fail_unless (gst_structure_get_uint64 (a, "window-index", &index));
+  fail_unless_equals_uint64 (index, 0);
+  g_ptr_array_unref (alerts);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
 /* The convention properties reach the figures: AIF360 group sets and
  * Aequitas' given reference, on the 4-event window of make_events() (f: 2
  * of 2 selected, m: 1 of 2). */
@@ -665,6 +860,9 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_flush_closes_partial_window);
   tcase_add_test (tc, test_one_vs_rest_and_threshold);
   tcase_add_test (tc, test_time_windows_and_gap);
+  tcase_add_test (tc, test_non_flushing_segment_change);
+  tcase_add_test (tc, test_segment_change_keeps_count_windows);
+  tcase_add_test (tc, test_stream_ids_in_windows_and_alerts);
   tcase_add_test (tc, test_conventions);
   tcase_add_test (tc, test_errors_name_the_problem);
   return s;

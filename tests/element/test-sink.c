@@ -600,6 +600,141 @@ GST_START_TEST (test_error_unopenable_location)
 
 GST_END_TEST;
 
+/* A secret key file for tests: any 32 bytes are an Ed25519 seed. */
+static gchar *
+write_key (const gchar *name, const gchar *seed_hex, int mode)
+{
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+  gchar *text = g_strdup_printf ("# test key\ned25519-secret-key %s\n",
+                                 seed_hex);
+
+  fail_unless (g_file_set_contents (path, text, -1, NULL));
+  fail_unless (g_chmod (path, mode) == 0);
+  g_free (text);
+  return path;
+}
+
+#define SEED_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define SEED_B "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"
+
+GST_START_TEST (test_audit_signing_key_signs_checkpoints)
+{
+  gchar *key = write_key ("a.key", SEED_A, 0600);
+  GstElement *sink = make_sink (FALSE);
+  GstHarness *h;
+
+  g_object_set (sink, "audit-signing-key", key, "audit-checkpoint-entries", 1,
+                NULL);
+  h = harness_with_segment (sink);
+  fail_unless_equals_int (gst_harness_push (h, result_buffer (GST_SECOND, "a",
+                                                              0.5)),
+                          GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
+  /* Entries: run-start, model, run-end; with a checkpoint after each
+   * (audit-checkpoint-entries=1), all signed with the key. */
+  assert_sql_int (0, "SELECT count(*) FROM audit_checkpoints WHERE NOT signed");
+  assert_sql_int (2, "SELECT count(*) FROM audit_checkpoints "
+                     "WHERE reason = 'interval'");
+  assert_sql_int (1, "SELECT count(*) FROM audit_checkpoints "
+                     "WHERE reason = 'run-end'");
+  /* One signer: every checkpoint names the same public key. */
+  assert_sql_int (1, "SELECT count(DISTINCT json_extract(payload, "
+                     "'$.public_key')) FROM audit_log WHERE kind = "
+                     "'checkpoint'");
+  g_free (key);
+}
+
+GST_END_TEST;
+
+/* Every unusable key file stops the sink with an error naming the file. */
+GST_START_TEST (test_error_audit_signing_key)
+{
+  gchar *missing = g_build_filename (tmp_dir, "missing.key", NULL);
+  gchar *open_key = write_key ("open.key", SEED_A, 0644);
+  gchar *malformed = write_key ("bad.key", "not-hex", 0600);
+  gchar *pub = g_build_filename (tmp_dir, "a.pub", NULL);
+  const gchar *cases[][2] = {
+    { missing, "No such file" },
+    { open_key, "chmod 600" },
+    { malformed, "bad.key" },
+    { pub, "public key" },
+    { tmp_dir, "not a regular file" },
+  };
+
+  fail_unless (g_file_set_contents (
+      pub,
+      "ed25519-public-key "
+      "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8\n",
+      -1, NULL));
+  g_chmod (pub, 0600);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstElement *sink = make_sink (FALSE);
+    gchar *text;
+
+    g_object_set (sink, "audit-signing-key", cases[i][0], NULL);
+    text = start_error_message (sink);
+    fail_unless (text != NULL, "%s: no error", cases[i][0]);
+    GST_INFO ("%s", text);
+    fail_unless (strstr (text, cases[i][0]) != NULL, "%s", text);
+    fail_unless (strstr (text, cases[i][1]) != NULL, "%s", text);
+    g_free (text);
+  }
+  g_free (missing);
+  g_free (open_key);
+  g_free (malformed);
+  g_free (pub);
+}
+
+GST_END_TEST;
+
+/* A second sink on a database that this process already writes with
+ * another key (or without one) is refused, naming its key file. */
+GST_START_TEST (test_error_audit_signing_key_differs)
+{
+  gchar *key_a = write_key ("a.key", SEED_A, 0600);
+  gchar *key_b = write_key ("b.key", SEED_B, 0600);
+  LucidStoreOptions options = { 0 };
+  GError *error = NULL;
+  LucidStore *store;
+
+  for (guint first_signed = 0; first_signed < 2; first_signed++) {
+    GstElement *sink = make_sink (FALSE);
+    gchar *text;
+
+    options.log_signing_key = first_signed ? key_a : NULL;
+    store = lucid_store_open (db_path, &options, &error);
+    g_assert_no_error (error);
+    g_object_set (sink, "audit-signing-key", key_b, NULL);
+    text = start_error_message (sink);
+    fail_unless (text != NULL);
+    GST_INFO ("%s", text);
+    fail_unless (strstr (text, key_b) != NULL, "%s", text);
+    fail_unless (strstr (text, first_signed ? "another signing key"
+                                            : "without a signing key")
+                     != NULL,
+                 "%s", text);
+    g_free (text);
+
+    /* The same key is fine. */
+    if (first_signed) {
+      sink = make_sink (FALSE);
+      g_object_set (sink, "audit-signing-key", key_a, NULL);
+      GstHarness *h = harness_with_segment (sink);
+      fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+      gst_harness_teardown (h);
+    }
+    lucid_store_close (store);
+  }
+  assert_sql_int (0, "SELECT count(*) FROM audit_checkpoints WHERE NOT signed");
+  assert_sql_int (1, "SELECT count(*) FROM runs WHERE status = 'eos'");
+  g_free (key_a);
+  g_free (key_b);
+}
+
+GST_END_TEST;
+
 /* TRUE when every directory from @dir up to / lets others through (o+x). */
 static gboolean
 others_can_traverse (const gchar *dir)
@@ -812,6 +947,9 @@ lucidsink_suite (void)
   tcase_add_test (tc, test_two_sinks_share_one_writer_and_reruns_append);
   tcase_add_test (tc, test_error_unset_location);
   tcase_add_test (tc, test_error_unopenable_location);
+  tcase_add_test (tc, test_audit_signing_key_signs_checkpoints);
+  tcase_add_test (tc, test_error_audit_signing_key);
+  tcase_add_test (tc, test_error_audit_signing_key_differs);
   tcase_add_test (tc, test_error_unwritable_location);
   tcase_add_test (tc, test_flush_releases_blocked_render);
   return s;

@@ -122,6 +122,56 @@ else
   fail "lucid-verify not built at $VERIFY"
 fi
 
+# A signed audit log from gst-launch-1.0: lucidsink's audit-signing-key
+# (a key pair from lucid-audit-keygen) signs every checkpoint, one every
+# 4 entries (audit-checkpoint-entries); lucid-verify against the public key
+# passes, and an edit behind the triggers' back is caught, as is a check
+# against another key.
+KEYGEN="$LUCID_BUILD_ROOT/core/lucid-audit-keygen"
+if [ -x "$VERIFY" ] && [ -x "$KEYGEN" ]; then
+  "$KEYGEN" "$TMP/audit.key" > /dev/null
+  "$KEYGEN" "$TMP/other.key" > /dev/null
+  sdb="$TMP/signed.db"
+  gst-launch-1.0 filesrc location="$srt" ! subparse ! \
+    lucidtextenc model="$model" ! \
+    lucidaudit annotations="$ann" positive-label=positive window=tumbling \
+      window-size=2 groupings=gender ! \
+    lucidsink location="$sdb" audit-signing-key="$TMP/audit.key" \
+      audit-checkpoint-entries=4 \
+    > "$TMP/signed.log" 2>&1 || { cat "$TMP/signed.log"; fail "signed pipeline failed"; }
+  expect_eq "signed: every checkpoint signed" \
+    "$(sql "$sdb" "SELECT count(*) FROM audit_checkpoints WHERE NOT signed")" 0
+  # run-start, model, 6 windows, run-end: more than 8 entries, so at least
+  # two interval checkpoints, never more than 4 entries + itself apart.
+  expect_eq "signed: interval checkpoints" \
+    "$(sql "$sdb" "SELECT count(*) > 1 FROM audit_checkpoints WHERE reason = 'interval'")" 1
+  expect_eq "signed: gaps between interval checkpoints" \
+    "$(sql "$sdb" "SELECT count(*) FROM (SELECT tree_size - lag(tree_size) OVER (ORDER BY seq) AS d
+      FROM audit_checkpoints) WHERE d > 5")" 0
+  out=$("$VERIFY" "$sdb" --public-key "$TMP/audit.key.pub" 2>&1) && rc=0 || rc=$?
+  expect_eq "signed: lucid-verify --public-key" "$rc" 0
+  expect_match "signed: verdict" "$out" 'audit log verified'
+  out=$("$VERIFY" "$sdb" --public-key "$TMP/other.key.pub" 2>&1) && rc=0 || rc=$?
+  expect_eq "signed: lucid-verify with another key" "$rc" 1
+  sqlite3 "$sdb" ".backup '$TMP/signed-tampered.db'"
+  S=$(sql "$sdb" "SELECT max(seq) FROM audit_log WHERE kind = 'audit-window'")
+  sql "$TMP/signed-tampered.db" "DROP TRIGGER audit_log_no_update;
+    UPDATE audit_log SET payload = json_set(payload, '\$.n_events', 3) WHERE seq = $S"
+  out=$("$VERIFY" "$TMP/signed-tampered.db" --public-key "$TMP/audit.key.pub" 2>&1) && rc=0 || rc=$?
+  expect_eq "signed: lucid-verify on an edited window" "$rc" 1
+  expect_match "signed: names the edited row" "$out" "audit log row $S: "
+  # A key file that others can read is refused, naming the file.
+  cp "$TMP/audit.key" "$TMP/open.key"; chmod 644 "$TMP/open.key"
+  if gst-launch-1.0 fakesrc num-buffers=1 ! \
+      lucidsink location="$TMP/open.db" audit-signing-key="$TMP/open.key" \
+      > "$TMP/open.log" 2>&1; then
+    fail "a group/other-readable signing key was accepted"
+  fi
+  expect_match "open key named" "$(cat "$TMP/open.log")" "ERROR.*open.key.*chmod 600"
+else
+  fail "lucid-verify or lucid-audit-keygen not built"
+fi
+
 # Malformed annotations: named with file:line; fatal stops the pipeline.
 printf 'start,end,truth,gender\n1,3.5,positive,f\n9,4,negative,m\n' > "$TMP/bad.csv"
 if gst-launch-1.0 filesrc location="$srt" ! subparse ! lucidtextenc model="$model" ! \

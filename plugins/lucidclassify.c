@@ -405,12 +405,12 @@ clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
   if (clip == NULL)
     return NULL;
   dim = lucid_clip_get_projection_dim (clip);
-  embeds = g_new (float, (gsize)prompts->len * dim);
+  embeds = g_new (float, (gsize)prompts->len *dim);
   if (!lucid_clip_encode_texts (clip, (const char *const *)prompts->pdata,
                                 prompts->len, embeds, TRUE, NULL, error))
     return NULL;
-  *sha256 = g_strdup (
-      lucid_safetensors_get_sha256 (lucid_clip_get_weights (clip)));
+  *sha256
+      = g_strdup (lucid_safetensors_get_sha256 (lucid_clip_get_weights (clip)));
   *logit_scale = lucid_clip_get_logit_scale (clip);
   return lucid_head_new_zero_shot ((const char *const *)names->pdata, embeds,
                                    prompts->len, dim);
@@ -707,8 +707,7 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
    * does; the cosines stay for anything else. */
   clip_scores = self->clip_logit_scale > 0
                 && g_strcmp0 (input_model, self->model_id) == 0
-                && g_strcmp0 (g_quark_to_string (t->id), VISION_TENSOR_ID)
-                       == 0;
+                && g_strcmp0 (g_quark_to_string (t->id), VISION_TENSOR_ID) == 0;
   scoring = lucid_head_get_scoring (self->head);
   if (clip_scores) {
     clip_softmax (scores, n_labels, self->clip_logit_scale);
@@ -724,8 +723,8 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   gst_structure_set (s, "scoring", G_TYPE_STRING, scoring, "input-tensor",
                      G_TYPE_STRING, g_quark_to_string (t->id), NULL);
   if (clip_scores)
-    gst_structure_set (s, "logit-scale", G_TYPE_DOUBLE,
-                       self->clip_logit_scale, NULL);
+    gst_structure_set (s, "logit-scale", G_TYPE_DOUBLE, self->clip_logit_scale,
+                       NULL);
   if (input_model)
     gst_structure_set (s, "input-model-id", G_TYPE_STRING, input_model, NULL);
   lucid_result_set_top_k (s, scores, names, n_labels, self->top_k_active,

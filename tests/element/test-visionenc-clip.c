@@ -122,8 +122,9 @@ solid_frame (const guint8 rgb[3], GstClockTime pts)
   return buf;
 }
 
-#define FRAME_CAPS "video/x-raw, format=RGB, width=320, height=240, " \
-                   "framerate=25/1"
+#define FRAME_CAPS                                                             \
+  "video/x-raw, format=RGB, width=320, height=240, "                           \
+  "framerate=25/1"
 
 static const struct {
   const gchar *input;
@@ -191,8 +192,10 @@ assert_scores_match (const GstStructure *s, Goldens *g, guint i,
     double got = g_value_get_double (gst_value_array_get_value (scores, k));
     double want = golden_score (g, i, set, label);
 
-    fail_unless (fabs (got - want) <= TAU, "case %u %s: %s scores %.8g, "
-                 "reference %.8g", i, set, label, got, want);
+    fail_unless (fabs (got - want) <= TAU,
+                 "case %u %s: %s scores %.8g, "
+                 "reference %.8g",
+                 i, set, label, got, want);
     fail_unless (got <= prev, "not best first");
     prev = got;
   }
@@ -236,9 +239,9 @@ GST_START_TEST (test_visionenc_clip_zero_shot)
   gchar *dir = lucid_check_fixture_path ("tiny-clip");
   gchar *weights = lucid_check_fixture_path ("tiny-clip/model.safetensors");
   gchar *sha = lucid_check_sha256_of_file (weights);
-  GstHarness *h = new_visionenc_harness ("model", dir, "labels", COLOURS,
-                                         "prompt-template", TEMPLATE, "top-k",
-                                         3, NULL);
+  GstHarness *h
+      = new_visionenc_harness ("model", dir, "labels", COLOURS,
+                               "prompt-template", TEMPLATE, "top-k", 3, NULL);
 
   goldens_load (&g);
   for (guint f = 0; f < G_N_ELEMENTS (SOLID); f++) {
@@ -316,8 +319,7 @@ GST_START_TEST (test_visionenc_clip_embedding_only)
                           GST_FLOW_OK);
   out = gst_harness_pull (h);
   s = result_of (out, "lucidvisionenc");
-  fail_unless_equals_string (gst_structure_get_string (s, "kind"),
-                             "embedding");
+  fail_unless_equals_string (gst_structure_get_string (s, "kind"), "embedding");
   fail_if (gst_structure_has_field (s, "labels"));
   emb = embedding_of (out, &n);
   fail_unless_equals_int (n, 16);
@@ -391,23 +393,22 @@ GST_START_TEST (test_classify_clip_equals_visionenc)
         fail_unless_equals_string (
             g_value_get_string (gst_value_array_get_value (vl, k)),
             g_value_get_string (gst_value_array_get_value (cl, k)));
-        fail_unless (fabs (a - b) <= 1e-6, "visionenc %.9g, classify %.9g",
-                     a, b);
+        fail_unless (fabs (a - b) <= 1e-6, "visionenc %.9g, classify %.9g", a,
+                     b);
       }
       fail_unless_equals_string (gst_structure_get_string (c, "scoring"),
                                  "clip-softmax");
       fail_unless (gst_structure_get_double (c, "logit-scale", &ls));
-      fail_unless (fabs (ls - json_object_get_double_member (
-                                  g.root, "logit_scale_exp"))
-                   <= 1e-5 * ls);
+      fail_unless (
+          fabs (ls - json_object_get_double_member (g.root, "logit_scale_exp"))
+          <= 1e-5 * ls);
       fail_unless_equals_string (gst_structure_get_string (c, "model-family"),
                                  "clip");
-      fail_unless_equals_string (gst_structure_get_string (c, "model-id"),
-                                 sha);
+      fail_unless_equals_string (gst_structure_get_string (c, "model-id"), sha);
       fail_unless_equals_string (gst_structure_get_string (c, "model-dir"),
                                  dir);
-      fail_unless_equals_string (
-          gst_structure_get_string (c, "input-model-id"), sha);
+      fail_unless_equals_string (gst_structure_get_string (c, "input-model-id"),
+                                 sha);
       gst_buffer_unref (out);
     }
     /* The same model on both sides: no "another model" warning. */
@@ -468,26 +469,25 @@ GST_START_TEST (test_classify_clip_other_embedding)
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   out = gst_harness_pull (h);
   s = result_of (out, "lucidclassify");
-  fail_unless_equals_string (gst_structure_get_string (s, "scoring"),
-                             "cosine");
+  fail_unless_equals_string (gst_structure_get_string (s, "scoring"), "cosine");
   fail_if (gst_structure_has_field (s, "logit-scale"));
   labels = gst_structure_get_value (s, "labels");
   scores = gst_structure_get_value (s, "scores");
   for (guint k = 0; k < 3; k++) {
     const gchar *label
         = g_value_get_string (gst_value_array_get_value (labels, k));
-    guint row = g_str_equal (label, "red") ? 0
+    guint row = g_str_equal (label, "red")     ? 0
                 : g_str_equal (label, "green") ? 1
-                                                : 2;
+                                               : 2;
     double dot = 0;
 
     for (guint j = 0; j < 16; j++)
       dot += (double)v[j] * prompts[row * 16 + j];
-    fail_unless (fabs (g_value_get_double (gst_value_array_get_value (scores,
-                                                                       k))
-                       - dot / sqrt (vn))
-                     <= TAU,
-                 "%s", label);
+    fail_unless (
+        fabs (g_value_get_double (gst_value_array_get_value (scores, k))
+              - dot / sqrt (vn))
+            <= TAU,
+        "%s", label);
   }
   warning = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
   fail_unless (warning != NULL, "no warning about another model");
@@ -538,8 +538,8 @@ GST_START_TEST (test_classify_clip_bad_dir)
   GError *err = NULL;
   gchar *tmp = g_dir_make_tmp ("lucid-clip-XXXXXX", &err);
   gchar *src = lucid_check_fixture_path ("tiny-clip");
-  const gchar *copy[] = { "config.json", "model.safetensors",
-                          "preprocessor_config.json" };
+  const gchar *copy[]
+      = { "config.json", "model.safetensors", "preprocessor_config.json" };
   GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
   GError *error;
 

@@ -1,8 +1,13 @@
 /* lucid-vision-model.c — family dispatch for vision model directories.
  *
  * Every family-specific line is in a `switch (model->family)` below; the
- * rest (preprocessing, softmax, output bookkeeping) is shared. CLIP plugs in
- * where the switches say so (see lucid-vision-model.h).
+ * rest (preprocessing, softmax, output bookkeeping) is shared.
+ *
+ * CLIP zero-shot follows CLIPModel exactly: the prompts are embedded once by
+ * the text tower (text_projection, L2-normalised), each frame by the image
+ * tower (visual_projection, L2-normalised: that is the embedding the
+ * elements attach), logits = exp(logit_scale) · cosine (logits_per_image)
+ * and scores = their softmax, accumulated in double.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -11,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lucid-clip.h"
 #include "lucid-error.h"
 #include "lucid-json.h"
 #include "lucid-model-config.h"
@@ -24,15 +30,18 @@
 struct _LucidVisionModel {
   char *dir;
   LucidVisionFamily family;
-  LucidImageConfig *image_config;
+  const LucidImageConfig *image_config; /* owned_image_config or CLIP's */
+  LucidImageConfig *owned_image_config;
   guint input_width, input_height, channels;
   guint embedding_dim;
 
   /* Family state: exactly one is set. */
   LucidVit *vit;
+  LucidClip *clip;
 
   /* Zero-shot prompts (families with a text tower). */
   GPtrArray *prompts;          /* char*, NULL when none */
+  float *prompt_embeds;        /* [prompts->len × embedding_dim], unit norm */
 
   /* Output of the last encode. */
   float *embeddings;           /* [capacity × embedding_dim] */
@@ -90,12 +99,17 @@ detect_family (const char *dir, LucidVisionFamily *family, GError **error)
     *family = LUCID_VISION_FAMILY_VIT;
     return TRUE;
   }
-  if (strcmp (type, "clip") == 0 || strcmp (type, "clip_vision_model") == 0) {
-    /* CLIP: set *family = LUCID_VISION_FAMILY_CLIP and return TRUE once
-     * core/lucid-clip is merged. */
+  if (strcmp (type, "clip") == 0) {
+    *family = LUCID_VISION_FAMILY_CLIP;
+    return TRUE;
+  }
+  if (strcmp (type, "clip_vision_model") == 0) {
+    /* CLIPVisionModel(WithProjection) checkpoints lack the text tower and
+     * (without projection) the projection; Lucid loads whole CLIPModels. */
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-        "%s: model_type \"%s\" (CLIP) is not supported by this build of "
-        "Lucid's vision elements yet; use a ViT model", path, type);
+        "%s: model_type \"clip_vision_model\" (a CLIP image tower on its "
+        "own) is not supported; Lucid loads whole CLIPModel directories "
+        "(model_type \"clip\")", path);
     return FALSE;
   }
   for (guint i = 0; i < G_N_ELEMENTS (text_types); i++) {
@@ -139,12 +153,22 @@ lucid_vision_model_load (const char *dir, GError **error)
       model->embedding_dim = cfg->hidden_size;
       break;
     }
-    case LUCID_VISION_FAMILY_CLIP:
-      /* CLIP: load with lucid_clip_load (dir, backend) and take the vision
-       * config's image_size, num_channels = 3 and projection_dim. */
-      g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-          "%s: CLIP models are not supported by this build", dir);
-      return NULL;
+    case LUCID_VISION_FAMILY_CLIP: {
+      const LucidClipConfig *cfg;
+
+      /* Reads preprocessor_config.json too, and checks that it gives the
+       * vision tower's image_size. */
+      model->clip = lucid_clip_load (dir, NULL, error);
+      if (model->clip == NULL)
+        return NULL;
+      cfg = lucid_clip_get_config (model->clip);
+      model->input_width = model->input_height =
+          lucid_clip_get_image_size (model->clip);
+      model->channels = cfg->vision.num_channels;
+      model->embedding_dim = lucid_clip_get_projection_dim (model->clip);
+      model->image_config = lucid_clip_get_image_config (model->clip);
+      break;
+    }
   }
 
   if (model->channels != 3) {
@@ -154,9 +178,12 @@ lucid_vision_model_load (const char *dir, GError **error)
     return NULL;
   }
 
-  model->image_config = lucid_image_config_load (dir, error);
-  if (model->image_config == NULL)
-    return NULL;
+  if (model->image_config == NULL) {
+    model->owned_image_config = lucid_image_config_load (dir, error);
+    if (model->owned_image_config == NULL)
+      return NULL;
+    model->image_config = model->owned_image_config;
+  }
 
   /* A config whose output size does not depend on the frame (resize to
    * height × width, or a centre crop) must produce the encoder's size. */
@@ -182,8 +209,10 @@ lucid_vision_model_free (LucidVisionModel *model)
   if (model == NULL)
     return;
   g_clear_pointer (&model->vit, lucid_vit_free);
-  g_clear_pointer (&model->image_config, lucid_image_config_free);
+  g_clear_pointer (&model->clip, lucid_clip_free);
+  g_clear_pointer (&model->owned_image_config, lucid_image_config_free);
   g_clear_pointer (&model->prompts, g_ptr_array_unref);
+  g_free (model->prompt_embeds);
   g_free (model->embeddings);
   g_free (model->logits);
   g_free (model->scores);
@@ -210,7 +239,8 @@ lucid_vision_model_get_sha256 (LucidVisionModel *model)
     case LUCID_VISION_FAMILY_VIT:
       return lucid_safetensors_get_sha256 (lucid_vit_get_weights (model->vit));
     case LUCID_VISION_FAMILY_CLIP:
-      break;                    /* CLIP: the weights' SHA-256 */
+      return lucid_safetensors_get_sha256 (
+          lucid_clip_get_weights (model->clip));
   }
   return NULL;
 }
@@ -277,6 +307,7 @@ lucid_vision_model_set_prompts (LucidVisionModel *model,
     const char *const *prompts, guint n, GError **error)
 {
   g_clear_pointer (&model->prompts, g_ptr_array_unref);
+  g_clear_pointer (&model->prompt_embeds, g_free);
   if (n == 0)
     return TRUE;
   if (!lucid_vision_model_has_text_tower (model)) {
@@ -288,13 +319,33 @@ lucid_vision_model_set_prompts (LucidVisionModel *model,
         lucid_vision_family_to_string (model->family));
     return FALSE;
   }
-  /* CLIP: embed the prompts with lucid_clip's text tower (projected,
-   * L2-normalised) into a [n × embedding_dim] array kept here, and keep
-   * logit_scale.exp() for encode(). */
-  g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-      "%s: zero-shot prompts need CLIP support, which this build lacks",
-      model->dir);
-  return FALSE;
+  for (guint i = 0; i < n; i++) {
+    if (prompts[i] == NULL || prompts[i][0] == '\0') {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+          "zero-shot prompt %u is empty", i);
+      return FALSE;
+    }
+  }
+
+  switch (model->family) {
+    case LUCID_VISION_FAMILY_CLIP: {
+      g_autofree float *embeds = g_new (float,
+          (gsize) n * model->embedding_dim);
+
+      /* Once, here: the text tower never runs per frame. */
+      if (!lucid_clip_encode_texts (model->clip, prompts, n, embeds, TRUE,
+              NULL, error))
+        return FALSE;
+      model->prompt_embeds = g_steal_pointer (&embeds);
+      break;
+    }
+    case LUCID_VISION_FAMILY_VIT:
+      g_assert_not_reached ();
+  }
+  model->prompts = g_ptr_array_new_full (n, g_free);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (model->prompts, g_strdup (prompts[i]));
+  return TRUE;
 }
 
 LucidVisionScores
@@ -449,11 +500,15 @@ lucid_vision_model_encode (LucidVisionModel *model, const float *pixels,
       break;
     }
     case LUCID_VISION_FAMILY_CLIP:
-      /* CLIP: image embeddings = lucid_clip image tower + projection;
-       * prompts: logits = logit_scale.exp () · cos (image, prompt). */
-      g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-          "%s: CLIP models are not supported by this build", model->dir);
-      return FALSE;
+      /* get_image_features () / its norm: the embedding elements attach. */
+      if (!lucid_clip_encode_images (model->clip, pixels, n_images,
+              model->embeddings, TRUE, NULL, error))
+        return FALSE;
+      /* logits_per_image = exp (logit_scale) · cos (image, prompt). */
+      if (kind == LUCID_VISION_SCORES_PROMPTS)
+        lucid_clip_logits (model->clip, model->embeddings, n_images,
+            model->prompt_embeds, num_scores, model->logits);
+      break;
   }
 
   if (num_scores > 0)

@@ -4,16 +4,17 @@
  * This is the one interface the vision elements use: they never call a
  * family's forward pass directly. A LucidVisionModel owns
  *
- *   - the family's encoder (today ViT: core/lucid-vit.h),
+ *   - the family's encoder (ViT: core/lucid-vit.h; CLIP: core/lucid-clip.h),
  *   - the preprocessing of preprocessor_config.json (core/lucid-image.h),
  *     from 8-bit RGB of any size,
  *   - what turns the encoder's output into scores: the classification head
  *     (ViTForImageClassification: softmax of the logits, id2label names)
- *     or, for families with a text tower (CLIP, not built yet), zero-shot
- *     prompts set with lucid_vision_model_set_prompts().
+ *     or, for families with a text tower (CLIP), zero-shot prompts set with
+ *     lucid_vision_model_set_prompts(): softmax(exp(logit_scale) · cosine),
+ *     CLIPModel's logits_per_image.softmax(-1).
  *
- * Adding a family (CLIP) means: a LUCID_VISION_FAMILY_* value, a branch in
- * the family dispatch of lucid-vision-model.c (load, embedding size, input
+ * Adding a family means: a LUCID_VISION_FAMILY_* value, a branch in the
+ * family dispatch of lucid-vision-model.c (load, embedding size, input
  * size, encode, set_prompts), nothing in the elements.
  *
  * Not thread-safe: it owns the scratch memory of its forward passes. Use one
@@ -30,7 +31,7 @@ G_BEGIN_DECLS
 
 typedef enum {
   LUCID_VISION_FAMILY_VIT,     /* ViTModel / ViTForImageClassification */
-  LUCID_VISION_FAMILY_CLIP,    /* CLIPModel (recognised; not built yet) */
+  LUCID_VISION_FAMILY_CLIP,    /* CLIPModel (model_type "clip") */
 } LucidVisionFamily;
 
 /* "vit", "clip". */
@@ -47,9 +48,11 @@ typedef enum {
 typedef struct _LucidVisionModel LucidVisionModel;
 
 /* Reads DIR/config.json to tell the family, then loads the family's weights
- * and DIR/preprocessor_config.json. Errors name the file and the problem: a
- * text-only model ("model_type \"bert\" is a text model"), a missing or
- * malformed preprocessor_config.json, a family this build cannot run. */
+ * and DIR/preprocessor_config.json (CLIP: also tokenizer.json). Errors name
+ * the file and the problem: a text-only model ("model_type \"bert\" is a
+ * text model"), a missing or malformed preprocessor_config.json, a family
+ * this build cannot run (a CLIP image tower without its CLIPModel,
+ * "clip_vision_model"). */
 LucidVisionModel *lucid_vision_model_load (const char *dir, GError **error);
 void lucid_vision_model_free (LucidVisionModel *model);
 
@@ -61,7 +64,8 @@ const LucidImageConfig *lucid_vision_model_get_image_config (
     const LucidVisionModel *model);
 
 /* Values per image embedding: ViT's hidden size (the CLS token after the
- * final LayerNorm, what the classifier reads); CLIP's projection size. */
+ * final LayerNorm, what the classifier reads); CLIP's projection_dim (the
+ * image features after visual_projection, L2-normalised). */
 guint lucid_vision_model_get_embedding_dim (const LucidVisionModel *model);
 /* The pixel-value size the encoder takes (config.json image_size). */
 void lucid_vision_model_get_input_size (const LucidVisionModel *model,
@@ -76,10 +80,12 @@ const char *lucid_vision_model_get_head_label (const LucidVisionModel *model,
 
 /* Whether the family has a text tower, so zero-shot prompts can be set. */
 gboolean lucid_vision_model_has_text_tower (const LucidVisionModel *model);
-/* Embeds @n prompts once with the text tower; from then on encode() scores
- * them instead of the head. A family without a text tower fails with
- * LUCID_ERROR_UNSUPPORTED: "labels= needs a CLIP model; DIR is a ViT
- * model". @n = 0 clears the prompts. */
+/* Embeds @n prompts once with the text tower (CLIP: text_projection,
+ * L2-normalised; texts longer than the text tower's positions are
+ * truncated, <eos> kept); from then on encode() scores them instead of the
+ * head. A family without a text tower fails with LUCID_ERROR_UNSUPPORTED:
+ * "labels= needs a CLIP model; DIR is a ViT model"; an empty prompt with
+ * LUCID_ERROR_INVALID_ARGUMENT. @n = 0 clears the prompts. */
 gboolean lucid_vision_model_set_prompts (LucidVisionModel *model,
     const char *const *prompts, guint n, GError **error);
 /* What encode() scores: prompts when set, else the head, else nothing. */
@@ -114,7 +120,7 @@ typedef struct {
   LucidVisionScores scores_kind;
   guint num_scores;            /* 0 with LUCID_VISION_SCORES_NONE */
   const float *logits;         /* [n × num_scores]: head logits, or
-                                  logit_scale · cosine for prompts */
+                                  exp(logit_scale) · cosine for prompts */
   const float *scores;         /* [n × num_scores]: softmax of logits */
 } LucidVisionOutput;
 

@@ -22,11 +22,22 @@
  *   labels — the format is in core/lucid-heads.h and docs/vision.md.
  * * #LucidClassify:text-model with #LucidClassify:labels: zero-shot. Each
  *   label, put into #LucidClassify:prompt-template, is embedded once at
- *   start by the BERT-family text model; each embedding gets the cosine
- *   similarity to each prompt. The embeddings must come from the same
- *   model (for instance lucidtextenc with the same directory), or the
- *   scores mean nothing: the element warns once when the producing model
- *   differs.
+ *   start by the text model, and the scores are
+ *   - BERT-family text model: the cosine similarity of the embedding to
+ *     each prompt (scoring `cosine`);
+ *   - CLIP model directory (config.json model_type "clip"): its text tower
+ *     embeds the prompts (text_projection, L2-normalised). An embedding
+ *     that came from the same CLIP model's image tower (a
+ *     `lucid-vision-embedding` tensor whose producing model id is this
+ *     model's weights SHA-256, i.e. lucidvisionenc with the same
+ *     directory) gets CLIPModel's zero-shot scores, the softmax over the
+ *     labels of exp(logit_scale) · cosine (scoring `clip-softmax`, the
+ *     same numbers as lucidvisionenc labels=); any other embedding of the
+ *     projection size gets the plain cosines (scoring `cosine`), since
+ *     the logit scale was trained for this model's image tower only.
+ *   The embeddings must come from the same model (lucidtextenc or
+ *   lucidvisionenc with the same directory), or the scores mean nothing:
+ *   the element warns once when the producing model differs.
  *
  * The result lists the top-k labels whose score is at least
  * #LucidClassify:threshold (it may list none; a NaN score is never
@@ -44,6 +55,15 @@
  *     lucidclassify head=tests/fixtures/heads/centroids.safetensors top-k=1 ! \
  *     lucidsink location=out.db
  * ]|
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=blue num-buffers=10 ! \
+ *     lucidvisionenc model=tests/fixtures/tiny-clip ! \
+ *     lucidclassify text-model=tests/fixtures/tiny-clip \
+ *         labels="red,green,blue" prompt-template="a photo of {}" ! \
+ *     lucidsink location=out.db
+ * ]|
+ * gives the same labels and scores as lucidvisionenc labels= with the same
+ * model and prompts.
  * |[
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
  *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 output=embedding !
@@ -63,6 +83,7 @@
 #include "lucidelements.h"
 #include "lucidmeta.h"
 #include "lucidresult.h"
+#include "lucid-clip.h"
 #include "lucid-error.h"
 #include "lucid-heads.h"
 #include "lucid-text-model.h"
@@ -76,6 +97,10 @@ GST_DEBUG_CATEGORY_STATIC (lucid_classify_debug);
 #define DEFAULT_PROMPT_TEMPLATE "{}"
 #define DEFAULT_TENSOR NULL
 #define DEFAULT_THRESHOLD (-G_MAXDOUBLE)
+
+/* What lucidvisionenc calls its embedding (CLIP: the projected image
+ * features, L2-normalised). */
+#define VISION_TENSOR_ID "lucid-vision-embedding"
 
 enum {
   PROP_0,
@@ -105,6 +130,9 @@ struct _LucidClassify {
   gchar *model_id;  /* head file's or text model's SHA-256 */
   gchar *model_dir; /* head file path or text model directory */
   gchar *element_name;
+  const gchar *family; /* result model-family: head kind, or "clip" */
+  /* CLIP text-model: exp(logit_scale); 0 for other heads. */
+  gdouble clip_logit_scale;
   GQuark tensor_id; /* 0: the most recent meta's first tensor */
   guint top_k_active;
   gdouble threshold_active;
@@ -166,15 +194,18 @@ lucid_classify_class_init (LucidClassifyClass *klass)
   /**
    * LucidClassify:text-model:
    *
-   * A BERT-family model directory that embeds the zero-shot
-   * #LucidClassify:labels.
+   * A BERT-family or CLIP model directory that embeds the zero-shot
+   * #LucidClassify:labels. With CLIP, embeddings from the same model's
+   * image tower are scored as CLIPModel does (softmax of exp(logit_scale)
+   * · cosine); everything else gets cosine similarities.
    */
   g_object_class_install_property (
       gobject_class, PROP_TEXT_MODEL,
       g_param_spec_string (
           "text-model", "Text model",
-          "BERT-family model directory embedding the zero-shot labels (use "
-          "the model that produced the embeddings)",
+          "BERT-family or CLIP model directory embedding the zero-shot labels "
+          "(use the model that produced the embeddings; CLIP image "
+          "embeddings of the same model get CLIP's softmax scores)",
           DEFAULT_TEXT_MODEL, flags));
 
   /**
@@ -361,10 +392,36 @@ lucid_classify_get_property (GObject *object, guint prop_id, GValue *value,
 /* ------------------------------------------------------------------------ */
 /* Start and stop                                                            */
 
-/* Embeds @labels (each put into @template) with the text model at @dir. */
+/* Embeds @prompts with the CLIP text tower of the model at @dir: its
+ * projected, L2-normalised text features. */
+static LucidHead *
+clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
+                     gchar **sha256, gdouble *logit_scale, GError **error)
+{
+  g_autoptr (LucidClip) clip = lucid_clip_load (dir, NULL, error);
+  g_autofree float *embeds = NULL;
+  guint dim;
+
+  if (clip == NULL)
+    return NULL;
+  dim = lucid_clip_get_projection_dim (clip);
+  embeds = g_new (float, (gsize)prompts->len *dim);
+  if (!lucid_clip_encode_texts (clip, (const char *const *)prompts->pdata,
+                                prompts->len, embeds, TRUE, NULL, error))
+    return NULL;
+  *sha256
+      = g_strdup (lucid_safetensors_get_sha256 (lucid_clip_get_weights (clip)));
+  *logit_scale = lucid_clip_get_logit_scale (clip);
+  return lucid_head_new_zero_shot ((const char *const *)names->pdata, embeds,
+                                   prompts->len, dim);
+}
+
+/* Embeds @labels (each put into @template) with the text model at @dir: a
+ * CLIP model's text tower (*@logit_scale = exp(logit_scale)) or a
+ * BERT-family model (*@logit_scale = 0). */
 static LucidHead *
 zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
-                gchar **sha256, GError **error)
+                gchar **sha256, gdouble *logit_scale, GError **error)
 {
   g_autoptr (LucidTextModel) model = NULL;
   g_autoptr (GPtrArray) names = lucid_result_parse_labels (labels);
@@ -372,6 +429,7 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
   LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
   LucidTextOutput out;
 
+  *logit_scale = 0;
   prompts = lucid_result_label_prompts (names, template, error);
   if (prompts == NULL)
     return NULL;
@@ -382,6 +440,9 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
   }
   g_ptr_array_add (names, NULL);
 
+  if (lucid_clip_dir_is_clip (dir))
+    return clip_zero_shot_head (dir, names, prompts, sha256, logit_scale,
+                                error);
   model = lucid_text_model_load (dir, error);
   if (model == NULL)
     return NULL;
@@ -454,7 +515,7 @@ lucid_classify_start (GstBaseTransform *trans)
     }
   } else {
     self->head = zero_shot_head (text_model, labels, template, &self->model_id,
-                                 &error);
+                                 &self->clip_logit_scale, &error);
     if (self->head != NULL)
       self->model_dir = g_strdup (text_model);
   }
@@ -472,6 +533,12 @@ lucid_classify_start (GstBaseTransform *trans)
 
   self->tensor_id = tensor ? g_quark_from_string (tensor) : 0;
   self->element_name = gst_object_get_name (GST_OBJECT (self));
+  /* The models row of a CLIP text-model says what the directory is, as
+   * lucidvisionenc's row for the same directory does. */
+  self->family
+      = self->clip_logit_scale > 0
+            ? "clip"
+            : lucid_head_kind_to_string (lucid_head_get_kind (self->head));
   self->warned_other_model = FALSE;
   GST_INFO_OBJECT (self, "%s head (%s), %u labels of %u-value embeddings",
                    lucid_head_kind_to_string (lucid_head_get_kind (self->head)),
@@ -490,6 +557,7 @@ lucid_classify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->model_id, g_free);
   g_clear_pointer (&self->model_dir, g_free);
   g_clear_pointer (&self->element_name, g_free);
+  self->clip_logit_scale = 0;
   return TRUE;
 }
 
@@ -519,6 +587,24 @@ find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id)
   return found;
 }
 
+/* CLIPModel's zero-shot scores from the cosines in @scores, in place:
+ * softmax over the labels of @scale · cosine (logits_per_image.softmax(-1)),
+ * in double. */
+static void
+clip_softmax (double *scores, guint n, double scale)
+{
+  double max = -INFINITY, sum = 0;
+
+  for (guint i = 0; i < n; i++)
+    max = MAX (max, scale * scores[i]);
+  for (guint i = 0; i < n; i++) {
+    scores[i] = exp (scale * scores[i] - max);
+    sum += scores[i];
+  }
+  for (guint i = 0; i < n; i++)
+    scores[i] /= sum;
+}
+
 /* Index of the first NaN or infinity of @v, or -1. */
 static gint
 first_non_finite (const float *v, guint n)
@@ -539,6 +625,8 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   g_autofree double *scores = NULL;
   g_autofree const gchar **names = NULL;
   guint n_labels, dim = 1;
+  const gchar *scoring;
+  gboolean clip_scores;
   GstStructure *s;
   GstMapInfo map;
   gboolean ok;
@@ -615,16 +703,28 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
     return GST_FLOW_ERROR;
   }
 
+  /* A CLIP text-model scores its own image tower's embeddings as CLIPModel
+   * does; the cosines stay for anything else. */
+  clip_scores = self->clip_logit_scale > 0
+                && g_strcmp0 (input_model, self->model_id) == 0
+                && g_strcmp0 (g_quark_to_string (t->id), VISION_TENSOR_ID) == 0;
+  scoring = lucid_head_get_scoring (self->head);
+  if (clip_scores) {
+    clip_softmax (scores, n_labels, self->clip_logit_scale);
+    scoring = "clip-softmax";
+  }
+
   names = g_new (const gchar *, n_labels);
   for (guint i = 0; i < n_labels; i++)
     names[i] = lucid_head_get_label (self->head, i);
 
-  s = lucid_result_new (
-      self->element_name, "labels", self->model_id, self->model_dir,
-      lucid_head_kind_to_string (lucid_head_get_kind (self->head)));
-  gst_structure_set (s, "scoring", G_TYPE_STRING,
-                     lucid_head_get_scoring (self->head), "input-tensor",
+  s = lucid_result_new (self->element_name, "labels", self->model_id,
+                        self->model_dir, self->family);
+  gst_structure_set (s, "scoring", G_TYPE_STRING, scoring, "input-tensor",
                      G_TYPE_STRING, g_quark_to_string (t->id), NULL);
+  if (clip_scores)
+    gst_structure_set (s, "logit-scale", G_TYPE_DOUBLE, self->clip_logit_scale,
+                       NULL);
   if (input_model)
     gst_structure_set (s, "input-model-id", G_TYPE_STRING, input_model, NULL);
   lucid_result_set_top_k (s, scores, names, n_labels, self->top_k_active,

@@ -1,5 +1,5 @@
-/* lucidvisionenc.c — the vision encoder element (ViT today; CLIP through
- * core/lucid-vision-model when it lands).
+/* lucidvisionenc.c — the vision encoder element (ViT and CLIP, through
+ * core/lucid-vision-model).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -9,10 +9,12 @@
  * @title: lucidvisionenc
  * @see_also: lucidclassify, lucidsink, lucidtextenc
  *
- * Runs a vision transformer (a Hugging Face style ViT directory:
- * config.json, model.safetensors, preprocessor_config.json) over video
- * frames and attaches the result as metas. Frames pass through unchanged,
- * with their caps.
+ * Runs a vision transformer over video frames and attaches the result as
+ * metas. Frames pass through unchanged, with their caps. The model is a
+ * Hugging Face style directory: a ViT (ViTModel or
+ * ViTForImageClassification: config.json, model.safetensors,
+ * preprocessor_config.json) or a CLIP model (CLIPModel: the same plus
+ * tokenizer.json), told apart by config.json's model_type.
  *
  * Frames of any size and any raw format videoconvert produces are accepted:
  * the element converts each analysed frame to 8-bit RGB itself and then
@@ -24,22 +26,28 @@
  * Every analysed frame gets
  *
  * * a #LucidTensorMeta holding one float32 tensor `lucid-vision-embedding`
- *   of dims [hidden]: the CLS token after the final LayerNorm (what a
- *   ViTForImageClassification head reads);
+ *   of dims [D]: for ViT the CLS token after the final LayerNorm (what a
+ *   ViTForImageClassification head reads; D = hidden_size), for CLIP the
+ *   image features after visual_projection, L2-normalised (D =
+ *   projection_dim; CLIPModel.get_image_features() / its norm);
  * * one `lucid-result` structure (see lucidmeta.h) with `kind` `labels`
  *   (label/score/labels/scores: the top-k of the softmax of the model's
- *   classification head) or `embedding` (a model without a head), plus the
- *   analysed frame's `width` and `height`.
+ *   classification head, or of the zero-shot prompts' logits) or
+ *   `embedding` (a model without a head and no labels), plus the analysed
+ *   frame's `width` and `height`; `model-family` is `vit` or `clip`.
  *
  * With #LucidBaseEnc:interval N only every Nth frame is analysed; the others
  * pass through untouched, without metas. Batching (#LucidBaseEnc:batch-size,
  * #LucidBaseEnc:max-latency) comes from the base class.
  *
  * Zero-shot labels (#LucidVisionEnc:labels with
- * #LucidVisionEnc:prompt-template) need a CLIP model, which this build does
- * not run yet: setting labels on a ViT model fails at start with a message
- * saying so. To label ViT embeddings with your own classes, use
- * lucidclassify (a linear probe or nearest centroids).
+ * #LucidVisionEnc:prompt-template) need a CLIP model: each label is put
+ * into the template, the prompts are embedded once at start by CLIP's text
+ * tower, and every analysed frame gets the softmax over the labels of
+ * exp(logit_scale) · cosine(image, prompt), exactly CLIPModel's
+ * logits_per_image.softmax(-1). Setting labels on a ViT model fails at
+ * start ("labels= needs a CLIP model"). To label ViT embeddings with your
+ * own classes, use lucidclassify (a linear probe or nearest centroids).
  *
  * ## Example launch line
  * |[
@@ -55,6 +63,14 @@
  * ]|
  * labels one frame a second of a 25 fps file with the model's ImageNet
  * head and stores labels, scores and embeddings in out.db.
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=blue num-buffers=10 ! \
+ *     lucidvisionenc model=tests/fixtures/tiny-clip \
+ *         labels="red,green,blue" prompt-template="a photo of {}" ! \
+ *     lucidsink location=out.db
+ * ]|
+ * zero-shot labels with CLIP (the fixture's random weights make them
+ * meaningless; a real CLIP model's are not).
  */
 
 #include "lucidvisionenc.h"
@@ -207,8 +223,9 @@ lucid_vision_enc_class_init (LucidVisionEncClass *klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (
       element_class, "Lucid vision encoder", "Filter/Analyzer/Video",
-      "Runs a vision transformer (ViT) over video frames of any size and "
-      "format and attaches image embeddings and labels with scores as metas",
+      "Runs a vision transformer (ViT, or CLIP with zero-shot labels) over "
+      "video frames of any size and format and attaches image embeddings "
+      "and labels with scores as metas",
       "The Lucid authors <https://example.invalid/lucid>");
 
   trans_class->set_caps = GST_DEBUG_FUNCPTR (lucid_vision_enc_set_caps);

@@ -36,6 +36,26 @@ copy_model; head -c 2000 "$model/model.safetensors" > "$TMP/m/model.safetensors"
 expect_error "truncated weights" "$TMP/m/model.safetensors" \
   videotestsrc num-buffers=2 ! lucidvisionenc model="$TMP/m" ! fakesink
 
+# CLIP directories (tests/fixtures/tiny-clip) missing what the family needs.
+clip="$LUCID_FIXTURES_DIR/tiny-clip"
+copy_clip() { rm -rf "$TMP/c"; cp -r "$clip" "$TMP/c"; }
+copy_clip; rm "$TMP/c/preprocessor_config.json"
+expect_error "CLIP without preprocessor_config.json" "$TMP/c/preprocessor_config.json" \
+  videotestsrc num-buffers=2 ! lucidvisionenc model="$TMP/c" labels="red,green" ! fakesink
+copy_clip; rm "$TMP/c/tokenizer.json"
+expect_error "CLIP without tokenizer.json" "$TMP/c: no tokenizer.json" \
+  videotestsrc num-buffers=2 ! lucidvisionenc model="$TMP/c" labels="red,green" ! fakesink
+copy_clip; printf '{"model_type": "clip_text_model", "hidden_size": 32}' > "$TMP/c/config.json"
+expect_error "CLIP text tower alone (text-only model)" "$TMP/c/config.json.*\"clip_text_model\" is a text model" \
+  videotestsrc num-buffers=2 ! lucidvisionenc model="$TMP/c" ! fakesink
+copy_clip; printf '{"model_type": "clip_vision_model"}' > "$TMP/c/config.json"
+expect_error "CLIP image tower alone" "$TMP/c/config.json.*clip_vision_model.*not supported" \
+  videotestsrc num-buffers=2 ! lucidvisionenc model="$TMP/c" labels="red" ! fakesink
+expect_error "CLIP prompt-template without {}" "prompt-template" \
+  videotestsrc num-buffers=2 ! lucidvisionenc model="$clip" labels="red" prompt-template="a photo" ! fakesink
+expect_error "lucidclassify: CLIP head after a ViT (32 vs 16 values)" "16-value embeddings; this one has 32" \
+  videotestsrc num-buffers=2 ! lucidvisionenc model="$model" ! lucidclassify text-model="$clip" labels="red,green" ! fakesink
+
 expect_error "labels= on a ViT model" "labels= needs a CLIP model; $model is a ViT model" \
   videotestsrc num-buffers=2 ! lucidvisionenc model="$model" labels="cat,dog" ! fakesink
 

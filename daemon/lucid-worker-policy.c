@@ -45,12 +45,11 @@ in_array (GPtrArray *array, const char *s)
 static gboolean
 is_path_property (const char *name)
 {
+  /* annotations: lucidaudit's annotations file; head: lucidclassify's */
   static const char *const exact[] = {
-    "location",    "uri",        "model", "file",
-    "filename",    "path",       "dir",   "directory",
-    "socket-path", "labels-file",
-    /* lucidaudit's annotations file, lucidclassify's head file */
-    "annotations", "head",       NULL,
+    "location",    "uri",  "model",     "file",        "filename",
+    "path",        "dir",  "directory", "socket-path", "labels-file",
+    "annotations", "head", NULL,
   };
   /* "device" is a path for v4l2src and alsasrc, a word (cpu, cuda:0) for
    * Lucid's encoders: it is checked when its value holds a '/'. */

@@ -79,11 +79,11 @@ struct _LucidPipeline {
   char *last_error;
   char *last_outcome;
   int last_exit_status, last_exit_signal;
-  GQueue messages; /* JsonNode objects */
-  guint64 n_alerts;      /* lucid-audit-alert messages */
+  GQueue messages;         /* JsonNode objects */
+  guint64 n_alerts;        /* lucid-audit-alert messages */
   guint64 n_audit_windows; /* lucid-audit messages (one per closed window) */
-  gint64 rows_written;  /* cached SQL count, refreshed on tick */
-  GHashTable *encoders; /* element name -> EncoderHistogram */
+  gint64 rows_written;     /* cached SQL count, refreshed on tick */
+  GHashTable *encoders;    /* element name -> EncoderHistogram */
 };
 
 struct _LucidSupervisor {

@@ -215,8 +215,8 @@ test_config (void)
 static void
 test_shipped_pipelines (void)
 {
-  g_autofree char *dir = g_build_filename (g_getenv ("LUCID_SOURCE_ROOT"),
-                                           "pipelines", NULL);
+  g_autofree char *dir
+      = g_build_filename (g_getenv ("LUCID_SOURCE_ROOT"), "pipelines", NULL);
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
   const char *entry;

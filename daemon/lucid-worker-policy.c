@@ -45,16 +45,19 @@ in_array (GPtrArray *array, const char *s)
 static gboolean
 is_path_property (const char *name)
 {
+  /* annotations: lucidaudit's annotations file; head: lucidclassify's */
   static const char *const exact[] = {
-    "location", "uri",       "model",       "file",        "filename", "path",
-    "dir",      "directory", "socket-path", "labels-file", NULL,
+    "location",    "uri",  "model",     "file",        "filename",
+    "path",        "dir",  "directory", "socket-path", "labels-file",
+    "annotations", "head", NULL,
   };
   /* "device" is a path for v4l2src and alsasrc, a word (cpu, cuda:0) for
    * Lucid's encoders: it is checked when its value holds a '/'. */
   return g_strv_contains (exact, name) || strcmp (name, "device") == 0
          || g_str_has_suffix (name, "-location")
          || g_str_has_suffix (name, "-file") || g_str_has_suffix (name, "-path")
-         || g_str_has_suffix (name, "-dir") || g_str_has_suffix (name, "-uri");
+         || g_str_has_suffix (name, "-dir") || g_str_has_suffix (name, "-uri")
+         || g_str_has_suffix (name, "-model"); /* lucidclassify text-model */
 }
 
 /* The canonical absolute form of @path with symlinks resolved as far as the

@@ -11,11 +11,15 @@
  *                      lucidd when the database is not readable, or with
  *                      --remote)
  *   lucidctl [OPTIONS] metrics | daemon     Prometheus text | daemon status
+ *   lucidctl [OPTIONS] verify [DB] [--expect-root HEX] [--public-key FILE]
+ *                      [--min-signed-size N]    the audit log of DB (default:
+ *                      the daemon's database); lucidctl-verify.c
  *
  * OPTIONS: --socket=PATH (default: $LUCIDD_SOCKET, then the [daemon]
  * socket of --config / /etc/lucid/lucidd.conf), --json, --database=FILE
- * (query). Exit status: 0 done, 1 the daemon refused or the pipeline
- * failed, 2 usage, 3 cannot reach the daemon.
+ * (query, verify). Exit status: 0 done, 1 the daemon refused or the
+ * pipeline failed, 2 usage, 3 cannot reach the daemon; verify: 0 verified,
+ * 1 tampered, 2 cannot check (as lucid-verify).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -30,10 +34,12 @@
 #include <libsoup/soup.h>
 
 #include "lucid-store.h"
+#include "lucidctl-verify.h"
 #include "lucidd-config.h"
 
 static char *opt_socket, *opt_config, *opt_database, *opt_restart;
-static char *opt_pipeline;
+static char *opt_pipeline, *opt_expect_root, *opt_public_key;
+static gint64 opt_min_signed_size;
 static gboolean opt_json, opt_no_start, opt_keep, opt_header, opt_remote;
 static int opt_stall = -1;
 
@@ -524,6 +530,64 @@ cmd_query_remote (Client *c, const char *sql)
   return 0;
 }
 
+/* The database `lucidctl verify` checks when none is given: --database,
+ * else the configuration's (unless lucidctl was pointed at a socket
+ * instead), else the one lucidd reports in GET /v1/status. NULL (after a
+ * message) when none can be found. */
+static char *
+verify_database (Client *c)
+{
+  g_autoptr (LucidDaemonConfig) config = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) json = NULL;
+  const char *path = opt_config ? opt_config : LUCIDD_DEFAULT_CONFIG;
+  gboolean socket_given
+      = opt_socket != NULL || g_getenv ("LUCIDD_SOCKET") != NULL;
+  guint status;
+
+  if (opt_database != NULL)
+    return g_strdup (opt_database);
+  if (opt_config != NULL || !socket_given) {
+    config = lucidd_config_load (path, &error);
+    if (config != NULL)
+      return g_strdup (config->database);
+    if (opt_config != NULL) {
+      g_printerr ("lucidctl verify: %s\n", error->message);
+      return NULL;
+    }
+  }
+  if (!request (c, "GET", "/v1/status", NULL, &status, &json, NULL)) {
+    g_printerr ("lucidctl verify: give the database file (no configuration "
+                "at %s, and lucidd cannot be asked for it)\n",
+                path);
+    return NULL;
+  }
+  if (check_reply (status, json) != 0 || json == NULL
+      || !JSON_NODE_HOLDS_OBJECT (json)
+      || str_or (json_node_get_object (json), "database", NULL) == NULL) {
+    g_printerr ("lucidctl verify: lucidd did not name its database; give "
+                "the file\n");
+    return NULL;
+  }
+  return g_strdup (str_or (json_node_get_object (json), "database", NULL));
+}
+
+static int
+cmd_verify (Client *c, const char *database)
+{
+  g_autofree char *db = database ? g_strdup (database) : verify_database (c);
+  LucidctlVerifyOptions o = {
+    .expect_root = opt_expect_root,
+    .public_key = opt_public_key,
+    .min_signed_size = opt_min_signed_size,
+    .json = opt_json,
+  };
+
+  if (db == NULL)
+    return 2;
+  return lucidctl_verify (db, &o);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -540,7 +604,7 @@ main (int argc, char **argv)
       "Read the socket and database paths from this lucidd.conf", "FILE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON", NULL },
     { "database", 0, 0, G_OPTION_ARG_FILENAME, &opt_database,
-      "query: the database file", "FILE" },
+      "query, verify: the database file", "FILE" },
     { "remote", 0, 0, G_OPTION_ARG_NONE, &opt_remote,
       "query: through lucidd's socket (the default when the database is "
       "not readable)",
@@ -557,12 +621,24 @@ main (int argc, char **argv)
       "run: the pipeline whose input element gets FILE|URI", "NAME" },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep,
       "run: keep the finished run instance listed", NULL },
+    { "expect-root", 0, 0, G_OPTION_ARG_STRING, &opt_expect_root,
+      "verify: the Merkle root (64 hex digits) of the log kept elsewhere; "
+      "a truncated tail is detected only this way",
+      "HEX" },
+    { "public-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_public_key,
+      "verify: trusted Ed25519 public key file; every checkpoint must be "
+      "signed by it, and at least one must exist",
+      "FILE" },
+    { "min-signed-size", 0, 0, G_OPTION_ARG_INT64, &opt_min_signed_size,
+      "verify: with --public-key, a checkpoint signed by it must cover at "
+      "least N entries",
+      "N" },
     { NULL },
   };
 
   ctx = g_option_context_new (
       "VERB [ARGS] — status, list, create, start, stop, restart, delete, "
-      "messages, run, query, metrics, daemon");
+      "messages, run, query, metrics, daemon, verify");
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc < 2) {
     g_printerr ("lucidctl: %s\n",
@@ -570,6 +646,13 @@ main (int argc, char **argv)
     return 2;
   }
   verb = argv[1];
+  if ((opt_expect_root || opt_public_key || opt_min_signed_size)
+      && strcmp (verb, "verify") != 0) {
+    g_printerr ("lucidctl %s: --expect-root, --public-key and "
+                "--min-signed-size are options of verify\n",
+                verb);
+    return 2;
+  }
   if (strcmp (verb, "query") == 0 && argc != 3) {
     g_printerr ("lucidctl query \"SQL\"\n");
     return 2;
@@ -630,6 +713,12 @@ main (int argc, char **argv)
   } else if (strcmp (verb, "daemon") == 0) {
     NEED (2);
     rc = cmd_simple (&c, "GET", "/v1/status", NULL, FALSE);
+  } else if (strcmp (verb, "verify") == 0) {
+    if (argc > 3 || (argc == 3 && opt_database != NULL)) {
+      g_printerr ("lucidctl verify [DB]: one database at most\n");
+      goto out;
+    }
+    rc = cmd_verify (&c, argc == 3 ? argv[2] : NULL);
   } else {
     g_printerr ("lucidctl: unknown verb '%s' (see --help)\n", verb);
   }

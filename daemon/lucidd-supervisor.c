@@ -79,10 +79,11 @@ struct _LucidPipeline {
   char *last_error;
   char *last_outcome;
   int last_exit_status, last_exit_signal;
-  GQueue messages; /* JsonNode objects */
-  guint64 n_alerts;
-  gint64 rows_written;  /* cached SQL count, refreshed on tick */
-  GHashTable *encoders; /* element name -> EncoderHistogram */
+  GQueue messages;         /* JsonNode objects */
+  guint64 n_alerts;        /* lucid-audit-alert messages */
+  guint64 n_audit_windows; /* lucid-audit messages (one per closed window) */
+  gint64 rows_written;     /* cached SQL count, refreshed on tick */
+  GHashTable *encoders;    /* element name -> EncoderHistogram */
 };
 
 struct _LucidSupervisor {
@@ -262,9 +263,14 @@ handle_report (LucidPipeline *p, const char *line)
                      strcmp (type, "refused") == 0 ? "refused" : "error", text);
   } else if (strcmp (kind, "warning") == 0) {
     lucidd_db_event (p->sup->db, p->def->name, p->run_id, "warning", text);
-  } else if (g_str_has_prefix (kind, "lucid-audit")) {
+  } else if (strcmp (kind, "lucid-audit-alert") == 0) {
+    /* lucidaudit posts one lucid-audit message per closed window and one
+     * lucid-audit-alert per rule that held in it (docs/audit.md): only the
+     * latter are alerts. */
     p->n_alerts++;
     lucidd_db_event (p->sup->db, p->def->name, p->run_id, "alert", text);
+  } else if (strcmp (kind, "lucid-audit") == 0) {
+    p->n_audit_windows++;
   }
   json_object_ref (obj);
   keep_message (p, obj);
@@ -892,6 +898,7 @@ lucidd_pipeline_status_json (LucidPipeline *p)
   else
     json_builder_add_null_value (b);
   INT ("alerts", (gint64)p->n_alerts);
+  INT ("audit_windows", (gint64)p->n_audit_windows);
   STR ("last_error", p->last_error);
   STR ("last_outcome", p->last_outcome);
   OPTINT ("last_exit_status", p->last_exit_status);
@@ -947,7 +954,9 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
     { "lucid_pipeline_restarts_total", "counter",
       "Restarts since lucidd started" },
     { "lucid_pipeline_audit_alerts_total", "counter",
-      "Audit alert messages since lucidd started" },
+      "lucid-audit-alert messages since lucidd started" },
+    { "lucid_pipeline_audit_windows_total", "counter",
+      "lucid-audit window messages since lucidd started" },
   };
   GList *list = lucidd_supervisor_list (sup);
 
@@ -984,8 +993,12 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
         case 6:
           g_string_append_printf (out, "%u", p->restarts);
           break;
-        default:
+        case 7:
           g_string_append_printf (out, "%" G_GUINT64_FORMAT, p->n_alerts);
+          break;
+        default:
+          g_string_append_printf (out, "%" G_GUINT64_FORMAT,
+                                  p->n_audit_windows);
           break;
       }
       g_string_append_c (out, '\n');

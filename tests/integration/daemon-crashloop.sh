@@ -2,9 +2,10 @@
 # Long test (suite daemon-long; runs when LUCID_LONG_TESTS=1): 20 times,
 # kill -9 the whole daemon while two pipelines write, then check the
 # database: PRAGMA integrity_check, each run's committed rows are a prefix
-# of what the source produced (cues 0..n-1, no gap, no duplicate), no worker
-# survived its daemon, and the next lucidd closes the dangling runs as
-# 'crashed' and starts the persisted pipelines again.
+# of what the source produced (cues 0..n-1, no gap, no duplicate), the
+# audit log's chain verifies (`lucidctl verify`), no worker survived its
+# daemon, and the next lucidd closes the dangling runs as 'crashed' and
+# starts the persisted pipelines again.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 . "$(dirname "$0")/lib.sh"
 if [ "${LUCID_LONG_TESTS:-0}" != 1 ]; then echo "SKIP: set LUCID_LONG_TESTS=1"; exit 77; fi
@@ -36,6 +37,8 @@ for i in $(seq 1 20); do
   expect_eq "round $i: no worker outlived lucidd" "$survivors" 0
   expect_eq "round $i: integrity" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
   expect_eq "round $i: every run is a prefix" "$(prefix_violations)" 0
+  ctl verify > "$TMP/verify.out" 2>&1 && rc=0 || { rc=$?; cat "$TMP/verify.out" >&2; }
+  expect_eq "round $i: audit chain verifies" "$rc" 0
   start_daemon
   expect_eq "round $i: dangling runs closed" "$(q "SELECT count(*) FROM daemon_runs WHERE outcome = 'running' AND id <= (SELECT max(id) - 2 FROM daemon_runs)")" 0
 done
@@ -45,4 +48,6 @@ echo "crash loop: 20 rounds, $rows rows committed, $runs worker runs closed as c
 expect_eq "crashed runs recorded" "$runs" 40
 stop_daemon TERM
 expect_eq "final integrity" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+ctl verify && rc=0 || rc=$?
+expect_eq "final audit chain" "$rc" 0
 finish

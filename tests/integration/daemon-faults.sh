@@ -3,7 +3,9 @@
 # passes integrity_check; each run's committed rows are a prefix of what
 # the source produced), a pipeline that fails at start (backoff, the error
 # recorded, 'failed' after restart_limit; the others unaffected), and a
-# stalled pipeline (restarted by the stall detector). Asserted with SQL.
+# stalled pipeline (restarted by the stall detector). Asserted with SQL;
+# after the kill -9 and at the end the audit log's chain verifies
+# (`lucidctl verify`).
 # SPDX-License-Identifier: LGPL-2.1-or-later
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
@@ -26,6 +28,15 @@ expect_eq "crash recorded" "$(q "SELECT outcome || ':' || exit_signal FROM daemo
 expect_match "crash error text" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'victim' ORDER BY id LIMIT 1")" 'signal 9'
 wait_for 30 "victim running again" state_is victim running
 expect_eq "integrity after kill -9" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+out=$(ctl verify 2>&1) && rc=0 || rc=$?
+expect_eq "audit chain verifies after kill -9 (lucidctl verify)" "$rc" 0
+expect_match "lucidctl verify verdict" "$out" 'audit log verified'
+# the log holds both runs' run-start entries, and no run-end for the
+# killed one (the kill came before it)
+expect_eq "every victim run starts in the audit log" \
+  "$(q "SELECT count(*) FROM runs r WHERE r.label = 'victim' AND EXISTS (SELECT 1 FROM audit_log l WHERE l.run_id = r.id AND l.kind = 'run-start')")" 2
+expect_eq "no run-end for the killed run" \
+  "$(q "SELECT count(*) FROM audit_log WHERE kind = 'run-end' AND run_id = (SELECT min(id) FROM runs WHERE label = 'victim')")" 0
 # each lucidsink run holds cues 0..n-1: no gap, no duplicate
 expect_eq "committed rows are a prefix (per run)" \
   "$(q "SELECT count(*) FROM (SELECT count(*) AS n, count(DISTINCT pts) AS d, min(pts) AS lo, max(pts) AS hi FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'victim' GROUP BY run_id) WHERE n != d OR lo != 0 OR hi != (n - 1) * 1000000000")" 0
@@ -51,4 +62,6 @@ expect_eq "steady: rows sent = stored" \
   "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'steady'")" \
   "$(q "SELECT rows_sent FROM daemon_runs WHERE pipeline = 'steady'")"
 expect_eq "integrity at the end" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+ctl verify > /dev/null 2>&1 && rc=0 || rc=$?
+expect_eq "audit chain verifies at the end" "$rc" 0
 finish

@@ -209,6 +209,40 @@ test_config (void)
   g_rmdir (dir);
 }
 
+/* Every file Lucid ships in pipelines/ parses with the [vars] that
+ * tools/demo.sh gives (data_dir, models_dir, vision_model), and its
+ * expanded description holds no unexpanded '${'. */
+static void
+test_shipped_pipelines (void)
+{
+  g_autofree char *dir
+      = g_build_filename (g_getenv ("LUCID_SOURCE_ROOT"), "pipelines", NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GHashTable) vars = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *entry;
+  guint n = 0;
+
+  g_assert_nonnull (d);
+  g_hash_table_insert (vars, "data_dir", "/src/tests/data");
+  g_hash_table_insert (vars, "models_dir", "/models");
+  g_hash_table_insert (vars, "vision_model", "/src/tests/fixtures/tiny-vit");
+  while ((entry = g_dir_read_name (d)) != NULL) {
+    g_autofree char *path = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LucidPipelineDef) def = NULL;
+    if (!g_str_has_suffix (entry, ".pipeline"))
+      continue;
+    path = g_build_filename (dir, entry, NULL);
+    def = lucidd_pipeline_file_load (path, vars, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (def->description, "lucidsink"));
+    g_assert_null (strstr (def->description, "${"));
+    n++;
+  }
+  /* talk-topics, talk-paced, talk-file, talk-audit, vision-testsrc */
+  g_assert_cmpuint (n, >=, 5);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -218,6 +252,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline-file/errors-name-file-and-line",
                    test_errors_name_file_and_line);
   g_test_add_func ("/pipeline-file/nul-byte", test_nul_byte_refused);
+  g_test_add_func ("/pipeline-file/shipped", test_shipped_pipelines);
   g_test_add_func ("/request/create", test_request_create);
   g_test_add_func ("/config/load", test_config);
   return g_test_run ();

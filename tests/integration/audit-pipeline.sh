@@ -74,6 +74,10 @@ expect_eq "demographic parity difference" "$(sql "$db" "SELECT count(*) FROM aud
           (SELECT w AS wi, avg(p) AS sr FROM ref GROUP BY w, gender) GROUP BY wi) r ON r.wi = w.window_index
   WHERE f.grouping = 'gender' AND f.metric = 'demographic_parity_difference' AND abs(f.value - r.d) <= 1e-9")" 3
 expect_eq "NaN stored as NULL with a reason" "$(sql "$db" "SELECT count(*) FROM audit_group_figures WHERE (value IS NULL) != (reason NOT IN ('ok', 'zero-by-convention'))")" 0
+expect_eq "NaN is JSON null, never a missing key" "$(sql "$db" "SELECT count(*) FROM audit_log l, json_each(l.payload, '\$.figures') f
+  WHERE l.kind = 'audit-window' AND (json_type(f.value, '\$.value') IS NULL OR json_type(f.value, '\$.lower') IS NULL)")" 0
+expect_eq "NULL figures are JSON null in the log" "$(sql "$db" "SELECT count(*) > 0 FROM audit_log l, json_each(l.payload, '\$.figures') f
+  WHERE l.kind = 'audit-window' AND json_type(f.value, '\$.value') = 'null'")" 1
 expect_eq "bootstrap intervals hold the figure" "$(sql "$db" "SELECT count(*) FROM audit_between_figures WHERE n_boot_valid > 0 AND NOT (lower <= value + 1e-12 AND value <= upper + 1e-12)")" 0
 
 # Alerts: every window where gender=f has events breaches the first rule;

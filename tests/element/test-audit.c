@@ -338,6 +338,84 @@ GST_START_TEST (test_tag_groups_items_and_missing_truth)
 
 GST_END_TEST;
 
+/* Buffers without a PTS: no time range can hold them, so the whole-stream
+ * row annotates them; with no such row they are skipped, and the element
+ * says so once (a warning naming the annotations file), not silently. */
+static GstBuffer *
+untimed_buffer (guint i)
+{
+  GstBuffer *buf = result_buffer (i, label_of (i), 0.9);
+  GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+  return buf;
+}
+
+static guint
+count_warnings (GstBus *bus, const gchar *needle)
+{
+  GstMessage *msg;
+  guint n = 0;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    g_autoptr (GError) err = NULL;
+    gst_message_parse_warning (msg, &err, NULL);
+    fail_unless (strstr (err->message, needle) != NULL, "%s", err->message);
+    n++;
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+GST_START_TEST (test_untimed_buffers_whole_stream_row)
+{
+  gchar *whole = write_file ("whole.jsonl",
+      "{\"truth\":\"yes\",\"gender\":\"f\"}\n");
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", whole, "positive-label", "yes",
+      "window-size", (guint64) 4, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  for (guint i = 0; i < 4; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, untimed_buffer (i)));
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 1);
+  guint64 n;
+  fail_unless (gst_structure_get_uint64 (group_counts (windows->pdata[0],
+              "gender=f"), "n", &n));
+  fail_unless_equals_uint64 (n, 4);
+  /* Truth "yes" for all, item 1 predicted "no": 3 TP, 1 FN → TPR 3/4. */
+  fail_unless_equals_float (figure (windows->pdata[0], "gender", "gender=f",
+          "tpr", NULL), 0.75);
+  fail_unless_equals_int (count_warnings (bus, whole), 0);
+  g_ptr_array_unref (windows);
+  release_bus (bus);
+  gst_harness_teardown (h);
+
+  /* Only a time range: untimed buffers match nothing → one warning. */
+  gchar *ranged = write_file ("ranged.csv", "start,end,truth,gender\n"
+      "0,100,yes,f\n");
+  audit = gst_element_factory_make ("lucidaudit", NULL);
+  g_object_set (audit, "annotations", ranged, "positive-label", "yes",
+      "window-size", (guint64) 2, NULL);
+  h = make_harness (audit, &bus);
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, untimed_buffer (i)));
+  fail_unless_equals_int (count_warnings (bus, ranged), 1);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", NULL), 0);
+  /* Timestamped buffers inside the range are audited as before. */
+  for (guint i = 0; i < 2; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, result_buffer (i, "yes",
+                0.9)));
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", NULL), 1);
+  fail_unless_equals_int (count_warnings (bus, ranged), 0);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (whole);
+  g_free (ranged);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_flush_closes_partial_window)
 {
   gchar *ann = annotations_csv (10);
@@ -858,6 +936,7 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_windows_messages_and_eos);
   tcase_add_test (tc, test_tag_groups_items_and_missing_truth);
   tcase_add_test (tc, test_flush_closes_partial_window);
+  tcase_add_test (tc, test_untimed_buffers_whole_stream_row);
   tcase_add_test (tc, test_one_vs_rest_and_threshold);
   tcase_add_test (tc, test_time_windows_and_gap);
   tcase_add_test (tc, test_non_flushing_segment_change);

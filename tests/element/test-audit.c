@@ -416,6 +416,75 @@ GST_START_TEST (test_untimed_buffers_whole_stream_row)
 
 GST_END_TEST;
 
+/* Events without truth (docs/audit.md, "Events without truth"): with
+ * missing-truth=negative, selection rate and demographic parity cover all
+ * events and equal those of a stream where every event has truth; with
+ * skip, the truth-based rates cover the events with truth only.  Items
+ * 0-5: gender f (0, 2, 4) and m (1, 3, 5); items 4 and 5 have no truth. */
+static GPtrArray *
+run_missing_truth (const gchar *ann, gint mode)
+{
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "missing-truth", mode, "window-size", (guint64) (mode ? 6 : 4), NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  static const gchar *labels[] = { "yes", "no", "yes", "yes", "yes", "no" };
+  for (guint i = 0; i < 6; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, result_buffer (i,
+                labels[i], 0.9)));
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 1);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  return windows;
+}
+
+GST_START_TEST (test_missing_truth_prediction_figures)
+{
+  gchar *ann = write_file ("partial-truth.jsonl",
+      "{\"item\":\"0\",\"truth\":\"yes\",\"gender\":\"f\"}\n"
+      "{\"item\":\"1\",\"truth\":\"yes\",\"gender\":\"m\"}\n"
+      "{\"item\":\"2\",\"truth\":\"no\",\"gender\":\"f\"}\n"
+      "{\"item\":\"3\",\"truth\":\"yes\",\"gender\":\"m\"}\n"
+      "{\"item\":\"4\",\"gender\":\"f\"}\n"
+      "{\"item\":\"5\",\"gender\":\"m\"}\n");
+  /* negative: all six events; f selects 3/3, m 1/3. */
+  GPtrArray *neg = run_missing_truth (ann, 1);
+  const GstStructure *w = neg->pdata[0];
+  fail_unless_equals_float (figure (w, "gender", "gender=f", "selection_rate",
+          NULL), 1.0);
+  fail_unless_equals_float (figure (w, "gender", "gender=m", "selection_rate",
+          NULL), 1.0 / 3);
+  fail_unless_equals_float (figure (w, "gender", NULL,
+          "demographic_parity_difference", NULL), 2.0 / 3);
+  fail_unless_equals_float (figure (w, "gender", NULL,
+          "demographic_parity_ratio", NULL), 1.0 / 3);
+  /* negative made item 5 a true negative of m: TNR 1/1, from a truth it
+   * never had. */
+  fail_unless_equals_float (figure (w, "gender", "gender=m", "tnr", NULL),
+      1.0);
+  /* skip: the four events with truth only.  m has no truth negatives
+   * (TNR 0 by Fairlearn's convention), TPR 1/2; and demographic parity
+   * covers only those four: f 2/2, m 1/2, difference 1/2 instead of 2/3. */
+  GPtrArray *skip = run_missing_truth (ann, 0);
+  w = skip->pdata[0];
+  const gchar *reason;
+  fail_unless_equals_float (figure (w, "gender", "gender=m", "tpr", NULL),
+      0.5);
+  fail_unless_equals_float (figure (w, "gender", "gender=m", "tnr", &reason),
+      0.0);
+  fail_unless_equals_string (reason, "zero-by-convention");
+  fail_unless_equals_float (figure (w, "gender", NULL,
+          "demographic_parity_difference", NULL), 0.5);
+  g_ptr_array_unref (neg);
+  g_ptr_array_unref (skip);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_flush_closes_partial_window)
 {
   gchar *ann = annotations_csv (10);
@@ -937,6 +1006,7 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_tag_groups_items_and_missing_truth);
   tcase_add_test (tc, test_flush_closes_partial_window);
   tcase_add_test (tc, test_untimed_buffers_whole_stream_row);
+  tcase_add_test (tc, test_missing_truth_prediction_figures);
   tcase_add_test (tc, test_one_vs_rest_and_threshold);
   tcase_add_test (tc, test_time_windows_and_gap);
   tcase_add_test (tc, test_non_flushing_segment_change);

@@ -737,7 +737,17 @@ lucid_annotations_lookup_time (const LucidAnnotations *ann,
     row = lookup_range (ann, stream, t);
   if (!row)
     row = lookup_range (ann, NULL, t);
-  if (!row && named)
+  if (!row)
+    row = lucid_annotations_lookup_stream (ann, stream);
+  return row;
+}
+
+const LucidAnnotation *
+lucid_annotations_lookup_stream (const LucidAnnotations *ann,
+    const char *stream)
+{
+  const LucidAnnotation *row = NULL;
+  if (stream && *stream)
     row = row_from_slot (ann, g_hash_table_lookup (ann->whole, stream));
   if (!row)
     row = row_from_slot (ann, g_hash_table_lookup (ann->whole, ""));

@@ -93,6 +93,12 @@ const LucidAnnotation *lucid_annotations_lookup_item (const LucidAnnotations
 const LucidAnnotation *lucid_annotations_lookup_time (const LucidAnnotations
     * annotations, const char *stream, guint64 t);
 
+/* The whole-stream row of @stream, then a whole-stream row without a
+ * stream: for a buffer without a timestamp, which no time range can hold.
+ * NULL when none. */
+const LucidAnnotation *lucid_annotations_lookup_stream (const
+    LucidAnnotations * annotations, const char *stream);
+
 /* Parses a time "12.5", "1:02.25", "1:00:00" into ns, exactly.  FALSE on
  * anything else (negative, more than 9 fractional digits, overflow). */
 gboolean lucid_annotations_parse_time (const char *text, guint64 * out_ns);

@@ -407,14 +407,44 @@ mark_too_small (LucidAuditFigure *f, guint n_too_small, guint n_included)
     f->reason = LUCID_FAIRNESS_TOO_SMALL;
 }
 
+/* Figures folded at the value parity gives (Fairlearn's max − min and
+ * min / max, AIF360's average absolute odds difference, the between-group
+ * inequality indices): their range, for the basic bootstrap interval.
+ * FALSE for signed figures (AIF360's differences and disparate impact,
+ * the whole-window indices), which keep the percentile interval. */
+static gboolean
+folded_range (const Job *job, double *min, double *max)
+{
+  switch (job->kind) {
+    case JOB_FAIRLEARN:
+      *min = 0.0;
+      *max = 1.0;
+      return TRUE;
+    case JOB_AIF360:
+      *min = 0.0;
+      *max = 1.0;
+      return job->figure == LUCID_AIF360_AVERAGE_ABS_ODDS_DIFFERENCE;
+    case JOB_INEQUALITY:
+      *min = 0.0;
+      *max = INFINITY;
+      return job->figure >= INEQ_BETWEEN_GE;
+  }
+  return FALSE;
+}
+
 static void
 add_interval (const LucidAuditWindowReport *report, LucidAuditFigure *f,
     Job *job)
 {
+  double min, max;
   if (report->n_boot == 0 || isnan (f->value))
     return;
-  lucid_audit_window_report_interval (report, job_eval, job,
-      job->config->level, &f->lower, &f->upper, &f->n_boot_valid);
+  if (!lucid_audit_window_report_interval (report, job_eval, job,
+          job->config->level, &f->lower, &f->upper, &f->n_boot_valid))
+    return;
+  if (isfinite (f->value) && folded_range (job, &min, &max))
+    lucid_audit_basic_interval (f->value, f->lower, f->upper, min, max,
+        &f->lower, &f->upper);
 }
 
 static int

@@ -92,11 +92,13 @@
  * were batched or when windows closed, and the same seed gives the same
  * intervals.
  *
- * From the window's replicate tables, an interval of any between-group
- * figure is the percentile interval of that figure over the replicates
- * (each computed by lucid-fairness exactly as for the point estimate; NaN
- * replicates, e.g. one where a group drew no events, are left out and
- * counted).
+ * From the window's replicate tables, the percentile bounds of any
+ * between-group figure over the replicates (each computed by lucid-fairness
+ * exactly as for the point estimate; NaN replicates, e.g. one where a group
+ * drew no events, are left out and counted).  lucid-audit-figures turns
+ * them into the basic bootstrap interval for figures folded at parity
+ * (lucid_audit_basic_interval()) and keeps the percentile interval for
+ * signed ones; docs/audit.md says which figure gets which.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -647,6 +649,18 @@ percentile (const double *sorted, guint n, double q)
   if (lo + 1 >= n || frac == 0.0)
     return sorted[MIN (lo, n - 1)];
   return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+}
+
+void
+lucid_audit_basic_interval (double estimate, double q_lower, double q_upper,
+    double min, double max, double *lower, double *upper)
+{
+  if (isnan (estimate) || isnan (q_lower) || isnan (q_upper)) {
+    *lower = *upper = NAN;
+    return;
+  }
+  *lower = CLAMP (2.0 * estimate - q_upper, min, max);
+  *upper = CLAMP (2.0 * estimate - q_lower, min, max);
 }
 
 gboolean

@@ -142,6 +142,17 @@ gboolean lucid_audit_window_report_intervals (const LucidAuditWindowReport *
     report, LucidAuditFiguresFunc func, gpointer user_data, guint n_figures,
     double level, double *lower, double *upper, guint * n_valid);
 
+/* The basic (reverse-percentile) bootstrap interval from the replicates'
+ * percentile bounds @q_lower, @q_upper and the point @estimate:
+ * [2·estimate − q_upper, 2·estimate − q_lower], clipped to the figure's
+ * range [@min, @max].  For figures folded at a boundary where parity lies
+ * (max − min ≥ 0, min / max ≤ 1): their replicates all sit on one side of
+ * the estimate's sampling error, so a percentile interval excludes 0 / 1
+ * at parity, while the basic interval reflects that bias back.  NaN in,
+ * NaN out. */
+void lucid_audit_basic_interval (double estimate, double q_lower,
+    double q_upper, double min, double max, double *lower, double *upper);
+
 /* The same for a Fairlearn figure over the report's groups as they are. */
 gboolean lucid_audit_window_report_fairlearn_interval (const
     LucidAuditWindowReport * report, LucidFairlearnFigure figure,

@@ -1,8 +1,9 @@
 /* lucidaudit-report.c — a closed window as GstStructures: the window with
  * its groups and figures (contract in lucidauditmeta.h), and the alerts that
  * hold in it.  GStreamer-side glue only: the figures come from core
- * (lucid-audit-figures).  A NaN or infinite value is left out of the
- * structure (JSON, and so the store, has no NaN); its reason says why.
+ * (lucid-audit-figures).  A figure's value and bounds are always there,
+ * NaN or infinite included (its reason says why); lucidsink writes a
+ * non-finite double as JSON null, so the store sees NULL.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -14,10 +15,9 @@
 #include <string.h>
 
 static void
-set_finite (GstStructure *s, const char *field, double v)
+set_double (GstStructure *s, const char *field, double v)
 {
-  if (isfinite (v))
-    gst_structure_set (s, field, G_TYPE_DOUBLE, v, NULL);
+  gst_structure_set (s, field, G_TYPE_DOUBLE, v, NULL);
 }
 
 static void
@@ -109,7 +109,8 @@ lucid_audit_window_structure (const LucidAuditWindowReport *report,
   for (guint i = 0; i < figures->figures->len; i++) {
     const LucidAuditFigure *f = figures->figures->pdata[i];
     /* A reason for a finite value that is a convention (e.g. 0 for 0/0)
-     * stays; an infinite value is stored as absent with its reason. */
+     * stays; a NaN or infinite value stays NaN / inf here, is null in the
+     * JSON payload and NULL in SQL, with its reason. */
     GstStructure *fs = gst_structure_new ("lucid-audit-figure",
         "grouping", G_TYPE_STRING, f->grouping,
         "metric", G_TYPE_STRING, f->metric,
@@ -117,9 +118,9 @@ lucid_audit_window_structure (const LucidAuditWindowReport *report,
         "n-boot-valid", G_TYPE_UINT, f->n_boot_valid, NULL);
     if (f->group)
       gst_structure_set (fs, "group", G_TYPE_STRING, f->group, NULL);
-    set_finite (fs, "value", f->value);
-    set_finite (fs, "lower", f->lower);
-    set_finite (fs, "upper", f->upper);
+    set_double (fs, "value", f->value);
+    set_double (fs, "lower", f->lower);
+    set_double (fs, "upper", f->upper);
     append_structure (&figs, fs);
   }
   gst_structure_take_value (s, "groups", &groups);
@@ -151,12 +152,12 @@ lucid_audit_find_alerts (const LucidAuditFigures *figures,
           "threshold", G_TYPE_DOUBLE, rule->threshold, NULL);
       if (f->group)
         gst_structure_set (a, "group", G_TYPE_STRING, f->group, NULL);
-      set_finite (a, "value", f->value);
+      set_double (a, "value", f->value);
       if (!isfinite (f->value))
         gst_structure_set (a, "value-text", G_TYPE_STRING,
             f->value > 0 ? "inf" : "-inf", NULL);
-      set_finite (a, "lower", f->lower);
-      set_finite (a, "upper", f->upper);
+      set_double (a, "lower", f->lower);
+      set_double (a, "upper", f->upper);
       /* Where it happened, so that the message stands alone on the bus. */
       const char *fields[] = { "element", "convention", "class", "index",
         "start", "end", "partial", "unit", "stream-id", "stream" };

@@ -381,6 +381,25 @@ advance_windows (LucidAudit *self, GstEvent *gap)
 /* ---- buffers ------------------------------------------------------------ */
 
 /* The prediction for class @klass from a result structure. */
+
+/* An event left out because no annotation row matched it: said once per
+ * element (the n-no-truth / n-no-group counters in each window say how
+ * many), so a stream whose buffers carry no timestamp, or whose times miss
+ * every range, does not go silently unaudited. */
+static void
+warn_unannotated (LucidAudit *self, GstClockTime pts)
+{
+  if (self->warned_unannotated)
+    return;
+  self->warned_unannotated = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("events are skipped: no row of annotations file '%s' matches them",
+          self->annotations_path),
+      ("first at %s; a buffer without a timestamp only matches an item "
+          "row or a whole-stream row", GST_CLOCK_TIME_IS_VALID (pts) ?
+          "a timestamped buffer" : "a buffer without PTS"));
+}
+
 static gboolean
 predicted (const GstStructure *r, const char *klass, double threshold)
 {
@@ -473,10 +492,14 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
         item ? item : index_text);
     if (!ann && GST_CLOCK_TIME_IS_VALID (pts))
       ann = lucid_annotations_lookup_time (self->annotations, self->stream, t);
+    else if (!ann)              /* no timestamp: only a whole-stream row */
+      ann = lucid_annotations_lookup_stream (self->annotations, self->stream);
   }
   const char *truth = ann ? ann->truth : NULL;
   if (!truth && self->missing_truth == LUCID_AUDIT_MISSING_TRUTH_SKIP) {
     self->n_no_truth++;
+    if (self->annotations && !ann)
+      warn_unannotated (self, pts);
     return GST_FLOW_OK;
   }
   g_autoptr (GError) error = NULL;
@@ -489,6 +512,8 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   }
   if (!*key) {
     self->n_no_group++;
+    if (self->annotations && !ann)
+      warn_unannotated (self, pts);
     return GST_FLOW_OK;
   }
   double weight = ann ? ann->weight : 1.0;

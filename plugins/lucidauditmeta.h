@@ -25,8 +25,8 @@
  *                  (double), too-small (gboolean)
  *   figures      GstValueArray of "lucid-audit-figure" structures:
  *                  grouping, metric, reason (strings), group (string, per-group
- *                  figures only), value, lower, upper (double; absent when
- *                  NaN: see reason), n-boot-valid (guint)
+ *                  figures only), value, lower, upper (double; NaN or
+ *                  inf when undefined, see reason; null in JSON), n-boot-valid (guint)
  *   n-no-truth, n-no-group guint64  events left out so far (no truth / group)
  *   stream-id    string   the STREAM_START id of the window's stream (absent
  *                         when none was seen); a window never spans two

@@ -12,8 +12,8 @@
  *   kind 'audit-alert'   one per alert of the window, the alert structure
  *                        as JSON (it names element, class and window_index)
  *
- * NaN and infinities never reach JSON: lucidaudit leaves such values out
- * and gives a reason, and lucid_sink_gvalue_to_json() writes null.
+ * NaN and infinities never reach JSON: lucidaudit keeps them as doubles
+ * with a reason, and lucid_sink_gvalue_to_json() writes them as null.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -58,8 +58,14 @@ import pandas as pd
 
 warnings.simplefilter("ignore")  # the references warn on every 0/0
 
-if __name__ == "__main__":
-    # Not when make_aequitas_goldens.py imports the data generator.
+
+def import_references():
+    """Import the references on first use, not at module import:
+    make_aequitas_goldens.py imports only the data generator (its venv has
+    no Fairlearn/AIF360), make_real_fairness_goldens.py the figure
+    functions, which call this."""
+    global aif360, fairlearn, sklearn, BinaryLabelDataset, ClassificationMetric
+    global flm, accuracy_score, confusion_matrix
     import aif360  # noqa: E402
     import fairlearn  # noqa: E402
     import sklearn  # noqa: E402
@@ -67,6 +73,7 @@ if __name__ == "__main__":
     from aif360.metrics import ClassificationMetric  # noqa: E402
     from fairlearn import metrics as flm  # noqa: E402
     from sklearn.metrics import accuracy_score, confusion_matrix  # noqa: E402
+
 
 SEED = 20240504
 N = 1500
@@ -112,6 +119,7 @@ def group_key(assignment):
 
 
 def fairlearn_rate_functions():
+    import_references()
     def cm_pred(yt, yp, sample_weight):
         return confusion_matrix(yt, yp, labels=[0, 1], sample_weight=sample_weight,
                                 normalize="pred")
@@ -144,6 +152,7 @@ def fairlearn_rate_functions():
 
 
 def fairlearn_figures(d, attrs):
+    import_references()
     sf = pd.DataFrame({a: np.array(ATTRIBUTES[a])[d[a]] for a in attrs})
     yt, yp, w = d["y_true"], d["y_pred"], d["weight"]
     fns = fairlearn_rate_functions()
@@ -170,6 +179,7 @@ def fairlearn_figures(d, attrs):
 
 
 def aif360_datasets(d):
+    import_references()
     df = pd.DataFrame({a: d[a].astype(float) for a in ATTRIBUTES})
     df["y"] = d["y_true"].astype(float)
     df["w"] = d["weight"]
@@ -192,6 +202,7 @@ def condition(key):
 
 
 def aif360_group_rates(truth, pred, key):
+    import_references()
     cm = ClassificationMetric(truth, pred, privileged_groups=[condition(key)],
                               unprivileged_groups=[{"gender": -1.0}])  # never matches
     pm = cm.performance_measures(privileged=True)
@@ -226,6 +237,7 @@ GE_ALPHAS = [0.0, 0.5, 1.0, 2.0, 3.0, -1.0]
 
 
 def aif360_figures(truth, pred, case):
+    import_references()
     cm = ClassificationMetric(truth, pred,
                               privileged_groups=[condition(k) for k in case["privileged"]],
                               unprivileged_groups=[condition(k) for k in case["unprivileged"]])
@@ -251,6 +263,7 @@ def aif360_inequality(truth, pred, privileged=({"gender": 1.0},),
     combination of the protected attributes' values, i.e. the full
     intersection of gender, age and region).  The group sets do not enter
     these figures; ClassificationMetric just needs some."""
+    import_references()
     cm = ClassificationMetric(truth, pred, privileged_groups=list(privileged),
                               unprivileged_groups=list(unprivileged))
     return {
@@ -283,6 +296,7 @@ EDGE_CASES = [
 
 
 def edge_case_figures(case):
+    import_references()
     sf = pd.DataFrame({"group": case["group"]})
     d = {"group": np.zeros(len(case["group"]), dtype=int),
          "y_true": np.array(case["y_true"]), "y_pred": np.array(case["y_pred"]),
@@ -302,6 +316,7 @@ def edge_case_figures(case):
 
 
 def main():
+    import_references()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         root, "tests", "fixtures", "goldens", "fairness-synthetic.json")

@@ -332,12 +332,16 @@ window_of (GstBuffer *buf)
   return lucid_buffer_iterate_audit_windows (buf, &state);
 }
 
-/* The bus message is the meta's window under another name. */
+/* The bus message is the meta's window under another name.  Compared as
+ * text: undefined figures are NaN, and NaN != NaN for
+ * gst_structure_is_equal(). */
 static void
 check_message (const GstStructure *w, GstStructure *message)
 {
   gst_structure_set_name (message, gst_structure_get_name (w));
-  fail_unless (gst_structure_is_equal (w, message));
+  g_autofree gchar *a = gst_structure_to_string (w);
+  g_autofree gchar *b = gst_structure_to_string (message);
+  fail_unless_equals_string (a, b);
   gst_structure_free (message);
 }
 

@@ -13,6 +13,8 @@
 #include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "lucidauditmeta.h"
 #include "lucidelements.h"
@@ -333,6 +335,318 @@ GST_START_TEST (test_tag_groups_items_and_missing_truth)
   g_ptr_array_unref (windows);
   release_bus (bus);
   gst_harness_teardown (h);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+/* Buffers without a PTS: no time range can hold them, so the whole-stream
+ * row annotates them; with no such row they are skipped, and the element
+ * says so once (a warning naming the annotations file), not silently. */
+static GstBuffer *
+untimed_buffer (guint i)
+{
+  GstBuffer *buf = result_buffer (i, label_of (i), 0.9);
+  GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_NONE;
+  return buf;
+}
+
+static guint
+count_warnings (GstBus *bus, const gchar *needle)
+{
+  GstMessage *msg;
+  guint n = 0;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    g_autoptr (GError) err = NULL;
+    gst_message_parse_warning (msg, &err, NULL);
+    fail_unless (strstr (err->message, needle) != NULL, "%s", err->message);
+    n++;
+    gst_message_unref (msg);
+  }
+  return n;
+}
+
+GST_START_TEST (test_untimed_buffers_whole_stream_row)
+{
+  gchar *whole = write_file ("whole.jsonl",
+      "{\"truth\":\"yes\",\"gender\":\"f\"}\n");
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", whole, "positive-label", "yes",
+      "window-size", (guint64) 4, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  for (guint i = 0; i < 4; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, untimed_buffer (i)));
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 1);
+  guint64 n;
+  fail_unless (gst_structure_get_uint64 (group_counts (windows->pdata[0],
+              "gender=f"), "n", &n));
+  fail_unless_equals_uint64 (n, 4);
+  /* Truth "yes" for all, item 1 predicted "no": 3 TP, 1 FN → TPR 3/4. */
+  fail_unless_equals_float (figure (windows->pdata[0], "gender", "gender=f",
+          "tpr", NULL), 0.75);
+  fail_unless_equals_int (count_warnings (bus, whole), 0);
+  g_ptr_array_unref (windows);
+  release_bus (bus);
+  gst_harness_teardown (h);
+
+  /* Only a time range: untimed buffers match nothing → one warning. */
+  gchar *ranged = write_file ("ranged.csv", "start,end,truth,gender\n"
+      "0,100,yes,f\n");
+  audit = gst_element_factory_make ("lucidaudit", NULL);
+  g_object_set (audit, "annotations", ranged, "positive-label", "yes",
+      "window-size", (guint64) 2, NULL);
+  h = make_harness (audit, &bus);
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, untimed_buffer (i)));
+  fail_unless_equals_int (count_warnings (bus, ranged), 1);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", NULL), 0);
+  /* Timestamped buffers inside the range are audited as before. */
+  for (guint i = 0; i < 2; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, result_buffer (i, "yes",
+                0.9)));
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", NULL), 1);
+  fail_unless_equals_int (count_warnings (bus, ranged), 0);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (whole);
+  g_free (ranged);
+}
+
+GST_END_TEST;
+
+/* Events without truth (docs/audit.md, "Events without truth"): with
+ * missing-truth=negative, selection rate and demographic parity cover all
+ * events and equal those of a stream where every event has truth; with
+ * skip, the truth-based rates cover the events with truth only.  Items
+ * 0-5: gender f (0, 2, 4) and m (1, 3, 5); items 4 and 5 have no truth. */
+static GPtrArray *
+run_missing_truth (const gchar *ann, gint mode)
+{
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "missing-truth", mode, "window-size", (guint64) (mode ? 6 : 4), NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  static const gchar *labels[] = { "yes", "no", "yes", "yes", "yes", "no" };
+  for (guint i = 0; i < 6; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, result_buffer (i,
+                labels[i], 0.9)));
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 1);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  return windows;
+}
+
+GST_START_TEST (test_missing_truth_prediction_figures)
+{
+  gchar *ann = write_file ("partial-truth.jsonl",
+      "{\"item\":\"0\",\"truth\":\"yes\",\"gender\":\"f\"}\n"
+      "{\"item\":\"1\",\"truth\":\"yes\",\"gender\":\"m\"}\n"
+      "{\"item\":\"2\",\"truth\":\"no\",\"gender\":\"f\"}\n"
+      "{\"item\":\"3\",\"truth\":\"yes\",\"gender\":\"m\"}\n"
+      "{\"item\":\"4\",\"gender\":\"f\"}\n"
+      "{\"item\":\"5\",\"gender\":\"m\"}\n");
+  /* negative: all six events; f selects 3/3, m 1/3. */
+  GPtrArray *neg = run_missing_truth (ann, 1);
+  const GstStructure *w = neg->pdata[0];
+  fail_unless_equals_float (figure (w, "gender", "gender=f", "selection_rate",
+          NULL), 1.0);
+  fail_unless_equals_float (figure (w, "gender", "gender=m", "selection_rate",
+          NULL), 1.0 / 3);
+  fail_unless_equals_float (figure (w, "gender", NULL,
+          "demographic_parity_difference", NULL), 2.0 / 3);
+  fail_unless_equals_float (figure (w, "gender", NULL,
+          "demographic_parity_ratio", NULL), 1.0 / 3);
+  /* negative made item 5 a true negative of m: TNR 1/1, from a truth it
+   * never had. */
+  fail_unless_equals_float (figure (w, "gender", "gender=m", "tnr", NULL),
+      1.0);
+  /* skip: the four events with truth only.  m has no truth negatives
+   * (TNR 0 by Fairlearn's convention), TPR 1/2; and demographic parity
+   * covers only those four: f 2/2, m 1/2, difference 1/2 instead of 2/3. */
+  GPtrArray *skip = run_missing_truth (ann, 0);
+  w = skip->pdata[0];
+  const gchar *reason;
+  fail_unless_equals_float (figure (w, "gender", "gender=m", "tpr", NULL),
+      0.5);
+  fail_unless_equals_float (figure (w, "gender", "gender=m", "tnr", &reason),
+      0.0);
+  fail_unless_equals_string (reason, "zero-by-convention");
+  fail_unless_equals_float (figure (w, "gender", NULL,
+          "demographic_parity_difference", NULL), 0.5);
+  g_ptr_array_unref (neg);
+  g_ptr_array_unref (skip);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+/* n-boot and seed through the element: the same seed gives the same
+ * intervals, another seed other intervals (docs/audit.md, Draws). */
+static GstStructure *
+run_bootstrap (guint64 seed)
+{
+  gchar *ann = annotations_csv (40);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window-size", (guint64) 40, "n-boot", 200, "seed", seed, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  for (guint i = 0; i < 40; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, result_buffer (i,
+                i % 5 < 2 ? "yes" : "no", 0.5)));
+  GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 1);
+  GstStructure *w = gst_structure_copy (windows->pdata[0]);
+  g_ptr_array_unref (windows);
+  release_bus (bus);
+  gst_harness_teardown (h);
+  g_free (ann);
+  return w;
+}
+
+/* "lower,upper;" of every between-group figure with an interval. */
+static gchar *
+intervals_text (const GstStructure *w, guint *n)
+{
+  GString *s = g_string_new (NULL);
+  const GValue *figs = gst_structure_get_value (w, "figures");
+  *n = 0;
+  for (guint i = 0; i < gst_value_array_get_size (figs); i++) {
+    const GstStructure *f =
+        gst_value_get_structure (gst_value_array_get_value (figs, i));
+    gdouble lo, hi;
+    guint valid = 0;
+    gst_structure_get_uint (f, "n-boot-valid", &valid);
+    if (gst_structure_has_field (f, "group") || valid == 0)
+      continue;
+    fail_unless (gst_structure_get_double (f, "lower", &lo)
+        && gst_structure_get_double (f, "upper", &hi));
+    g_string_append_printf (s, "%s:%.17g,%.17g;",
+        gst_structure_get_string (f, "metric"), lo, hi);
+    (*n)++;
+  }
+  return g_string_free (s, FALSE);
+}
+
+GST_START_TEST (test_bootstrap_seed_reproducible)
+{
+  GstStructure *a = run_bootstrap (7), *b = run_bootstrap (7),
+      *c = run_bootstrap (8);
+  guint na, nb, nc;
+  g_autofree gchar *ta = intervals_text (a, &na);
+  g_autofree gchar *tb = intervals_text (b, &nb);
+  g_autofree gchar *tc = intervals_text (c, &nc);
+  guint n_boot;
+  fail_unless (gst_structure_get_uint (a, "n-boot", &n_boot));
+  fail_unless_equals_int (n_boot, 200);
+  fail_unless (na >= 6, "between-group figures with intervals: %u", na);
+  fail_unless_equals_string (ta, tb);
+  fail_unless_equals_int (na, nc);
+  fail_if (g_str_equal (ta, tc), "seed 8 gave the intervals of seed 7");
+  gst_structure_free (a);
+  gst_structure_free (b);
+  gst_structure_free (c);
+}
+
+GST_END_TEST;
+
+/* The harness forwards only sticky events to its sink harness, and
+ * buffers only when asked: hand over what lucidaudit sent, in order. */
+static void
+forward_events (GstHarness *h)
+{
+  GstEvent *ev;
+  while ((ev = gst_harness_try_pull_event (h))) {
+    switch (GST_EVENT_TYPE (ev)) {
+      case GST_EVENT_STREAM_START:
+      case GST_EVENT_CAPS:
+      case GST_EVENT_SEGMENT:
+        gst_event_unref (ev);   /* already forwarded */
+        break;
+      default:
+        fail_unless (gst_harness_push_event (h->sink_harness, ev));
+    }
+  }
+}
+
+static void
+push_through (GstHarness *h, GstBuffer *buf)
+{
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  forward_events (h);
+  fail_unless_equals_int (gst_harness_push_to_sink (h), GST_FLOW_OK);
+}
+
+/* A flushing seek's partial window goes downstream as a serialized custom
+ * event and reaches lucidsink: audit_windows has it, partial, with its
+ * counts, next to the window of the fresh stream after the flush. */
+GST_START_TEST (test_flush_partial_window_reaches_sink)
+{
+  gchar *ann = annotations_csv (10);
+  gchar *db_path = g_build_filename (g_get_tmp_dir (), "lucid-audit-flush-XXXXXX",
+      NULL);
+  gint fd = g_mkstemp (db_path);
+  fail_unless (fd >= 0);
+  close (fd);
+  g_unlink (db_path);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", "flushaudit");
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window-size", (guint64) 4, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  g_autofree gchar *launch = g_strdup_printf ("lucidsink location=%s "
+      "run-label=flush", db_path);
+  gst_harness_add_sink_parse (h, launch);
+  for (guint i = 0; i < 3; i++)
+    push_through (h, result_buffer (i, label_of (i), 0.5));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  forward_events (h);
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  for (guint i = 0; i < 4; i++)
+    push_through (h, result_buffer (i, label_of (i), 0.5));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  forward_events (h);
+  release_bus (bus);
+  gst_harness_teardown (h);
+
+  sqlite3 *db = NULL;
+  fail_unless_equals_int (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY,
+          NULL), SQLITE_OK);
+  sqlite3_stmt *stmt = NULL;
+  fail_unless_equals_int (sqlite3_prepare_v2 (db,
+          "SELECT group_concat(window_index || ':' || n_events || ':' || partial, ' ')"
+          " FROM (SELECT * FROM audit_windows WHERE element = 'flushaudit'"
+          " ORDER BY seq)", -1, &stmt, NULL), SQLITE_OK);
+  fail_unless_equals_int (sqlite3_step (stmt), SQLITE_ROW);
+  /* The partial window of 3, then window 0 of the fresh stream. */
+  fail_unless_equals_string ((const gchar *) sqlite3_column_text (stmt, 0),
+      "0:3:1 0:4:0");
+  sqlite3_finalize (stmt);
+  fail_unless_equals_int (sqlite3_prepare_v2 (db,
+          "SELECT sum(g.n) FROM audit_groups g JOIN audit_windows w"
+          " ON w.seq = g.window_seq WHERE w.partial AND g.grouping = 'gender'",
+          -1, &stmt, NULL), SQLITE_OK);
+  fail_unless_equals_int (sqlite3_step (stmt), SQLITE_ROW);
+  fail_unless_equals_int (sqlite3_column_int (stmt, 0), 3);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  for (guint i = 0; i < 3; i++) {
+    g_autofree gchar *f = g_strconcat (db_path, (const gchar *[]) {
+          "", "-wal", "-shm"}[i], NULL);
+    g_unlink (f);
+  }
+  g_free (db_path);
   g_free (ann);
 }
 
@@ -858,6 +1172,10 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_windows_messages_and_eos);
   tcase_add_test (tc, test_tag_groups_items_and_missing_truth);
   tcase_add_test (tc, test_flush_closes_partial_window);
+  tcase_add_test (tc, test_untimed_buffers_whole_stream_row);
+  tcase_add_test (tc, test_missing_truth_prediction_figures);
+  tcase_add_test (tc, test_bootstrap_seed_reproducible);
+  tcase_add_test (tc, test_flush_partial_window_reaches_sink);
   tcase_add_test (tc, test_one_vs_rest_and_threshold);
   tcase_add_test (tc, test_time_windows_and_gap);
   tcase_add_test (tc, test_non_flushing_segment_change);

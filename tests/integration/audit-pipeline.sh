@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # lucidaudit in a real gst-launch-1.0 text pipeline: the tiny fixture model
-# labels each subtitle cue, tests/data/talk-audit.csv gives each cue's
+# scores each subtitle cue (top-1 'positive' for all 12, with scores
+# 0.42-0.62, so threshold=0.5 makes the predictions vary: 8 positive, 4
+# negative), tests/data/talk-audit.csv gives each cue's
 # ground truth and groups by stream time, lucidaudit audits 5-cue tumbling
 # windows and lucidsink logs them; SQL then recomputes every count and
 # figure from the stored predictions and the annotations, independently of
@@ -14,9 +16,9 @@ ann="$DATA/talk-audit.csv"
 
 gst-launch-1.0 -m filesrc location="$srt" ! subparse ! \
   lucidtextenc model="$model" ! \
-  lucidaudit annotations="$ann" positive-label=positive window=tumbling \
+  lucidaudit annotations="$ann" positive-label=positive threshold=0.5 window=tumbling \
     window-size=5 groupings=gender,gender+age n-boot=50 seed=7 \
-    alert="selection_rate[gender=f]>=0, demographic_parity_ratio<=1" ! \
+    alert="selection_rate[gender=f]>=0, demographic_parity_ratio<0.6" ! \
   lucidsink location="$db" run-label=audit \
   > "$TMP/run.log" 2>&1 || { cat "$TMP/run.log"; fail "audit pipeline failed"; finish; }
 
@@ -34,7 +36,8 @@ CREATE TABLE ann (start REAL, "end" REAL, truth TEXT, gender TEXT, age TEXT);
 .mode list
 CREATE TABLE ref AS
   SELECT (row_number() OVER (ORDER BY r.pts) - 1) / 5 AS w,
-         a.gender, a.age, a.truth = 'positive' AS y, r.label = 'positive' AS p
+         a.gender, a.age, a.truth = 'positive' AS y,
+         r.label = 'positive' AND r.score >= 0.5 AS p
   FROM results r JOIN ann a
     ON r.stream_time >= CAST(a.start * 1e9 AS INTEGER)
    AND r.stream_time < CAST(a."end" * 1e9 AS INTEGER);
@@ -73,8 +76,41 @@ expect_eq "demographic parity difference" "$(sql "$db" "SELECT count(*) FROM aud
   JOIN (SELECT wi, max(sr) - min(sr) AS d, min(sr) / max(sr) AS q FROM
           (SELECT w AS wi, avg(p) AS sr FROM ref GROUP BY w, gender) GROUP BY wi) r ON r.wi = w.window_index
   WHERE f.grouping = 'gender' AND f.metric = 'demographic_parity_difference' AND abs(f.value - r.d) <= 1e-9")" 3
+# Demographic parity ratio (min / max, NaN when max = 0) per grouping and
+# window, recomputed; and the second alert rule (ratio < 0.6) fires in
+# exactly the windows and groupings where the recomputed ratio is below
+# 0.6, and in no other.
+sqlite3 -batch "$db" <<SQL
+CREATE TABLE dp AS
+  SELECT 'gender' AS grouping, wi, max(sr) - min(sr) AS d,
+         CASE WHEN max(sr) > 0 THEN min(sr) / max(sr) END AS q
+  FROM (SELECT w AS wi, avg(p) AS sr FROM ref GROUP BY w, gender) GROUP BY wi
+  UNION ALL
+  SELECT 'age;gender', wi, max(sr) - min(sr),
+         CASE WHEN max(sr) > 0 THEN min(sr) / max(sr) END
+  FROM (SELECT w AS wi, avg(p) AS sr FROM ref GROUP BY w, gender, age) GROUP BY wi;
+SQL
+expect_eq "predictions vary (threshold 0.5)" "$(sql "$db" "SELECT sum(p) || '/' || count(*) FROM ref")" "8/12"
+expect_eq "DP difference and ratio = recomputed, both groupings" "$(sql "$db" "SELECT count(*) FROM audit_between_figures f
+  JOIN audit_windows w ON w.seq = f.window_seq
+  JOIN dp ON dp.grouping = f.grouping AND dp.wi = w.window_index
+  WHERE (f.metric = 'demographic_parity_difference' AND abs(f.value - dp.d) <= 1e-9)
+     OR (f.metric = 'demographic_parity_ratio' AND abs(f.value - dp.q) <= 1e-9)")" 12
+expect_eq "the data crosses the rule both ways" "$(sql "$db" "SELECT (SELECT count(*) > 0 FROM dp WHERE q < 0.6) AND (SELECT count(*) > 0 FROM dp WHERE q >= 0.6)")" 1
+expect_eq "ratio alerts = windows where SQL says ratio < 0.6" \
+  "$(sql "$db" "SELECT group_concat(grouping || '@' || window_index, ' ') FROM (SELECT grouping, window_index FROM audit_breaches WHERE metric = 'demographic_parity_ratio' ORDER BY grouping, window_index)")" \
+  "$(sql "$db" "SELECT group_concat(grouping || '@' || wi, ' ') FROM (SELECT grouping, wi FROM dp WHERE q < 0.6 ORDER BY grouping, wi)")"
+expect_eq "ratio alerts on the bus" "$(grep -c 'lucid-audit-alert, rule=(string)\"demographic_parity_ratio' "$TMP/run.log")" \
+  "$(sql "$db" "SELECT count(*) FROM dp WHERE q < 0.6")"
 expect_eq "NaN stored as NULL with a reason" "$(sql "$db" "SELECT count(*) FROM audit_group_figures WHERE (value IS NULL) != (reason NOT IN ('ok', 'zero-by-convention'))")" 0
-expect_eq "bootstrap intervals hold the figure" "$(sql "$db" "SELECT count(*) FROM audit_between_figures WHERE n_boot_valid > 0 AND NOT (lower <= value + 1e-12 AND value <= upper + 1e-12)")" 0
+expect_eq "NaN is JSON null, never a missing key" "$(sql "$db" "SELECT count(*) FROM audit_log l, json_each(l.payload, '\$.figures') f
+  WHERE l.kind = 'audit-window' AND (json_type(f.value, '\$.value') IS NULL OR json_type(f.value, '\$.lower') IS NULL)")" 0
+expect_eq "NULL figures are JSON null in the log" "$(sql "$db" "SELECT count(*) > 0 FROM audit_log l, json_each(l.payload, '\$.figures') f
+  WHERE l.kind = 'audit-window' AND json_type(f.value, '\$.value') = 'null'")" 1
+# Basic bootstrap intervals need not contain the figure (docs/audit.md);
+# what the method guarantees: ordered, inside Fairlearn's [0, 1].
+expect_eq "bootstrap intervals ordered, in [0, 1]" "$(sql "$db" "SELECT count(*) FROM audit_between_figures WHERE n_boot_valid > 0 AND NOT (0 <= lower AND lower <= upper AND upper <= 1)")" 0
+expect_eq "every between figure has an interval" "$(sql "$db" "SELECT count(*) FROM audit_between_figures WHERE value IS NOT NULL AND lower IS NULL")" 0
 
 # Alerts: every window where gender=f has events breaches the first rule;
 # only the first of a run of breaches is new.

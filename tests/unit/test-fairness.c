@@ -399,33 +399,55 @@ test_projection_needs_attribute (void)
   g_assert_nonnull (strstr (error->message, "'gender=f'"));
 }
 
-/* Values from the formula in lucid-fairness.c evaluated by hand in Python
- * with scipy.stats.norm.ppf for z. */
+/* Wilson intervals against statsmodels' proportion_confint(method="wilson")
+ * and z against scipy's norm.isf: tests/fixtures/goldens/wilson-statsmodels.json
+ * from tools/make_wilson_goldens.py (versions inside): every rate of five
+ * cells (unit and real weights, p = 0, p = 1, den < 1) at four levels. */
+static JsonParser *wilson_parser;
+
 static void
 test_wilson (void)
 {
-  g_assert_cmpfloat_with_epsilon (lucid_fairness_z_for_level (0.95),
-      1.959963984540054, 1e-14);
-  g_assert_cmpfloat_with_epsilon (lucid_fairness_z_for_level (0.90),
-      1.6448536269514722, 1e-14);
+  JsonObject *g = lucid_test_golden_once ("wilson-statsmodels.json",
+      &wilson_parser);
+  JsonObject *zs = json_object_get_object_member (g, "z");
+  static const double levels[] = { 0.95, 0.90, 0.99, 0.5 };
+  for (guint i = 0; i < G_N_ELEMENTS (levels); i++) {
+    g_autofree char *key = g_strdup_printf ("%g", levels[i]);
+    g_assert_true (json_object_has_member (zs, key));
+    g_assert_cmpfloat_with_epsilon (lucid_fairness_z_for_level (levels[i]),
+        json_object_get_double_member (zs, key), 1e-14);
+  }
   g_assert_true (isnan (lucid_fairness_z_for_level (1.0)));
 
-  /* 8 of 10 selected, unit weights, 95 %. */
-  LucidFairnessCell c = { .tp = 5, .fp = 3, .tn = 1, .fn = 1, .n = 10 };
+  JsonArray *cases = json_object_get_array_member (g, "cases");
+  g_assert_cmpuint (json_array_get_length (cases), >=, 200);
   double lo, hi;
   LucidFairnessReason reason;
-  g_assert_true (lucid_fairness_wilson (&c, LUCID_FAIRNESS_SELECTION_RATE,
-          0.95, &lo, &hi, &reason));
-  g_assert_cmpint (reason, ==, LUCID_FAIRNESS_OK);
-  g_assert_cmpfloat_with_epsilon (lo, 0.4901624715366418, 1e-12);
-  g_assert_cmpfloat_with_epsilon (hi, 0.9433178485456248, 1e-12);
-
-  /* Weighted: PPV = 3.5 / 12.25 at 90 %. */
-  LucidFairnessCell w = { .tp = 3.5, .fp = 8.75, .tn = 2, .fn = 0, .n = 9 };
-  g_assert_true (lucid_fairness_wilson (&w, LUCID_FAIRNESS_PPV, 0.90, &lo,
-          &hi, &reason));
-  g_assert_cmpfloat_with_epsilon (lo, 0.1284637251954592, 1e-12);
-  g_assert_cmpfloat_with_epsilon (hi, 0.5204958718854248, 1e-12);
+  for (guint i = 0; i < json_array_get_length (cases); i++) {
+    JsonObject *c = json_array_get_object_element (cases, i);
+    JsonObject *cell = json_object_get_object_member (c, "cell");
+    LucidFairnessCell x = {
+      .tp = json_object_get_double_member (cell, "tp"),
+      .fp = json_object_get_double_member (cell, "fp"),
+      .tn = json_object_get_double_member (cell, "tn"),
+      .fn = json_object_get_double_member (cell, "fn"),
+      .n = json_object_get_int_member (cell, "n"),
+    };
+    const char *name = json_object_get_string_member (c, "rate");
+    LucidFairnessRate rate = LUCID_FAIRNESS_N_RATES;
+    for (int r = 0; r < LUCID_FAIRNESS_N_RATES; r++)
+      if (!strcmp (lucid_fairness_rate_name (r), name))
+        rate = r;
+    g_assert_cmpint (rate, <, LUCID_FAIRNESS_N_RATES);
+    g_assert_true (lucid_fairness_wilson (&x, rate,
+            json_object_get_double_member (c, "level"), &lo, &hi, &reason));
+    g_assert_cmpint (reason, ==, LUCID_FAIRNESS_OK);
+    g_assert_cmpfloat_with_epsilon (lo, json_object_get_double_member (c,
+            "lower"), 1e-12);
+    g_assert_cmpfloat_with_epsilon (hi, json_object_get_double_member (c,
+            "upper"), 1e-12);
+  }
 
   /* TPR without positives: no interval. */
   LucidFairnessCell neg = { .fp = 2, .tn = 3, .n = 5 };
@@ -499,5 +521,6 @@ main (int argc, char **argv)
   g_test_add_func ("/fairness/reasons", test_reasons);
   int rc = g_test_run ();
   g_clear_object (&golden_parser);
+  g_clear_object (&wilson_parser);
   return rc;
 }

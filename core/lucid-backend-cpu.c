@@ -16,6 +16,7 @@
  */
 #include "lucid-backend.h"
 #include "lucid-blas.h"
+#include "lucid-gemm.h"
 #include "lucid-parallel.h"
 #include "lucid-vecmath.h"
 
@@ -210,6 +211,112 @@ cpu_activation (const LucidBackend *be, LucidActivation act, float *x, gsize n)
   lucid_parallel_for (n, 16384, activation_job_range, &job);
 }
 
+/* ---- Linear layers over weights packed once (lucid-gemm.c) ------------ */
+
+struct _LucidPackedLinear {
+  LucidGemmPacked *gemm;
+};
+
+/* The kernel for packed weights: $LUCID_GEMM_KERNEL (avx512, avx2,
+ * portable; "blas" turns packing off so every Linear goes to BLAS), else
+ * the best the CPU runs. */
+static gpointer
+choose_gemm_kernel (gpointer unused)
+{
+  const char *env = g_getenv ("LUCID_GEMM_KERNEL");
+  LucidGemmKernel k = lucid_gemm_kernel_best ();
+
+  if (env != NULL && g_strcmp0 (env, "blas") == 0)
+    return GINT_TO_POINTER (-1);
+  if (env != NULL && env[0] != '\0') {
+    LucidGemmKernel want;
+    if (!lucid_gemm_kernel_from_name (env, &want))
+      g_warning ("LUCID_GEMM_KERNEL=%s: unknown kernel (avx512, avx2, "
+          "portable, blas); using %s", env, lucid_gemm_kernel_name (k));
+    else if (!lucid_gemm_kernel_supported (want))
+      g_warning ("LUCID_GEMM_KERNEL=%s: this CPU cannot run it; using %s",
+          env, lucid_gemm_kernel_name (k));
+    else
+      k = want;
+  }
+  return GINT_TO_POINTER ((int) k);
+}
+
+static int
+gemm_kernel (void)
+{
+  static GOnce once = G_ONCE_INIT;
+  return GPOINTER_TO_INT (g_once (&once, choose_gemm_kernel, NULL));
+}
+
+static LucidPackedLinear *
+cpu_pack_linear (const LucidBackend *be, const float *w, const float *b,
+    gsize n, gsize k)
+{
+  LucidPackedLinear *p;
+  const int kernel = gemm_kernel ();
+
+  if (kernel < 0 || n == 0 || k == 0)
+    return NULL;
+  p = g_new (LucidPackedLinear, 1);
+  p->gemm = lucid_gemm_pack ((LucidGemmKernel) kernel, w, b, n, k);
+  return p;
+}
+
+static void
+cpu_free_packed (const LucidBackend *be, LucidPackedLinear *p)
+{
+  if (p == NULL)
+    return;
+  lucid_gemm_packed_free (p->gemm);
+  g_free (p);
+}
+
+typedef struct {
+  const float *x;
+  const LucidGemmPacked *w;
+  float *y;
+  gsize m;
+  const LucidActivation *act;
+} PackedJob;
+
+/* Panels [begin, end): the GEMM, then the activation on the same columns
+ * while they are still in cache (one pool job instead of two). */
+static void
+packed_range (gsize begin, gsize end, gpointer data)
+{
+  const PackedJob *j = data;
+  const gsize n = lucid_gemm_packed_get_n (j->w);
+  const gsize k = lucid_gemm_packed_get_k (j->w);
+  const gsize nr = lucid_gemm_packed_get_panel_width (j->w);
+
+  lucid_gemm_run (j->w, j->x, k, j->m, j->y, n, begin, end);
+  if (j->act != NULL) {
+    const gsize c0 = begin * nr, c1 = MIN (n, end * nr);
+    for (gsize i = 0; i < j->m; i++)
+      activation_range (*j->act, j->y + i * n + c0, c1 - c0);
+  }
+}
+
+/* Below this many FLOPs a Linear runs on the calling thread: waking a
+ * worker costs more than it saves (docs/BENCHMARKS.md). */
+#define PARALLEL_MIN_FLOPS 2e6
+
+static void
+cpu_linear_packed (const LucidBackend *be, const float *x,
+    const LucidPackedLinear *w, float *y, gsize m, const LucidActivation *act)
+{
+  PackedJob job = { x, w->gemm, y, m, act };
+  const gsize panels = lucid_gemm_packed_get_n_panels (w->gemm);
+  const double flops = 2.0 * (double) m * lucid_gemm_packed_get_n (w->gemm)
+      * lucid_gemm_packed_get_k (w->gemm);
+
+  if (m == 0)
+    return;
+  lucid_parallel_for (panels, flops < PARALLEL_MIN_FLOPS ? panels : 1,
+      packed_range, &job);
+}
+
 typedef struct {
   const float *qkv;
   float *out, *probs, *scratch;
@@ -265,6 +372,9 @@ static const LucidBackend cpu_backend = {
   .layernorm = cpu_layernorm,
   .activation = cpu_activation,
   .attention = cpu_attention,
+  .pack_linear = cpu_pack_linear,
+  .linear_packed = cpu_linear_packed,
+  .free_packed = cpu_free_packed,
 };
 
 const LucidBackend *

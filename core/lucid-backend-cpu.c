@@ -219,49 +219,18 @@ struct _LucidPackedLinear {
   LucidGemmPacked *gemm;
 };
 
-/* The kernel for packed weights: $LUCID_GEMM_KERNEL (avx512, avx2,
- * portable; "blas" turns packing off so every Linear goes to BLAS), else
- * the best the CPU runs. */
-static gpointer
-choose_gemm_kernel (gpointer unused)
-{
-  const char *env = g_getenv ("LUCID_GEMM_KERNEL");
-  LucidGemmKernel k = lucid_gemm_kernel_best ();
-
-  if (env != NULL && g_strcmp0 (env, "blas") == 0)
-    return GINT_TO_POINTER (-1);
-  if (env != NULL && env[0] != '\0') {
-    LucidGemmKernel want;
-    if (!lucid_gemm_kernel_from_name (env, &want))
-      g_warning ("LUCID_GEMM_KERNEL=%s: unknown kernel (avx512, avx2, "
-          "portable, blas); using %s", env, lucid_gemm_kernel_name (k));
-    else if (!lucid_gemm_kernel_supported (want))
-      g_warning ("LUCID_GEMM_KERNEL=%s: this CPU cannot run it; using %s",
-          env, lucid_gemm_kernel_name (k));
-    else
-      k = want;
-  }
-  return GINT_TO_POINTER ((int) k);
-}
-
-static int
-gemm_kernel (void)
-{
-  static GOnce once = G_ONCE_INIT;
-  return GPOINTER_TO_INT (g_once (&once, choose_gemm_kernel, NULL));
-}
-
 static LucidPackedLinear *
 cpu_pack_linear (const LucidBackend *be, const float *w, const float *b,
     gsize n, gsize k)
 {
   LucidPackedLinear *p;
-  const int kernel = gemm_kernel ();
+  LucidGemmKernel kernel;
 
-  if (kernel < 0 || n == 0 || k == 0)
+  /* LUCID_GEMM_KERNEL=blas: the caller keeps using linear (BLAS) */
+  if (!lucid_gemm_kernel_for_process (&kernel) || n == 0 || k == 0)
     return NULL;
   p = g_new (LucidPackedLinear, 1);
-  p->gemm = lucid_gemm_pack ((LucidGemmKernel) kernel, w, b, n, k);
+  p->gemm = lucid_gemm_pack (kernel, w, b, n, k);
   return p;
 }
 

@@ -335,6 +335,39 @@ lucid_gemm_kernel_from_name (const char *name, LucidGemmKernel *out)
   return FALSE;
 }
 
+static gpointer
+choose_kernel (gpointer unused)
+{
+  const char *env = g_getenv ("LUCID_GEMM_KERNEL");
+  LucidGemmKernel k = lucid_gemm_kernel_best ();
+
+  if (env != NULL && g_strcmp0 (env, "blas") == 0)
+    return GINT_TO_POINTER (-1);
+  if (env != NULL && env[0] != '\0') {
+    LucidGemmKernel want;
+    if (!lucid_gemm_kernel_from_name (env, &want))
+      g_warning ("LUCID_GEMM_KERNEL=%s: unknown kernel (avx512, avx2, "
+          "portable, blas); using %s", env, lucid_gemm_kernel_name (k));
+    else if (!lucid_gemm_kernel_supported (want))
+      g_warning ("LUCID_GEMM_KERNEL=%s: this CPU cannot run it; using %s",
+          env, lucid_gemm_kernel_name (k));
+    else
+      k = want;
+  }
+  return GINT_TO_POINTER ((int) k);
+}
+
+gboolean
+lucid_gemm_kernel_for_process (LucidGemmKernel *kernel)
+{
+  static GOnce once = G_ONCE_INIT;
+  const int k = GPOINTER_TO_INT (g_once (&once, choose_kernel, NULL));
+  if (k < 0)
+    return FALSE;
+  *kernel = (LucidGemmKernel) k;
+  return TRUE;
+}
+
 LucidGemmPacked *
 lucid_gemm_pack (LucidGemmKernel kernel, const float *w, const float *b,
     gsize n, gsize k)

@@ -39,6 +39,12 @@ const char *lucid_gemm_kernel_name (LucidGemmKernel kernel);
 /* Parses a kernel name; FALSE when unknown. */
 gboolean lucid_gemm_kernel_from_name (const char *name, LucidGemmKernel *out);
 
+/* The kernel this process packs for: $LUCID_GEMM_KERNEL (avx512, avx2,
+ * portable) when set and supported (a warning otherwise), else the best.
+ * FALSE when $LUCID_GEMM_KERNEL is "blas": packing is off, and Linear
+ * layers go to BLAS. Decided once per process. */
+gboolean lucid_gemm_kernel_for_process (LucidGemmKernel *kernel);
+
 /* Packs W[n×k] (row-major, a PyTorch Linear weight) and the optional bias
  * b[n] for @kernel, which must be supported. n, k ≥ 1. */
 LucidGemmPacked *lucid_gemm_pack (LucidGemmKernel kernel, const float *w,

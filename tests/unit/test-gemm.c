@@ -168,6 +168,37 @@ test_backend_packed_linear (void)
   }
 }
 
+/* LUCID_GEMM_KERNEL chooses the kernel ("blas": none); decided once per
+ * process, so each value runs in a subprocess. */
+static void
+test_kernel_from_environment (void)
+{
+  const char *values[] = { "portable", "blas", "no-such-kernel" };
+
+  if (g_test_subprocess ()) {
+    LucidGemmKernel k = LUCID_GEMM_N_KERNELS;
+    /* the unknown name warns (checked below), and must not abort */
+    g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+    if (lucid_gemm_kernel_for_process (&k))
+      g_print ("kernel=%s\n", lucid_gemm_kernel_name (k));
+    else
+      g_print ("kernel=none\n");
+    return;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (values); i++) {
+    g_autofree char *want = g_strdup_printf ("kernel=%s\n", i == 0 ?
+        "portable" : i == 1 ? "none" :
+        lucid_gemm_kernel_name (lucid_gemm_kernel_best ()));
+    g_setenv ("LUCID_GEMM_KERNEL", values[i], TRUE);
+    g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+    g_test_trap_assert_passed ();
+    g_test_trap_assert_stdout (want);
+    if (i == 2)
+      g_test_trap_assert_stderr ("*unknown kernel*");
+  }
+  g_unsetenv ("LUCID_GEMM_KERNEL");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -178,5 +209,7 @@ main (int argc, char **argv)
     g_test_add_data_func (path, GINT_TO_POINTER (k), test_kernel);
   }
   g_test_add_func ("/gemm/backend-packed-linear", test_backend_packed_linear);
+  g_test_add_func ("/gemm/kernel-from-environment",
+      test_kernel_from_environment);
   return g_test_run ();
 }

@@ -974,7 +974,8 @@ def main():
         "roofline_detail": roof_detail,
         "roofline_ops": roof_ops or {str(t): [] for t in threads},
         "busy_before": busy_before, "busy_max": busy_max, "busy_after": cpu_busy(),
-        "redone": guard.redone, "max_tries": max(1, a.max_tries), "kept_disturbed": guard.kept_disturbed,
+        "redone": guard.redone, "kept_disturbed": guard.kept_disturbed,
+        "max_tries": max(1, a.max_tries),
     }
     if a.json:
         with open(a.json, "w") as f:

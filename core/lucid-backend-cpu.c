@@ -1,14 +1,15 @@
-/* lucid-backend-cpu.c — the CPU backend: BLAS GEMMs and plain loops.
+/* lucid-backend-cpu.c — the CPU backend: GEMMs and plain loops.
  *
  * Every operation is split over the process's thread pool (lucid-parallel.c)
  * and BLAS runs single-threaded inside it: linear layers by output-feature
- * slices (each thread packs only its slice of the weights), attention by
- * head, LayerNorm by rows, activations by elements. Splitting never changes
- * how an output element is accumulated, so results do not depend on the
- * number of threads.
+ * slices (packed weights: by panels), attention by head, LayerNorm by rows,
+ * activations by elements. Splitting never changes how an output element is
+ * accumulated, so results do not depend on the number of threads.
  *
- * GEMMs go to the system CBLAS (OpenBLAS on Debian, loaded by
- * lucid-blas.c). Everything else is a
+ * Linear layers whose weights the model packed (pack_linear, done once at
+ * load) run on Lucid's own sgemm (lucid-gemm.c) with the activation fused
+ * into the same job; `linear` and attention's products go to the system
+ * CBLAS (OpenBLAS on Debian, loaded by lucid-blas.c). Everything else is a
  * straight loop over rows; LayerNorm accumulates in double so that small
  * hidden sizes match PyTorch's fp32 kernels to ~1e-6.
  *

@@ -60,6 +60,7 @@
 #include "lucid-bert.h"
 #include "lucid-blas.h"
 #include "lucid-error.h"
+#include "lucid-gemm.h"
 #include "lucid-model-config.h"
 #include "lucid-parallel.h"
 #include "lucid-safetensors.h"
@@ -750,9 +751,12 @@ main (int argc, char **argv)
       g_printerr ("bench-text: %s\n", error->message);
       return 1;
     }
+    LucidGemmKernel kernel;
     desc = g_strescape (lucid_blas_describe (), NULL);
-    printf ("{\"blas\": \"%s\", \"pool_threads\": %u, \"cpus\": %u}\n",
-        desc, lucid_parallel_get_n_threads (), g_get_num_processors ());
+    printf ("{\"blas\": \"%s\", \"gemm\": \"%s\", \"pool_threads\": %u, "
+        "\"cpus\": %u}\n", desc, lucid_gemm_kernel_for_process (&kernel) ?
+        lucid_gemm_kernel_name (kernel) : "blas",
+        lucid_parallel_get_n_threads (), g_get_num_processors ());
     return 0;
   }
   if (opt_pool) {

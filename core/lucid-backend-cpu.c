@@ -1,14 +1,15 @@
-/* lucid-backend-cpu.c — the CPU backend: BLAS GEMMs and plain loops.
+/* lucid-backend-cpu.c — the CPU backend: GEMMs and plain loops.
  *
  * Every operation is split over the process's thread pool (lucid-parallel.c)
  * and BLAS runs single-threaded inside it: linear layers by output-feature
- * slices (each thread packs only its slice of the weights), attention by
- * head, LayerNorm by rows, activations by elements. Splitting never changes
- * how an output element is accumulated, so results do not depend on the
- * number of threads.
+ * slices (packed weights: by panels), attention by head, LayerNorm by rows,
+ * activations by elements. Splitting never changes how an output element is
+ * accumulated, so results do not depend on the number of threads.
  *
- * GEMMs go to the system CBLAS (OpenBLAS on Debian, loaded by
- * lucid-blas.c). Everything else is a
+ * Linear layers whose weights the model packed (pack_linear, done once at
+ * load) run on Lucid's own sgemm (lucid-gemm.c) with the activation fused
+ * into the same job; `linear` and attention's products go to the system
+ * CBLAS (OpenBLAS on Debian, loaded by lucid-blas.c). Everything else is a
  * straight loop over rows; LayerNorm accumulates in double so that small
  * hidden sizes match PyTorch's fp32 kernels to ~1e-6.
  *
@@ -16,6 +17,7 @@
  */
 #include "lucid-backend.h"
 #include "lucid-blas.h"
+#include "lucid-gemm.h"
 #include "lucid-parallel.h"
 #include "lucid-vecmath.h"
 
@@ -66,28 +68,50 @@ cpu_linear (const LucidBackend *be, const float *x, const float *w,
 #define LUCID_MULTIVERSION
 #endif
 
+/* The double sums keep 8 partial sums (one AVX-512 register of doubles)
+ * so they vectorize; a serial vaddsd chain was most of this function. */
+#define LN_LANES 8
+
 LUCID_MULTIVERSION static void
 layernorm_rows (float *x, const float *residual, const float *gamma,
     const float *beta, gsize rows, gsize cols, float eps)
 {
   for (gsize r = 0; r < rows; r++) {
     float *row = x + r * cols;
+    double lane[LN_LANES];
     double mean = 0, var = 0, inv;
+    gsize c;
     if (residual != NULL) {
       const float *res = residual + r * cols;
-      for (gsize c = 0; c < cols; c++)
+      for (c = 0; c < cols; c++)
         row[c] += res[c];
     }
-    for (gsize c = 0; c < cols; c++)
+    for (int k = 0; k < LN_LANES; k++)
+      lane[k] = 0.0;
+    for (c = 0; c + LN_LANES <= cols; c += LN_LANES)
+      for (int k = 0; k < LN_LANES; k++)
+        lane[k] += row[c + k];
+    for (int k = 0; k < LN_LANES; k++)
+      mean += lane[k];
+    for (; c < cols; c++)
       mean += row[c];
     mean /= (double) cols;
-    for (gsize c = 0; c < cols; c++) {
-      double d = row[c] - mean;
+    for (int k = 0; k < LN_LANES; k++)
+      lane[k] = 0.0;
+    for (c = 0; c + LN_LANES <= cols; c += LN_LANES)
+      for (int k = 0; k < LN_LANES; k++) {
+        const double d = row[c + k] - mean;
+        lane[k] += d * d;
+      }
+    for (int k = 0; k < LN_LANES; k++)
+      var += lane[k];
+    for (; c < cols; c++) {
+      const double d = row[c] - mean;
       var += d * d;
     }
     var /= (double) cols;
     inv = 1.0 / sqrt (var + (double) eps);
-    for (gsize c = 0; c < cols; c++)
+    for (c = 0; c < cols; c++)
       row[c] = (float) ((row[c] - mean) * inv) * gamma[c] + beta[c];
   }
 }
@@ -188,7 +212,9 @@ cpu_layernorm (const LucidBackend *be, float *x, const float *residual,
     const float *gamma, const float *beta, gsize rows, gsize cols, float eps)
 {
   LayerNormJob job = { x, residual, gamma, beta, cols, eps };
-  lucid_parallel_for (rows, 16, layernorm_range, &job);
+  /* 64 rows (~25k elements, ~20 µs): below that a pool job costs more
+   * than it saves */
+  lucid_parallel_for (rows, 64, layernorm_range, &job);
 }
 
 typedef struct {
@@ -208,6 +234,81 @@ cpu_activation (const LucidBackend *be, LucidActivation act, float *x, gsize n)
 {
   ActivationJob job = { act, x };
   lucid_parallel_for (n, 16384, activation_job_range, &job);
+}
+
+/* ---- Linear layers over weights packed once (lucid-gemm.c) ------------ */
+
+struct _LucidPackedLinear {
+  LucidGemmPacked *gemm;
+};
+
+static LucidPackedLinear *
+cpu_pack_linear (const LucidBackend *be, const float *w, const float *b,
+    gsize n, gsize k)
+{
+  LucidPackedLinear *p;
+  LucidGemmKernel kernel;
+
+  /* LUCID_GEMM_KERNEL=blas: the caller keeps using linear (BLAS) */
+  if (!lucid_gemm_kernel_for_process (&kernel) || n == 0 || k == 0)
+    return NULL;
+  p = g_new (LucidPackedLinear, 1);
+  p->gemm = lucid_gemm_pack (kernel, w, b, n, k);
+  return p;
+}
+
+static void
+cpu_free_packed (const LucidBackend *be, LucidPackedLinear *p)
+{
+  if (p == NULL)
+    return;
+  lucid_gemm_packed_free (p->gemm);
+  g_free (p);
+}
+
+typedef struct {
+  const float *x;
+  const LucidGemmPacked *w;
+  float *y;
+  gsize m;
+  const LucidActivation *act;
+} PackedJob;
+
+/* Panels [begin, end): the GEMM, then the activation on the same columns
+ * while they are still in cache (one pool job instead of two). */
+static void
+packed_range (gsize begin, gsize end, gpointer data)
+{
+  const PackedJob *j = data;
+  const gsize n = lucid_gemm_packed_get_n (j->w);
+  const gsize k = lucid_gemm_packed_get_k (j->w);
+  const gsize nr = lucid_gemm_packed_get_panel_width (j->w);
+
+  lucid_gemm_run (j->w, j->x, k, j->m, j->y, n, begin, end);
+  if (j->act != NULL) {
+    const gsize c0 = begin * nr, c1 = MIN (n, end * nr);
+    for (gsize i = 0; i < j->m; i++)
+      activation_range (*j->act, j->y + i * n + c0, c1 - c0);
+  }
+}
+
+/* Below this many FLOPs a Linear runs on the calling thread: waking a
+ * worker costs more than it saves (docs/BENCHMARKS.md). */
+#define PARALLEL_MIN_FLOPS 2e6
+
+static void
+cpu_linear_packed (const LucidBackend *be, const float *x,
+    const LucidPackedLinear *w, float *y, gsize m, const LucidActivation *act)
+{
+  PackedJob job = { x, w->gemm, y, m, act };
+  const gsize panels = lucid_gemm_packed_get_n_panels (w->gemm);
+  const double flops = 2.0 * (double) m * lucid_gemm_packed_get_n (w->gemm)
+      * lucid_gemm_packed_get_k (w->gemm);
+
+  if (m == 0)
+    return;
+  lucid_parallel_for (panels, flops < PARALLEL_MIN_FLOPS ? panels : 1,
+      packed_range, &job);
 }
 
 typedef struct {
@@ -265,6 +366,9 @@ static const LucidBackend cpu_backend = {
   .layernorm = cpu_layernorm,
   .activation = cpu_activation,
   .attention = cpu_attention,
+  .pack_linear = cpu_pack_linear,
+  .linear_packed = cpu_linear_packed,
+  .free_packed = cpu_free_packed,
 };
 
 const LucidBackend *

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 
 typedef struct _LucidBackend LucidBackend;
 
+/* A Linear layer's weight and bias in the backend's own layout, made once
+ * when a model loads and owned by that model (free_packed). */
+typedef struct _LucidPackedLinear LucidPackedLinear;
+
 struct _LucidBackend {
   const char *name;
 
@@ -42,6 +46,17 @@ struct _LucidBackend {
   void (*attention) (const LucidBackend *be, const float *qkv, float *out,
       float *probs, gsize len, gsize heads, gsize head_dim, gboolean causal,
       float *scratch);
+
+  /* Optional (NULL, or pack_linear returning NULL, means "use linear"):
+   * pack W[n×k] and b[n] (b may be NULL) once, then
+   * Y[m×n] = act(X[m×k] · Wᵀ + b) from the packed form, act applied when
+   * @act is not NULL. W and b are copied: the caller may unmap them. */
+  LucidPackedLinear *(*pack_linear) (const LucidBackend *be, const float *w,
+      const float *b, gsize n, gsize k);
+  void (*linear_packed) (const LucidBackend *be, const float *x,
+      const LucidPackedLinear *w, float *y, gsize m,
+      const LucidActivation *act);
+  void (*free_packed) (const LucidBackend *be, LucidPackedLinear *w);
 };
 
 /* The process-wide CPU backend, or NULL with an error when its BLAS

@@ -15,6 +15,8 @@
  * once and attention runs per sequence: a batch of short and long texts does
  * no padding work. Weights are read in place from the mapped safetensors file
  * when they are F32 (see lucid_safetensors_get_f32); only Wqkv is copied.
+ * A backend with pack_linear (the CPU backend) gets the four Linear layers
+ * of every layer packed once here, into its GEMM's panel layout.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -29,6 +31,8 @@ typedef struct {
   float *qkv_b;                /* [3H] owned */
   const float *o_w, *o_b, *ln1_g, *ln1_b;
   const float *i_w, *i_b, *d_w, *d_b, *ln2_g, *ln2_b;
+  /* the four Linear layers packed once by the backend, or NULL */
+  LucidPackedLinear *qkv_p, *o_p, *i_p, *d_p;
 } BertLayer;
 
 struct _LucidBert {
@@ -133,6 +137,13 @@ bind_layer (LucidBert *b, guint l, GError **error)
   LAYER_BIND (L->ln2_g, "output.LayerNorm.weight", 1, H, 0);
   LAYER_BIND (L->ln2_b, "output.LayerNorm.bias", 1, H, 0);
 #undef LAYER_BIND
+  if (b->be->pack_linear != NULL) {
+    const LucidBackend *be = b->be;
+    L->qkv_p = be->pack_linear (be, L->qkv_w, L->qkv_b, 3 * H, H);
+    L->o_p = be->pack_linear (be, L->o_w, L->o_b, H, H);
+    L->i_p = be->pack_linear (be, L->i_w, L->i_b, I, H);
+    L->d_p = be->pack_linear (be, L->d_w, L->d_b, H, I);
+  }
   return TRUE;
 }
 
@@ -269,8 +280,15 @@ lucid_bert_free (LucidBert *b)
     return;
   if (b->layers != NULL) {
     for (guint l = 0; l < b->cfg->num_hidden_layers; l++) {
-      g_free (b->layers[l].qkv_w);
-      g_free (b->layers[l].qkv_b);
+      BertLayer *L = &b->layers[l];
+      g_free (L->qkv_w);
+      g_free (L->qkv_b);
+      if (b->be->free_packed != NULL) {
+        b->be->free_packed (b->be, L->qkv_p);
+        b->be->free_packed (b->be, L->o_p);
+        b->be->free_packed (b->be, L->i_p);
+        b->be->free_packed (b->be, L->d_p);
+      }
     }
   }
   g_free (b->layers);
@@ -308,6 +326,21 @@ guint
 lucid_bert_get_num_labels (const LucidBert *b)
 {
   return b->num_labels;
+}
+
+/* y = act(x · wᵀ + bias) through the packed weight when there is one. */
+static void
+linear (const LucidBackend *be, const float *x, const LucidPackedLinear *p,
+    const float *w, const float *bias, float *y, gsize m, gsize n, gsize k,
+    const LucidActivation *act)
+{
+  if (p != NULL) {
+    be->linear_packed (be, x, p, y, m, act);
+    return;
+  }
+  be->linear (be, x, w, bias, y, m, n, k);
+  if (act != NULL)
+    be->activation (be, *act, y, m * n);
 }
 
 static void
@@ -393,7 +426,7 @@ lucid_bert_forward (LucidBert *b, const LucidBertBatch *batch,
     const BertLayer *L = &b->layers[l];
     float *swap;
 
-    be->linear (be, b->h, L->qkv_w, L->qkv_b, b->qkv, T, 3 * H, H);
+    linear (be, b->h, L->qkv_p, L->qkv_w, L->qkv_b, b->qkv, T, 3 * H, H, NULL);
     for (guint s = 0; s < batch->n_seqs; s++) {
       const gsize off = batch->seq_offset[s];
       const gsize len = batch->seq_offset[s + 1] - off;
@@ -403,14 +436,14 @@ lucid_bert_forward (LucidBert *b, const LucidBertBatch *batch,
       be->attention (be, b->qkv + off * 3 * H, b->ctx + off * H, probs, len,
           nh, d, FALSE, b->att);
     }
-    be->linear (be, b->ctx, L->o_w, L->o_b, b->tmp, T, H, H);
+    linear (be, b->ctx, L->o_p, L->o_w, L->o_b, b->tmp, T, H, H, NULL);
     be->layernorm (be, b->tmp, b->h, L->ln1_g, L->ln1_b, T, H,
         c->layer_norm_eps);
     swap = b->h, b->h = b->tmp, b->tmp = swap;
 
-    be->linear (be, b->h, L->i_w, L->i_b, b->inter, T, I, H);
-    be->activation (be, c->hidden_act, b->inter, T * I);
-    be->linear (be, b->inter, L->d_w, L->d_b, b->tmp, T, H, I);
+    linear (be, b->h, L->i_p, L->i_w, L->i_b, b->inter, T, I, H,
+        &c->hidden_act);
+    linear (be, b->inter, L->d_p, L->d_w, L->d_b, b->tmp, T, H, I, NULL);
     be->layernorm (be, b->tmp, b->h, L->ln2_g, L->ln2_b, T, H,
         c->layer_norm_eps);
     swap = b->h, b->h = b->tmp, b->tmp = swap;

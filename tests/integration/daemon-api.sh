@@ -23,7 +23,7 @@ start_daemon
 ctl create api-one "$(paced_pipeline "$srt")" > "$TMP/create.out" || fail "create api-one"
 expect_match "create prints a status table" "$(cat "$TMP/create.out")" 'api-one +api +running'
 wait_for 60 "api-one writes rows" sql_true "SELECT count(*) > 5 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'"
-rows_reported() { ctl status api-one --json | grep -Eq '"rows_sent" : [1-9]'; }
+rows_reported() { grep -Eq '"rows_sent" : [1-9]' <<<"$(ctl status api-one --json)"; }
 wait_for 10 "status --json reports rows sent" rows_reported
 expect_match "status table" "$(ctl status)" 'api-one +api +running'
 expect_eq "stored pipeline" "$(q "SELECT restart || ':' || enabled FROM daemon_pipelines WHERE name = 'api-one'")" "on-failure:1"

@@ -41,7 +41,9 @@ expect_eq() {
 
 # expect_match WHAT TEXT REGEX
 expect_match() {
-  if printf '%s' "$2" | grep -Eq -- "$3"; then ok "$1 matches /$3/"; else fail "$1: '$2' does not match /$3/"; fi
+  # A here-string, not a pipe: grep -q exits at the first match, and under
+  # pipefail a writer killed by SIGPIPE would turn a match into a failure.
+  if grep -Eq -- "$3" <<<"$2"; then ok "$1 matches /$3/"; else fail "$1: '$2' does not match /$3/"; fi
 }
 
 finish() {

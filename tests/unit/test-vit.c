@@ -3,7 +3,9 @@
  * Goldens come from tools/make_vit_fixtures.py (a tiny random-weight
  * ViTForImageClassification with random LayerNorm weights, made with
  * transformers; the reference versions are in goldens/vit-tiny-vit.json).
- * Tolerance is DESIGN.md's fp32 one: max-abs error ≤ 1e-4 · max(1, max|ref|).
+ * goldens/vit-tiny-vit-bare.json holds transformers' last_hidden_state and
+ * pooler_output of a bare ViTModel with its pooler (tiny-vit-bare), same
+ * script. Tolerance is DESIGN.md's fp32 one: max-abs error ≤ 1e-4 · max(1, max|ref|).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -34,8 +36,9 @@ golden_clear (Golden *g)
   g_clear_pointer (&g->model_dir, g_free);
 }
 
+/* Loads goldens/@name (a JSON file naming its model dir and tensors). */
 static void
-golden_load (Golden *g)
+golden_load (Golden *g, const char *name)
 {
   const char *fixtures = g_getenv ("LUCID_FIXTURES_DIR");
   g_autofree char *json_path = NULL, *st_path = NULL;
@@ -43,8 +46,7 @@ golden_load (Golden *g)
   JsonObject *obj;
 
   g_assert_nonnull (fixtures);
-  json_path = g_build_filename (fixtures, "goldens", "vit-tiny-vit.json",
-      NULL);
+  json_path = g_build_filename (fixtures, "goldens", name, NULL);
   g->root = lucid_json_parse_file (json_path, &err);
   g_assert_no_error (err);
   obj = json_node_get_object (g->root);
@@ -90,7 +92,7 @@ test_vit_forward_matches_reference (void)
   gsize img_size;
   double worst_hidden = 0, worst_logits = 0, worst_attn = 0;
 
-  golden_load (&g);
+  golden_load (&g, "vit-tiny-vit.json");
   vit = lucid_vit_load (g.model_dir, NULL, &err);
   g_assert_no_error (err);
   cfg = lucid_vit_get_config (vit);
@@ -298,6 +300,63 @@ test_vit_bare_model_with_pooler (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* tiny-vit-bare, a bare ViTModel saved by transformers with its pooler:
+ * last_hidden_state and pooler_output against transformers' own, all cases
+ * as one batch (goldens/vit-tiny-vit-bare.json). */
+static void
+test_vit_bare_model_matches_reference (void)
+{
+  Golden g = { 0 };
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidVit) vit = NULL;
+  g_autofree float *pixels = NULL;
+  const LucidVitConfig *cfg;
+  LucidVitOutput out;
+  guint n, L, H;
+  gsize img_size;
+  double worst_hidden = 0, worst_pooler = 0;
+
+  golden_load (&g, "vit-tiny-vit-bare.json");
+  vit = lucid_vit_load (g.model_dir, NULL, &err);
+  g_assert_no_error (err);
+  cfg = lucid_vit_get_config (vit);
+  g_assert_true (lucid_vit_has_pooler (vit));
+  g_assert_false (lucid_vit_has_classifier (vit));
+  n = json_array_get_length (g.cases);
+  g_assert_cmpuint (n, >=, 2);
+  L = lucid_vit_get_seq_len (vit);
+  H = cfg->hidden_size;
+  g_assert_cmpuint (cfg->pooler_output_size, ==, H);
+  img_size = (gsize) cfg->num_channels * cfg->image_height * cfg->image_width;
+  pixels = g_new (float, n * img_size);
+  for (guint i = 0; i < n; i++) {
+    gint64 cnt;
+    const float *px = golden_tensor (&g, i, "pixel_values", &cnt);
+    g_assert_cmpint (cnt, ==, (gint64) img_size);
+    memcpy (pixels + i * img_size, px, img_size * sizeof (float));
+  }
+  g_assert_true (lucid_vit_forward (vit, pixels, n, NULL, &out, &err));
+  g_assert_no_error (err);
+  g_assert_null (out.logits);
+  g_assert_nonnull (out.pooler);
+  for (guint i = 0; i < n; i++) {
+    gint64 cnt;
+    const float *ref = golden_tensor (&g, i, "last_hidden", &cnt);
+
+    g_assert_cmpint (cnt, ==, (gint64) L * H);
+    worst_hidden = MAX (worst_hidden, lucid_test_assert_close (
+            out.hidden_states + (gsize) i * L * H, ref, cnt, "last_hidden",
+            i));
+    ref = golden_tensor (&g, i, "pooler", &cnt);
+    g_assert_cmpint (cnt, ==, H);
+    worst_pooler = MAX (worst_pooler, lucid_test_assert_close (
+            out.pooler + (gsize) i * H, ref, cnt, "pooler", i));
+  }
+  g_test_message ("bare ViTModel: last_hidden max-abs %.3g, pooler max-abs "
+      "%.3g", worst_hidden, worst_pooler);
+  golden_clear (&g);
+}
+
 /* A text model's directory given to the ViT loader: the error names
  * config.json and the model_type found. */
 static void
@@ -456,6 +515,8 @@ main (int argc, char **argv)
       test_vit_forward_matches_reference);
   g_test_add_func ("/vit/bare-model-with-pooler",
       test_vit_bare_model_with_pooler);
+  g_test_add_func ("/vit/bare-model-matches-reference",
+      test_vit_bare_model_matches_reference);
   g_test_add_func ("/vit/refuses-bert-config", test_vit_refuses_bert_config);
   g_test_add_func ("/vit/missing-tensor-is-named",
       test_vit_missing_tensor_is_named);

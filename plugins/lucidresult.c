@@ -111,6 +111,32 @@ lucid_result_parse_labels (const gchar *labels)
 }
 
 GPtrArray *
+lucid_result_parse_labels_checked (const gchar *labels, const gchar *property,
+                                   GError **error)
+{
+  g_autoptr (GPtrArray) out = lucid_result_parse_labels (labels);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (labels != NULL && labels[0] != '\0' && out->len == 0) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "%s=\"%s\" names no label (labels are separated by ',' or "
+                 "';'; leave %s unset for none)",
+                 property, labels, property);
+    return NULL;
+  }
+  for (guint i = 0; i < out->len; i++) {
+    if (!g_hash_table_add (seen, out->pdata[i])) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                   "%s=\"%s\" lists the label \"%s\" more than once "
+                   "(scores would be split between the copies)",
+                   property, labels, (const gchar *)out->pdata[i]);
+      return NULL;
+    }
+  }
+  return g_steal_pointer (&out);
+}
+
+GPtrArray *
 lucid_result_label_prompts (const GPtrArray *labels, const gchar *template,
                             GError **error)
 {

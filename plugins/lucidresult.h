@@ -39,6 +39,16 @@ void lucid_result_set_top_k (GstStructure *s, const double *scores,
  * returns NULL (an empty array when there is no label); gchar*, owned. */
 GPtrArray *lucid_result_parse_labels (const gchar *labels);
 
+/* lucid_result_parse_labels(), refusing (LUCID_ERROR_INVALID_ARGUMENT, the
+ * message naming @property, e.g. "labels", and its value) a non-empty
+ * @labels that gives no label (",,;", "  ") and a label listed twice (after
+ * stripping: "a, a"). Returns NULL on error, else as
+ * lucid_result_parse_labels(). Elements should parse user-given label lists
+ * with this one. */
+GPtrArray *lucid_result_parse_labels_checked (const gchar *labels,
+                                              const gchar *property,
+                                              GError **error);
+
 /* The prompt of each of @labels: @template with its "{}" replaced by the
  * label. Fails (LUCID_ERROR_INVALID_ARGUMENT, naming the template) unless
  * @template holds "{}" exactly once — checked even when @labels is empty.

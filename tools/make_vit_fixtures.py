@@ -15,11 +15,21 @@ Writes, under tests/fixtures/:
                                  layernorm, what the classifier reads),
                                  case{i}.logits [num_labels],
                                  case{i}.attn{l} [heads, 1+P, 1+P]
+  tiny-vit-bare/                 random-weight bare ViTModel WITH its pooler
+                                 (add_pooling_layer=True; no "vit." prefix,
+                                 no head), same shapes as tiny-vit
+  goldens/vit-tiny-vit-bare.json + .safetensors
+                                 per case i (the same pixel values as above):
+                                 case{i}.pixel_values, case{i}.last_hidden
+                                 [1+P, hidden] (last_hidden_state),
+                                 case{i}.pooler [hidden] (pooler_output,
+                                 tanh(dense(CLS)))
 
 Everything is computed with transformers' ViTForImageClassification in
 float32 on the CPU, one thread, eager attention. ViTForImageClassification
-builds its ViTModel with add_pooling_layer=False, so the checkpoint has no
-pooler weights and there is no pooler golden. Deterministic: running it twice
+builds its ViTModel with add_pooling_layer=False, so tiny-vit has no pooler
+weights; tiny-vit-bare is the ViTModel checkpoint that has one, with
+transformers' own pooler_output as its golden. Deterministic: running it twice
 gives byte-identical files.
 
 Usage (from the repository root):
@@ -47,7 +57,7 @@ import safetensors  # noqa: E402
 import torch  # noqa: E402
 import transformers  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
-from transformers import ViTConfig, ViTForImageClassification  # noqa: E402
+from transformers import ViTConfig, ViTForImageClassification, ViTModel  # noqa: E402
 
 try:  # transformers 5 names the PIL-based processor explicitly
     from transformers import ViTImageProcessorPil as ViTImageProcessor  # noqa: E402
@@ -70,6 +80,7 @@ INTERMEDIATE = 64
 ID2LABEL = {0: "cat", 1: "dog", 2: "car"}
 SEED_WEIGHTS = 20240701
 SEED_INPUT = 20240702
+SEED_BARE = 20240703
 TAU = 1e-4
 SIZE_LIMIT = 150 * 1024
 
@@ -249,6 +260,68 @@ def main():
     total = sum(p.stat().st_size for p in files)
     print(f"cases: {[m['label'] for m in meta]}; max|logit| {logits.abs().max().item():.3f}")
     print(f"tiny-vit fixtures: {total} bytes")
+    assert total < SIZE_LIMIT, f"fixtures are {total} bytes, over {SIZE_LIMIT}"
+
+    make_bare(out, cases)
+
+
+def make_bare(out, cases):
+    """tiny-vit-bare: a bare ViTModel with its pooler, and transformers' own
+    last_hidden_state and pooler_output on the cases' pixel values."""
+    d = out / "tiny-vit-bare"
+    d.mkdir(parents=True, exist_ok=True)
+    for p in d.iterdir():
+        p.unlink()
+    cfg = ViTConfig(
+        image_size=IMAGE, patch_size=PATCH, num_channels=CHANNELS, hidden_size=HIDDEN,
+        num_hidden_layers=LAYERS, num_attention_heads=HEADS, intermediate_size=INTERMEDIATE,
+        hidden_act="gelu", layer_norm_eps=1e-12, qkv_bias=True,
+    )
+    torch.manual_seed(0)
+    model = ViTModel(cfg, add_pooling_layer=True)
+    model.load_state_dict(randomize(model.state_dict(), SEED_BARE))
+    model.save_pretrained(str(d), safe_serialization=True)
+    (d / "model.safetensors").chmod(0o644)
+    ViTImageProcessor(size={"height": IMAGE, "width": IMAGE}).save_pretrained(str(d))
+    model, info = ViTModel.from_pretrained(
+        str(d), output_loading_info=True, attn_implementation="eager", dtype=torch.float32)
+    assert not info["missing_keys"], f"missing (random) weights {sorted(info['missing_keys'])}"
+    assert not info["unexpected_keys"], info["unexpected_keys"]
+    model.eval()
+    saved = load_file(str(d / "model.safetensors"))
+    assert "pooler.dense.weight" in saved and not any(k.startswith("vit.") for k in saved)
+
+    batch = torch.stack([c[1] for c in cases])
+    with torch.no_grad():
+        res = model(pixel_values=batch)
+    assert res.pooler_output is not None
+    tensors = {}
+    for i, (_, px) in enumerate(cases):
+        exact16 = torch.equal(px.half().float(), px)
+        tensors[f"case{i}.pixel_values"] = px.half() if exact16 else px
+        tensors[f"case{i}.last_hidden"] = res.last_hidden_state[i].contiguous()
+        tensors[f"case{i}.pooler"] = res.pooler_output[i].contiguous()
+    goldens = out / "goldens"
+    st_path = goldens / "vit-tiny-vit-bare.safetensors"
+    save_file(tensors, str(st_path), metadata={"generator": GENERATOR})
+    header = {
+        "generator": GENERATOR,
+        "reference": {"transformers": transformers.__version__, "torch": torch.__version__,
+                      "safetensors": safetensors.__version__, "Pillow": PIL.__version__,
+                      "numpy": np.__version__},
+        "model_dir": "tiny-vit-bare",
+        "tensors": "vit-tiny-vit-bare.safetensors",
+        "architecture": "ViTModel(add_pooling_layer=True)",
+        "tolerance": f"max-abs <= {TAU} * max(1, max|ref|)",
+        "notes": ("pixel_values [C,H,W] as in vit-tiny-vit, run as ONE batch in case order; "
+                  "last_hidden [1+P,H] = last_hidden_state; pooler [H] = pooler_output "
+                  "(tanh(dense(last_hidden[0])))."),
+        "cases": [{"input": desc} for desc, _ in cases],
+    }
+    write_json(goldens / "vit-tiny-vit-bare.json", header)
+    total = sum(p.stat().st_size for p in list(d.iterdir()) + [st_path])
+    print(f"tiny-vit-bare fixtures: {total} bytes; "
+          f"max|pooler| {res.pooler_output.abs().max().item():.3f}")
     assert total < SIZE_LIMIT, f"fixtures are {total} bytes, over {SIZE_LIMIT}"
 
 

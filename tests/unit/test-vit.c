@@ -3,11 +3,17 @@
  * Goldens come from tools/make_vit_fixtures.py (a tiny random-weight
  * ViTForImageClassification with random LayerNorm weights, made with
  * transformers; the reference versions are in goldens/vit-tiny-vit.json).
+ * goldens/vit-tiny-vit-bare.json holds transformers' last_hidden_state and
+ * pooler_output of a bare ViTModel with its pooler (tiny-vit-bare), same
+ * script. /vit/real compares a real ViT at $LUCID_MODELS_DIR/
+ * vit-base-patch16-224 with the goldens tools/make_vit_real_goldens.py
+ * writes beside it, and skips with a message without them.
  * Tolerance is DESIGN.md's fp32 one: max-abs error ≤ 1e-4 · max(1, max|ref|).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-error.h"
+#include "lucid-image.h"
 #include "lucid-test-util.h"
 #include "lucid-json.h"
 #include "lucid-safetensors.h"
@@ -34,8 +40,9 @@ golden_clear (Golden *g)
   g_clear_pointer (&g->model_dir, g_free);
 }
 
+/* Loads goldens/@name (a JSON file naming its model dir and tensors). */
 static void
-golden_load (Golden *g)
+golden_load (Golden *g, const char *name)
 {
   const char *fixtures = g_getenv ("LUCID_FIXTURES_DIR");
   g_autofree char *json_path = NULL, *st_path = NULL;
@@ -43,8 +50,7 @@ golden_load (Golden *g)
   JsonObject *obj;
 
   g_assert_nonnull (fixtures);
-  json_path = g_build_filename (fixtures, "goldens", "vit-tiny-vit.json",
-      NULL);
+  json_path = g_build_filename (fixtures, "goldens", name, NULL);
   g->root = lucid_json_parse_file (json_path, &err);
   g_assert_no_error (err);
   obj = json_node_get_object (g->root);
@@ -90,7 +96,7 @@ test_vit_forward_matches_reference (void)
   gsize img_size;
   double worst_hidden = 0, worst_logits = 0, worst_attn = 0;
 
-  golden_load (&g);
+  golden_load (&g, "vit-tiny-vit.json");
   vit = lucid_vit_load (g.model_dir, NULL, &err);
   g_assert_no_error (err);
   cfg = lucid_vit_get_config (vit);
@@ -298,6 +304,63 @@ test_vit_bare_model_with_pooler (void)
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
+/* tiny-vit-bare, a bare ViTModel saved by transformers with its pooler:
+ * last_hidden_state and pooler_output against transformers' own, all cases
+ * as one batch (goldens/vit-tiny-vit-bare.json). */
+static void
+test_vit_bare_model_matches_reference (void)
+{
+  Golden g = { 0 };
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidVit) vit = NULL;
+  g_autofree float *pixels = NULL;
+  const LucidVitConfig *cfg;
+  LucidVitOutput out;
+  guint n, L, H;
+  gsize img_size;
+  double worst_hidden = 0, worst_pooler = 0;
+
+  golden_load (&g, "vit-tiny-vit-bare.json");
+  vit = lucid_vit_load (g.model_dir, NULL, &err);
+  g_assert_no_error (err);
+  cfg = lucid_vit_get_config (vit);
+  g_assert_true (lucid_vit_has_pooler (vit));
+  g_assert_false (lucid_vit_has_classifier (vit));
+  n = json_array_get_length (g.cases);
+  g_assert_cmpuint (n, >=, 2);
+  L = lucid_vit_get_seq_len (vit);
+  H = cfg->hidden_size;
+  g_assert_cmpuint (cfg->pooler_output_size, ==, H);
+  img_size = (gsize) cfg->num_channels * cfg->image_height * cfg->image_width;
+  pixels = g_new (float, n * img_size);
+  for (guint i = 0; i < n; i++) {
+    gint64 cnt;
+    const float *px = golden_tensor (&g, i, "pixel_values", &cnt);
+    g_assert_cmpint (cnt, ==, (gint64) img_size);
+    memcpy (pixels + i * img_size, px, img_size * sizeof (float));
+  }
+  g_assert_true (lucid_vit_forward (vit, pixels, n, NULL, &out, &err));
+  g_assert_no_error (err);
+  g_assert_null (out.logits);
+  g_assert_nonnull (out.pooler);
+  for (guint i = 0; i < n; i++) {
+    gint64 cnt;
+    const float *ref = golden_tensor (&g, i, "last_hidden", &cnt);
+
+    g_assert_cmpint (cnt, ==, (gint64) L * H);
+    worst_hidden = MAX (worst_hidden, lucid_test_assert_close (
+            out.hidden_states + (gsize) i * L * H, ref, cnt, "last_hidden",
+            i));
+    ref = golden_tensor (&g, i, "pooler", &cnt);
+    g_assert_cmpint (cnt, ==, H);
+    worst_pooler = MAX (worst_pooler, lucid_test_assert_close (
+            out.pooler + (gsize) i * H, ref, cnt, "pooler", i));
+  }
+  g_test_message ("bare ViTModel: last_hidden max-abs %.3g, pooler max-abs "
+      "%.3g", worst_hidden, worst_pooler);
+  golden_clear (&g);
+}
+
 /* A text model's directory given to the ViT loader: the error names
  * config.json and the model_type found. */
 static void
@@ -448,6 +511,138 @@ test_vit_config_defaults (void)
   g_assert_cmpuint (lucid_vit_config_get_num_patches (cfg), ==, 3 * 4);
 }
 
+/* Golden tensor @name of @st (asserting it holds @want_n floats) against
+ * @got; returns the max-abs error. */
+static double
+real_check (const float *got, LucidSafetensors *st, const char *name,
+    gint64 want_n, guint case_i)
+{
+  const LucidSafetensor *t = lucid_safetensors_lookup (st, name);
+  g_autoptr (GError) err = NULL;
+  const float *ref;
+
+  if (t == NULL)
+    g_error ("golden tensor %s is missing", name);
+  g_assert_cmpint (t->n_elements, ==, want_n);
+  ref = lucid_safetensors_get_f32 (st, name, t->n_dims, t->shape, &err);
+  g_assert_no_error (err);
+  return lucid_test_assert_close (got, ref, want_n, name, case_i);
+}
+
+static char *
+real_vit_dir (void)
+{
+  const char *env = g_getenv ("LUCID_MODELS_DIR");
+  g_autofree char *models = env && *env ? g_strdup (env)
+      : g_build_filename (g_get_user_cache_dir (), "lucid", "models", NULL);
+
+  return g_build_filename (models, "vit-base-patch16-224", NULL);
+}
+
+/* A real ViT ($LUCID_MODELS_DIR/vit-base-patch16-224, a
+ * ViTForImageClassification or a ViTModel) against the goldens
+ * tools/make_vit_real_goldens.py wrote beside it: the committed PNGs'
+ * pixel values, last_hidden_state, and logits or pooler_output. Skipped,
+ * saying why, without the model or its goldens. */
+static void
+test_vit_real (void)
+{
+  g_autofree char *dir = real_vit_dir ();
+  g_autofree char *json = g_build_filename (dir, "lucid-goldens", "vit.json",
+      NULL);
+  g_autofree char *stp = g_build_filename (dir, "lucid-goldens",
+      "vit.safetensors", NULL);
+  g_autoptr (GError) err = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (LucidSafetensors) st = NULL;
+  g_autoptr (LucidVit) vit = NULL;
+  g_autoptr (LucidImageConfig) icfg = NULL;
+  g_autofree float *pixels = NULL;
+  const LucidVitConfig *cfg;
+  LucidVitOutput out;
+  JsonArray *images;
+  guint ni, L, H, oh, ow;
+  gsize img;
+
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
+    g_autofree char *msg = g_strdup_printf ("no real ViT model at %s (no "
+        "package ships ViT weights; get one with tools/fetch-model.py "
+        "google/vit-base-patch16-224, then run "
+        "tools/make_vit_real_goldens.py)", dir);
+    g_test_skip (msg);
+    return;
+  }
+  if (!g_file_test (json, G_FILE_TEST_EXISTS)) {
+    g_autofree char *msg = g_strdup_printf ("%s has no goldens: run "
+        "tools/make_vit_real_goldens.py", dir);
+    g_test_skip (msg);
+    return;
+  }
+  root = lucid_json_parse_file (json, &err);
+  g_assert_no_error (err);
+  st = lucid_safetensors_open (stp, &err);
+  g_assert_no_error (err);
+  vit = lucid_vit_load (dir, NULL, &err);
+  g_assert_no_error (err);
+  icfg = lucid_image_config_load (dir, &err);
+  g_assert_no_error (err);
+  cfg = lucid_vit_get_config (vit);
+  L = lucid_vit_get_seq_len (vit);
+  H = cfg->hidden_size;
+  img = (gsize) cfg->num_channels * cfg->image_height * cfg->image_width;
+
+  images = json_object_get_array_member (json_node_get_object (root),
+      "images");
+  ni = json_array_get_length (images);
+  g_assert_cmpuint (ni, >=, 1);
+  pixels = g_new (float, ni * img);
+  for (guint i = 0; i < ni; i++) {
+    JsonObject *im = json_array_get_object_element (images, i);
+    guint w = json_object_get_int_member (im, "width");
+    guint h = json_object_get_int_member (im, "height");
+    g_autofree char *rgb = g_strdup_printf ("image%u.rgb", i);
+    g_autofree char *pv = g_strdup_printf ("image%u.pixel_values", i);
+    const LucidSafetensor *t = lucid_safetensors_lookup (st, rgb);
+
+    g_assert_nonnull (t);
+    lucid_image_config_get_output_size (icfg, w, h, &ow, &oh);
+    g_assert_cmpuint (oh, ==, cfg->image_height);
+    g_assert_cmpuint (ow, ==, cfg->image_width);
+    g_assert_true (lucid_image_preprocess_rgb8 (icfg, t->data, w, h,
+            (gsize) w * 3, pixels + i * img, &err));
+    g_assert_no_error (err);
+    g_test_message ("%s pixel values: max-abs %.3g",
+        json_object_get_string_member (im, "png"),
+        real_check (pixels + i * img, st, pv, img, i));
+  }
+  g_assert_true (lucid_vit_forward (vit, pixels, ni, NULL, &out, &err));
+  g_assert_no_error (err);
+  g_test_message ("last_hidden_state: max-abs %.3g", real_check (
+          out.hidden_states, st, "last_hidden_state", (gint64) ni * L * H, 0));
+  if (lucid_safetensors_lookup (st, "logits") != NULL) {
+    guint nl = lucid_vit_get_num_labels (vit);
+
+    g_assert_nonnull (out.logits);
+    g_test_message ("logits: max-abs %.3g", real_check (out.logits, st,
+            "logits", (gint64) ni * nl, 0));
+    for (guint i = 0; i < ni; i++) {
+      JsonObject *im = json_array_get_object_element (images, i);
+      guint best = 0;
+
+      for (guint k = 1; k < nl; k++)
+        if (out.logits[i * nl + k] > out.logits[i * nl + best])
+          best = k;
+      g_assert_cmpstr (lucid_vit_get_label (vit, best), ==,
+          json_object_get_string_member (im, "label"));
+    }
+  }
+  if (lucid_safetensors_lookup (st, "pooler_output") != NULL) {
+    g_assert_nonnull (out.pooler);
+    g_test_message ("pooler_output: max-abs %.3g", real_check (out.pooler,
+            st, "pooler_output", (gint64) ni * cfg->pooler_output_size, 0));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -456,11 +651,14 @@ main (int argc, char **argv)
       test_vit_forward_matches_reference);
   g_test_add_func ("/vit/bare-model-with-pooler",
       test_vit_bare_model_with_pooler);
+  g_test_add_func ("/vit/bare-model-matches-reference",
+      test_vit_bare_model_matches_reference);
   g_test_add_func ("/vit/refuses-bert-config", test_vit_refuses_bert_config);
   g_test_add_func ("/vit/missing-tensor-is-named",
       test_vit_missing_tensor_is_named);
   g_test_add_func ("/vit/wrong-shape-is-named", test_vit_wrong_shape_is_named);
   g_test_add_func ("/vit/config-errors", test_vit_config_errors);
   g_test_add_func ("/vit/config-defaults", test_vit_config_defaults);
+  g_test_add_func ("/vit/real", test_vit_real);
   return g_test_run ();
 }

@@ -756,8 +756,10 @@ GST_START_TEST (test_buffers_after_refused_caps_are_refused)
 
     /* The push of a sticky event reports success even when refused: the
      * element's sink pad keeps its earlier caps. */
-    gst_harness_push_event (
-        h, gst_event_new_caps (gst_caps_from_string (refused[c])));
+    GstCaps *caps = gst_caps_from_string (refused[c]);
+
+    gst_harness_push_event (h, gst_event_new_caps (caps));
+    gst_caps_unref (caps);
     current = gst_pad_get_current_caps (sinkpad);
     fail_unless (current != NULL);
     fail_unless_equals_string (

@@ -513,6 +513,7 @@ GST_START_TEST (test_frame_after_refused_caps_is_refused)
   GstMessage *msg;
   GError *error = NULL;
   GstBuffer *out;
+  GstCaps *caps;
 
   g_object_set (element, "model", model, "interval", 2, NULL);
   gst_element_set_bus (element, bus);
@@ -527,10 +528,10 @@ GST_START_TEST (test_frame_after_refused_caps_is_refused)
   fail_unless (result_of (out, "lucidvisionenc") != NULL);
   gst_buffer_unref (out);
 
-  gst_harness_push_event (h,
-                          gst_event_new_caps (gst_caps_from_string (
-                              "video/x-raw, format=RGB, width=320, height=240, "
-                              "framerate=25/1")));
+  caps = gst_caps_from_string ("video/x-raw, format=RGB, width=320, "
+                               "height=240, framerate=25/1");
+  gst_harness_push_event (h, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL, "set_caps posted no error");
   gst_message_parse_error (msg, &error, NULL);

@@ -38,6 +38,18 @@
  * batch-size > 1, and the ALLOCATION answer adds batch-size to each pool's
  * minimum (an upstream pool of 4 buffers feeding a batch of 8 would stall).
  *
+ * ## Caps that cannot be analysed
+ *
+ * When a CAPS event is refused (the subclass's set_caps() returned FALSE,
+ * usually after posting an element error that names the problem, or the
+ * caps were not acceptable at all), every buffer that reaches the chain
+ * function afterwards is refused with %GST_FLOW_NOT_NEGOTIATED and dropped:
+ * it is neither analysed nor pushed, even when the source pad still has
+ * the caps of an earlier, accepted CAPS event. Only a later CAPS event that
+ * is accepted lets buffers through again. (GstBaseTransform's own check
+ * does not cover this element: the chain function is ours, and in
+ * passthrough mode GstBaseTransform does not check either.)
+ *
  * ## Threads and locks
  *
  * Three kinds of thread touch an instance:
@@ -57,7 +69,8 @@
  * Lock order: STREAM_LOCK (sink pad) → priv->timer_lock → GST_OBJECT_LOCK.
  * The timer thread releases timer_lock before taking STREAM_LOCK.
  *
- * * STREAM_LOCK protects: held, n_to_analyse, count, pending_flow.
+ * * STREAM_LOCK protects: held, n_to_analyse, count, pending_flow,
+ *   negotiated.
  * * timer_lock protects: deadline, flushing, timer_quit (and the cond).
  * * GST_OBJECT_LOCK protects: the property values and the active_* snapshot.
  *
@@ -129,6 +142,7 @@ typedef struct {
   guint64 count;              /* buffers seen since start/flush */
   GstFlowReturn pending_flow; /* a failed timer-thread push, reported
                                * by the next chain call */
+  gboolean negotiated;        /* the last CAPS event was accepted */
 
   /* With timer_lock. */
   GMutex timer_lock;
@@ -164,6 +178,9 @@ static gboolean lucid_base_enc_query (GstBaseTransform *trans,
 static GstFlowReturn lucid_base_enc_chain (GstPad *pad, GstObject *parent,
                                            GstBuffer *buffer);
 static gpointer lucid_base_enc_timer_loop (gpointer data);
+static GstPadProbeReturn lucid_base_enc_caps_probe (GstPad *pad,
+                                                    GstPadProbeInfo *info,
+                                                    gpointer user_data);
 
 static void
 lucid_base_enc_class_init (LucidBaseEncClass *klass)
@@ -297,6 +314,11 @@ lucid_base_enc_init (LucidBaseEnc *self)
   gst_base_transform_set_passthrough (trans, TRUE);
   gst_pad_set_chain_function (GST_BASE_TRANSFORM_SINK_PAD (trans),
                               GST_DEBUG_FUNCPTR (lucid_base_enc_chain));
+  /* Sees every CAPS event before the pad's accept-caps check, which may
+   * refuse it without calling our event handler. */
+  gst_pad_add_probe (GST_BASE_TRANSFORM_SINK_PAD (trans),
+                     GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     lucid_base_enc_caps_probe, NULL, NULL);
 }
 
 static void
@@ -565,6 +587,15 @@ lucid_base_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
     return ret;
   }
 
+  if (G_UNLIKELY (!priv->negotiated)) {
+    /* The last CAPS event failed (set_caps posted why): never analyse or
+     * push a buffer in caps we refused. */
+    GST_DEBUG_OBJECT (self, "refusing a buffer after refused caps");
+    gst_buffer_unref (buffer);
+    return GST_PAD_IS_FLUSHING (pad) ? GST_FLOW_FLUSHING
+                                     : GST_FLOW_NOT_NEGOTIATED;
+  }
+
   if (G_UNLIKELY (
           !gst_base_transform_reconfigure (trans)
           || !gst_pad_has_current_caps (GST_BASE_TRANSFORM_SRC_PAD (trans)))) {
@@ -670,6 +701,21 @@ lucid_base_enc_timer_loop (gpointer data)
   return NULL;
 }
 
+/* A CAPS event arrives (with STREAM_LOCK, it is serialized): until it is
+ * accepted (lucid_base_enc_sink_event), buffers are refused. The pad's
+ * accept-caps check runs after probes and before the event handler, and
+ * a refusal there never reaches the handler. */
+static GstPadProbeReturn
+lucid_base_enc_caps_probe (GstPad *pad, GstPadProbeInfo *info,
+                           gpointer user_data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS)
+    GET_PRIV (LUCID_BASE_ENC (GST_PAD_PARENT (pad)))->negotiated = FALSE;
+  return GST_PAD_PROBE_OK;
+}
+
 static gboolean
 lucid_base_enc_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
@@ -708,6 +754,19 @@ lucid_base_enc_sink_event (GstBaseTransform *trans, GstEvent *event)
                             gst_flow_get_name (ret));
       }
       break;
+  }
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    gboolean ret;
+
+    /* Serialized: STREAM_LOCK is held, as in the chain function. */
+    ret = GST_BASE_TRANSFORM_CLASS (lucid_base_enc_parent_class)
+              ->sink_event (trans, event);
+    priv->negotiated = ret;
+    if (!ret)
+      GST_DEBUG_OBJECT (self, "caps refused: buffers are refused until "
+                              "caps are accepted");
+    return ret;
   }
 
   return GST_BASE_TRANSFORM_CLASS (lucid_base_enc_parent_class)
@@ -953,6 +1012,7 @@ lucid_base_enc_start (GstBaseTransform *trans)
   priv->count = 0;
   priv->n_to_analyse = 0;
   priv->pending_flow = GST_FLOW_OK;
+  priv->negotiated = FALSE;
   priv->deadline = 0;
   priv->flushing = FALSE;
   priv->timer_quit = FALSE;

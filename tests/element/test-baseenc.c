@@ -86,6 +86,23 @@ lucid_test_enc_process (LucidBaseEnc *enc, GstBuffer **bufs, guint n,
   return TRUE;
 }
 
+/* Refuses caps with format=refused, the way the encoders refuse caps they
+ * cannot analyse: an element error naming the problem, then FALSE. */
+static gboolean
+lucid_test_enc_set_caps (GstBaseTransform *trans, GstCaps *incaps,
+                         GstCaps *outcaps)
+{
+  const gchar *format
+      = gst_structure_get_string (gst_caps_get_structure (incaps, 0), "format");
+
+  if (g_strcmp0 (format, "refused") == 0) {
+    GST_ELEMENT_ERROR (trans, STREAM, FORMAT,
+                       ("format=refused cannot be analysed"), (NULL));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 lucid_test_enc_class_init (LucidTestEncClass *klass)
 {
@@ -104,6 +121,7 @@ lucid_test_enc_class_init (LucidTestEncClass *klass)
   base_class->load = lucid_test_enc_load;
   base_class->unload = lucid_test_enc_unload;
   base_class->process = lucid_test_enc_process;
+  GST_BASE_TRANSFORM_CLASS (klass)->set_caps = lucid_test_enc_set_caps;
 }
 
 static void
@@ -696,6 +714,99 @@ GST_START_TEST (test_interval_analyses_every_third_buffer)
 
 GST_END_TEST;
 
+/* Sends a buffer straight into the element's chain function, as if
+ * upstream pushed it regardless of the refused CAPS event (a pushing
+ * GstPad would resend the sticky CAPS event first and stop there). */
+static GstFlowReturn
+chain_directly (GstHarness *h, GstBuffer *buffer)
+{
+  GstPad *sinkpad = gst_element_get_static_pad (h->element, "sink");
+  GstFlowReturn ret = gst_pad_chain (sinkpad, buffer);
+
+  gst_object_unref (sinkpad);
+  return ret;
+}
+
+/* After a CAPS event is refused (set_caps posts an error and returns FALSE,
+ * or the caps are not acceptable at all), every buffer is refused with
+ * NOT_NEGOTIATED: neither analysed nor pushed, skipped ones by interval
+ * included, although the source pad still has the earlier caps. Accepted
+ * caps let buffers through again. */
+GST_START_TEST (test_buffers_after_refused_caps_are_refused)
+{
+  const gchar *refused[]
+      = { "text/x-raw, format=refused", "application/x-not-text" };
+  GstHarness *h = new_harness ("interval", 2, NULL);
+  GstBus *bus = gst_bus_new ();
+  guint pts = 0;
+
+  gst_element_set_bus (h->element, bus);
+  reset_recorder ();
+  fail_unless_equals_int (gst_harness_push (h, make_buffer (pts++)),
+                          GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  gst_buffer_unref (gst_harness_pull (h));
+  fail_unless_equals_int (n_batches (), 1);
+
+  for (guint c = 0; c < G_N_ELEMENTS (refused); c++) {
+    GstMessage *msg;
+
+    GstPad *sinkpad = gst_element_get_static_pad (h->element, "sink");
+    GstCaps *current;
+
+    /* The push of a sticky event reports success even when refused: the
+     * element's sink pad keeps its earlier caps. */
+    GstCaps *caps = gst_caps_from_string (refused[c]);
+
+    gst_harness_push_event (h, gst_event_new_caps (caps));
+    gst_caps_unref (caps);
+    current = gst_pad_get_current_caps (sinkpad);
+    fail_unless (current != NULL);
+    fail_unless_equals_string (
+        gst_structure_get_string (gst_caps_get_structure (current, 0),
+                                  "format"),
+        "utf8");
+    gst_caps_unref (current);
+    gst_object_unref (sinkpad);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (c == 0) {
+      GError *error = NULL;
+
+      fail_unless (msg != NULL, "set_caps posted no error");
+      gst_message_parse_error (msg, &error, NULL);
+      fail_unless (strstr (error->message, "format=refused") != NULL, "%s",
+                   error->message);
+      g_error_free (error);
+    }
+    gst_clear_message (&msg);
+
+    /* A pushing pad resends the refused caps first. */
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (pts++)),
+                            GST_FLOW_NOT_NEGOTIATED);
+    /* A buffer that gets to the chain function anyway: one skipped by
+     * interval, one to analyse. */
+    for (guint i = 0; i < 2; i++)
+      fail_unless_equals_int (chain_directly (h, make_buffer (pts++)),
+                              GST_FLOW_NOT_NEGOTIATED);
+    fail_unless_equals_int (gst_harness_buffers_received (h), 1 + c);
+    fail_unless (gst_harness_try_pull (h) == NULL, "%s: a buffer got out",
+                 refused[c]);
+    fail_unless_equals_int (n_batches (), 1);
+
+    /* Accepted caps: buffers flow again. */
+    gst_harness_set_src_caps_str (h, "text/x-raw, format=utf8");
+    fail_unless_equals_int (gst_harness_push (h, make_buffer (pts++)),
+                            GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_buffers_received (h), 2 + c);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_skipped_buffers_never_overtake_held_ones)
 {
   GstHarness *h = new_harness ("interval", 2, "batch-size", 2, NULL);
@@ -859,6 +970,7 @@ lucid_base_enc_suite (void)
   tcase_add_test (tc, test_allocation_adds_batch_size);
   tcase_add_test (tc, test_interval_analyses_every_third_buffer);
   tcase_add_test (tc, test_skipped_buffers_never_overtake_held_ones);
+  tcase_add_test (tc, test_buffers_after_refused_caps_are_refused);
   tcase_add_test (tc, test_start_errors_are_clear);
   tcase_add_test (tc, test_process_error_fails_the_stream);
   tcase_add_test (tc, test_properties_round_trip);

@@ -448,6 +448,119 @@ GST_START_TEST (test_bad_models)
 
 GST_END_TEST;
 
+/* A copy of tiny-vit whose processor resizes by the shortest edge without
+ * a crop: square frames fit the model, 320×240 ones do not. Returns the
+ * directory; remove_model_copy() removes it. */
+static gchar *
+shortest_edge_model_copy (void)
+{
+  const gchar *names[] = { "config.json", "model.safetensors" };
+  gchar *vit = lucid_check_fixture_path ("tiny-vit");
+  gchar *tmp = g_dir_make_tmp ("lucid-visionenc-XXXXXX", NULL);
+  gchar *pp = g_build_filename (tmp, "preprocessor_config.json", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    gchar *from = g_build_filename (vit, names[i], NULL);
+    gchar *to = g_build_filename (tmp, names[i], NULL);
+    gchar *data;
+    gsize len;
+
+    fail_unless (g_file_get_contents (from, &data, &len, NULL));
+    fail_unless (g_file_set_contents (to, data, len, NULL));
+    g_free (data);
+    g_free (from);
+    g_free (to);
+  }
+  fail_unless (g_file_set_contents (
+      pp,
+      "{\"image_processor_type\": \"ViTImageProcessor\", "
+      "\"size\": {\"shortest_edge\": 32}, "
+      "\"image_mean\": [0.5, 0.5, 0.5], \"image_std\": [0.5, 0.5, 0.5]}",
+      -1, NULL));
+  g_free (pp);
+  g_free (vit);
+  return tmp;
+}
+
+static void
+remove_model_copy (gchar *dir)
+{
+  const gchar *names[]
+      = { "config.json", "model.safetensors", "preprocessor_config.json" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    gchar *p = g_build_filename (dir, names[i], NULL);
+    g_unlink (p);
+    g_free (p);
+  }
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+/* Caps of a size the model cannot take, mid-stream: set_caps posts an
+ * error naming the processor file and the sizes, and every later frame is
+ * refused with NOT_NEGOTIATED, never analysed nor pushed: neither one a
+ * pushing pad sends (it resends the refused caps first) nor one that gets
+ * to the chain function anyway, skipped by interval or to analyse,
+ * although the source pad still has the earlier 8×8 caps. */
+GST_START_TEST (test_frame_after_refused_caps_is_refused)
+{
+  gchar *model = shortest_edge_model_copy ();
+  GstElement *element = gst_element_factory_make ("lucidvisionenc", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstPad *sinkpad;
+  GstMessage *msg;
+  GError *error = NULL;
+  GstBuffer *out;
+  GstCaps *caps;
+
+  g_object_set (element, "model", model, "interval", 2, NULL);
+  gst_element_set_bus (element, bus);
+  h = gst_harness_new_with_element (element, "sink", "src");
+  gst_object_unref (element);
+  sinkpad = gst_element_get_static_pad (h->element, "sink");
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=RGB, width=8, "
+                                   "height=8, framerate=25/1");
+  fail_unless_equals_int (
+      gst_harness_push (h, solid_frame ("RGB", 8, 8, RED, 0)), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (result_of (out, "lucidvisionenc") != NULL);
+  gst_buffer_unref (out);
+
+  caps = gst_caps_from_string ("video/x-raw, format=RGB, width=320, "
+                               "height=240, framerate=25/1");
+  gst_harness_push_event (h, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "set_caps posted no error");
+  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (strstr (error->message, "preprocessor_config.json turns a "
+                                       "320×240 frame into 42×32")
+                   != NULL,
+               "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+
+  fail_unless_equals_int (
+      gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 1)),
+      GST_FLOW_NOT_NEGOTIATED);
+  for (guint i = 0; i < 2; i++)
+    fail_unless_equals_int (
+        gst_pad_chain (sinkpad, solid_frame ("RGB", 320, 240, RED, 2 + i)),
+        GST_FLOW_NOT_NEGOTIATED);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 1);
+  fail_unless (gst_harness_try_pull (h) == NULL, "a frame got out");
+
+  gst_object_unref (sinkpad);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  remove_model_copy (model);
+}
+
+GST_END_TEST;
+
 /* A buffer smaller than its caps say: a stream error naming the sizes. */
 GST_START_TEST (test_short_buffer)
 {
@@ -804,6 +917,7 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_caps_change_with_held_batch);
   tcase_add_test (tc, test_bad_models);
   tcase_add_test (tc, test_short_buffer);
+  tcase_add_test (tc, test_frame_after_refused_caps_is_refused);
   tcase_add_test (tc, test_classify_centroids_after_encoder);
   tcase_add_test (tc, test_classify_threshold);
   tcase_add_test (tc, test_classify_tensor_by_id);

@@ -424,12 +424,15 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
                 gchar **sha256, gdouble *logit_scale, GError **error)
 {
   g_autoptr (LucidTextModel) model = NULL;
-  g_autoptr (GPtrArray) names = lucid_result_parse_labels (labels);
+  g_autoptr (GPtrArray) names = NULL;
   g_autoptr (GPtrArray) prompts = NULL;
   LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
   LucidTextOutput out;
 
   *logit_scale = 0;
+  names = lucid_result_parse_labels_checked (labels, "labels", error);
+  if (names == NULL)
+    return NULL;
   prompts = lucid_result_label_prompts (names, template, error);
   if (prompts == NULL)
     return NULL;

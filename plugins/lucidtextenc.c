@@ -548,7 +548,9 @@ lucid_text_enc_load (LucidBaseEnc *base, GError **error)
   if (model == NULL)
     return FALSE;
 
-  prompts = lucid_result_parse_labels (labels);
+  prompts = lucid_result_parse_labels_checked (labels, "labels", error);
+  if (prompts == NULL)
+    return FALSE;
   num_labels = lucid_text_model_get_num_labels (model);
 
   if (output == LUCID_TEXT_ENC_OUTPUT_AUTO)

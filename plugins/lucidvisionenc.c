@@ -402,7 +402,9 @@ lucid_vision_enc_load (LucidBaseEnc *base, GError **error)
   if (model == NULL)
     return FALSE;
 
-  labels = lucid_result_parse_labels (labels_prop);
+  labels = lucid_result_parse_labels_checked (labels_prop, "labels", error);
+  if (labels == NULL)
+    return FALSE;
   if (labels->len > 0) {
     g_autoptr (GPtrArray) prompts
         = lucid_result_label_prompts (labels, template, error);

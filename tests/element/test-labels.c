@@ -84,7 +84,10 @@ GST_END_TEST;
 static const struct {
   const gchar *factory, *model_property, *model;
 } elements[] = {
+  { "lucidvisionenc", "model", "tiny-clip" },
   { "lucidclassify", "text-model", "tiny-clip" },
+  { "lucidclassify", "text-model", "tiny-bert" },
+  { "lucidtextenc", "model", "tiny-bert" },
 };
 
 /* Starting each element with @labels fails, the bus error holding
@@ -109,6 +112,15 @@ expect_refused (const gchar *labels, const gchar *needle)
   }
 }
 
+GST_START_TEST (test_elements_refuse_duplicates)
+{
+  expect_refused ("cat, dog; cat ",
+                  "labels=\"cat, dog; cat \" lists the label \"cat\" more "
+                  "than once");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_elements_refuse_empty_list)
 {
   expect_refused (",,;", "labels=\",,;\" names no label");
@@ -127,6 +139,7 @@ labels_suite (void)
   tcase_add_test (tc, test_parse_valid);
   tcase_add_test (tc, test_parse_refused);
   tcase_add_test (tc, test_elements_refuse_empty_list);
+  tcase_add_test (tc, test_elements_refuse_duplicates);
   return s;
 }
 

@@ -59,6 +59,7 @@ struct _LucidClip {
   Tower vision;
   const float *class_emb, *vpos; /* [Hv], [(1+P) × Hv] */
   const float *patch_w;          /* [Hv × 3·p·p] */
+  LucidPackedLinear *patch_p;    /* patch_w packed once, or NULL */
   const float *pre_g, *pre_b, *post_g, *post_b;
   const float *visual_proj; /* [D × Hv] */
   float logit_scale;        /* the raw parameter */
@@ -130,6 +131,7 @@ bind_layer (LucidClip *c, const char *tower, LucidPrenormLayer *L, guint l,
   LB (L->d_w, "mlp.fc2.weight", 2, H, I);
   LB (L->d_b, "mlp.fc2.bias", 1, H);
 #undef LB
+  lucid_prenorm_layer_pack (c->be, L, H, I);
   return TRUE;
 }
 
@@ -186,6 +188,8 @@ bind_all (LucidClip *c, GError **error)
                              SHAPE (Hv), error)));
   TRY ((c->patch_w = bind (c, "vision_model.embeddings.patch_embedding.weight",
                            4, SHAPE (Hv, vc->num_channels, p, p), error)));
+  c->patch_p = lucid_encoder_pack (c->be, c->patch_w, NULL, Hv,
+                                   (gsize)vc->num_channels * p * p);
   TRY ((c->vpos = bind (c, "vision_model.embeddings.position_embedding.weight",
                         2, SHAPE (1 + c->n_patches, Hv), error)));
   TRY ((c->pre_g
@@ -281,10 +285,10 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
 }
 
 static void
-tower_clear (Tower *t)
+tower_clear (const LucidBackend *be, Tower *t)
 {
   for (guint l = 0; t->layers != NULL && l < t->n_layers; l++)
-    lucid_prenorm_layer_clear (&t->layers[l]);
+    lucid_prenorm_layer_clear (be, &t->layers[l]);
   g_free (t->layers);
 }
 
@@ -293,8 +297,10 @@ lucid_clip_free (LucidClip *c)
 {
   if (c == NULL)
     return;
-  tower_clear (&c->text);
-  tower_clear (&c->vision);
+  tower_clear (c->be, &c->text);
+  tower_clear (c->be, &c->vision);
+  if (c->patch_p != NULL)
+    lucid_encoder_free_packed (c->be, c->patch_p);
   lucid_encoder_scratch_clear (&c->scr);
   g_free (c->h);
   g_free (c->cols);
@@ -421,7 +427,8 @@ lucid_clip_encode_images (LucidClip *c, const float *pixels, guint n,
 
   /* Patch embedding: a conv without bias, as one GEMM. */
   lucid_patch_im2col (pixels, n, vc->num_channels, S, S, p, p, c->cols);
-  be->linear (be, c->cols, c->patch_w, NULL, c->scr.tmp, (gsize)n * P, H, K);
+  lucid_encoder_linear (be, c->cols, c->patch_p, c->patch_w, NULL, c->scr.tmp,
+                        (gsize)n * P, H, K, NULL);
   for (gsize img = 0; img < n; img++) {
     float *rows = c->h + img * L * H;
     const float *emb = c->scr.tmp + img * P * H;

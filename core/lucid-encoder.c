@@ -7,11 +7,59 @@
 
 #include <string.h>
 
-void
-lucid_prenorm_layer_clear (LucidPrenormLayer *layer)
+LucidPackedLinear *
+lucid_encoder_pack (const LucidBackend *be, const float *w, const float *b,
+                    gsize n, gsize k)
 {
+  if (be->pack_linear == NULL || be->linear_packed == NULL)
+    return NULL;
+  return be->pack_linear (be, w, b, n, k);
+}
+
+void
+lucid_encoder_free_packed (const LucidBackend *be, LucidPackedLinear *p)
+{
+  if (p != NULL && be->free_packed != NULL)
+    be->free_packed (be, p);
+}
+
+void
+lucid_encoder_linear (const LucidBackend *be, const float *x,
+                      const LucidPackedLinear *p, const float *w,
+                      const float *b, float *y, gsize m, gsize n, gsize k,
+                      const LucidActivation *act)
+{
+  if (p != NULL) {
+    be->linear_packed (be, x, p, y, m, act);
+    return;
+  }
+  be->linear (be, x, w, b, y, m, n, k);
+  if (act != NULL)
+    be->activation (be, *act, y, m * n);
+}
+
+void
+lucid_prenorm_layer_pack (const LucidBackend *be, LucidPrenormLayer *L,
+                          gsize H, gsize I)
+{
+  L->qkv_p = lucid_encoder_pack (be, L->qkv_w, L->qkv_b, 3 * H, H);
+  L->o_p = lucid_encoder_pack (be, L->o_w, L->o_b, H, H);
+  L->i_p = lucid_encoder_pack (be, L->i_w, L->i_b, I, H);
+  L->d_p = lucid_encoder_pack (be, L->d_w, L->d_b, H, I);
+}
+
+void
+lucid_prenorm_layer_clear (const LucidBackend *be, LucidPrenormLayer *layer)
+{
+  LucidPackedLinear **packed[4]
+      = { &layer->qkv_p, &layer->o_p, &layer->i_p, &layer->d_p };
+
   g_clear_pointer (&layer->qkv_w, g_free);
   g_clear_pointer (&layer->qkv_b, g_free);
+  for (guint i = 0; i < G_N_ELEMENTS (packed); i++) {
+    lucid_encoder_free_packed (be, *packed[i]);
+    *packed[i] = NULL;
+  }
 }
 
 void
@@ -79,7 +127,8 @@ lucid_prenorm_layer_forward (const LucidBackend *be,
     T += lens[i];
 
   layernorm_copy (be, d, s->a, h, Ly->ln1_g, Ly->ln1_b, T);
-  be->linear (be, s->a, Ly->qkv_w, Ly->qkv_b, s->qkv, T, 3 * H, H);
+  lucid_encoder_linear (be, s->a, Ly->qkv_p, Ly->qkv_w, Ly->qkv_b, s->qkv, T,
+                        3 * H, H, NULL);
   for (gsize i = 0; i < n_seqs; i++) {
     const gsize len = lens[i];
 
@@ -89,13 +138,15 @@ lucid_prenorm_layer_forward (const LucidBackend *be,
     off += len;
     poff += nh * len * len;
   }
-  be->linear (be, s->ctx, Ly->o_w, Ly->o_b, s->tmp, T, H, H);
+  lucid_encoder_linear (be, s->ctx, Ly->o_p, Ly->o_w, Ly->o_b, s->tmp, T, H, H,
+                        NULL);
   add_inplace (h, s->tmp, T * H);
 
   layernorm_copy (be, d, s->a, h, Ly->ln2_g, Ly->ln2_b, T);
-  be->linear (be, s->a, Ly->i_w, Ly->i_b, s->inter, T, I, H);
-  be->activation (be, d->act, s->inter, T * I);
-  be->linear (be, s->inter, Ly->d_w, Ly->d_b, s->tmp, T, H, I);
+  lucid_encoder_linear (be, s->a, Ly->i_p, Ly->i_w, Ly->i_b, s->inter, T, I, H,
+                        &d->act);
+  lucid_encoder_linear (be, s->inter, Ly->d_p, Ly->d_w, Ly->d_b, s->tmp, T, H,
+                        I, NULL);
   add_inplace (h, s->tmp, T * H);
 }
 

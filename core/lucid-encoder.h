@@ -18,7 +18,9 @@ G_BEGIN_DECLS
 
 /* Weights of one pre-LN layer. qkv_w / qkv_b are owned (the q, k, v
  * projections stacked into one [3H × H] GEMM); the others point into the
- * mapped weights file. */
+ * mapped weights file. The *_p are the four Linear layers packed once by a
+ * backend with pack_linear (lucid_prenorm_layer_pack), or NULL: the layer
+ * then calls the backend's plain linear. */
 typedef struct {
   float *qkv_w;               /* [3H × H] owned */
   float *qkv_b;               /* [3H] owned */
@@ -27,9 +29,28 @@ typedef struct {
   const float *ln2_g, *ln2_b; /* [H] before the MLP */
   const float *i_w, *i_b;     /* [I × H], [I] */
   const float *d_w, *d_b;     /* [H × I], [H] */
+  LucidPackedLinear *qkv_p, *o_p, *i_p, *d_p; /* owned, or NULL */
 } LucidPrenormLayer;
 
-void lucid_prenorm_layer_clear (LucidPrenormLayer *layer);
+/* Packs the layer's four Linear layers when @be has pack_linear (hidden
+ * @H, intermediate @I); a NULL from pack_linear keeps that one unpacked. */
+void lucid_prenorm_layer_pack (const LucidBackend *be, LucidPrenormLayer *layer,
+                               gsize H, gsize I);
+/* Frees what the layer owns, its packed weights through @be. */
+void lucid_prenorm_layer_clear (const LucidBackend *be,
+                                LucidPrenormLayer *layer);
+
+/* Packs W[n×k], b[n] (b may be NULL) when @be can; NULL otherwise. */
+LucidPackedLinear *lucid_encoder_pack (const LucidBackend *be, const float *w,
+                                       const float *b, gsize n, gsize k);
+void lucid_encoder_free_packed (const LucidBackend *be, LucidPackedLinear *p);
+
+/* y[m×n] = act(x[m×k] · wᵀ + b) through @p when it is not NULL, else
+ * through the backend's linear on @w / @b; @act may be NULL. */
+void lucid_encoder_linear (const LucidBackend *be, const float *x,
+                           const LucidPackedLinear *p, const float *w,
+                           const float *b, float *y, gsize m, gsize n, gsize k,
+                           const LucidActivation *act);
 
 typedef struct {
   gsize hidden, intermediate, heads;

@@ -204,6 +204,7 @@ struct _LucidVit {
   guint n_patches, seq_len;
 
   const float *patch_w;        /* [H × C × p × q] = [H × K] */
+  LucidPackedLinear *patch_p;  /* patch_w and patch_b packed, or NULL */
   const float *patch_b, *cls_token, *pos;  /* [H], [H], [L × H] */
   VitLayer *layers;
   const float *ln_g, *ln_b;    /* final layernorm */
@@ -283,6 +284,7 @@ bind_layer (LucidVit *v, guint l, GError **error)
   LAYER_BIND (L->d_w, "output.dense.weight", 2, H, I);
   LAYER_BIND (L->d_b, "output.dense.bias", 1, H);
 #undef LAYER_BIND
+  lucid_prenorm_layer_pack (v->be, L, H, I);
   return TRUE;
 }
 
@@ -352,6 +354,8 @@ bind_all (LucidVit *v, GError **error)
   TRY ((v->patch_b = bind (v, v->prefix,
               "embeddings.patch_embeddings.projection.bias", 1, SHAPE (H),
               FALSE, error)));
+  v->patch_p = lucid_encoder_pack (v->be, v->patch_w, v->patch_b, H,
+      (gsize) c->num_channels * c->patch_height * c->patch_width);
   for (guint l = 0; l < c->num_hidden_layers; l++)
     TRY (bind_layer (v, l, error));
   TRY ((v->ln_g = bind (v, v->prefix, "layernorm.weight", 1, SHAPE (H), FALSE,
@@ -409,8 +413,10 @@ lucid_vit_free (LucidVit *v)
     return;
   if (v->layers != NULL) {
     for (guint l = 0; l < v->cfg->num_hidden_layers; l++)
-      lucid_prenorm_layer_clear (&v->layers[l]);
+      lucid_prenorm_layer_clear (v->be, &v->layers[l]);
   }
+  if (v->patch_p != NULL)
+    lucid_encoder_free_packed (v->be, v->patch_p);
   g_free (v->layers);
   g_free (v->cols);
   g_free (v->h);
@@ -520,8 +526,8 @@ lucid_vit_forward (LucidVit *v, const float *pixels, guint n,
   /* Patch embedding (conv, kernel = stride = patch) as one GEMM. */
   lucid_patch_im2col (pixels, n, c->num_channels, c->image_height,
       c->image_width, c->patch_height, c->patch_width, v->cols);
-  be->linear (be, v->cols, v->patch_w, v->patch_b, v->scr.tmp,
-      (gsize) n * P, H, K);
+  lucid_encoder_linear (be, v->cols, v->patch_p, v->patch_w, v->patch_b,
+      v->scr.tmp, (gsize) n * P, H, K, NULL);
   for (gsize img = 0; img < n; img++) {
     float *rows = v->h + img * L * H;
     const float *emb = v->scr.tmp + img * P * H;

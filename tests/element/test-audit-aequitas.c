@@ -16,11 +16,11 @@
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <sqlite3.h>
 
+#include "lucid-audit-test-util.h"
 #include "lucidauditmeta.h"
 #include "lucidelements.h"
 #include "lucidmeta.h"
@@ -33,91 +33,17 @@ static guint n_compared;
 static void
 setup (void)
 {
-  GError *error = NULL;
-  tmp_dir = g_dir_make_tmp ("lucid-aequitas-XXXXXX", NULL);
-  fail_unless (tmp_dir != NULL);
-  gchar *path = g_build_filename (g_getenv ("LUCID_FIXTURES_DIR"), "goldens",
-      "fairness-aequitas.json", NULL);
-  parser = json_parser_new ();
-  fail_unless (json_parser_load_from_file (parser, path, &error), "%s: %s",
-      path, error ? error->message : "");
-  golden = json_node_get_object (json_parser_get_root (parser));
-  g_free (path);
+  golden = lucid_audit_golden_load ("lucid-aequitas-XXXXXX",
+      "fairness-aequitas.json", &tmp_dir, &parser);
 }
 
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
-  const gchar *name;
-  while ((name = g_dir_read_name (dir))) {
-    gchar *path = g_build_filename (tmp_dir, name, NULL);
-    g_unlink (path);
-    g_free (path);
-  }
-  g_dir_close (dir);
-  g_rmdir (tmp_dir);
-  g_clear_pointer (&tmp_dir, g_free);
-  g_clear_object (&parser);
+  lucid_audit_golden_unload (&tmp_dir, &parser);
 }
 
-/* ---- the golden's rows as annotations and results ----------------------- */
-
-static const gchar *
-attribute_value (JsonObject *attrs, const gchar *name, guint row)
-{
-  JsonObject *a = json_object_get_object_member (attrs, name);
-  gint64 code = json_array_get_int_element (json_object_get_array_member (a,
-          "codes"), row);
-  return json_array_get_string_element (json_object_get_array_member (a,
-          "values"), code);
-}
-
-/* item,truth,weight,<attributes>: row i is item i (the buffer's index). */
-static gchar *
-write_annotations (guint *n_rows)
-{
-  JsonObject *in = json_object_get_object_member (golden, "inputs");
-  JsonObject *attrs = json_object_get_object_member (in, "attributes");
-  JsonArray *yt = json_object_get_array_member (in, "y_true");
-  JsonArray *reps = json_object_get_array_member (in, "reps");
-  GList *names = json_object_get_members (attrs);
-  GString *s = g_string_new ("item,truth,weight");
-  for (GList * l = names; l; l = l->next)
-    g_string_append_printf (s, ",%s", (gchar *) l->data);
-  g_string_append_c (s, '\n');
-  *n_rows = json_array_get_length (yt);
-  for (guint i = 0; i < *n_rows; i++) {
-    g_string_append_printf (s, "%u,%s,%" G_GINT64_FORMAT, i,
-        json_array_get_int_element (yt, i) ? "pos" : "neg",
-        json_array_get_int_element (reps, i));
-    for (GList * l = names; l; l = l->next) {
-      const gchar *v = attribute_value (attrs, l->data, i);
-      /* "<30", "50+": no comma or quote, safe unquoted in CSV. */
-      fail_if (strpbrk (v, ",\"\n") != NULL);
-      g_string_append_printf (s, ",%s", v);
-    }
-    g_string_append_c (s, '\n');
-  }
-  g_list_free (names);
-  gchar *path = g_build_filename (tmp_dir, "rows.csv", NULL);
-  fail_unless (g_file_set_contents (path, s->str, -1, NULL));
-  g_string_free (s, TRUE);
-  return path;
-}
-
-static GstBuffer *
-result_buffer (guint i, gboolean positive)
-{
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, 1, NULL);
-  GST_BUFFER_PTS (buf) = i * GST_MSECOND;
-  lucid_buffer_add_result (buf, gst_structure_new ("lucid-result",
-          "element", G_TYPE_STRING, "test", "kind", G_TYPE_STRING, "labels",
-          "model-id", G_TYPE_STRING, "0", "model-dir", G_TYPE_STRING, "m",
-          "label", G_TYPE_STRING, positive ? "pos" : "neg",
-          "score", G_TYPE_DOUBLE, 1.0, NULL));
-  return buf;
-}
+/* ---- the golden's rows through the element ------------------------------ */
 
 /* Runs every row through a lucidaudit with @props (gst_util_set_object_arg
  * pairs, NULL-terminated); returns the buffer that closed the one window,
@@ -126,41 +52,13 @@ static GstBuffer *
 audit_rows (const gchar *const *props, GstStructure **message)
 {
   guint n = 0;
-  gchar *ann = write_annotations (&n);
-  JsonArray *yp = json_object_get_array_member (json_object_get_object_member
-      (golden, "inputs"), "y_pred");
-  GstElement *audit = gst_element_factory_make ("lucidaudit", "aeq");
-  fail_unless (audit != NULL);
-  gchar *size = g_strdup_printf ("%u", n);
-  g_object_set (audit, "annotations", ann, NULL);
-  gst_util_set_object_arg (G_OBJECT (audit), "positive-label", "pos");
-  gst_util_set_object_arg (G_OBJECT (audit), "convention", "aequitas");
-  gst_util_set_object_arg (G_OBJECT (audit), "window", "cumulative");
-  gst_util_set_object_arg (G_OBJECT (audit), "window-size", size);
-  for (guint i = 0; props[i]; i += 2)
-    gst_util_set_object_arg (G_OBJECT (audit), props[i], props[i + 1]);
-  g_free (size);
+  gchar *ann = lucid_audit_write_annotations (golden, tmp_dir, "reps", TRUE,
+      &n);
+  GstHarness *h = lucid_audit_harness_new ("aeq", ann, n, "aequitas", props);
   g_free (ann);
-
-  GstHarness *h = gst_harness_new_with_element (audit, "sink", "src");
-  gst_object_unref (audit);
   GstBus *bus = gst_bus_new ();
   gst_element_set_bus (h->element, bus);
-  gst_harness_set_src_caps_str (h, "text/x-raw, format=(string)utf8");
-  GstBuffer *closing = NULL;
-  for (guint i = 0; i < n; i++) {
-    fail_unless_equals_int (gst_harness_push (h, result_buffer (i,
-                json_array_get_int_element (yp, i) != 0)), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull (h);
-    gpointer state = NULL;
-    if (lucid_buffer_iterate_audit_windows (out, &state)) {
-      fail_unless (closing == NULL, "more than one window");
-      closing = out;
-    } else {
-      gst_buffer_unref (out);
-    }
-  }
-  fail_unless (closing != NULL, "no window closed at the last row");
+  GstBuffer *closing = lucid_audit_push_rows (h, golden, n);
 
   *message = NULL;
   GstMessage *msg;
@@ -181,46 +79,18 @@ audit_rows (const gchar *const *props, GstStructure **message)
 
 /* ---- comparing a window with the golden -------------------------------- */
 
-/* The structure in array field @field of @w whose string fields match
- * (@k1 = @v1, @k2 = @v2, @k3 = @v3; a NULL value: the field is absent;
- * @k3 NULL: no third field). */
-static const GstStructure *
-find (const GstStructure *w, const gchar *field, const gchar *k1,
-    const gchar *v1, const gchar *k2, const gchar *v2, const gchar *k3,
-    const gchar *v3)
-{
-  const GValue *array = gst_structure_get_value (w, field);
-  fail_unless (array != NULL, "window has no %s", field);
-  for (guint i = 0; i < gst_value_array_get_size (array); i++) {
-    const GstStructure *s =
-        gst_value_get_structure (gst_value_array_get_value (array, i));
-    if (!g_strcmp0 (gst_structure_get_string (s, k1), v1)
-        && !g_strcmp0 (gst_structure_get_string (s, k2), v2)
-        && (!k3 || !g_strcmp0 (gst_structure_get_string (s, k3), v3)))
-      return s;
-  }
-  return NULL;
-}
-
 static void
 expect_value (const gchar *what, double got, JsonNode *want)
 {
-  if (JSON_NODE_HOLDS_NULL (want)) {
-    fail_unless (isnan (got), "%s: got %.17g, Aequitas has NaN", what, got);
-  } else {
-    double w = json_node_get_double (want);
-    fail_unless (fabs (got - w) <= 1e-9, "%s: got %.17g, Aequitas %.17g",
-        what, got, w);
-  }
-  n_compared++;
+  lucid_audit_expect_value (what, got, want, "Aequitas", &n_compared);
 }
 
 static double
 figure_value (const GstStructure *w, const gchar *grouping,
     const gchar *group, const gchar *metric)
 {
-  const GstStructure *f = find (w, "figures", "grouping", grouping, "group",
-      group, "metric", metric);
+  const GstStructure *f = lucid_audit_find (w, "figures", "grouping",
+      grouping, "group", group, "metric", metric);
   fail_unless (f != NULL, "no figure %s %s %s", grouping, group, metric);
   double v = NAN;
   gst_structure_get_double (f, "value", &v);
@@ -238,23 +108,12 @@ static void
 expect_verdict (const GstStructure *w, const gchar *grouping,
     const gchar *group, const gchar *parity, JsonNode *want)
 {
-  const GstStructure *v = find (w, "verdicts", "grouping", grouping, "group",
-      group, "parity", parity);
+  const GstStructure *v = lucid_audit_find (w, "verdicts", "grouping",
+      grouping, "group", group, "parity", parity);
   fail_unless (v != NULL, "no verdict %s %s %s", grouping, group, parity);
   fail_unless_equals_string (gst_structure_get_string (v, "verdict"),
       golden_verdict (want));
   n_compared++;
-}
-
-static gchar *
-grouping_of (JsonObject *part)
-{
-  JsonArray *attrs = json_object_get_array_member (part, "attributes");
-  GString *s = g_string_new (NULL);
-  for (guint a = 0; a < json_array_get_length (attrs); a++)
-    g_string_append_printf (s, "%s%s", a ? ";" : "",
-        json_array_get_string_element (attrs, a));
-  return g_string_free (s, FALSE);
 }
 
 /* Checks the grouping of @part in @w against its golden for reference
@@ -263,7 +122,7 @@ static void
 check_partition (const GstStructure *w, JsonObject *part, const gchar *ref,
     const gchar *tau)
 {
-  gchar *grouping = grouping_of (part);
+  gchar *grouping = lucid_audit_grouping_of (part);
   JsonObject *groups = json_object_get_object_member (part, "groups");
   JsonArray *metrics = json_object_get_array_member (golden, "metrics");
   JsonArray *parities = json_object_get_array_member (golden, "parities");
@@ -303,8 +162,8 @@ check_partition (const GstStructure *w, JsonObject *part, const gchar *ref,
   GList *ref_metrics = json_object_get_members (ref_group);
   for (GList * m = ref_metrics; m; m = m->next) {
     gchar *dm = g_strdup_printf ("%s_disparity", (gchar *) m->data);
-    const GstStructure *s = find (w, "references", "grouping", grouping,
-        "metric", dm, NULL, NULL);
+    const GstStructure *s = lucid_audit_find (w, "references", "grouping",
+        grouping, "metric", dm, NULL, NULL);
     fail_unless (s != NULL, "no reference for %s %s", grouping, dm);
     fail_unless_equals_string (gst_structure_get_string (s, "group"),
         json_object_get_string_member (ref_group, m->data));
@@ -323,13 +182,6 @@ check_partition (const GstStructure *w, JsonObject *part, const gchar *ref,
   g_list_free (ref_metrics);
   g_list_free (keys);
   g_free (grouping);
-}
-
-static const GstStructure *
-window_of (GstBuffer *buf)
-{
-  gpointer state = NULL;
-  return lucid_buffer_iterate_audit_windows (buf, &state);
 }
 
 /* The bus message is the meta's window under another name.  Compared as
@@ -359,7 +211,7 @@ GST_START_TEST (test_majority_and_min_metric_equal_aequitas)
       const gchar *props[] = { "reference", refs[r][0], "tau", taus[t], NULL };
       GstStructure *message;
       GstBuffer *buf = audit_rows (props, &message);
-      const GstStructure *w = window_of (buf);
+      const GstStructure *w = lucid_audit_window_of (buf);
       fail_unless_equals_string (gst_structure_get_string (w, "convention"),
           "aequitas");
       for (guint p = 0; p < json_array_get_length (parts); p++)
@@ -383,7 +235,7 @@ GST_START_TEST (test_given_reference_equals_aequitas)
   n_compared = 0;
   for (guint p = 0; p < json_array_get_length (parts); p++) {
     JsonObject *part = json_array_get_object_element (parts, p);
-    gchar *grouping = grouping_of (part);
+    gchar *grouping = lucid_audit_grouping_of (part);
     g_strdelimit (grouping, ";", '+');
     const gchar *props[] = { "reference", "given", "reference-group",
       json_object_get_string_member (part, "given_reference"),
@@ -391,8 +243,8 @@ GST_START_TEST (test_given_reference_equals_aequitas)
     };
     GstStructure *message;
     GstBuffer *buf = audit_rows (props, &message);
-    check_partition (window_of (buf), part, "given", "0.9");
-    check_message (window_of (buf), message);
+    check_partition (lucid_audit_window_of (buf), part, "given", "0.9");
+    check_message (lucid_audit_window_of (buf), message);
     gst_buffer_unref (buf);
     g_free (grouping);
   }
@@ -459,7 +311,7 @@ GST_START_TEST (test_sql_equals_aequitas)
   n_compared = 0;
   for (guint p = 0; p < json_array_get_length (parts); p++) {
     JsonObject *part = json_array_get_object_element (parts, p);
-    gchar *grouping = grouping_of (part);
+    gchar *grouping = lucid_audit_grouping_of (part);
     JsonObject *groups = json_object_get_object_member (part, "groups");
     JsonObject *r = json_object_get_object_member
         (json_object_get_object_member (part, "references"), "min_metric");

@@ -21,10 +21,10 @@
  */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
-#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "lucid-audit-test-util.h"
 #include "lucidauditmeta.h"
 #include "lucidelements.h"
 #include "lucidmeta.h"
@@ -37,87 +37,14 @@ static guint n_compared;
 static void
 setup (void)
 {
-  GError *error = NULL;
-  tmp_dir = g_dir_make_tmp ("lucid-references-XXXXXX", NULL);
-  fail_unless (tmp_dir != NULL);
-  gchar *path = g_build_filename (g_getenv ("LUCID_FIXTURES_DIR"), "goldens",
-      "fairness-synthetic.json", NULL);
-  parser = json_parser_new ();
-  fail_unless (json_parser_load_from_file (parser, path, &error), "%s: %s",
-      path, error ? error->message : "");
-  golden = json_node_get_object (json_parser_get_root (parser));
-  g_free (path);
+  golden = lucid_audit_golden_load ("lucid-references-XXXXXX",
+      "fairness-synthetic.json", &tmp_dir, &parser);
 }
 
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
-  const gchar *name;
-  while ((name = g_dir_read_name (dir))) {
-    gchar *path = g_build_filename (tmp_dir, name, NULL);
-    g_unlink (path);
-    g_free (path);
-  }
-  g_dir_close (dir);
-  g_rmdir (tmp_dir);
-  g_clear_pointer (&tmp_dir, g_free);
-  g_clear_object (&parser);
-}
-
-static const gchar *
-attribute_value (JsonObject *attrs, const gchar *name, guint row)
-{
-  JsonObject *a = json_object_get_object_member (attrs, name);
-  gint64 code = json_array_get_int_element (json_object_get_array_member (a,
-          "codes"), row);
-  return json_array_get_string_element (json_object_get_array_member (a,
-          "values"), code);
-}
-
-/* item,truth,weight,<attributes>: row i is item i (the buffer's index). */
-static gchar *
-write_annotations (guint *n_rows)
-{
-  JsonObject *in = json_object_get_object_member (golden, "inputs");
-  JsonObject *attrs = json_object_get_object_member (in, "attributes");
-  JsonArray *yt = json_object_get_array_member (in, "y_true");
-  JsonArray *w = json_object_get_array_member (in, "weight");
-  GList *names = json_object_get_members (attrs);
-  GString *s = g_string_new ("item,truth,weight");
-  for (GList * l = names; l; l = l->next)
-    g_string_append_printf (s, ",%s", (gchar *) l->data);
-  g_string_append_c (s, '\n');
-  *n_rows = json_array_get_length (yt);
-  for (guint i = 0; i < *n_rows; i++) {
-    g_string_append_printf (s, "%u,%s,%.17g", i,
-        json_array_get_int_element (yt, i) ? "pos" : "neg",
-        json_array_get_double_element (w, i));
-    for (GList * l = names; l; l = l->next) {
-      const gchar *v = attribute_value (attrs, l->data, i);
-      fail_if (strpbrk (v, ",\"\n") != NULL);
-      g_string_append_printf (s, ",%s", v);
-    }
-    g_string_append_c (s, '\n');
-  }
-  g_list_free (names);
-  gchar *path = g_build_filename (tmp_dir, "rows.csv", NULL);
-  fail_unless (g_file_set_contents (path, s->str, -1, NULL));
-  g_string_free (s, TRUE);
-  return path;
-}
-
-static GstBuffer *
-result_buffer (guint i, gboolean positive)
-{
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, 1, NULL);
-  GST_BUFFER_PTS (buf) = i * GST_MSECOND;
-  lucid_buffer_add_result (buf, gst_structure_new ("lucid-result",
-          "element", G_TYPE_STRING, "test", "kind", G_TYPE_STRING, "labels",
-          "model-id", G_TYPE_STRING, "0", "model-dir", G_TYPE_STRING, "m",
-          "label", G_TYPE_STRING, positive ? "pos" : "neg",
-          "score", G_TYPE_DOUBLE, 1.0, NULL));
-  return buf;
+  lucid_audit_golden_unload (&tmp_dir, &parser);
 }
 
 /* Every row through a lucidaudit with @props (gst_util_set_object_arg
@@ -126,38 +53,14 @@ static GstStructure *
 audit_rows (const gchar *const *props)
 {
   guint n = 0;
-  gchar *ann = write_annotations (&n);
-  JsonArray *yp = json_object_get_array_member (json_object_get_object_member
-      (golden, "inputs"), "y_pred");
-  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
-  fail_unless (audit != NULL);
-  gchar *size = g_strdup_printf ("%u", n);
-  g_object_set (audit, "annotations", ann, NULL);
-  gst_util_set_object_arg (G_OBJECT (audit), "positive-label", "pos");
-  gst_util_set_object_arg (G_OBJECT (audit), "window", "cumulative");
-  gst_util_set_object_arg (G_OBJECT (audit), "window-size", size);
-  for (guint i = 0; props[i]; i += 2)
-    gst_util_set_object_arg (G_OBJECT (audit), props[i], props[i + 1]);
-  g_free (size);
+  gchar *ann = lucid_audit_write_annotations (golden, tmp_dir, "weight",
+      FALSE, &n);
+  GstHarness *h = lucid_audit_harness_new (NULL, ann, n, NULL, props);
   g_free (ann);
-
-  GstHarness *h = gst_harness_new_with_element (audit, "sink", "src");
-  gst_object_unref (audit);
-  gst_harness_set_src_caps_str (h, "text/x-raw, format=(string)utf8");
-  GstStructure *window = NULL;
-  for (guint i = 0; i < n; i++) {
-    fail_unless_equals_int (gst_harness_push (h, result_buffer (i,
-                json_array_get_int_element (yp, i) != 0)), GST_FLOW_OK);
-    GstBuffer *out = gst_harness_pull (h);
-    gpointer state = NULL;
-    const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
-    if (w) {
-      fail_unless (window == NULL, "more than one window");
-      window = gst_structure_copy (w);
-    }
-    gst_buffer_unref (out);
-  }
-  fail_unless (window != NULL, "no window closed at the last row");
+  GstBuffer *closing = lucid_audit_push_rows (h, golden, n);
+  GstStructure *window =
+      gst_structure_copy (lucid_audit_window_of (closing));
+  gst_buffer_unref (closing);
   gst_harness_teardown (h);
   return window;
 }
@@ -167,50 +70,18 @@ static double
 figure_value (const GstStructure *w, const gchar *grouping,
     const gchar *group, const gchar *metric)
 {
-  const GValue *figs = gst_structure_get_value (w, "figures");
-  fail_unless (figs != NULL);
-  for (guint i = 0; i < gst_value_array_get_size (figs); i++) {
-    const GstStructure *f =
-        gst_value_get_structure (gst_value_array_get_value (figs, i));
-    if (g_strcmp0 (gst_structure_get_string (f, "grouping"), grouping)
-        || g_strcmp0 (gst_structure_get_string (f, "group"), group)
-        || g_strcmp0 (gst_structure_get_string (f, "metric"), metric))
-      continue;
-    double v = NAN;
-    fail_unless (gst_structure_get_double (f, "value", &v));
-    return v;
-  }
-  fail ("no figure %s %s %s", grouping, group, metric);
-  return NAN;
+  const GstStructure *f = lucid_audit_find (w, "figures", "grouping",
+      grouping, "group", group, "metric", metric);
+  fail_unless (f != NULL, "no figure %s %s %s", grouping, group, metric);
+  double v = NAN;
+  fail_unless (gst_structure_get_double (f, "value", &v));
+  return v;
 }
 
 static void
 expect_value (const gchar *what, double got, JsonNode *want)
 {
-  if (JSON_NODE_HOLDS_NULL (want)) {
-    fail_unless (isnan (got), "%s: got %.17g, reference has NaN", what, got);
-  } else if (json_node_get_value_type (want) == G_TYPE_STRING) {
-    double inf = !strcmp (json_node_get_string (want), "inf") ? INFINITY
-        : -INFINITY;
-    fail_unless (got == inf, "%s: got %.17g, reference %s", what, got,
-        json_node_get_string (want));
-  } else {
-    double w = json_node_get_double (want);
-    fail_unless (fabs (got - w) <= 1e-9, "%s: got %.17g, reference %.17g",
-        what, got, w);
-  }
-  n_compared++;
-}
-
-static gchar *
-grouping_of (JsonObject *part)
-{
-  JsonArray *attrs = json_object_get_array_member (part, "attributes");
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < json_array_get_length (attrs); i++)
-    g_string_append_printf (s, "%s%s", i ? ";" : "",
-        json_array_get_string_element (attrs, i));
-  return g_string_free (s, FALSE);
+  lucid_audit_expect_value (what, got, want, "reference", &n_compared);
 }
 
 static void
@@ -232,7 +103,7 @@ check_fairlearn (const gchar *method, const gchar *aggregation)
   for (guint p = 0; p < json_array_get_length (parts); p++) {
     JsonObject *part = json_array_get_object_element (parts, p);
     JsonObject *fl = json_object_get_object_member (part, "fairlearn");
-    gchar *grouping = grouping_of (part);
+    gchar *grouping = lucid_audit_grouping_of (part);
     JsonObject *groups = json_object_get_object_member (fl, "groups");
     GList *keys = json_object_get_members (groups);
     for (GList * k = keys; k; k = k->next) {

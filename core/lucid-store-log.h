@@ -227,4 +227,16 @@ gboolean lucid_audit_log_verify (const char *path,
                                  LucidAuditReport *report, GError **error);
 void lucid_audit_report_clear (LucidAuditReport *report);
 
+/* The report of lucid_audit_log_verify() as lucid-verify and lucidctl
+ * verify print it. JSON (pretty-printed, documented in docs/audit.md):
+ * "ok", and the figures when the log could be checked (@error NULL or
+ * LUCID_ERROR_TAMPERED), else "error". Text: the summary of a log that
+ * verified, one line per figure. Free with g_free(). */
+char *lucid_audit_report_to_json (const char *path,
+                                  const LucidAuditReport *report,
+                                  const GError *error);
+char *lucid_audit_report_to_text (const char *path,
+                                  const LucidAuditVerifyOptions *options,
+                                  const LucidAuditReport *report);
+
 G_END_DECLS

@@ -13,6 +13,22 @@
 #include <math.h>
 #include <string.h>
 
+
+/* The shortest decimal that reads back as @v ("0.8", not
+ * "0.80000000000000004"), C locale. */
+static const char *
+shortest (double v, char buf[G_ASCII_DTOSTR_BUF_SIZE])
+{
+  for (int digits = 1; digits <= 17; digits++) {
+    char fmt[8];
+
+    g_snprintf (fmt, sizeof fmt, "%%.%dg", digits);
+    g_ascii_formatd (buf, G_ASCII_DTOSTR_BUF_SIZE, fmt, v);
+    if (g_ascii_strtod (buf, NULL) == v)
+      break;
+  }
+  return buf;
+}
 static void
 rule_free (gpointer p)
 {
@@ -117,12 +133,13 @@ parse_rule (const char *text, const char **pp, LucidAuditAlertRule *rule,
   if (stop == number || !isfinite (rule->threshold))
     return fail (text, number, error, "expected a finite number");
   p = stop;
+  char num[G_ASCII_DTOSTR_BUF_SIZE];
   if (rule->group)
-    rule->text = g_strdup_printf ("%s[%s]%s%.17g", rule->metric, rule->group,
-        op_texts[rule->op], rule->threshold);
+    rule->text = g_strdup_printf ("%s[%s]%s%s", rule->metric, rule->group,
+        op_texts[rule->op], shortest (rule->threshold, num));
   else
-    rule->text = g_strdup_printf ("%s%s%.17g", rule->metric,
-        op_texts[rule->op], rule->threshold);
+    rule->text = g_strdup_printf ("%s%s%s", rule->metric,
+        op_texts[rule->op], shortest (rule->threshold, num));
   *pp = skip_space (p);
   return TRUE;
 }

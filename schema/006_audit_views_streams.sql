@@ -8,13 +8,14 @@
 -- streams audited by one element (or by same-named elements in different
 -- bins) in one run, the latest figure of one stream hid the other's.  The
 -- three views are recreated with stream_id and stream as columns and in
--- the partitions.  No table changes; rows are untouched.
+-- the partitions, and audit_disparities gains the two columns.  No table changes; rows are untouched.
 --
 -- SPDX-License-Identifier: LGPL-2.1-or-later
 
 DROP VIEW audit_latest_figures;
 DROP VIEW audit_figures_over_time;
 DROP VIEW audit_latest_verdicts;
+DROP VIEW audit_disparities;
 
 -- Every figure of every window, per-group and between-group together, with
 -- the window's place in time and its stream: "figure over time" (filter on
@@ -59,3 +60,31 @@ FROM (SELECT v.*, w.created_at, w.run_id, w.element, w.class,
       FROM audit_verdicts AS v JOIN audit_windows AS w
         ON w.seq = v.window_seq)
 WHERE rn = 1;
+
+-- Each Aequitas disparity with its reference group, verdict and stream.
+CREATE VIEW audit_disparities AS
+SELECT w.seq AS window_seq, w.created_at, w.run_id, w.element, w.class,
+       w.window_index, w.start, w."end", w.partial, w.stream_time,
+       f.grouping, f.group_key, f.metric, f.value, f.reason, f.lower,
+       f.upper, r.group_key AS reference_group, v.verdict, v.tau, w.stream_id,
+       w.stream
+FROM audit_group_figures AS f
+JOIN audit_windows AS w ON w.seq = f.window_seq
+LEFT JOIN audit_references AS r
+  ON r.window_seq = f.window_seq AND r.grouping = f.grouping
+ AND r.metric = f.metric
+LEFT JOIN audit_verdicts AS v
+  ON v.window_seq = f.window_seq AND v.grouping = f.grouping
+ AND v.group_key = f.group_key
+ AND v.parity = CASE f.metric
+       WHEN 'ppr_disparity' THEN 'Statistical Parity'
+       WHEN 'pprev_disparity' THEN 'Impact Parity'
+       WHEN 'precision_disparity' THEN 'Precision Parity'
+       WHEN 'fdr_disparity' THEN 'FDR Parity'
+       WHEN 'for_disparity' THEN 'FOR Parity'
+       WHEN 'fpr_disparity' THEN 'FPR Parity'
+       WHEN 'fnr_disparity' THEN 'FNR Parity'
+       WHEN 'tpr_disparity' THEN 'TPR Parity'
+       WHEN 'tnr_disparity' THEN 'TNR Parity'
+       WHEN 'npv_disparity' THEN 'NPV Parity' END
+WHERE f.metric LIKE '%\_disparity' ESCAPE '\';

@@ -341,6 +341,12 @@ spawn_worker (LucidPipeline *p)
   g_autoptr (GError) error = NULL;
   int fds[2];
 
+  /* Once the drain began, a new worker would get neither EOS nor a kill
+   * timer and would hold the daemon up forever. */
+  if (sup->shutting_down) {
+    g_message ("%s: not started, the daemon is shutting down", p->def->name);
+    return;
+  }
   g_ptr_array_add (argv, worker_path (sup));
   g_ptr_array_add (argv, g_strdup_printf ("--name=%s", p->def->name));
   g_ptr_array_add (argv, g_strdup_printf ("--database=%s", c->database));
@@ -1141,6 +1147,12 @@ check_shutdown_done (LucidSupervisor *sup)
   done = (void (*) (gpointer))sup->shutdown_done;
   sup->shutdown_done = NULL;
   done (sup->shutdown_data);
+}
+
+gboolean
+lucidd_supervisor_shutting_down (LucidSupervisor *sup)
+{
+  return sup->shutting_down;
 }
 
 void

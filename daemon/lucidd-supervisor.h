@@ -83,6 +83,7 @@ void lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs);
 
 /* Drains every pipeline (EOS, bounded by the drain timeout), then calls
  * @done once every worker has exited. */
+gboolean lucidd_supervisor_shutting_down (LucidSupervisor *sup);
 void lucidd_supervisor_shutdown (LucidSupervisor *sup, GCallback done,
                                  gpointer data);
 

@@ -63,7 +63,21 @@ start_daemon
 expect_match "api-on back" "$(ctl status api-on)" 'api-on +api +running'
 expect_match "api-off back, still stopped" "$(ctl status api-off)" 'api-off +api +stopped'
 wait_for 60 "api-on writes again" sql_true "SELECT count(*) = 2 FROM runs WHERE label = 'api-on'"
-stop_daemon INT
+# A request during the drain starts nothing (503) and cannot hold the
+# daemon up: api-off stays stopped and lucidd still exits 0.
+kill -INT "$LUCIDD_PID"
+sleep 0.3
+start_out=$(ctl start api-off 2>&1) && fail "start during the drain was accepted: $start_out"
+expect_match "start during the drain refused" "$start_out" 'shutting down'
+run_out=$(ctl create late "$(paced_pipeline "$srt")" 2>&1) && fail "create during the drain was accepted: $run_out"
+expect_match "create during the drain refused" "$run_out" 'shutting down'
+alive() { local s; s=$(ps -o stat= -p "$1" 2> /dev/null) && [ "${s#Z}" = "$s" ]; }
+for _ in $(seq 1 300); do alive "$LUCIDD_PID" || break; sleep 0.1; done
+if alive "$LUCIDD_PID"; then fail "lucidd still running 30 s after SIGINT"; kill -9 "$LUCIDD_PID"; fi
+rc=0; wait "$LUCIDD_PID" || rc=$?
+expect_eq "lucidd exit status after SIGINT with requests during the drain" "$rc" 0
+LUCIDD_PID=
+expect_eq "api-off never started during the drain" "$(runs_of api-off)" 0
 expect_eq "integrity after SIGINT" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
 expect_eq "rows sent = stored over both daemons" "$(label_rows api-on)" "$(q "SELECT sum(rows_sent) FROM daemon_runs WHERE pipeline = 'api-on'")"
 finish

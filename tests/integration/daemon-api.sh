@@ -69,6 +69,14 @@ expect_match "filesink refusal names the element" "$(cat "$TMP/allow.err")" "fil
 rc=0; ctl create bad2 "filesrc location=/etc/passwd ! subparse ! fakesink" 2> "$TMP/allow2.err" || rc=$?
 expect_eq "path outside allowed refused" "$rc" 1
 expect_match "path refusal message" "$(cat "$TMP/allow2.err")" "location=/etc/passwd is outside"
+# File-valued properties beyond 'location': queue2's temporary file and
+# lucidsink's signing key are held to the allowed paths too.
+rc=0; ctl create bad5 "filesrc location=$DATA/talk.srt ! queue2 temp-template=/var/tmp/lucid-XXXXXX ring-buffer-max-size=1000000 ! subparse ! fakesink" 2> "$TMP/allow5.err" || rc=$?
+expect_eq "queue2 temp-template outside refused" "$rc" 1
+expect_match "temp-template refusal message" "$(cat "$TMP/allow5.err")" "temp-template=/var/tmp/lucid-XXXXXX is outside"
+rc=0; ctl create bad6 "filesrc location=$DATA/talk.srt ! subparse ! lucidtextenc model=$MODEL ! lucidsink location=$TMP/k.db audit-signing-key=/etc/ssh/ssh_host_ed25519_key" 2> "$TMP/allow6.err" || rc=$?
+expect_eq "audit-signing-key outside refused" "$rc" 1
+expect_match "audit-signing-key refusal message" "$(cat "$TMP/allow6.err")" "audit-signing-key=/etc/ssh/ssh_host_ed25519_key is outside"
 rc=0; ctl create bad3 "filesrc location=$TMP/../../etc/passwd ! subparse ! fakesink" 2> /dev/null || rc=$?
 expect_eq "'..' escape refused" "$rc" 1
 ln -s /etc "$TMP/etc-link"

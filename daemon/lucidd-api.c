@@ -546,7 +546,7 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
       respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-    ((LucidPipelineDef *)lucidd_pipeline_get_def (p))->enabled = enable;
+    lucidd_pipeline_set_enabled (p, enable);
     if (strcmp (verb, "start") == 0)
       lucidd_pipeline_start (p);
     else if (strcmp (verb, "stop") == 0)

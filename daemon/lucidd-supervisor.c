@@ -66,6 +66,10 @@ struct _LucidPipeline {
   guint backoff_source;
   guint kill_source;
   gboolean want_stop, want_restart, want_delete, stalled;
+  /* The client's wanted state: the definition's 'enabled' at first, then
+   * what start/stop asked. Kept apart from @def so that a reload compares
+   * file definitions only. */
+  gboolean enabled;
   gboolean exited, reports_eof; /* the run ends when both are TRUE */
   guint eof_wait_source;
   int exit_status, exit_signal;
@@ -766,6 +770,7 @@ lucidd_supervisor_add (LucidSupervisor *sup, LucidPipelineDef *def,
   p->sup = sup;
   p->def = def;
   p->source = source;
+  p->enabled = def->enabled;
   p->position = p->duration = p->latency = -1;
   p->last_exit_status = p->last_exit_signal = -1;
   p->rows_written = -1;
@@ -827,6 +832,12 @@ lucidd_pipeline_run_input (LucidPipeline *p, const char *input, GError **error)
   return run;
 }
 
+void
+lucidd_pipeline_set_enabled (LucidPipeline *p, gboolean enabled)
+{
+  p->enabled = enabled;
+}
+
 const LucidPipelineDef *
 lucidd_pipeline_get_def (LucidPipeline *p)
 {
@@ -881,7 +892,7 @@ lucidd_pipeline_status_json (LucidPipeline *p)
   STR ("gst_state", p->proc ? p->gst_state : NULL);
   STR ("restart", lucidd_restart_policy_to_string (p->def->restart));
   json_builder_set_member_name (b, "enabled");
-  json_builder_add_boolean_value (b, p->def->enabled);
+  json_builder_add_boolean_value (b, p->enabled);
   STR ("description", p->def->description);
   STR ("input", p->def->input);
   OPTINT ("pid", p->proc && p->pid > 0 ? p->pid : -1);
@@ -1099,6 +1110,7 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
       g_hash_table_steal (sup->pipelines, p->def->name);
       lucidd_pipeline_def_free (p->def);
       p->def = lucidd_pipeline_def_copy (def);
+      p->enabled = def->enabled; /* a changed file says what it wants */
       g_hash_table_insert (sup->pipelines, p->def->name, p);
       if (!p->def->enabled)
         lucidd_pipeline_stop (p);

@@ -18,17 +18,22 @@ file_pipeline() { # NAME BODY
 file_pipeline keep "$(paced_pipeline "$srt")"
 file_pipeline change "$(paced_pipeline "$srt")"
 file_pipeline remove "$(paced_pipeline "$srt")"
+file_pipeline halt "$(paced_pipeline "$srt")"
 write_conf
 start_daemon
 ctl create api-on "$(paced_pipeline "$srt")" > /dev/null || fail "create api-on"
 ctl create api-off "$(paced_pipeline "$srt")" --no-start > /dev/null || fail "create api-off"
-for p in keep change remove api-on; do
+for p in keep change remove halt api-on; do
   wait_for 60 "$p writes rows" sql_true "SELECT count(*) > 3 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = '$p'"
 done
 expect_eq "api-off not started" "$(state api-off)" stopped
 
 # SIGHUP: one file unchanged, one changed, one removed, one added, and a
 # broken one that is reported and skipped.
+# A file pipeline stopped through the API stays stopped when its file did
+# not change (the client's wanted state is not part of the definition).
+ctl stop halt > /dev/null || fail "stop halt"
+wait_for 30 "halt stopped through the API" state_is halt stopped
 file_pipeline change "$(paced_pipeline "$srt" 10000)"
 rm "$PIPES/remove.pipeline"
 file_pipeline add "$(paced_pipeline "$srt")"
@@ -39,6 +44,8 @@ wait_for 30 "removed pipeline gone" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" st
 wait_for 30 "changed pipeline restarted" sql_true "SELECT count(*) = 2 FROM daemon_runs WHERE pipeline = 'change'"
 expect_eq "unchanged pipeline kept its worker" "$(runs_of keep)" 1
 expect_eq "API pipeline untouched by reload" "$(runs_of api-on)" 1
+expect_eq "stopped file pipeline stays stopped over SIGHUP" "$(state halt)" stopped
+expect_eq "stopped file pipeline not restarted by SIGHUP" "$(runs_of halt)" 1
 expect_eq "removed pipeline drained" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'remove'")" stopped
 expect_match "broken file reported with file:line" "$(grep broken.pipeline "$TMP/lucidd.log")" 'broken.pipeline:1: restart must be'
 expect_match "reload recorded" "$(q "SELECT group_concat(message, ',') FROM daemon_events WHERE kind = 'reload'")" 'file changed.*file removed|file removed.*file changed'

@@ -217,6 +217,44 @@ report_message (Worker *w, const char *type, const char *kind,
   report_json (w, b);
 }
 
+/* Where the sources are in BYTES (read / size, summed over every source
+ * that answers both), for pipelines whose TIME duration nobody answers
+ * (filesrc ! subparse). -1 when no source answers. */
+static double
+bytes_progress (GstElement *pipeline)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_sources (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  gint64 pos_sum = 0, dur_sum = 0;
+  gboolean done = FALSE;
+
+  while (!done) {
+    switch (gst_iterator_next (it, &item)) {
+    case GST_ITERATOR_OK: {
+      GstElement *src = g_value_get_object (&item);
+      gint64 pos = -1, dur = -1;
+      if (gst_element_query_position (src, GST_FORMAT_BYTES, &pos)
+          && gst_element_query_duration (src, GST_FORMAT_BYTES, &dur)
+          && pos >= 0 && dur > 0) {
+        pos_sum += MIN (pos, dur);
+        dur_sum += dur;
+      }
+      g_value_reset (&item);
+      break;
+    }
+    case GST_ITERATOR_RESYNC:
+      gst_iterator_resync (it);
+      pos_sum = dur_sum = 0;
+      break;
+    default:
+      done = TRUE;
+      break;
+    }
+  }
+  g_value_unset (&item);
+  return dur_sum > 0 ? (double)pos_sum / (double)dur_sum : -1;
+}
+
 static gboolean
 report_stats (gpointer data)
 {
@@ -224,6 +262,7 @@ report_stats (gpointer data)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   GstState state = GST_STATE_NULL;
   gint64 pos = -1, dur = -1;
+  double progress = -1;
   GstClockTime min_lat = GST_CLOCK_TIME_NONE, max_lat;
   gboolean live;
   g_autoptr (GstQuery) q = gst_query_new_latency ();
@@ -233,6 +272,10 @@ report_stats (gpointer data)
     pos = -1;
   if (!gst_element_query_duration (w->pipeline, GST_FORMAT_TIME, &dur))
     dur = -1;
+  if (dur > 0 && pos >= 0)
+    progress = MIN (1.0, (double)pos / (double)dur);
+  else
+    progress = bytes_progress (w->pipeline);
   if (state == GST_STATE_PLAYING && gst_element_query (w->pipeline, q))
     gst_query_parse_latency (q, &live, &min_lat, &max_lat);
 
@@ -245,6 +288,8 @@ report_stats (gpointer data)
   json_builder_add_int_value (b, pos);
   json_builder_set_member_name (b, "duration");
   json_builder_add_int_value (b, dur);
+  json_builder_set_member_name (b, "progress");
+  json_builder_add_double_value (b, progress);
   json_builder_set_member_name (b, "buffers");
   json_builder_add_int_value (b,
                               __atomic_load_n (&w->buffers, __ATOMIC_RELAXED));

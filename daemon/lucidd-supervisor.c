@@ -77,6 +77,7 @@ struct _LucidPipeline {
   /* from the worker's reports */
   char *gst_state;
   gint64 position, duration, latency;
+  double progress; /* the worker's: TIME, else BYTES of the sources; -1 */
   gint64 buffers, rows;
   gint64 last_progress_us, fps_buffers, fps_us;
   double fps;
@@ -251,6 +252,8 @@ handle_report (LucidPipeline *p, const char *line)
     p->rows = json_object_get_int_member_with_default (obj, "rows", 0);
     p->position = json_object_get_int_member_with_default (obj, "position", -1);
     p->duration = json_object_get_int_member_with_default (obj, "duration", -1);
+    p->progress
+        = json_object_get_double_member_with_default (obj, "progress", -1);
     p->latency = json_object_get_int_member_with_default (obj, "latency", -1);
     g_free (p->gst_state);
     p->gst_state = g_strdup (
@@ -407,6 +410,7 @@ spawn_worker (LucidPipeline *p)
   p->buffers = p->rows = p->fps_buffers = 0;
   p->fps = 0;
   p->position = p->duration = p->latency = -1;
+  p->progress = -1;
   p->stalled = p->want_restart = FALSE;
   p->exited = p->reports_eof = FALSE;
   {
@@ -772,6 +776,7 @@ lucidd_supervisor_add (LucidSupervisor *sup, LucidPipelineDef *def,
   p->source = source;
   p->enabled = def->enabled;
   p->position = p->duration = p->latency = -1;
+  p->progress = -1;
   p->last_exit_status = p->last_exit_signal = -1;
   p->rows_written = -1;
   g_queue_init (&p->messages);
@@ -907,9 +912,8 @@ lucidd_pipeline_status_json (LucidPipeline *p)
   OPTINT ("position_ns", p->position);
   OPTINT ("duration_ns", p->duration);
   json_builder_set_member_name (b, "progress");
-  if (p->duration > 0 && p->position >= 0)
-    json_builder_add_double_value (
-        b, MIN (1.0, (double)p->position / (double)p->duration));
+  if (p->state != LUCIDD_STATE_FINISHED && p->progress >= 0)
+    json_builder_add_double_value (b, MIN (1.0, p->progress));
   else if (p->state == LUCIDD_STATE_FINISHED)
     json_builder_add_double_value (b, 1.0);
   else

@@ -25,6 +25,10 @@ expect_match "create prints a status table" "$(cat "$TMP/create.out")" 'api-one 
 wait_for 60 "api-one writes rows" sql_true "SELECT count(*) > 5 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'"
 rows_reported() { grep -Eq '"rows_sent" : [1-9]' <<<"$(ctl status api-one --json)"; }
 wait_for 10 "status --json reports rows sent" rows_reported
+# filesrc ! subparse answers no TIME duration: progress comes from the
+# source's BYTES position/duration, strictly between 0 and 1 mid-stream.
+mid_progress() { grep -Eq '"progress" : 0\.[0-9]*[1-9]' <<<"$(ctl status api-one --json)"; }
+wait_for 10 "status --json reports progress for a text file source" mid_progress
 expect_match "status table" "$(ctl status)" 'api-one +api +running'
 expect_eq "stored pipeline" "$(q "SELECT restart || ':' || enabled FROM daemon_pipelines WHERE name = 'api-one'")" "on-failure:1"
 expect_match "list shows the file pipeline" "$(ctl list)" 'talk-file +file +stopped'

@@ -87,7 +87,9 @@ struct _LucidPipeline {
   GQueue messages;         /* JsonNode objects */
   guint64 n_alerts;        /* lucid-audit-alert messages */
   guint64 n_audit_windows; /* lucid-audit messages (one per closed window) */
-  gint64 rows_written;     /* cached SQL count, refreshed on tick */
+  /* results rows of the finished runs: counted by SQL when the pipeline
+   * is added and when a run ends, never per request */
+  gint64 rows_written;
   GHashTable *encoders;    /* element name -> EncoderHistogram */
 };
 
@@ -539,6 +541,8 @@ finish_exit (LucidPipeline *p)
                                      g_strsignal (sig));
 
   fold_encoders (p);
+  /* what the run committed (after a crash, fewer than it sent) */
+  p->rows_written = lucidd_db_rows_written (sup->db, p->def->name);
   g_free (p->last_outcome);
   p->last_outcome = g_strdup (outcome);
   p->last_exit_status = status;
@@ -778,7 +782,10 @@ lucidd_supervisor_add (LucidSupervisor *sup, LucidPipelineDef *def,
   p->position = p->duration = p->latency = -1;
   p->progress = -1;
   p->last_exit_status = p->last_exit_signal = -1;
-  p->rows_written = -1;
+  /* one query per pipeline; a run instance's name is new */
+  p->rows_written = source == LUCIDD_SOURCE_RUN
+                        ? 0
+                        : lucidd_db_rows_written (sup->db, def->name);
   g_queue_init (&p->messages);
   p->encoders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (sup->pipelines, def->name, p);
@@ -863,12 +870,21 @@ lucidd_pipeline_get_state (LucidPipeline *p)
 
 static const char *const source_names[] = { "file", "api", "run" };
 
+/* Rows of the finished runs plus those the current run sent to a lucidsink
+ * (each committed within its commit-interval). -1: unknown. */
+static gint64
+rows_written_now (LucidPipeline *p)
+{
+  if (p->rows_written < 0)
+    return -1;
+  return p->rows_written + (p->proc != NULL ? p->rows : 0);
+}
+
 JsonNode *
 lucidd_pipeline_status_json (LucidPipeline *p)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
-  p->rows_written = lucidd_db_rows_written (p->sup->db, p->def->name);
   json_builder_begin_object (b);
 #define STR(k, v)                                                              \
   do {                                                                         \
@@ -905,7 +921,7 @@ lucidd_pipeline_status_json (LucidPipeline *p)
   INT ("attempt", p->attempt);
   INT ("buffers", p->buffers);
   INT ("rows_sent", p->rows);
-  OPTINT ("rows_written", p->rows_written);
+  OPTINT ("rows_written", rows_written_now (p));
   json_builder_set_member_name (b, "fps");
   json_builder_add_double_value (b, p->fps);
   OPTINT ("latency_ns", p->latency);
@@ -1009,7 +1025,7 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
         case 5:
           g_string_append_printf (
               out, "%" G_GINT64_FORMAT,
-              MAX (0, lucidd_db_rows_written (sup->db, p->def->name)));
+              MAX (0, rows_written_now (p)));
           break;
         case 6:
           g_string_append_printf (out, "%u", p->restarts);

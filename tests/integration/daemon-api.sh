@@ -45,10 +45,15 @@ expect_eq "rows sent = rows stored after stop" \
   "$(q "SELECT rows_sent FROM daemon_runs WHERE pipeline = 'api-one' ORDER BY id DESC LIMIT 1")" \
   "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'")"
 expect_eq "lucidsink closed its run at EOS" "$(q "SELECT group_concat(DISTINCT status) FROM runs WHERE label = 'api-one'")" eos
+rows_written_status() { sed -n 's/^ *"rows_written" : \([0-9]*\),$/\1/p' <<<"$(ctl status api-one --json)"; }
+expect_eq "status rows_written (running counter) = rows stored" "$(rows_written_status)" \
+  "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'")"
 expect_eq "stop persisted" "$(q "SELECT enabled FROM daemon_pipelines WHERE name = 'api-one'")" 0
 expect_match "messages include the EOS" "$(ctl messages api-one)" '"kind" : "eos"'
 ctl start api-one > /dev/null
 wait_for 30 "api-one running again" state_is api-one running
+metric_rows() { sed -n 's/^lucid_pipeline_rows_written{pipeline="api-one"} \([0-9]*\)$/\1/p' <<<"$(ctl metrics)"; }
+expect_match "metrics rows_written counts on from the first run" "$(metric_rows)" '^[1-9][0-9]*$'
 expect_eq "two worker runs" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'api-one'")" 2
 ctl delete api-one > /dev/null
 wait_for 30 "api-one deleted" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status api-one"

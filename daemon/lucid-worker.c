@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include <gio/gunixinputstream.h>
+#include <glib-unix.h>
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
@@ -332,6 +333,15 @@ start_drain (Worker *w)
   w->draining = TRUE;
   gst_element_send_event (w->pipeline, gst_event_new_eos ());
   g_timeout_add_seconds (w->drain_timeout_s, drain_timed_out, w);
+}
+
+/* SIGTERM/SIGINT from a user or systemd on the worker alone: the same
+ * bounded drain as lucidd's "eos" command. */
+static gboolean
+on_terminate (gpointer data)
+{
+  start_drain (data);
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -757,6 +767,8 @@ main (int argc, char **argv)
   g_timeout_add (500, report_stats, &w);
 
   /* SIGTERM from a user or systemd on the worker alone: drain too. */
+  g_unix_signal_add (SIGTERM, on_terminate, &w);
+  g_unix_signal_add (SIGINT, on_terminate, &w);
   signal (SIGPIPE, SIG_IGN);
   if (gst_element_set_state (w.pipeline, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE) {

@@ -384,7 +384,14 @@ spawn_worker (LucidPipeline *p)
   g_ptr_array_add (argv, NULL);
 
   if (!g_unix_open_pipe (fds, FD_CLOEXEC, &error)) {
-    g_warning ("%s: cannot make a pipe: %s", p->def->name, error->message);
+    /* As a failed spawn: FAILED with the reason (leaving the state as it
+     * was would show BACKOFF with no timer to leave it). */
+    g_free (p->last_error);
+    p->last_error = g_strdup_printf (
+        "cannot start the worker: no report pipe: %s", error->message);
+    g_warning ("%s: %s", p->def->name, p->last_error);
+    lucidd_db_event (sup->db, p->def->name, 0, "error", p->last_error);
+    set_state (p, LUCIDD_STATE_FAILED);
     return;
   }
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);

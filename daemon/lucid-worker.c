@@ -233,8 +233,20 @@ bytes_progress (GstElement *pipeline)
     switch (gst_iterator_next (it, &item)) {
     case GST_ITERATOR_OK: {
       GstElement *src = g_value_get_object (&item);
+      GstPad *pad = gst_element_get_static_pad (src, "src");
       gint64 pos = -1, dur = -1;
-      if (gst_element_query_position (src, GST_FORMAT_BYTES, &pos)
+      /* Byte sources (filesrc: ANY caps, never negotiated) at once;
+       * others only once caps are set: some (videotestsrc) convert to
+       * BYTES with their video info, unset until then (a critical). */
+      gboolean negotiated = FALSE;
+      if (pad != NULL) {
+        GstCaps *tmpl = gst_pad_get_pad_template_caps (pad);
+        negotiated = gst_caps_is_any (tmpl) || gst_pad_has_current_caps (pad);
+        gst_caps_unref (tmpl);
+      }
+      g_clear_object (&pad);
+      if (negotiated
+          && gst_element_query_position (src, GST_FORMAT_BYTES, &pos)
           && gst_element_query_duration (src, GST_FORMAT_BYTES, &dur)
           && pos >= 0 && dur > 0) {
         pos_sum += MIN (pos, dur);

@@ -71,7 +71,11 @@ expect_match "api-on back" "$(ctl status api-on)" 'api-on +api +running'
 expect_match "api-off back, still stopped" "$(ctl status api-off)" 'api-off +api +stopped'
 wait_for 60 "api-on writes again" sql_true "SELECT count(*) = 2 FROM runs WHERE label = 'api-on'"
 # A request during the drain starts nothing (503) and cannot hold the
-# daemon up: api-off stays stopped and lucidd still exits 0.
+# daemon up: api-off stays stopped and lucidd still exits 0. 'slow' keeps
+# the drain going for a few seconds (EOS queues behind 3-5 cues of 1 s).
+ctl create slow "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=3 ! identity sleep-time=1000000 ! fakesink" > /dev/null || fail "create slow"
+slow_busy() { grep -Eq '"buffers" : [1-9]' <<<"$(ctl status slow --json)"; }
+wait_for 30 "slow pipeline busy" slow_busy
 kill -INT "$LUCIDD_PID"
 sleep 0.3
 start_out=$(ctl start api-off 2>&1) && fail "start during the drain was accepted: $start_out"

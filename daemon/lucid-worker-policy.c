@@ -45,11 +45,15 @@ in_array (GPtrArray *array, const char *s)
 static gboolean
 is_path_property (const char *name)
 {
-  /* annotations: lucidaudit's annotations file; head: lucidclassify's */
+  /* annotations: lucidaudit's annotations file; head: lucidclassify's;
+   * temp-template: queue2's temporary file (temp-location is caught by
+   * the suffix); audit-signing-key: lucidsink's key file. Checked with
+   * gst-inspect-1.0 over every factory of the default allowlist. */
   static const char *const exact[] = {
-    "location",    "uri",  "model",     "file",        "filename",
-    "path",        "dir",  "directory", "socket-path", "labels-file",
-    "annotations", "head", NULL,
+    "location",    "uri",          "model",         "file",
+    "filename",    "path",         "dir",           "directory",
+    "socket-path", "labels-file",  "annotations",   "head",
+    "temp-template", "audit-signing-key", NULL,
   };
   /* "device" is a path for v4l2src and alsasrc, a word (cpu, cuda:0) for
    * Lucid's encoders: it is checked when its value holds a '/'. */

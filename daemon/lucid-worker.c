@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include <gio/gunixinputstream.h>
+#include <glib-unix.h>
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
@@ -217,6 +218,56 @@ report_message (Worker *w, const char *type, const char *kind,
   report_json (w, b);
 }
 
+/* Where the sources are in BYTES (read / size, summed over every source
+ * that answers both), for pipelines whose TIME duration nobody answers
+ * (filesrc ! subparse). -1 when no source answers. */
+static double
+bytes_progress (GstElement *pipeline)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_sources (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  gint64 pos_sum = 0, dur_sum = 0;
+  gboolean done = FALSE;
+
+  while (!done) {
+    switch (gst_iterator_next (it, &item)) {
+    case GST_ITERATOR_OK: {
+      GstElement *src = g_value_get_object (&item);
+      GstPad *pad = gst_element_get_static_pad (src, "src");
+      gint64 pos = -1, dur = -1;
+      /* Byte sources (filesrc: ANY caps, never negotiated) at once;
+       * others only once caps are set: some (videotestsrc) convert to
+       * BYTES with their video info, unset until then (a critical). */
+      gboolean negotiated = FALSE;
+      if (pad != NULL) {
+        GstCaps *tmpl = gst_pad_get_pad_template_caps (pad);
+        negotiated = gst_caps_is_any (tmpl) || gst_pad_has_current_caps (pad);
+        gst_caps_unref (tmpl);
+      }
+      g_clear_object (&pad);
+      if (negotiated
+          && gst_element_query_position (src, GST_FORMAT_BYTES, &pos)
+          && gst_element_query_duration (src, GST_FORMAT_BYTES, &dur)
+          && pos >= 0 && dur > 0) {
+        pos_sum += MIN (pos, dur);
+        dur_sum += dur;
+      }
+      g_value_reset (&item);
+      break;
+    }
+    case GST_ITERATOR_RESYNC:
+      gst_iterator_resync (it);
+      pos_sum = dur_sum = 0;
+      break;
+    default:
+      done = TRUE;
+      break;
+    }
+  }
+  g_value_unset (&item);
+  return dur_sum > 0 ? (double)pos_sum / (double)dur_sum : -1;
+}
+
 static gboolean
 report_stats (gpointer data)
 {
@@ -224,6 +275,7 @@ report_stats (gpointer data)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   GstState state = GST_STATE_NULL;
   gint64 pos = -1, dur = -1;
+  double progress = -1;
   GstClockTime min_lat = GST_CLOCK_TIME_NONE, max_lat;
   gboolean live;
   g_autoptr (GstQuery) q = gst_query_new_latency ();
@@ -233,6 +285,10 @@ report_stats (gpointer data)
     pos = -1;
   if (!gst_element_query_duration (w->pipeline, GST_FORMAT_TIME, &dur))
     dur = -1;
+  if (dur > 0 && pos >= 0)
+    progress = MIN (1.0, (double)pos / (double)dur);
+  else
+    progress = bytes_progress (w->pipeline);
   if (state == GST_STATE_PLAYING && gst_element_query (w->pipeline, q))
     gst_query_parse_latency (q, &live, &min_lat, &max_lat);
 
@@ -245,6 +301,8 @@ report_stats (gpointer data)
   json_builder_add_int_value (b, pos);
   json_builder_set_member_name (b, "duration");
   json_builder_add_int_value (b, dur);
+  json_builder_set_member_name (b, "progress");
+  json_builder_add_double_value (b, progress);
   json_builder_set_member_name (b, "buffers");
   json_builder_add_int_value (b,
                               __atomic_load_n (&w->buffers, __ATOMIC_RELAXED));
@@ -287,6 +345,15 @@ start_drain (Worker *w)
   w->draining = TRUE;
   gst_element_send_event (w->pipeline, gst_event_new_eos ());
   g_timeout_add_seconds (w->drain_timeout_s, drain_timed_out, w);
+}
+
+/* SIGTERM/SIGINT from a user or systemd on the worker alone: the same
+ * bounded drain as lucidd's "eos" command. */
+static gboolean
+on_terminate (gpointer data)
+{
+  start_drain (data);
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -712,6 +779,8 @@ main (int argc, char **argv)
   g_timeout_add (500, report_stats, &w);
 
   /* SIGTERM from a user or systemd on the worker alone: drain too. */
+  g_unix_signal_add (SIGTERM, on_terminate, &w);
+  g_unix_signal_add (SIGINT, on_terminate, &w);
   signal (SIGPIPE, SIG_IGN);
   if (gst_element_set_state (w.pipeline, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE) {

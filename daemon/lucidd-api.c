@@ -264,6 +264,9 @@ create_checked (GObject *src, GAsyncResult *res, gpointer data)
       text = json_object_get_string_member_with_default (
           json_node_get_object (json_parser_get_root (parser)), "text", text);
     respond_error (job->msg, SOUP_STATUS_FORBIDDEN, text);
+  } else if (lucidd_supervisor_shutting_down (api->sup)) {
+    respond_error (job->msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                   "the daemon is shutting down");
   } else if (lucidd_supervisor_lookup (api->sup, job->def->name) != NULL) {
     respond_error (job->msg, SOUP_STATUS_CONFLICT,
                    "a pipeline with that name exists");
@@ -543,7 +546,7 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
       respond_error (msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
     }
-    ((LucidPipelineDef *)lucidd_pipeline_get_def (p))->enabled = enable;
+    lucidd_pipeline_set_enabled (p, enable);
     if (strcmp (verb, "start") == 0)
       lucidd_pipeline_start (p);
     else if (strcmp (verb, "stop") == 0)
@@ -604,6 +607,15 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   /* parts[0] is "" (the path starts with '/') */
   if (n < 3 || strcmp (parts[1], "v1") != 0) {
     respond_error (msg, SOUP_STATUS_NOT_FOUND, "unknown path");
+    return;
+  }
+  /* Nothing new starts once the drain began: creating, starting,
+   * restarting and running pipelines are refused; reading and stopping
+   * still work. */
+  if (lucidd_supervisor_shutting_down (api->sup) && strcmp (method, "POST") == 0
+      && strcmp (parts[n - 1], "stop") != 0 && strcmp (parts[n - 1], "query") != 0) {
+    respond_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                   "the daemon is shutting down");
     return;
   }
   if (n == 3 && strcmp (parts[2], "status") == 0

@@ -66,6 +66,10 @@ struct _LucidPipeline {
   guint backoff_source;
   guint kill_source;
   gboolean want_stop, want_restart, want_delete, stalled;
+  /* The client's wanted state: the definition's 'enabled' at first, then
+   * what start/stop asked. Kept apart from @def so that a reload compares
+   * file definitions only. */
+  gboolean enabled;
   gboolean exited, reports_eof; /* the run ends when both are TRUE */
   guint eof_wait_source;
   int exit_status, exit_signal;
@@ -73,6 +77,7 @@ struct _LucidPipeline {
   /* from the worker's reports */
   char *gst_state;
   gint64 position, duration, latency;
+  double progress; /* the worker's: TIME, else BYTES of the sources; -1 */
   gint64 buffers, rows;
   gint64 last_progress_us, fps_buffers, fps_us;
   double fps;
@@ -82,7 +87,9 @@ struct _LucidPipeline {
   GQueue messages;         /* JsonNode objects */
   guint64 n_alerts;        /* lucid-audit-alert messages */
   guint64 n_audit_windows; /* lucid-audit messages (one per closed window) */
-  gint64 rows_written;     /* cached SQL count, refreshed on tick */
+  /* results rows of the finished runs: counted by SQL when the pipeline
+   * is added and when a run ends, never per request */
+  gint64 rows_written;
   GHashTable *encoders;    /* element name -> EncoderHistogram */
 };
 
@@ -247,6 +254,8 @@ handle_report (LucidPipeline *p, const char *line)
     p->rows = json_object_get_int_member_with_default (obj, "rows", 0);
     p->position = json_object_get_int_member_with_default (obj, "position", -1);
     p->duration = json_object_get_int_member_with_default (obj, "duration", -1);
+    p->progress
+        = json_object_get_double_member_with_default (obj, "progress", -1);
     p->latency = json_object_get_int_member_with_default (obj, "latency", -1);
     g_free (p->gst_state);
     p->gst_state = g_strdup (
@@ -341,6 +350,12 @@ spawn_worker (LucidPipeline *p)
   g_autoptr (GError) error = NULL;
   int fds[2];
 
+  /* Once the drain began, a new worker would get neither EOS nor a kill
+   * timer and would hold the daemon up forever. */
+  if (sup->shutting_down) {
+    g_message ("%s: not started, the daemon is shutting down", p->def->name);
+    return;
+  }
   g_ptr_array_add (argv, worker_path (sup));
   g_ptr_array_add (argv, g_strdup_printf ("--name=%s", p->def->name));
   g_ptr_array_add (argv, g_strdup_printf ("--database=%s", c->database));
@@ -369,7 +384,14 @@ spawn_worker (LucidPipeline *p)
   g_ptr_array_add (argv, NULL);
 
   if (!g_unix_open_pipe (fds, FD_CLOEXEC, &error)) {
-    g_warning ("%s: cannot make a pipe: %s", p->def->name, error->message);
+    /* As a failed spawn: FAILED with the reason (leaving the state as it
+     * was would show BACKOFF with no timer to leave it). */
+    g_free (p->last_error);
+    p->last_error = g_strdup_printf (
+        "cannot start the worker: no report pipe: %s", error->message);
+    g_warning ("%s: %s", p->def->name, p->last_error);
+    lucidd_db_event (sup->db, p->def->name, 0, "error", p->last_error);
+    set_state (p, LUCIDD_STATE_FAILED);
     return;
   }
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
@@ -397,6 +419,7 @@ spawn_worker (LucidPipeline *p)
   p->buffers = p->rows = p->fps_buffers = 0;
   p->fps = 0;
   p->position = p->duration = p->latency = -1;
+  p->progress = -1;
   p->stalled = p->want_restart = FALSE;
   p->exited = p->reports_eof = FALSE;
   {
@@ -525,6 +548,8 @@ finish_exit (LucidPipeline *p)
                                      g_strsignal (sig));
 
   fold_encoders (p);
+  /* what the run committed (after a crash, fewer than it sent) */
+  p->rows_written = lucidd_db_rows_written (sup->db, p->def->name);
   g_free (p->last_outcome);
   p->last_outcome = g_strdup (outcome);
   p->last_exit_status = status;
@@ -760,9 +785,14 @@ lucidd_supervisor_add (LucidSupervisor *sup, LucidPipelineDef *def,
   p->sup = sup;
   p->def = def;
   p->source = source;
+  p->enabled = def->enabled;
   p->position = p->duration = p->latency = -1;
+  p->progress = -1;
   p->last_exit_status = p->last_exit_signal = -1;
-  p->rows_written = -1;
+  /* one query per pipeline; a run instance's name is new */
+  p->rows_written = source == LUCIDD_SOURCE_RUN
+                        ? 0
+                        : lucidd_db_rows_written (sup->db, def->name);
   g_queue_init (&p->messages);
   p->encoders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (sup->pipelines, def->name, p);
@@ -821,6 +851,12 @@ lucidd_pipeline_run_input (LucidPipeline *p, const char *input, GError **error)
   return run;
 }
 
+void
+lucidd_pipeline_set_enabled (LucidPipeline *p, gboolean enabled)
+{
+  p->enabled = enabled;
+}
+
 const LucidPipelineDef *
 lucidd_pipeline_get_def (LucidPipeline *p)
 {
@@ -841,12 +877,21 @@ lucidd_pipeline_get_state (LucidPipeline *p)
 
 static const char *const source_names[] = { "file", "api", "run" };
 
+/* Rows of the finished runs plus those the current run sent to a lucidsink
+ * (each committed within its commit-interval). -1: unknown. */
+static gint64
+rows_written_now (LucidPipeline *p)
+{
+  if (p->rows_written < 0)
+    return -1;
+  return p->rows_written + (p->proc != NULL ? p->rows : 0);
+}
+
 JsonNode *
 lucidd_pipeline_status_json (LucidPipeline *p)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
 
-  p->rows_written = lucidd_db_rows_written (p->sup->db, p->def->name);
   json_builder_begin_object (b);
 #define STR(k, v)                                                              \
   do {                                                                         \
@@ -875,7 +920,7 @@ lucidd_pipeline_status_json (LucidPipeline *p)
   STR ("gst_state", p->proc ? p->gst_state : NULL);
   STR ("restart", lucidd_restart_policy_to_string (p->def->restart));
   json_builder_set_member_name (b, "enabled");
-  json_builder_add_boolean_value (b, p->def->enabled);
+  json_builder_add_boolean_value (b, p->enabled);
   STR ("description", p->def->description);
   STR ("input", p->def->input);
   OPTINT ("pid", p->proc && p->pid > 0 ? p->pid : -1);
@@ -883,16 +928,15 @@ lucidd_pipeline_status_json (LucidPipeline *p)
   INT ("attempt", p->attempt);
   INT ("buffers", p->buffers);
   INT ("rows_sent", p->rows);
-  OPTINT ("rows_written", p->rows_written);
+  OPTINT ("rows_written", rows_written_now (p));
   json_builder_set_member_name (b, "fps");
   json_builder_add_double_value (b, p->fps);
   OPTINT ("latency_ns", p->latency);
   OPTINT ("position_ns", p->position);
   OPTINT ("duration_ns", p->duration);
   json_builder_set_member_name (b, "progress");
-  if (p->duration > 0 && p->position >= 0)
-    json_builder_add_double_value (
-        b, MIN (1.0, (double)p->position / (double)p->duration));
+  if (p->state != LUCIDD_STATE_FINISHED && p->progress >= 0)
+    json_builder_add_double_value (b, MIN (1.0, p->progress));
   else if (p->state == LUCIDD_STATE_FINISHED)
     json_builder_add_double_value (b, 1.0);
   else
@@ -988,7 +1032,7 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
         case 5:
           g_string_append_printf (
               out, "%" G_GINT64_FORMAT,
-              MAX (0, lucidd_db_rows_written (sup->db, p->def->name)));
+              MAX (0, rows_written_now (p)));
           break;
         case 6:
           g_string_append_printf (out, "%u", p->restarts);
@@ -1093,6 +1137,7 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
       g_hash_table_steal (sup->pipelines, p->def->name);
       lucidd_pipeline_def_free (p->def);
       p->def = lucidd_pipeline_def_copy (def);
+      p->enabled = def->enabled; /* a changed file says what it wants */
       g_hash_table_insert (sup->pipelines, p->def->name, p);
       if (!p->def->enabled)
         lucidd_pipeline_stop (p);
@@ -1141,6 +1186,12 @@ check_shutdown_done (LucidSupervisor *sup)
   done = (void (*) (gpointer))sup->shutdown_done;
   sup->shutdown_done = NULL;
   done (sup->shutdown_data);
+}
+
+gboolean
+lucidd_supervisor_shutting_down (LucidSupervisor *sup)
+{
+  return sup->shutting_down;
 }
 
 void

@@ -64,6 +64,8 @@ void lucidd_pipeline_delete (LucidPipeline *p);
 LucidPipeline *lucidd_pipeline_run_input (LucidPipeline *p, const char *input,
                                           GError **error);
 
+/* The client's wanted state (start/stop); never the file's definition. */
+void lucidd_pipeline_set_enabled (LucidPipeline *p, gboolean enabled);
 const LucidPipelineDef *lucidd_pipeline_get_def (LucidPipeline *p);
 LucidPipelineSource lucidd_pipeline_get_source (LucidPipeline *p);
 LucidPipelineState lucidd_pipeline_get_state (LucidPipeline *p);
@@ -83,6 +85,7 @@ void lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs);
 
 /* Drains every pipeline (EOS, bounded by the drain timeout), then calls
  * @done once every worker has exited. */
+gboolean lucidd_supervisor_shutting_down (LucidSupervisor *sup);
 void lucidd_supervisor_shutdown (LucidSupervisor *sup, GCallback done,
                                  gpointer data);
 

@@ -25,6 +25,10 @@ expect_match "create prints a status table" "$(cat "$TMP/create.out")" 'api-one 
 wait_for 60 "api-one writes rows" sql_true "SELECT count(*) > 5 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'"
 rows_reported() { grep -Eq '"rows_sent" : [1-9]' <<<"$(ctl status api-one --json)"; }
 wait_for 10 "status --json reports rows sent" rows_reported
+# filesrc ! subparse answers no TIME duration: progress comes from the
+# source's BYTES position/duration, strictly between 0 and 1 mid-stream.
+mid_progress() { grep -Eq '"progress" : 0\.[0-9]*[1-9]' <<<"$(ctl status api-one --json)"; }
+wait_for 10 "status --json reports progress for a text file source" mid_progress
 expect_match "status table" "$(ctl status)" 'api-one +api +running'
 expect_eq "stored pipeline" "$(q "SELECT restart || ':' || enabled FROM daemon_pipelines WHERE name = 'api-one'")" "on-failure:1"
 expect_match "list shows the file pipeline" "$(ctl list)" 'talk-file +file +stopped'
@@ -41,10 +45,15 @@ expect_eq "rows sent = rows stored after stop" \
   "$(q "SELECT rows_sent FROM daemon_runs WHERE pipeline = 'api-one' ORDER BY id DESC LIMIT 1")" \
   "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'")"
 expect_eq "lucidsink closed its run at EOS" "$(q "SELECT group_concat(DISTINCT status) FROM runs WHERE label = 'api-one'")" eos
+rows_written_status() { sed -n 's/^ *"rows_written" : \([0-9]*\),$/\1/p' <<<"$(ctl status api-one --json)"; }
+expect_eq "status rows_written (running counter) = rows stored" "$(rows_written_status)" \
+  "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'api-one'")"
 expect_eq "stop persisted" "$(q "SELECT enabled FROM daemon_pipelines WHERE name = 'api-one'")" 0
 expect_match "messages include the EOS" "$(ctl messages api-one)" '"kind" : "eos"'
 ctl start api-one > /dev/null
 wait_for 30 "api-one running again" state_is api-one running
+metric_rows() { sed -n 's/^lucid_pipeline_rows_written{pipeline="api-one"} \([0-9]*\)$/\1/p' <<<"$(ctl metrics)"; }
+expect_match "metrics rows_written counts on from the first run" "$(metric_rows)" '^[1-9][0-9]*$'
 expect_eq "two worker runs" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'api-one'")" 2
 ctl delete api-one > /dev/null
 wait_for 30 "api-one deleted" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status api-one"
@@ -69,6 +78,14 @@ expect_match "filesink refusal names the element" "$(cat "$TMP/allow.err")" "fil
 rc=0; ctl create bad2 "filesrc location=/etc/passwd ! subparse ! fakesink" 2> "$TMP/allow2.err" || rc=$?
 expect_eq "path outside allowed refused" "$rc" 1
 expect_match "path refusal message" "$(cat "$TMP/allow2.err")" "location=/etc/passwd is outside"
+# File-valued properties beyond 'location': queue2's temporary file and
+# lucidsink's signing key are held to the allowed paths too.
+rc=0; ctl create bad5 "filesrc location=$DATA/talk.srt ! queue2 temp-template=/var/tmp/lucid-XXXXXX ring-buffer-max-size=1000000 ! subparse ! fakesink" 2> "$TMP/allow5.err" || rc=$?
+expect_eq "queue2 temp-template outside refused" "$rc" 1
+expect_match "temp-template refusal message" "$(cat "$TMP/allow5.err")" "temp-template=/var/tmp/lucid-XXXXXX is outside"
+rc=0; ctl create bad6 "filesrc location=$DATA/talk.srt ! subparse ! lucidtextenc model=$MODEL ! lucidsink location=$TMP/k.db audit-signing-key=/etc/ssh/ssh_host_ed25519_key" 2> "$TMP/allow6.err" || rc=$?
+expect_eq "audit-signing-key outside refused" "$rc" 1
+expect_match "audit-signing-key refusal message" "$(cat "$TMP/allow6.err")" "audit-signing-key=/etc/ssh/ssh_host_ed25519_key is outside"
 rc=0; ctl create bad3 "filesrc location=$TMP/../../etc/passwd ! subparse ! fakesink" 2> /dev/null || rc=$?
 expect_eq "'..' escape refused" "$rc" 1
 ln -s /etc "$TMP/etc-link"

@@ -54,6 +54,19 @@ wait_for 30 "stall detected" sql_true "SELECT count(*) >= 1 FROM daemon_events W
 wait_for 30 "stalled run recorded" sql_true "SELECT count(*) >= 1 FROM daemon_runs WHERE pipeline = 'stuck' AND outcome = 'stalled'"
 ctl stop stuck > /dev/null
 
+# SIGTERM on a worker alone drains it like lucidd's EOS: outcome 'eos',
+# every row it sent is stored, its lucidsink run closed at EOS.
+ctl create termed "$(paced_pipeline "$srt" 5000)" --restart=never > /dev/null || fail "create termed"
+wait_for 60 "termed writes rows" sql_true "SELECT count(*) > 5 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'termed'"
+tpid=$(ctl status termed --json | sed -n 's/^ *"pid" : \([0-9]*\),$/\1/p')
+kill -TERM "$tpid"
+wait_for 30 "termed worker drained and exited" sql_true "SELECT count(*) = 1 FROM daemon_runs WHERE pipeline = 'termed' AND ended_at IS NOT NULL"
+expect_eq "termed: SIGTERM drains (outcome)" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'termed'")" eos
+expect_eq "termed: rows sent = stored" \
+  "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'termed'")" \
+  "$(q "SELECT rows_sent FROM daemon_runs WHERE pipeline = 'termed'")"
+expect_eq "termed: lucidsink run closed at EOS" "$(q "SELECT group_concat(status) FROM runs WHERE label = 'termed'")" eos
+
 # the steady pipeline never noticed
 expect_eq "steady: one worker run" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'steady'")" 1
 expect_eq "steady: still running" "$(state steady)" running

@@ -18,17 +18,22 @@ file_pipeline() { # NAME BODY
 file_pipeline keep "$(paced_pipeline "$srt")"
 file_pipeline change "$(paced_pipeline "$srt")"
 file_pipeline remove "$(paced_pipeline "$srt")"
+file_pipeline halt "$(paced_pipeline "$srt")"
 write_conf
 start_daemon
 ctl create api-on "$(paced_pipeline "$srt")" > /dev/null || fail "create api-on"
 ctl create api-off "$(paced_pipeline "$srt")" --no-start > /dev/null || fail "create api-off"
-for p in keep change remove api-on; do
+for p in keep change remove halt api-on; do
   wait_for 60 "$p writes rows" sql_true "SELECT count(*) > 3 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = '$p'"
 done
 expect_eq "api-off not started" "$(state api-off)" stopped
 
 # SIGHUP: one file unchanged, one changed, one removed, one added, and a
 # broken one that is reported and skipped.
+# A file pipeline stopped through the API stays stopped when its file did
+# not change (the client's wanted state is not part of the definition).
+ctl stop halt > /dev/null || fail "stop halt"
+wait_for 30 "halt stopped through the API" state_is halt stopped
 file_pipeline change "$(paced_pipeline "$srt" 10000)"
 rm "$PIPES/remove.pipeline"
 file_pipeline add "$(paced_pipeline "$srt")"
@@ -39,6 +44,8 @@ wait_for 30 "removed pipeline gone" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" st
 wait_for 30 "changed pipeline restarted" sql_true "SELECT count(*) = 2 FROM daemon_runs WHERE pipeline = 'change'"
 expect_eq "unchanged pipeline kept its worker" "$(runs_of keep)" 1
 expect_eq "API pipeline untouched by reload" "$(runs_of api-on)" 1
+expect_eq "stopped file pipeline stays stopped over SIGHUP" "$(state halt)" stopped
+expect_eq "stopped file pipeline not restarted by SIGHUP" "$(runs_of halt)" 1
 expect_eq "removed pipeline drained" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'remove'")" stopped
 expect_match "broken file reported with file:line" "$(grep broken.pipeline "$TMP/lucidd.log")" 'broken.pipeline:1: restart must be'
 expect_match "reload recorded" "$(q "SELECT group_concat(message, ',') FROM daemon_events WHERE kind = 'reload'")" 'file changed.*file removed|file removed.*file changed'
@@ -63,7 +70,25 @@ start_daemon
 expect_match "api-on back" "$(ctl status api-on)" 'api-on +api +running'
 expect_match "api-off back, still stopped" "$(ctl status api-off)" 'api-off +api +stopped'
 wait_for 60 "api-on writes again" sql_true "SELECT count(*) = 2 FROM runs WHERE label = 'api-on'"
-stop_daemon INT
+# A request during the drain starts nothing (503) and cannot hold the
+# daemon up: api-off stays stopped and lucidd still exits 0. 'slow' keeps
+# the drain going for a few seconds (EOS queues behind 3-5 cues of 1 s).
+ctl create slow "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=3 ! identity sleep-time=1000000 ! fakesink" > /dev/null || fail "create slow"
+slow_busy() { grep -Eq '"buffers" : [1-9]' <<<"$(ctl status slow --json)"; }
+wait_for 30 "slow pipeline busy" slow_busy
+kill -INT "$LUCIDD_PID"
+sleep 0.3
+start_out=$(ctl start api-off 2>&1) && fail "start during the drain was accepted: $start_out"
+expect_match "start during the drain refused" "$start_out" 'shutting down'
+run_out=$(ctl create late "$(paced_pipeline "$srt")" 2>&1) && fail "create during the drain was accepted: $run_out"
+expect_match "create during the drain refused" "$run_out" 'shutting down'
+alive() { local s; s=$(ps -o stat= -p "$1" 2> /dev/null) && [ "${s#Z}" = "$s" ]; }
+for _ in $(seq 1 300); do alive "$LUCIDD_PID" || break; sleep 0.1; done
+if alive "$LUCIDD_PID"; then fail "lucidd still running 30 s after SIGINT"; kill -9 "$LUCIDD_PID"; fi
+rc=0; wait "$LUCIDD_PID" || rc=$?
+expect_eq "lucidd exit status after SIGINT with requests during the drain" "$rc" 0
+LUCIDD_PID=
+expect_eq "api-off never started during the drain" "$(runs_of api-off)" 0
 expect_eq "integrity after SIGINT" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
 expect_eq "rows sent = stored over both daemons" "$(label_rows api-on)" "$(q "SELECT sum(rows_sent) FROM daemon_runs WHERE pipeline = 'api-on'")"
 finish

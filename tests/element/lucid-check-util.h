@@ -13,6 +13,8 @@
 #include <gst/check/gstharness.h>
 #include <stdarg.h>
 
+#include "lucidmeta.h"
+
 /* $LUCID_FIXTURES_DIR/@name, newly allocated. */
 static inline gchar *
 lucid_check_fixture_path (const gchar *name)
@@ -106,4 +108,46 @@ lucid_check_push_and_get_error (GstHarness *h, GstBuffer *buffer)
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   return error;
+}
+
+/* The first result on @buf whose element name starts with @element_prefix
+ * (fails the test when there is none). */
+static inline const GstStructure *
+lucid_check_result_of (GstBuffer *buf, const gchar *element_prefix)
+{
+  gpointer state = NULL;
+  const GstStructure *s;
+
+  while ((s = lucid_buffer_iterate_results (buf, &state)))
+    if (g_str_has_prefix (gst_structure_get_string (s, "element"),
+                          element_prefix))
+      return s;
+  fail ("no result of %s", element_prefix);
+  return NULL;
+}
+
+/* A copy of the float32 [*n] "lucid-vision-embedding" that the first
+ * tensor meta on @buf carries as its only tensor. */
+static inline float *
+lucid_check_vision_embedding (GstBuffer *buf, guint *n)
+{
+  gpointer state = NULL;
+  LucidTensorMeta *meta = lucid_buffer_iterate_tensor_metas (buf, &state);
+  LucidTensor *t;
+  GstMapInfo map;
+  float *out;
+
+  fail_unless (meta != NULL, "no tensor meta");
+  fail_unless_equals_int (meta->num_tensors, 1);
+  t = meta->tensors[0];
+  fail_unless_equals_string (g_quark_to_string (t->id),
+                             "lucid-vision-embedding");
+  fail_unless_equals_int (t->data_type, LUCID_TENSOR_DATA_TYPE_FLOAT32);
+  fail_unless_equals_int (t->num_dims, 1);
+  *n = t->dims[0];
+  fail_unless (gst_buffer_map (t->data, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, *n * sizeof (float));
+  out = g_memdup2 (map.data, map.size);
+  gst_buffer_unmap (t->data, &map);
+  return out;
 }

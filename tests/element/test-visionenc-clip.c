@@ -136,44 +136,6 @@ static const struct {
   { "solid white 320x240", { 255, 255, 255 } },
 };
 
-static const GstStructure *
-result_of (GstBuffer *buf, const gchar *element_prefix)
-{
-  gpointer state = NULL;
-  const GstStructure *s;
-
-  while ((s = lucid_buffer_iterate_results (buf, &state)))
-    if (g_str_has_prefix (gst_structure_get_string (s, "element"),
-                          element_prefix))
-      return s;
-  fail ("no result of %s", element_prefix);
-  return NULL;
-}
-
-/* The first tensor of the first tensor meta, copied: float32 [*n]. */
-static float *
-embedding_of (GstBuffer *buf, guint *n)
-{
-  gpointer state = NULL;
-  LucidTensorMeta *meta = lucid_buffer_iterate_tensor_metas (buf, &state);
-  LucidTensor *t;
-  GstMapInfo map;
-  float *out;
-
-  fail_unless (meta != NULL, "no tensor meta");
-  t = meta->tensors[0];
-  fail_unless_equals_string (g_quark_to_string (t->id),
-                             "lucid-vision-embedding");
-  fail_unless_equals_int (t->data_type, LUCID_TENSOR_DATA_TYPE_FLOAT32);
-  fail_unless_equals_int (t->num_dims, 1);
-  *n = t->dims[0];
-  fail_unless (gst_buffer_map (t->data, &map, GST_MAP_READ));
-  fail_unless_equals_int (map.size, *n * sizeof (float));
-  out = g_memdup2 (map.data, map.size);
-  gst_buffer_unmap (t->data, &map);
-  return out;
-}
-
 /* Checks that the labels/scores of result @s are the reference scores of
  * prompt set @set for case @i (every listed label, best first). */
 static void
@@ -258,7 +220,7 @@ GST_START_TEST (test_visionenc_clip_zero_shot)
         gst_harness_push (h, solid_frame (SOLID[f].rgb, f * 40 * GST_MSECOND)),
         GST_FLOW_OK);
     out = gst_harness_pull (h);
-    s = result_of (out, "lucidvisionenc");
+    s = lucid_check_result_of (out, "lucidvisionenc");
     fail_unless_equals_string (gst_structure_get_string (s, "kind"), "labels");
     fail_unless_equals_string (gst_structure_get_string (s, "model-family"),
                                "clip");
@@ -277,7 +239,7 @@ GST_START_TEST (test_visionenc_clip_zero_shot)
                 "colours"),
             "label"));
 
-    emb = embedding_of (out, &n);
+    emb = lucid_check_vision_embedding (out, &n);
     fail_unless_equals_int (n, 16); /* projection_dim, not hidden 32 */
     for (guint k = 0; k < n; k++)
       fail_unless (fabs (emb[k] - want[k]) <= TAU, "%s [%u]: %g vs %g",
@@ -318,10 +280,10 @@ GST_START_TEST (test_visionenc_clip_embedding_only)
   fail_unless_equals_int (gst_harness_push (h, solid_frame (SOLID[1].rgb, 0)),
                           GST_FLOW_OK);
   out = gst_harness_pull (h);
-  s = result_of (out, "lucidvisionenc");
+  s = lucid_check_result_of (out, "lucidvisionenc");
   fail_unless_equals_string (gst_structure_get_string (s, "kind"), "embedding");
   fail_if (gst_structure_has_field (s, "labels"));
-  emb = embedding_of (out, &n);
+  emb = lucid_check_vision_embedding (out, &n);
   fail_unless_equals_int (n, 16);
   for (guint k = 0; k < n; k++)
     fail_unless (fabs (emb[k] - want[k]) <= TAU);
@@ -378,8 +340,8 @@ GST_START_TEST (test_classify_clip_equals_visionenc)
           gst_harness_push (h, solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
           GST_FLOW_OK);
       out = gst_harness_pull (h);
-      v = result_of (out, "lucidvisionenc");
-      c = result_of (out, "lucidclassify");
+      v = lucid_check_result_of (out, "lucidvisionenc");
+      c = lucid_check_result_of (out, "lucidclassify");
       assert_scores_match (v, &g, i, sets[q].set, n_labels);
       assert_scores_match (c, &g, i, sets[q].set, n_labels);
       vl = gst_structure_get_value (v, "labels");
@@ -468,7 +430,7 @@ GST_START_TEST (test_classify_clip_other_embedding)
   lucid_buffer_add_tensor_meta (buf, "another-model", 1, tensors);
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   out = gst_harness_pull (h);
-  s = result_of (out, "lucidclassify");
+  s = lucid_check_result_of (out, "lucidclassify");
   fail_unless_equals_string (gst_structure_get_string (s, "scoring"), "cosine");
   fail_if (gst_structure_has_field (s, "logit-scale"));
   labels = gst_structure_get_value (s, "labels");

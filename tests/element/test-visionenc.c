@@ -97,46 +97,6 @@ count_results (GstBuffer *buf)
   return n;
 }
 
-/* The result @element produced on @buf. */
-static const GstStructure *
-result_of (GstBuffer *buf, const gchar *element_prefix)
-{
-  gpointer state = NULL;
-  const GstStructure *s;
-
-  while ((s = lucid_buffer_iterate_results (buf, &state)))
-    if (g_str_has_prefix (gst_structure_get_string (s, "element"),
-                          element_prefix))
-      return s;
-  fail ("no result of %s", element_prefix);
-  return NULL;
-}
-
-/* Copies the float32 [n] embedding of the first tensor meta. */
-static float *
-embedding_of (GstBuffer *buf, guint *n)
-{
-  gpointer state = NULL;
-  LucidTensorMeta *meta = lucid_buffer_iterate_tensor_metas (buf, &state);
-  LucidTensor *t;
-  GstMapInfo map;
-  float *out;
-
-  fail_unless (meta != NULL, "no tensor meta");
-  fail_unless_equals_int (meta->num_tensors, 1);
-  t = meta->tensors[0];
-  fail_unless_equals_string (g_quark_to_string (t->id),
-                             "lucid-vision-embedding");
-  fail_unless_equals_int (t->data_type, LUCID_TENSOR_DATA_TYPE_FLOAT32);
-  fail_unless_equals_int (t->num_dims, 1);
-  *n = t->dims[0];
-  fail_unless (gst_buffer_map (t->data, &map, GST_MAP_READ));
-  out = g_memdup2 (map.data, map.size);
-  fail_unless_equals_int (map.size, *n * sizeof (float));
-  gst_buffer_unmap (t->data, &map);
-  return out;
-}
-
 static const guint8 RED[3] = { 255, 0, 0 };
 
 /* ------------------------------------------------------------------------ */
@@ -190,7 +150,7 @@ GST_START_TEST (test_red_frame_matches_reference)
       gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 0)), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless_equals_int (count_results (out), 1);
-  s = result_of (out, "lucidvisionenc");
+  s = lucid_check_result_of (out, "lucidvisionenc");
   fail_unless_equals_string (gst_structure_get_string (s, "kind"), "labels");
   fail_unless_equals_string (gst_structure_get_string (s, "model-family"),
                              "vit");
@@ -207,7 +167,7 @@ GST_START_TEST (test_red_frame_matches_reference)
                && gst_structure_get_int (s, "height", &hgt));
   fail_unless_equals_int (w, 320);
   fail_unless_equals_int (hgt, 240);
-  emb = embedding_of (out, &n);
+  emb = lucid_check_vision_embedding (out, &n);
   fail_unless_equals_int (n, 32);
   g_free (emb);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 0);
@@ -263,7 +223,7 @@ GST_START_TEST (test_batch_equals_single)
 
     gst_harness_push (h, solid_frame ("RGB", 9, 7, colours[i], i));
     out = gst_harness_pull (h);
-    single[i] = embedding_of (out, &n);
+    single[i] = lucid_check_vision_embedding (out, &n);
     gst_buffer_unref (out);
   }
   gst_harness_teardown (h);
@@ -276,7 +236,7 @@ GST_START_TEST (test_batch_equals_single)
   for (guint i = 0; i < 3; i++) {
     GstBuffer *out = gst_harness_pull (h);
     guint n;
-    float *e = embedding_of (out, &n);
+    float *e = lucid_check_vision_embedding (out, &n);
 
     for (guint k = 0; k < n; k++)
       fail_unless (fabs (e[k] - single[i][k]) <= TAU, "frame %u [%u]", i, k);
@@ -303,7 +263,7 @@ GST_START_TEST (test_caps_change)
   gst_harness_push (h, solid_frame ("RGB", 8, 8, RED, 0));
   out = gst_harness_pull (h);
   fail_unless (
-      gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w));
+      gst_structure_get_int (lucid_check_result_of (out, "lucidvisionenc"), "width", &w));
   fail_unless_equals_int (w, 8);
   gst_buffer_unref (out);
 
@@ -313,8 +273,8 @@ GST_START_TEST (test_caps_change)
       gst_harness_push (h, solid_frame ("I420", 16, 12, RED, 1)), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless (
-      gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w)
-      && gst_structure_get_int (result_of (out, "lucidvisionenc"), "height",
+      gst_structure_get_int (lucid_check_result_of (out, "lucidvisionenc"), "width", &w)
+      && gst_structure_get_int (lucid_check_result_of (out, "lucidvisionenc"), "height",
                                 &hgt));
   fail_unless_equals_int (w, 16);
   fail_unless_equals_int (hgt, 12);
@@ -342,7 +302,7 @@ GST_START_TEST (test_caps_change_with_held_batch)
 
     gst_harness_push (h, solid_frame ("RGB", 8, 8, colours[i], i));
     out = gst_harness_pull (h);
-    single[i] = embedding_of (out, &n);
+    single[i] = lucid_check_vision_embedding (out, &n);
     gst_buffer_unref (out);
   }
   gst_harness_teardown (h);
@@ -364,9 +324,9 @@ GST_START_TEST (test_caps_change_with_held_batch)
 
     fail_unless (out != NULL, "held frame %u not pushed before the caps", i);
     fail_unless (
-        gst_structure_get_int (result_of (out, "lucidvisionenc"), "width", &w));
+        gst_structure_get_int (lucid_check_result_of (out, "lucidvisionenc"), "width", &w));
     fail_unless_equals_int (w, 8);
-    e = embedding_of (out, &n);
+    e = lucid_check_vision_embedding (out, &n);
     for (guint k = 0; k < n; k++)
       fail_unless (fabs (e[k] - single[i][k]) <= TAU, "frame %u [%u]", i, k);
     g_free (e);
@@ -380,7 +340,7 @@ GST_START_TEST (test_caps_change_with_held_batch)
         GST_FLOW_OK);
   for (guint i = 0; i < 3; i++) {
     GstBuffer *out = gst_harness_pull (h);
-    const GstStructure *s = result_of (out, "lucidvisionenc");
+    const GstStructure *s = lucid_check_result_of (out, "lucidvisionenc");
 
     fail_unless (gst_structure_get_int (s, "width", &w)
                  && gst_structure_get_int (s, "height", &hgt));
@@ -525,7 +485,7 @@ GST_START_TEST (test_frame_after_refused_caps_is_refused)
   fail_unless_equals_int (
       gst_harness_push (h, solid_frame ("RGB", 8, 8, RED, 0)), GST_FLOW_OK);
   out = gst_harness_pull (h);
-  fail_unless (result_of (out, "lucidvisionenc") != NULL);
+  fail_unless (lucid_check_result_of (out, "lucidvisionenc") != NULL);
   gst_buffer_unref (out);
 
   caps = gst_caps_from_string ("video/x-raw, format=RGB, width=320, "
@@ -610,7 +570,7 @@ GST_START_TEST (test_classify_centroids_after_encoder)
       gst_harness_push (h, solid_frame ("RGB", 320, 240, RED, 0)), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless_equals_int (count_results (out), 2);
-  s = result_of (out, "lucidclassify");
+  s = lucid_check_result_of (out, "lucidclassify");
   fail_unless_equals_string (gst_structure_get_string (s, "label"),
                              json_object_get_string_member (want, "label"));
   fail_unless (gst_structure_get_double (s, "score", &score));
@@ -625,7 +585,7 @@ GST_START_TEST (test_classify_centroids_after_encoder)
                              "lucid-vision-embedding");
   fail_unless_equals_string (
       gst_structure_get_string (s, "input-model-id"),
-      gst_structure_get_string (result_of (out, "lucidvisionenc"), "model-id"));
+      gst_structure_get_string (lucid_check_result_of (out, "lucidvisionenc"), "model-id"));
   gst_buffer_unref (out);
 
   fail_unless_equals_int (
@@ -662,7 +622,7 @@ GST_START_TEST (test_classify_threshold)
                                    "height=8, framerate=25/1");
   gst_harness_push (h, solid_frame ("RGB", 8, 8, RED, 0));
   out = gst_harness_pull (h);
-  s = result_of (out, "lucidclassify");
+  s = lucid_check_result_of (out, "lucidclassify");
   fail_unless_equals_int (
       gst_value_array_get_size (gst_structure_get_value (s, "labels")), 0);
   fail_if (gst_structure_has_field (s, "label"));
@@ -725,7 +685,7 @@ GST_START_TEST (test_classify_tensor_by_id)
   add_embedding (buf, "small", "model-b", v5, 5);
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   out = gst_harness_pull (h);
-  s = result_of (out, "lucidclassify");
+  s = lucid_check_result_of (out, "lucidclassify");
   fail_unless_equals_string (gst_structure_get_string (s, "input-tensor"),
                              "big");
   fail_unless_equals_string (gst_structure_get_string (s, "input-model-id"),
@@ -871,7 +831,7 @@ GST_START_TEST (test_classify_empty_string_properties)
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   out = gst_harness_pull (h);
   fail_unless_equals_string (
-      gst_structure_get_string (result_of (out, "lucidclassify"),
+      gst_structure_get_string (lucid_check_result_of (out, "lucidclassify"),
                                 "input-tensor"),
       "x");
   gst_buffer_unref (out);

@@ -16,8 +16,10 @@
  * preprocessor_config.json) or a CLIP model (CLIPModel: the same plus
  * tokenizer.json), told apart by config.json's model_type.
  *
- * Frames of any size and any raw format videoconvert produces are accepted:
- * the element converts each analysed frame to 8-bit RGB itself and then
+ * Frames of any size are accepted in the 34 raw formats of the sink
+ * template (what decoders, cameras and videoconvert commonly produce; a
+ * rarer one such as v210, GBR or A420 needs a videoconvert in front): the
+ * element converts each analysed frame to 8-bit RGB itself and then
  * resizes, crops, rescales and normalises it exactly as the model's
  * preprocessor_config.json says (as transformers' PIL-based image
  * processor does), so no videoscale or capsfilter is ever needed in front of

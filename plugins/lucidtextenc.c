@@ -40,11 +40,11 @@
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
  *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 \
  *         labels="sports,politics,weather" ! \
- *     lucidsink location=out.db
+ *     lucidsink location=out.db store-embeddings=true
  * ]|
  * tags each subtitle with the nearest of the three labels (zero-shot, by
  * cosine similarity of the sentence embeddings) and stores labels, scores
- * and embeddings in out.db.
+ * and (with store-embeddings=true) the embeddings in out.db.
  */
 
 #include "lucidtextenc.h"

@@ -356,6 +356,20 @@ GST_START_TEST (test_embedding_matches_reference)
     fail_unless_equals_int (tensor_index, 0);
     fail_unless_equals_string (gst_structure_get_string (s, "text"), text);
     fail_if (gst_structure_has_field (s, "label"));
+    {
+      /* The settings the model directory resolved to, for provenance:
+       * 1_Pooling (mean), the Normalize module, sentence_bert_config.json's
+       * max_seq_length (16). */
+      gboolean normalized = FALSE;
+      guint max_length = 0;
+
+      fail_unless_equals_string (gst_structure_get_string (s, "pooling"),
+                                 "mean");
+      fail_unless (gst_structure_get_boolean (s, "normalized", &normalized));
+      fail_unless (normalized);
+      fail_unless (gst_structure_get_uint (s, "max-length", &max_length));
+      fail_unless_equals_int (max_length, 16);
+    }
 
     ref = golden_tensor (g, cases[c], "emb.st", &n);
     fail_unless_equals_int (n, 32);

@@ -40,11 +40,11 @@
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
  *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 \
  *         labels="sports,politics,weather" ! \
- *     lucidsink location=out.db
+ *     lucidsink location=out.db store-embeddings=true
  * ]|
  * tags each subtitle with the nearest of the three labels (zero-shot, by
  * cosine similarity of the sentence embeddings) and stores labels, scores
- * and embeddings in out.db.
+ * and (with store-embeddings=true) the embeddings in out.db.
  */
 
 #include "lucidtextenc.h"
@@ -95,6 +95,12 @@ struct _LucidTextEnc {
   guint top_k_active;
   GPtrArray *prompts;       /* gchar*, zero-shot label prompts */
   float *prompt_embeddings; /* [prompts->len × hidden] */
+  /* What the model directory and the properties resolved to, recorded on
+   * every result (provenance: settings files can change under the same
+   * weights). */
+  const gchar *resolved_pooling;
+  gboolean resolved_normalize;
+  guint resolved_max_length;
 
   /* With STREAM_LOCK. */
   gboolean markup;      /* caps say format=pango-markup */
@@ -602,6 +608,13 @@ lucid_text_enc_load (LucidBaseEnc *base, GError **error)
 
   self->kind = output;
   self->top_k_active = top_k;
+  self->resolved_pooling = lucid_pooling_to_string (
+      opts.pooling != LUCID_POOLING_DEFAULT
+          ? opts.pooling
+          : lucid_text_model_get_default_pooling (model));
+  self->resolved_normalize = lucid_text_model_get_normalize (model);
+  self->resolved_max_length
+      = lucid_text_model_resolve_max_length (model, opts.max_length);
   lucid_base_enc_set_model_id (base, lucid_text_model_get_sha256 (model));
   self->prompts = g_steal_pointer (&prompts);
   self->model = g_steal_pointer (&model);
@@ -808,7 +821,10 @@ lucid_text_enc_process (LucidBaseEnc *base, GstBuffer **buffers, guint n,
                          G_TYPE_UINT, n_scored, NULL);
     }
 
-    gst_structure_set (s, "text", G_TYPE_STRING, text, NULL);
+    gst_structure_set (s, "text", G_TYPE_STRING, text, "pooling",
+                       G_TYPE_STRING, self->resolved_pooling, "normalized",
+                       G_TYPE_BOOLEAN, self->resolved_normalize, "max-length",
+                       G_TYPE_UINT, self->resolved_max_length, NULL);
     lucid_buffer_add_result (buffers[i], s);
   }
   return TRUE;

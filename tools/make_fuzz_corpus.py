@@ -3,7 +3,8 @@
 
 Usage: tools/make_fuzz_corpus.py [SOURCE_ROOT]
 
-Writes tests/fuzz/corpus/json/*, safetensors/* and heads/*: a few
+Writes tests/fuzz/corpus/json/*, safetensors/*, heads/*, model-dir/* (and
+more, see main()): a few
 small inputs that each target must accept (good-*) and a few it must refuse
 (bad-*), one per kind of check, so that libFuzzer starts from inputs that
 reach every branch and the 'fuzz' test suite replays them on every run.
@@ -313,6 +314,56 @@ def clip_config_seeds():
     return {'clip-tiny.json': tiny, 'clip-legacy.json': json.dumps(legacy).encode()}
 
 
+def model_dir_seeds():
+    """tests/fuzz/fuzz-model-dir.c: vocab.txt + tokenizer_config.json +
+    special_tokens_map.json, and the sentence-transformers files, as
+    NUL-separated parts (empty part: file absent)."""
+    root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+    bert = os.path.join(root, 'tests', 'fixtures', 'tiny-bert')
+    with open(os.path.join(bert, 'vocab.txt'), 'rb') as f:
+        vocab = f.read()
+    with open(os.path.join(bert, 'tokenizer_config.json'), 'rb') as f:
+        tok_cfg = f.read()
+    with open(os.path.join(bert, 'special_tokens_map.json'), 'rb') as f:
+        special = f.read()
+    st = os.path.join(root, 'tests', 'fixtures', 'tiny-bert-st')
+    with open(os.path.join(st, 'modules.json'), 'rb') as f:
+        modules = f.read()
+    with open(os.path.join(st, '1_Pooling', 'config.json'), 'rb') as f:
+        pooling = f.read()
+    with open(os.path.join(st, 'sentence_bert_config.json'), 'rb') as f:
+        sbert = f.read()
+
+    def parts(vocab=b'', cfg=b'', special=b'', modules=b'', pooling=b'',
+              sbert=b'', text=b''):
+        return b'\0'.join([vocab, cfg, special, modules, pooling, sbert, text])
+
+    d = lambda o: json.dumps(o).encode()
+    return {
+        'good-vocab-only.bin': parts(vocab, text='Caf\u00e9 na\u00efve \u65e5\u672c!'.encode()),
+        'good-vocab-config.bin': parts(vocab, tok_cfg, special),
+        'good-uncased-off.bin': parts(vocab, d({'do_lower_case': False, 'strip_accents': None})),
+        'good-crlf.bin': parts(vocab.replace(b'\n', b'\r\n')),
+        'good-max-length.bin': parts(vocab, d({'model_max_length': 8})),
+        'good-max-length-huge.bin': parts(vocab, d({'model_max_length': 10 ** 30})),
+        'good-added-tokens.bin': parts(vocab, d({'added_tokens_decoder': {
+            '5': {'content': '<extra>', 'special': True}},
+            'additional_special_tokens': ['<extra>', {'content': '<more>'}]})),
+        'good-sentence.bin': parts(vocab, modules=modules, pooling=pooling, sbert=sbert),
+        'good-pooling-mode.bin': parts(modules=modules, pooling=d({'pooling_mode': 'mean_sqrt_len_tokens'})),
+        'bad-vocab-nul.bin': parts(b'[PAD]\n\xff\xfe\n'),
+        'bad-unk-missing.bin': parts(b'[CLS]\n[SEP]\nhello\n'),
+        'bad-tokenizer-class.bin': parts(vocab, d({'tokenizer_class': 'GPT2Tokenizer'})),
+        'bad-config-type.bin': parts(vocab, d({'do_lower_case': 'yes'})),
+        'bad-config-array.bin': parts(vocab, b'[1, 2]'),
+        'bad-modules-object.bin': parts(modules=b'{}'),
+        'bad-module-path.bin': parts(modules=d([{'type': 'sentence_transformers.models.Pooling', 'path': '../x'}])),
+        'bad-pooling-two.bin': parts(modules=modules, pooling=d({'pooling_mode_cls_token': True, 'pooling_mode_mean_tokens': True})),
+        'bad-pooling-mode.bin': parts(modules=modules, pooling=d({'pooling_mode': 'lasttoken'})),
+        'bad-max-seq.bin': parts(sbert=d({'max_seq_length': -3})),
+    }
+
+
 def write_all(directory, seeds):
     os.makedirs(directory, exist_ok=True)
     for name, data in sorted(seeds.items()):
@@ -364,6 +415,7 @@ def main():
     write_all(os.path.join(corpus, 'heads'), heads_seeds())
     write_all(os.path.join(corpus, 'annotations'), annotations_seeds())
     write_all(os.path.join(corpus, 'alert'), alert_seeds())
+    write_all(os.path.join(corpus, 'model-dir'), model_dir_seeds())
     # added to the hand-made seeds already there
     write_all(os.path.join(corpus, 'tokenizer'), bpe_tokenizer_seeds())
     write_all(os.path.join(corpus, 'config'), clip_config_seeds())

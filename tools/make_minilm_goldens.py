@@ -103,6 +103,13 @@ SENTENCES = [
     "   ",
     "A",
     "control\u0001char\u0007s and zero\u200bwidth",  # NUL: C strings end there; the tokenizer goldens cover it
+    # More inputs cut at max_seq_length (256), each reaching it another way:
+    # CJK characters (one piece each after CJK padding), accented words split
+    # into many pieces, and emoji / punctuation runs.
+    "東京は日本の首都です。今日はいい天気ですね。我喜欢在周末去公园散步。" * 12,
+    "Größenwahnsinnige Überraschungspartys für naïve Cafébesucher in Zürich, "
+    "São Paulo und Kraków sind überaus außergewöhnlich! " * 14,
+    "Wow!!! 😍🔥👍 ... (really?) — yes: #1, @home, $5 & 100% 🎉 " * 20,
 ]
 
 PAIRS = [
@@ -186,7 +193,7 @@ def main():
                           "pll": None, "pll_n": None})
 
     truncated = [i for i, c in enumerate(cases) if len(c["ids"]) == max_len]
-    assert truncated, "the long paragraph must be truncated at max_seq_length"
+    assert len(truncated) >= 4, f"four inputs must be truncated at max_seq_length, got {truncated}"
     sims = {
         "near_duplicates": float(tensors["case16.emb.st"] @ tensors["case17.emb.st"]),
         "paraphrase_finance": float(tensors["case31.emb.st"] @ tensors["case32.emb.st"]),

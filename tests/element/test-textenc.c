@@ -356,6 +356,20 @@ GST_START_TEST (test_embedding_matches_reference)
     fail_unless_equals_int (tensor_index, 0);
     fail_unless_equals_string (gst_structure_get_string (s, "text"), text);
     fail_if (gst_structure_has_field (s, "label"));
+    {
+      /* The settings the model directory resolved to, for provenance:
+       * 1_Pooling (mean), the Normalize module, sentence_bert_config.json's
+       * max_seq_length (16). */
+      gboolean normalized = FALSE;
+      guint max_length = 0;
+
+      fail_unless_equals_string (gst_structure_get_string (s, "pooling"),
+                                 "mean");
+      fail_unless (gst_structure_get_boolean (s, "normalized", &normalized));
+      fail_unless (normalized);
+      fail_unless (gst_structure_get_uint (s, "max-length", &max_length));
+      fail_unless_equals_int (max_length, 16);
+    }
 
     ref = golden_tensor (g, cases[c], "emb.st", &n);
     fail_unless_equals_int (n, 32);
@@ -398,6 +412,61 @@ GST_START_TEST (test_batch_matches_reference_per_buffer)
         gst_structure_get_string (the_result (out), "text"),
         golden_text (g, i));
     assert_close (the_embedding (out, 32, &map), ref, n, golden_text (g, i));
+    unmap_embedding (out, &map);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  golden_free (g);
+}
+
+GST_END_TEST;
+
+/* Waits (up to 10 s; no timing assert) for @n buffers at the harness. */
+static gboolean
+wait_for_buffers (GstHarness *h, guint n)
+{
+  for (guint i = 0; i < 1000; i++) {
+    if (gst_harness_buffers_received (h) >= n)
+      return TRUE;
+    g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+  }
+  return gst_harness_buffers_received (h) >= n;
+}
+
+/* A live stream that goes quiet: with batch-size=8 a lone cue would wait
+ * for seven more forever; max-latency sends the partial batch on, and the
+ * results are the same as unbatched. */
+GST_START_TEST (test_max_latency_flushes_partial_batch)
+{
+  Golden *g = golden_load ("tiny-bert-st");
+  GstHarness *h = new_harness ("tiny-bert-st", "utf8", "batch-size", 8,
+                               "max-latency", (guint64)(50 * GST_MSECOND),
+                               NULL);
+  static const guint cases[] = { 0, 3, 7 };
+
+  /* One cue, then nothing: it must leave on its own. */
+  fail_unless_equals_int (
+      gst_harness_push (h, text_buffer (golden_text (g, cases[0]), -1)),
+      GST_FLOW_OK);
+  fail_unless (wait_for_buffers (h, 1), "a lone cue never left the batch");
+  /* Then two more together: the timer rearms. */
+  for (guint c = 1; c < 3; c++)
+    fail_unless_equals_int (
+        gst_harness_push (h, text_buffer (golden_text (g, cases[c]), -1)),
+        GST_FLOW_OK);
+  fail_unless (wait_for_buffers (h, 3), "the second partial batch never left");
+
+  for (guint c = 0; c < 3; c++) {
+    GstBuffer *out = gst_harness_pull (h);
+    GstMapInfo map;
+    gsize n;
+    const float *ref = golden_tensor (g, cases[c], "emb.st", &n);
+
+    fail_unless_equals_string (
+        gst_structure_get_string (the_result (out), "text"),
+        golden_text (g, cases[c]));
+    assert_close (the_embedding (out, 32, &map), ref, n,
+                  golden_text (g, cases[c]));
     unmap_embedding (out, &map);
     gst_buffer_unref (out);
   }
@@ -797,6 +866,7 @@ lucid_text_enc_suite (void)
   tcase_set_timeout (tc_models, 120);
   tcase_add_test (tc_models, test_embedding_matches_reference);
   tcase_add_test (tc_models, test_batch_matches_reference_per_buffer);
+  tcase_add_test (tc_models, test_max_latency_flushes_partial_batch);
   tcase_add_test (tc_models, test_empty_text_still_gives_one_result);
   tcase_add_test (tc_models, test_classification_head_labels);
   tcase_add_test (tc_models, test_zero_shot_labels);

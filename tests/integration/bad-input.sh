@@ -38,6 +38,20 @@ copy_model; rm "$TMP/m/model.safetensors"
 expect_error "missing weights" "model.safetensors.*missing" \
   filesrc location="$srt" ! subparse ! lucidtextenc model="$TMP/m" ! fakesink
 
+# A tensor missing, and one of the wrong shape: rewritten with the
+# safetensors package's rules by tools/edit_safetensors.py.
+copy_model
+python3 "$LUCID_SOURCE_ROOT/tools/edit_safetensors.py" "$TMP/m/model.safetensors" \
+  drop bert.embeddings.LayerNorm.weight
+expect_error "missing tensor" "$TMP/m/model.safetensors: tensor .bert.embeddings.LayerNorm.weight. is missing" \
+  filesrc location="$srt" ! subparse ! lucidtextenc model="$TMP/m" ! fakesink
+
+copy_model
+python3 "$LUCID_SOURCE_ROOT/tools/edit_safetensors.py" "$TMP/m/model.safetensors" \
+  truncate-rows bert.encoder.layer.0.attention.self.query.weight 3
+expect_error "tensor of the wrong shape" "$TMP/m/model.safetensors: tensor .bert.encoder.layer.0.attention.self.query.weight. has shape \\[3, 32\\], expected \\[32, 32\\]" \
+  filesrc location="$srt" ! subparse ! lucidtextenc model="$TMP/m" ! fakesink
+
 copy_model; printf '{"model_type": "bert", "hidden_size": ' > "$TMP/m/config.json"
 expect_error "malformed config.json" "$TMP/m/config.json" \
   filesrc location="$srt" ! subparse ! lucidtextenc model="$TMP/m" ! fakesink
@@ -72,6 +86,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
   u="$TMP/unpriv"; mkdir -p "$u/plugins" "$u/lib" "$u/ro"
   cp "$LUCID_BUILD_ROOT/plugins/libgstlucid.so" "$u/plugins/"
   find "$LUCID_BUILD_ROOT/core" -maxdepth 1 -name 'liblucid.so*' ! -type d -exec cp -P {} "$u/lib/" \;
+  find "$LUCID_BUILD_ROOT/plugins" -maxdepth 1 -name 'libgstlucidmeta-1.0.so*' ! -type d -exec cp -P {} "$u/lib/" \;
   chmod -R a+rX "$u"; chmod 755 "$u/ro"; chmod 1777 "$u"
   rc=0
   setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$u" \

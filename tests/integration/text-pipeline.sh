@@ -25,6 +25,11 @@ expect_match "entity decoded" "$(sql "$db" "SELECT json_extract(extras, '\$.text
 # provenance: result -> model with the SHA-256 of the weights on disk
 sha=$(sha256sum "$model/model.safetensors" | cut -d' ' -f1)
 expect_eq "provenance sha256" "$(sql "$db" 'SELECT DISTINCT m.sha256 FROM results r JOIN models m ON m.id = r.model_id')" "$sha"
+# The settings the model directory resolved to ride on every row: no
+# sentence-transformers files, so mean pooling, no normalisation, and
+# max_position_embeddings (tokenizer_config.json's model_max_length is
+# transformers' "no limit").
+expect_eq "resolved settings recorded" "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.pooling') || ',' || json_extract(extras, '\$.normalized') || ',' || json_extract(extras, '\$.\"max-length\"') FROM results")" "mean,0,64"
 expect_eq "model dir recorded" "$(sql "$db" 'SELECT DISTINCT m.dir FROM results r JOIN models m ON m.id = r.model_id')" "$model"
 expect_match "model config recorded" "$(sql "$db" "SELECT json_extract(config, '\$.hidden_size') FROM models")" '^32$'
 # provenance: result -> run with the pipeline string and element properties

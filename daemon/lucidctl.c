@@ -4,9 +4,10 @@
  *   lucidctl [OPTIONS] list                 names and states
  *   lucidctl [OPTIONS] create NAME 'gst-launch description'
  *                      [--restart=POLICY] [--no-start] [--stall-timeout=S]
+ *                      [--restart-limit=N]
  *   lucidctl [OPTIONS] start|stop|restart|delete NAME
  *   lucidctl [OPTIONS] messages NAME        recent bus messages
- *   lucidctl [OPTIONS] run FILE|URI --pipeline=NAME [--keep]
+ *   lucidctl [OPTIONS] run FILE|URI --pipeline=NAME [--keep] [--lease=S]
  *   lucidctl [OPTIONS] query "SQL"          read-only connection (through
  *                      lucidd when the database is not readable, or with
  *                      --remote)
@@ -24,6 +25,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +43,8 @@ static char *opt_socket, *opt_config, *opt_database, *opt_restart;
 static char *opt_pipeline, *opt_expect_root, *opt_public_key;
 static gint64 opt_min_signed_size;
 static gboolean opt_json, opt_no_start, opt_keep, opt_header, opt_remote;
-static int opt_stall = -1;
+static int opt_stall = -1, opt_lease = 30;
+static int opt_restart_limit = G_MININT; /* not given; the daemon checks it */
 
 typedef struct {
   SoupSession *session;
@@ -161,8 +164,8 @@ double_or (JsonObject *o, const char *k, double def)
 static void
 print_table (JsonArray *arr)
 {
-  g_print ("%-28s %-9s %-9s %8s %9s %8s %7s %8s  %s\n", "NAME", "SOURCE",
-           "STATE", "RESTARTS", "ROWS", "FPS", "LATENCY", "PROGRESS",
+  g_print ("%-28s %-9s %-9s %8s %5s %9s %8s %7s %8s  %s\n", "NAME", "SOURCE",
+           "STATE", "RESTARTS", "LIMIT", "ROWS", "FPS", "LATENCY", "PROGRESS",
            "LAST ERROR");
   for (guint i = 0; i < json_array_get_length (arr); i++) {
     JsonObject *o = json_array_get_object_element (arr, i);
@@ -179,12 +182,12 @@ print_table (JsonArray *arr)
     for (char *p = err; *p; p++)
       if (*p == '\n')
         *p = ' ';
-    g_print ("%-28s %-9s %-9s %8" G_GINT64_FORMAT " %9" G_GINT64_FORMAT
-             " %8.1f %7s %8s  %s\n",
+    g_print ("%-28s %-9s %-9s %8" G_GINT64_FORMAT " %5" G_GINT64_FORMAT
+             " %9" G_GINT64_FORMAT " %8.1f %7s %8s  %s\n",
              str_or (o, "name", "?"), str_or (o, "source", "?"),
              str_or (o, "state", "?"), int_or (o, "restarts", 0),
-             int_or (o, "rows_written", 0), double_or (o, "fps", 0), latency,
-             prog, err);
+             int_or (o, "restart_limit", 0), int_or (o, "rows_written", 0),
+             double_or (o, "fps", 0), latency, prog, err);
   }
 }
 
@@ -253,6 +256,10 @@ cmd_create (Client *c, const char *name, const char *description)
     json_builder_set_member_name (b, "stall_timeout");
     json_builder_add_int_value (b, opt_stall);
   }
+  if (opt_restart_limit != G_MININT) {
+    json_builder_set_member_name (b, "restart_limit");
+    json_builder_add_int_value (b, opt_restart_limit);
+  }
   json_builder_end_object (b);
   body = json_body (b);
   return cmd_simple (c, "POST", "/v1/pipelines", body, TRUE);
@@ -277,6 +284,41 @@ draw_progress (const char *name, double progress, gint64 rows, double fps)
               progress * 100, rows);
 }
 
+/* SIGINT, SIGTERM or SIGHUP during `run`: the signal number, else 0. */
+static volatile sig_atomic_t run_interrupted;
+
+static void
+on_run_signal (int sig)
+{
+  if (run_interrupted != 0) /* a second one: give up waiting */
+    _exit (128 + sig);
+  run_interrupted = sig;
+}
+
+/* The run was interrupted: ask lucidd to stop and delete the instance (it
+ * drains, so the rows sent so far are committed) and wait until it is
+ * gone, which frees its max_pipelines slot. Returns 128 + the signal. */
+static int
+run_cancel (Client *c, const char *run_name, const char *path)
+{
+  g_autoptr (JsonNode) json = NULL;
+  guint status = 0;
+  int sig = run_interrupted;
+
+  g_printerr ("\nlucidctl: interrupted: stopping and deleting %s (its rows "
+              "so far are kept; interrupt again to stop waiting)\n",
+              run_name);
+  if (!request (c, "DELETE", path, NULL, &status, &json, NULL))
+    return 128 + sig;
+  while (status >= 200 && status < 300) {
+    g_clear_pointer (&json, json_node_unref);
+    g_usleep (100 * 1000);
+    if (!request (c, "GET", path, NULL, &status, &json, NULL))
+      break;
+  }
+  return 128 + sig;
+}
+
 static int
 cmd_run (Client *c, const char *input)
 {
@@ -288,9 +330,14 @@ cmd_run (Client *c, const char *input)
   int rc;
   gboolean tty = isatty (STDERR_FILENO);
   double last_drawn = -1;
+  struct sigaction sa = { .sa_handler = on_run_signal };
 
   if (opt_pipeline == NULL) {
     g_printerr ("lucidctl run: give --pipeline=NAME\n");
+    return 2;
+  }
+  if (opt_lease < 0) {
+    g_printerr ("lucidctl run: --lease must be 0 (none) or seconds\n");
     return 2;
   }
   scheme = g_uri_parse_scheme (input);
@@ -298,9 +345,19 @@ cmd_run (Client *c, const char *input)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "input");
   json_builder_add_string_value (b, value);
+  json_builder_set_member_name (b, "lease_s");
+  json_builder_add_int_value (b, opt_lease);
+  json_builder_set_member_name (b, "keep");
+  json_builder_add_boolean_value (b, opt_keep);
   json_builder_end_object (b);
   body = json_body (b);
   path = g_strdup_printf ("/v1/pipelines/%s/run", opt_pipeline);
+  /* From here on an interrupt must not leave the instance behind. */
+  sigemptyset (&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
   if (!request (c, "POST", path, body, &status, &json, NULL))
     return 3;
   if ((rc = check_reply (status, json)) != 0)
@@ -313,7 +370,11 @@ cmd_run (Client *c, const char *input)
   for (;;) {
     JsonObject *o;
     const char *state;
+    if (run_interrupted)
+      return run_cancel (c, run_name, path);
     g_usleep (200 * 1000);
+    if (run_interrupted)
+      return run_cancel (c, run_name, path);
     g_clear_pointer (&json, json_node_unref);
     if (!request (c, "GET", path, NULL, &status, &json, NULL))
       return 3;
@@ -617,10 +678,18 @@ main (int argc, char **argv)
       "create: do not start it", NULL },
     { "stall-timeout", 0, 0, G_OPTION_ARG_INT, &opt_stall,
       "create: seconds without buffers before a restart (0 = never)", "S" },
+    { "restart-limit", 0, 0, G_OPTION_ARG_INT, &opt_restart_limit,
+      "create: failed starts in a row before 'failed' (default: the "
+      "daemon's restart_limit)",
+      "N" },
     { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &opt_pipeline,
       "run: the pipeline whose input element gets FILE|URI", "NAME" },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep,
       "run: keep the finished run instance listed", NULL },
+    { "lease", 0, 0, G_OPTION_ARG_INT, &opt_lease,
+      "run: lucidd stops and deletes the run when lucidctl has not asked "
+      "about it for S seconds (default 30; 0 = never)",
+      "S" },
     { "expect-root", 0, 0, G_OPTION_ARG_STRING, &opt_expect_root,
       "verify: the Merkle root (64 hex digits) of the log kept elsewhere; "
       "a truncated tail is detected only this way",

@@ -54,6 +54,12 @@ struct _LucidPipeline {
   LucidPipelineSource source;
   char *input_set; /* --input ELEM=VALUE for run instances */
   LucidPipelineState state;
+  /* Run instances: a client asked about it at seen_us (monotonic); with a
+   * lease, it is drained and forgotten when none did for lease_s while it
+   * runs; once it ended it is forgotten after run_reclaim_s unless kept. */
+  guint lease_s;
+  gboolean keep;
+  gint64 seen_us;
 
   GSubprocess *proc;
   int pid; /* of proc; g_subprocess_get_identifier() is NULL once reaped */
@@ -161,6 +167,15 @@ stall_timeout (LucidPipeline *p)
 {
   return p->def->stall_timeout_s >= 0 ? (guint)p->def->stall_timeout_s
                                       : p->sup->config->stall_timeout_s;
+}
+
+/* Failed starts in a row before FAILED: the pipeline's own limit (file
+ * header restart-limit, API restart_limit), else the daemon's. */
+static guint
+restart_limit (LucidPipeline *p)
+{
+  return p->def->restart_limit >= 0 ? (guint)p->def->restart_limit
+                                    : p->sup->config->restart_limit;
 }
 
 /* ---- worker reports --------------------------------------------------- */
@@ -458,7 +473,7 @@ schedule_restart (LucidPipeline *p)
     delay *= 2;
   delay = MIN (delay, c->backoff_max_ms);
   msg = g_strdup_printf ("restart %u of %u in %" G_GUINT64_FORMAT " ms",
-                         p->attempt, c->restart_limit, delay);
+                         p->attempt, restart_limit (p), delay);
   lucidd_db_event (p->sup->db, p->def->name, p->run_id, "backoff", msg);
   g_message ("%s: %s", p->def->name, msg);
   set_state (p, LUCIDD_STATE_BACKOFF);
@@ -594,9 +609,10 @@ finish_exit (LucidPipeline *p)
     if (ran_us >= (gint64)c->backoff_reset_s * G_USEC_PER_SEC)
       p->attempt = 0;
     p->attempt++;
-    if (p->attempt > c->restart_limit) {
+    if (p->attempt > restart_limit (p)) {
       g_autofree char *msg = g_strdup_printf (
-          "gave up after %u failed starts in a row", c->restart_limit);
+          "gave up after %u failed starts in a row (restart limit %u)",
+          p->attempt, restart_limit (p));
       lucidd_db_event (sup->db, p->def->name, p->run_id, "failed", msg);
       g_message ("%s: %s", p->def->name, msg);
       set_state (p, LUCIDD_STATE_FAILED);
@@ -690,6 +706,33 @@ lucidd_pipeline_delete (LucidPipeline *p)
 
 /* ---- the supervisor ---------------------------------------------------- */
 
+/* Run instances nobody watches any more (see LucidPipeline.lease_s):
+ * TRUE when @p is to be reclaimed now, with the reason. */
+static gboolean
+run_unwatched (LucidPipeline *p, gint64 now, char **why)
+{
+  gint64 idle_s;
+  guint reclaim_s = p->sup->config->run_reclaim_s;
+
+  if (p->source != LUCIDD_SOURCE_RUN || p->want_delete)
+    return FALSE;
+  idle_s = (now - p->seen_us) / G_USEC_PER_SEC;
+  if (p->proc != NULL || p->state == LUCIDD_STATE_BACKOFF) {
+    if (p->lease_s == 0 || idle_s < (gint64)p->lease_s)
+      return FALSE;
+    *why = g_strdup_printf ("no client asked about this run for %u s (its "
+                            "lease): stopping and deleting it",
+                            p->lease_s);
+    return TRUE;
+  }
+  if (p->keep || idle_s < (gint64)reclaim_s)
+    return FALSE;
+  *why = g_strdup_printf ("the run ended %s and no client asked about it for "
+                          "%u s ([daemon] run_reclaim_s): deleting it",
+                          state_names[p->state], reclaim_s);
+  return TRUE;
+}
+
 static gboolean
 tick (gpointer data)
 {
@@ -697,11 +740,19 @@ tick (gpointer data)
   GHashTableIter it;
   LucidPipeline *p;
   gint64 now = g_get_monotonic_time ();
+  GList *reclaim = NULL;
 
   sup->ticks++;
   g_hash_table_iter_init (&it, sup->pipelines);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *)&p)) {
     guint stall = stall_timeout (p);
+    g_autofree char *why = NULL;
+    if (!sup->shutting_down && run_unwatched (p, now, &why)) {
+      lucidd_db_event (sup->db, p->def->name, p->run_id, "reclaim", why);
+      g_message ("%s: %s", p->def->name, why);
+      reclaim = g_list_prepend (reclaim, p);
+      continue;
+    }
     if (p->state != LUCIDD_STATE_RUNNING || p->proc == NULL)
       continue;
     if (now - p->fps_us >= G_USEC_PER_SEC) {
@@ -722,6 +773,10 @@ tick (gpointer data)
       g_subprocess_send_signal (p->proc, SIGKILL);
     }
   }
+  /* outside the iteration: deleting may remove @p from the table */
+  for (GList *l = reclaim; l != NULL; l = l->next)
+    lucidd_pipeline_delete (l->data);
+  g_list_free (reclaim);
   return G_SOURCE_CONTINUE;
 }
 
@@ -822,8 +877,15 @@ lucidd_supervisor_list (LucidSupervisor *sup)
   return g_list_sort (g_hash_table_get_values (sup->pipelines), compare_names);
 }
 
+void
+lucidd_pipeline_touch (LucidPipeline *p)
+{
+  p->seen_us = g_get_monotonic_time ();
+}
+
 LucidPipeline *
-lucidd_pipeline_run_input (LucidPipeline *p, const char *input, GError **error)
+lucidd_pipeline_run_input (LucidPipeline *p, const char *input, guint lease_s,
+                           gboolean keep, GError **error)
 {
   LucidPipelineDef *def;
   LucidPipeline *run;
@@ -847,6 +909,9 @@ lucidd_pipeline_run_input (LucidPipeline *p, const char *input, GError **error)
   if (run == NULL)
     return NULL;
   run->input_set = g_strdup_printf ("%s=%s", p->def->input, input);
+  run->lease_s = lease_s;
+  run->keep = keep;
+  run->seen_us = g_get_monotonic_time ();
   spawn_worker (run);
   return run;
 }
@@ -925,6 +990,7 @@ lucidd_pipeline_status_json (LucidPipeline *p)
   STR ("input", p->def->input);
   OPTINT ("pid", p->proc && p->pid > 0 ? p->pid : -1);
   INT ("restarts", p->restarts);
+  INT ("restart_limit", restart_limit (p));
   INT ("attempt", p->attempt);
   INT ("buffers", p->buffers);
   INT ("rows_sent", p->rows);

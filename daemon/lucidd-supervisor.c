@@ -37,6 +37,7 @@
 
 #include "lucid-error.h"
 #include "lucid-latency-buckets.h"
+#include "lucidd-report.h"
 
 #define EXIT_REFUSED 2
 
@@ -63,7 +64,9 @@ struct _LucidPipeline {
 
   GSubprocess *proc;
   int pid; /* of proc; g_subprocess_get_identifier() is NULL once reaped */
-  GDataInputStream *reports;
+  GInputStream *reports;  /* fd 3 of the worker: JSON lines */
+  GByteArray *report_buf; /* bytes read, not yet a whole line */
+  gboolean bad_report;    /* this run sent a malformed report: killed */
   GCancellable *cancel;
   gint64 run_id;
   gint64 started_us;
@@ -151,6 +154,7 @@ pipeline_free (LucidPipeline *p)
     g_cancellable_cancel (p->cancel);
   g_clear_object (&p->cancel);
   g_clear_object (&p->reports);
+  g_clear_pointer (&p->report_buf, g_byte_array_unref);
   g_clear_object (&p->proc);
   lucidd_pipeline_def_free (p->def);
   g_free (p->input_set);
@@ -245,18 +249,44 @@ fold_encoders (LucidPipeline *p)
   }
 }
 
+/* A report lucidd cannot read means the worker cannot be trusted any
+ * more (a corrupted process, or not a lucid-worker at all): the run is
+ * recorded as an error and the worker killed; it restarts as a failure.
+ * Later reports of the same run are not read. */
 static void
-handle_report (LucidPipeline *p, const char *line)
+report_fault (LucidPipeline *p, const char *why)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *obj;
+  g_autofree char *msg = NULL;
+
+  if (p->bad_report)
+    return;
+  p->bad_report = TRUE;
+  msg = g_strdup_printf ("malformed report from the worker, killed it: %s",
+                         why);
+  g_warning ("%s: %s", p->def->name, msg);
+  g_free (p->last_error);
+  p->last_error = g_strdup (msg);
+  lucidd_db_event (p->sup->db, p->def->name, p->run_id, "error", msg);
+  if (p->proc != NULL)
+    g_subprocess_send_signal (p->proc, SIGKILL);
+}
+
+static void
+handle_report (LucidPipeline *p, const char *line, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) obj = NULL;
   const char *type, *kind, *text;
 
-  if (!json_parser_load_from_data (parser, line, -1, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (p->bad_report)
     return;
-  obj = json_node_get_object (json_parser_get_root (parser));
-  type = json_object_get_string_member_with_default (obj, "type", "");
+  obj = lucidd_report_parse (line, len, &error);
+  if (obj == NULL) {
+    report_fault (p, error->message);
+    return;
+  }
+  /* lucidd_report_parse() checked the type of every member read here */
+  type = json_object_get_string_member (obj, "type");
   kind = json_object_get_string_member_with_default (obj, "kind", "");
   text = json_object_get_string_member_with_default (obj, "text", "");
 
@@ -275,8 +305,7 @@ handle_report (LucidPipeline *p, const char *line)
     g_free (p->gst_state);
     p->gst_state = g_strdup (
         json_object_get_string_member_with_default (obj, "state", ""));
-    if (json_object_has_member (obj, "encoders")
-        && JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "encoders")))
+    if (json_object_has_member (obj, "encoders"))
       update_encoders (p, json_object_get_array_member (obj, "encoders"));
     return;
   }
@@ -296,39 +325,83 @@ handle_report (LucidPipeline *p, const char *line)
   } else if (strcmp (kind, "lucid-audit") == 0) {
     p->n_audit_windows++;
   }
-  json_object_ref (obj);
-  keep_message (p, obj);
-  json_object_unref (obj);
+  keep_message (p, obj); /* the message list takes its own reference */
 }
 
 static void read_next_report (LucidPipeline *p);
 static void finish_exit (LucidPipeline *p);
 
+/* The report pipe reached its end: the worker (and whatever inherited the
+ * pipe) exited. Bytes after the last newline are a report cut off by the
+ * worker's death: recorded, not parsed. */
 static void
-on_report_line (GObject *src, GAsyncResult *res, gpointer data)
+reports_ended (LucidPipeline *p, const GError *error)
+{
+  if (error != NULL) {
+    g_autofree char *msg = g_strdup_printf (
+        "reading the worker's reports failed: %s", error->message);
+    lucidd_db_event (p->sup->db, p->def->name, p->run_id, "error", msg);
+  } else if (p->report_buf->len > 0 && !p->bad_report) {
+    g_autofree char *msg = g_strdup_printf (
+        "the worker's last report was cut off after %u bytes (no newline): "
+        "it died while writing it",
+        p->report_buf->len);
+    g_message ("%s: %s", p->def->name, msg);
+    lucidd_db_event (p->sup->db, p->def->name, p->run_id, "error", msg);
+  }
+  g_byte_array_set_size (p->report_buf, 0);
+  p->reports_eof = TRUE;
+  if (p->exited)
+    finish_exit (p);
+}
+
+static void
+on_report_bytes (GObject *src, GAsyncResult *res, gpointer data)
 {
   LucidPipeline *p = data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *line = g_data_input_stream_read_line_finish (
-      G_DATA_INPUT_STREAM (src), res, NULL, &error);
+  g_autoptr (GBytes) bytes
+      = g_input_stream_read_bytes_finish (G_INPUT_STREAM (src), res, &error);
+  const guint8 *chunk;
+  gsize n, start = 0;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;           /* @p may be gone */
-  if (line == NULL) { /* end of stream: the worker exited */
-    p->reports_eof = TRUE;
-    if (p->exited)
-      finish_exit (p);
+    return; /* @p may be gone */
+  if (bytes == NULL || g_bytes_get_size (bytes) == 0) {
+    reports_ended (p, error);
     return;
   }
-  handle_report (p, line);
+  chunk = g_bytes_get_data (bytes, &n);
+  for (gsize i = 0; i < n; i++) {
+    if (chunk[i] != '\n')
+      continue;
+    if (p->report_buf->len > 0) {
+      g_byte_array_append (p->report_buf, chunk + start, (guint)(i - start));
+      handle_report (p, (const char *)p->report_buf->data,
+                     p->report_buf->len);
+      g_byte_array_set_size (p->report_buf, 0);
+    } else
+      handle_report (p, (const char *)chunk + start, i - start);
+    start = i + 1;
+  }
+  if (start < n && !p->bad_report) {
+    if (p->report_buf->len + (n - start) > LUCIDD_REPORT_MAX) {
+      g_autofree char *why = g_strdup_printf (
+          "a report line longer than %d bytes", LUCIDD_REPORT_MAX);
+      report_fault (p, why);
+    } else
+      g_byte_array_append (p->report_buf, chunk + start, (guint)(n - start));
+  }
+  if (p->bad_report) /* keep reading to the end, keep nothing */
+    g_byte_array_set_size (p->report_buf, 0);
   read_next_report (p);
 }
 
 static void
 read_next_report (LucidPipeline *p)
 {
-  g_data_input_stream_read_line_async (p->reports, G_PRIORITY_DEFAULT,
-                                       p->cancel, on_report_line, p);
+  g_input_stream_read_bytes_async (p->reports, 64 * 1024, G_PRIORITY_DEFAULT,
+                                   p->cancel, on_report_bytes, p);
 }
 
 /* ---- starting and exits ----------------------------------------------- */
@@ -427,9 +500,11 @@ spawn_worker (LucidPipeline *p)
   g_clear_object (&p->cancel);
   p->cancel = g_cancellable_new ();
   g_clear_object (&p->reports);
-  p->reports = g_data_input_stream_new (g_unix_input_stream_new (fds[0], TRUE));
-  g_object_unref (g_filter_input_stream_get_base_stream (
-      G_FILTER_INPUT_STREAM (p->reports))); /* the data stream holds a ref */
+  p->reports = g_unix_input_stream_new (fds[0], TRUE);
+  if (p->report_buf == NULL)
+    p->report_buf = g_byte_array_new ();
+  g_byte_array_set_size (p->report_buf, 0);
+  p->bad_report = FALSE;
   p->started_us = p->last_progress_us = p->fps_us = g_get_monotonic_time ();
   p->buffers = p->rows = p->fps_buffers = 0;
   p->fps = 0;
@@ -542,6 +617,8 @@ finish_exit (LucidPipeline *p)
 
   if (p->stalled)
     outcome = "stalled";
+  else if (p->bad_report)
+    outcome = "error"; /* killed for a malformed report */
   else if (status == 0)
     outcome = p->want_stop || p->want_restart || p->want_delete
                       || sup->shutting_down

@@ -62,6 +62,13 @@ expect_match "TCP metrics body" "$(cat "$TMP/body")" 'lucid_pipeline_fps\{pipeli
 
 stop_daemon TERM
 expect_match "STOPPING=1 at SIGTERM" "$(cat "$notify_log")" '^STOPPING=1'
+# While it drains, lucidd asks systemd for the time the drain may still
+# take (EXTEND_TIMEOUT_USEC), so a TimeoutStopSec shorter than the drain
+# cannot SIGKILL it mid-drain: sent after STOPPING=1, and the first one
+# covers drain_timeout (20 s in write_conf) + 2 s + the 5 s margin.
+extend=$(awk '/^STOPPING=1/ { stopping = 1 } stopping && /^EXTEND_TIMEOUT_USEC=/ { sub(/^EXTEND_TIMEOUT_USEC=/, ""); print; exit }' "$notify_log")
+expect_match "EXTEND_TIMEOUT_USEC sent while draining" "$extend" '^[0-9]+$'
+expect_eq "the extension covers the drain bound" "$([ "${extend:-0}" -gt 26000000 ] && [ "${extend:-0}" -le 27000000 ] && echo yes)" yes
 kill "$listener" 2> /dev/null || true
 expect_eq "rows sent = stored" \
   "$(sqlite3 "$DB" "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'paced'")" \

@@ -235,6 +235,98 @@ cmd_simple (Client *c, const char *method, const char *path, const char *body,
   return 0;
 }
 
+/* Prometheus text (as lucidd writes it: `name{k="v",...} value` lines and
+ * '#' comments) as a JSON array of {"metric", "labels", "value"}, for
+ * `lucidctl --json metrics`. FALSE when a line does not read. */
+static gboolean
+metrics_to_json (const char *text, JsonBuilder *b)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  json_builder_begin_array (b);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *p = lines[i], *name_end;
+    char *end;
+    double v;
+    if (p[0] == '\0' || p[0] == '#')
+      continue;
+    name_end = p + strcspn (p, "{ ");
+    if (name_end == p || *name_end == '\0')
+      return FALSE;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "metric");
+    {
+      g_autofree char *name = g_strndup (p, name_end - p);
+      json_builder_add_string_value (b, name);
+    }
+    json_builder_set_member_name (b, "labels");
+    json_builder_begin_object (b);
+    p = name_end;
+    if (*p == '{') {
+      p++;
+      while (*p != '}') {
+        const char *eq = strchr (p, '=');
+        g_autoptr (GString) value = g_string_new (NULL);
+        g_autofree char *key = NULL;
+        if (eq == NULL || eq[1] != '"')
+          return FALSE;
+        key = g_strndup (p, eq - p);
+        for (p = eq + 2; *p != '"'; p++) {
+          if (*p == '\0')
+            return FALSE;
+          if (*p == '\\' && p[1] != '\0') {
+            p++;
+            g_string_append_c (value, *p == 'n' ? '\n' : *p);
+          } else
+            g_string_append_c (value, *p);
+        }
+        json_builder_set_member_name (b, key);
+        json_builder_add_string_value (b, value->str);
+        p++; /* the closing quote */
+        if (*p == ',')
+          p++;
+        else if (*p != '}')
+          return FALSE;
+      }
+      p++;
+    }
+    json_builder_end_object (b);
+    v = g_ascii_strtod (p, &end);
+    if (end == p)
+      return FALSE;
+    json_builder_set_member_name (b, "value");
+    json_builder_add_double_value (b, v);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  return TRUE;
+}
+
+static int
+cmd_metrics (Client *c)
+{
+  g_autoptr (JsonNode) json = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  guint status;
+  int rc;
+
+  if (!opt_json)
+    return cmd_simple (c, "GET", "/metrics", NULL, FALSE);
+  if (!request (c, "GET", "/metrics", NULL, &status, &json, &text))
+    return 3;
+  if ((rc = check_reply (status, json)) != 0)
+    return rc;
+  if (text == NULL || !metrics_to_json (text, b)) {
+    g_printerr ("lucidctl metrics: lucidd's answer is not Prometheus text\n");
+    return 1;
+  }
+  root = json_builder_get_root (b);
+  print_json (root);
+  return 0;
+}
+
 static int
 cmd_create (Client *c, const char *name, const char *description)
 {
@@ -778,7 +870,7 @@ main (int argc, char **argv)
     rc = cmd_run (&c, argv[2]);
   } else if (strcmp (verb, "metrics") == 0) {
     NEED (2);
-    rc = cmd_simple (&c, "GET", "/metrics", NULL, FALSE);
+    rc = cmd_metrics (&c);
   } else if (strcmp (verb, "daemon") == 0) {
     NEED (2);
     rc = cmd_simple (&c, "GET", "/v1/status", NULL, FALSE);

@@ -173,9 +173,8 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
           g_string_append_printf (out, "%" G_GINT64_FORMAT, p->rows);
           break;
         case 5:
-          g_string_append_printf (
-              out, "%" G_GINT64_FORMAT,
-              MAX (0, rows_written_now (p)));
+          g_string_append_printf (out, "%" G_GINT64_FORMAT,
+                                  MAX (0, rows_written_now (p)));
           break;
         case 6:
           g_string_append_printf (out, "%u", p->restarts);

@@ -73,7 +73,7 @@ struct _LucidPipeline {
   /* results rows of the finished runs: counted by SQL when the pipeline
    * is added and when a run ends, never per request */
   gint64 rows_written;
-  GHashTable *encoders;    /* element name -> EncoderHistogram */
+  GHashTable *encoders; /* element name -> EncoderHistogram */
 };
 
 struct _LucidSupervisor {

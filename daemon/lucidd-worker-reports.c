@@ -159,7 +159,6 @@ handle_report (LucidPipeline *p, const char *line, gsize len)
   keep_message (p, obj); /* the message list takes its own reference */
 }
 
-
 /* The report pipe reached its end: the worker (and whatever inherited the
  * pipe) exited. Bytes after the last newline are a report cut off by the
  * worker's death: recorded, not parsed. */
@@ -206,8 +205,7 @@ on_report_bytes (GObject *src, GAsyncResult *res, gpointer data)
       continue;
     if (p->report_buf->len > 0) {
       g_byte_array_append (p->report_buf, chunk + start, (guint)(i - start));
-      handle_report (p, (const char *)p->report_buf->data,
-                     p->report_buf->len);
+      handle_report (p, (const char *)p->report_buf->data, p->report_buf->len);
       g_byte_array_set_size (p->report_buf, 0);
     } else
       handle_report (p, (const char *)chunk + start, i - start);

@@ -18,11 +18,9 @@ static void
 policy_setup (LucidWorkerPolicy *policy)
 {
   lucid_worker_policy_init (policy);
-  for (const char *const *e = (const char *const[]){ "uridecodebin",
-                                                      "urisourcebin",
-                                                      "uridecodebin3",
-                                                      "playbin", "queue2",
-                                                      "fakesink", NULL };
+  for (const char *const *e
+       = (const char *const[]){ "uridecodebin", "urisourcebin", "uridecodebin3",
+                                "playbin", "queue2", "fakesink", NULL };
        *e != NULL; e++)
     g_ptr_array_add (policy->elements, g_strdup (*e));
   g_ptr_array_add (policy->paths, g_strdup ("/srv/lucid"));
@@ -36,8 +34,7 @@ expect_refused (LucidWorkerPolicy *policy, GstElement *element,
 {
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (
-      lucid_worker_policy_check_element (policy, element, &error));
+  g_assert_false (lucid_worker_policy_check_element (policy, element, &error));
   g_assert_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, GST_ELEMENT_NAME (element)));
   if (strstr (error->message, reason) == NULL)
@@ -48,8 +45,8 @@ static void
 test_download_refused (void)
 {
   LucidWorkerPolicy policy;
-  const char *const uri_bins[] = { "uridecodebin", "urisourcebin",
-                                   "uridecodebin3" };
+  const char *const uri_bins[]
+      = { "uridecodebin", "urisourcebin", "uridecodebin3" };
 
   policy_setup (&policy);
   for (guint i = 0; i < G_N_ELEMENTS (uri_bins); i++) {
@@ -95,8 +92,9 @@ test_playbin_download_flag_refused (void)
   fc = g_type_class_ref (spec->value_type);
   g_value_init (&v, spec->value_type);
   g_object_get_property (G_OBJECT (p), "flags", &v);
-  g_value_set_flags (&v, g_value_get_flags (&v)
-                             | g_flags_get_value_by_nick (fc, "download")->value);
+  g_value_set_flags (&v,
+                     g_value_get_flags (&v)
+                         | g_flags_get_value_by_nick (fc, "download")->value);
   g_object_set_property (G_OBJECT (p), "flags", &v);
   g_value_unset (&v);
   expect_refused (&policy, p, "download buffering");
@@ -110,9 +108,9 @@ test_playbin_is_an_element (void)
 {
   LucidWorkerPolicy policy;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GstElement) p = gst_parse_launch_full (
-      "playbin uri=file:///etc/passwd", NULL, GST_PARSE_FLAG_FATAL_ERRORS,
-      &error);
+  g_autoptr (GstElement) p
+      = gst_parse_launch_full ("playbin uri=file:///etc/passwd", NULL,
+                               GST_PARSE_FLAG_FATAL_ERRORS, &error);
 
   if (p == NULL) {
     g_test_skip ("playbin is not installed");
@@ -123,11 +121,13 @@ test_playbin_is_an_element (void)
   g_ptr_array_add (policy.elements, g_strdup ("fakesink"));
   g_ptr_array_add (policy.paths, g_strdup ("/srv/lucid"));
   g_assert_false (lucid_worker_policy_check_tree (&policy, p, &error));
-  g_assert_nonnull (strstr (error->message, "(playbin) is not in the allowlist"));
+  g_assert_nonnull (
+      strstr (error->message, "(playbin) is not in the allowlist"));
   g_clear_error (&error);
   g_ptr_array_add (policy.elements, g_strdup ("playbin"));
   g_assert_false (lucid_worker_policy_check_element (&policy, p, &error));
-  g_assert_nonnull (strstr (error->message, "uri=file:///etc/passwd is outside"));
+  g_assert_nonnull (
+      strstr (error->message, "uri=file:///etc/passwd is outside"));
   lucid_worker_policy_clear (&policy);
 }
 

@@ -286,6 +286,15 @@ test_shipped_pipelines (void)
   }
   /* talk-topics, talk-paced, talk-file, talk-audit, vision-testsrc */
   g_assert_cmpuint (n, >=, 5);
+  /* the shipped example of a pipeline's own restart limit */
+  {
+    g_autofree char *path = g_build_filename (dir, "talk-paced.pipeline", NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LucidPipelineDef) def
+        = lucidd_pipeline_file_load (path, vars, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (def->restart_limit, ==, 3);
+  }
 }
 
 int

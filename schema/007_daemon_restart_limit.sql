@@ -7,6 +7,9 @@
 -- column keeps it across daemon restarts. NULL = the daemon's default.
 -- Existing rows keep NULL, i.e. the behaviour they had.
 --
+-- daemon_events.kind (free text) gains 'reclaim': lucidd deleted a
+-- `lucidctl run` instance nobody asked about any more (docs/daemon.md).
+--
 -- SPDX-License-Identifier: LGPL-2.1-or-later
 
 ALTER TABLE daemon_pipelines ADD COLUMN restart_limit INTEGER

@@ -5,8 +5,10 @@
  * (filesink, shmsink, tcpserversink, ...). So every element's factory must
  * be on the list, and every string property that names a path or URI must
  * point inside an allowed prefix (after resolving symlinks and "..") or use
- * an allowed URI scheme. The worker checks the tree after parsing and each
- * element added later (deep-element-added: decodebin's children).
+ * an allowed URI scheme; and no element may buffer a download in a
+ * temporary file of its own choosing (see downloads_allowed()). The worker
+ * checks the tree after parsing and each element added later
+ * (deep-element-added: decodebin's children).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -136,6 +138,66 @@ lucid_worker_policy_check_value (const LucidWorkerPolicy *policy,
   return FALSE;
 }
 
+/* Download buffering writes the stream to a temporary file in the system's
+ * temporary folder (uridecodebin, uridecodebin3, urisourcebin: download;
+ * playbin, playbin3: the 'download' flag), outside the allowed paths and
+ * out of the allowlist's sight (the bin names the file itself), and
+ * ring-buffer-max-size sizes that file's ring buffer. Both are refused.
+ * queue2's and downloadbuffer's own temporary file is named by
+ * temp-template, a path property held to the allowed paths (their ring
+ * buffer lives in memory without one). */
+static gboolean
+downloads_allowed (GstElement *element, GError **error)
+{
+  GObjectClass *klass = G_OBJECT_GET_CLASS (element);
+  GParamSpec *download = g_object_class_find_property (klass, "download");
+  GParamSpec *flags = g_object_class_find_property (klass, "flags");
+  GParamSpec *ring = g_object_class_find_property (klass, "ring-buffer-max-size");
+  gboolean downloads = FALSE, can_download = FALSE;
+  guint64 ring_size = 0;
+
+  if (download != NULL && download->value_type == G_TYPE_BOOLEAN
+      && (download->flags & G_PARAM_READABLE)) {
+    can_download = TRUE;
+    g_object_get (element, "download", &downloads, NULL);
+  }
+  if (flags != NULL && G_TYPE_IS_FLAGS (flags->value_type)
+      && (flags->flags & G_PARAM_READABLE)) {
+    g_autoptr (GFlagsClass) fc = g_type_class_ref (flags->value_type);
+    GFlagsValue *bit = g_flags_get_value_by_nick (fc, "download");
+    if (bit != NULL) {
+      GValue v = G_VALUE_INIT;
+      can_download = TRUE;
+      g_value_init (&v, flags->value_type);
+      g_object_get_property (G_OBJECT (element), "flags", &v);
+      downloads = downloads || (g_value_get_flags (&v) & bit->value) != 0;
+      g_value_unset (&v);
+    }
+  }
+  if (downloads) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "element '%s': download buffering (download=true, or the "
+                 "'download' flag) writes the stream to a temporary file "
+                 "outside the allowed paths; not allowed for submitted "
+                 "pipelines",
+                 GST_ELEMENT_NAME (element));
+    return FALSE;
+  }
+  if (can_download && ring != NULL && ring->value_type == G_TYPE_UINT64
+      && (ring->flags & G_PARAM_READABLE)) {
+    g_object_get (element, "ring-buffer-max-size", &ring_size, NULL);
+    if (ring_size != 0) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                   "element '%s': ring-buffer-max-size=%" G_GUINT64_FORMAT
+                   " sizes a download buffer in a temporary file outside "
+                   "the allowed paths; not allowed for submitted pipelines",
+                   GST_ELEMENT_NAME (element), ring_size);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 gboolean
 lucid_worker_policy_check_element (const LucidWorkerPolicy *policy,
                                    GstElement *element, GError **error)
@@ -145,9 +207,11 @@ lucid_worker_policy_check_element (const LucidWorkerPolicy *policy,
   g_autofree GParamSpec **specs = NULL;
   guint n_specs = 0;
 
-  /* Bins made by the parser for "( ... )" have no factory list entry the
-   * user chose; the pipeline itself neither. */
-  if (GST_IS_PIPELINE (element))
+  /* The plain pipeline the parser (or the worker) wraps the description
+   * in is no element the user chose. Only that one: playbin and playbin3
+   * are pipelines too, and are checked like any element. */
+  if (GST_IS_PIPELINE (element)
+      && (fname == NULL || strcmp (fname, "pipeline") == 0))
     return TRUE;
   if (fname == NULL || !in_array (policy->elements, fname)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
@@ -171,7 +235,7 @@ lucid_worker_policy_check_element (const LucidWorkerPolicy *policy,
                                              value, error))
       return FALSE;
   }
-  return TRUE;
+  return downloads_allowed (element, error);
 }
 
 gboolean

@@ -145,7 +145,7 @@ watch_encoder_latency (GstElement *e)
 
   if (sink != NULL && src != NULL) {
     EncoderLatency *el = g_new0 (EncoderLatency, 1);
-    el->element = g_strdup (GST_ELEMENT_NAME (e));
+    el->element = g_utf8_make_valid (GST_ELEMENT_NAME (e), -1);
     g_mutex_init (&el->lock);
     el->inflight = g_hash_table_new (NULL, NULL);
     g_ptr_array_add (encoder_latencies, el);
@@ -209,11 +209,17 @@ report_message (Worker *w, const char *type, const char *kind,
     json_builder_add_string_value (b, kind);
   }
   if (source) {
+    g_autofree char *valid = g_utf8_make_valid (source, -1);
     json_builder_set_member_name (b, "source");
-    json_builder_add_string_value (b, source);
+    json_builder_add_string_value (b, valid);
   }
   json_builder_set_member_name (b, "text");
-  json_builder_add_string_value (b, text ? text : "");
+  {
+    /* lucidd refuses a report that is not valid UTF-8 (a file name in an
+     * error message may not be) */
+    g_autofree char *valid = g_utf8_make_valid (text ? text : "", -1);
+    json_builder_add_string_value (b, valid);
+  }
   json_builder_end_object (b);
   report_json (w, b);
 }

@@ -4,9 +4,10 @@
  *   lucidctl [OPTIONS] list                 names and states
  *   lucidctl [OPTIONS] create NAME 'gst-launch description'
  *                      [--restart=POLICY] [--no-start] [--stall-timeout=S]
+ *                      [--restart-limit=N]
  *   lucidctl [OPTIONS] start|stop|restart|delete NAME
  *   lucidctl [OPTIONS] messages NAME        recent bus messages
- *   lucidctl [OPTIONS] run FILE|URI --pipeline=NAME [--keep]
+ *   lucidctl [OPTIONS] run FILE|URI --pipeline=NAME [--keep] [--lease=S]
  *   lucidctl [OPTIONS] query "SQL"          read-only connection (through
  *                      lucidd when the database is not readable, or with
  *                      --remote)
@@ -24,6 +25,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +43,8 @@ static char *opt_socket, *opt_config, *opt_database, *opt_restart;
 static char *opt_pipeline, *opt_expect_root, *opt_public_key;
 static gint64 opt_min_signed_size;
 static gboolean opt_json, opt_no_start, opt_keep, opt_header, opt_remote;
-static int opt_stall = -1;
+static int opt_stall = -1, opt_lease = 30;
+static int opt_restart_limit = G_MININT; /* not given; the daemon checks it */
 
 typedef struct {
   SoupSession *session;
@@ -161,8 +164,8 @@ double_or (JsonObject *o, const char *k, double def)
 static void
 print_table (JsonArray *arr)
 {
-  g_print ("%-28s %-9s %-9s %8s %9s %8s %7s %8s  %s\n", "NAME", "SOURCE",
-           "STATE", "RESTARTS", "ROWS", "FPS", "LATENCY", "PROGRESS",
+  g_print ("%-28s %-9s %-9s %8s %5s %9s %8s %7s %8s  %s\n", "NAME", "SOURCE",
+           "STATE", "RESTARTS", "LIMIT", "ROWS", "FPS", "LATENCY", "PROGRESS",
            "LAST ERROR");
   for (guint i = 0; i < json_array_get_length (arr); i++) {
     JsonObject *o = json_array_get_object_element (arr, i);
@@ -179,12 +182,12 @@ print_table (JsonArray *arr)
     for (char *p = err; *p; p++)
       if (*p == '\n')
         *p = ' ';
-    g_print ("%-28s %-9s %-9s %8" G_GINT64_FORMAT " %9" G_GINT64_FORMAT
-             " %8.1f %7s %8s  %s\n",
+    g_print ("%-28s %-9s %-9s %8" G_GINT64_FORMAT " %5" G_GINT64_FORMAT
+             " %9" G_GINT64_FORMAT " %8.1f %7s %8s  %s\n",
              str_or (o, "name", "?"), str_or (o, "source", "?"),
              str_or (o, "state", "?"), int_or (o, "restarts", 0),
-             int_or (o, "rows_written", 0), double_or (o, "fps", 0), latency,
-             prog, err);
+             int_or (o, "restart_limit", 0), int_or (o, "rows_written", 0),
+             double_or (o, "fps", 0), latency, prog, err);
   }
 }
 
@@ -232,6 +235,98 @@ cmd_simple (Client *c, const char *method, const char *path, const char *body,
   return 0;
 }
 
+/* Prometheus text (as lucidd writes it: `name{k="v",...} value` lines and
+ * '#' comments) as a JSON array of {"metric", "labels", "value"}, for
+ * `lucidctl --json metrics`. FALSE when a line does not read. */
+static gboolean
+metrics_to_json (const char *text, JsonBuilder *b)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  json_builder_begin_array (b);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *p = lines[i], *name_end;
+    char *end;
+    double v;
+    if (p[0] == '\0' || p[0] == '#')
+      continue;
+    name_end = p + strcspn (p, "{ ");
+    if (name_end == p || *name_end == '\0')
+      return FALSE;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "metric");
+    {
+      g_autofree char *name = g_strndup (p, name_end - p);
+      json_builder_add_string_value (b, name);
+    }
+    json_builder_set_member_name (b, "labels");
+    json_builder_begin_object (b);
+    p = name_end;
+    if (*p == '{') {
+      p++;
+      while (*p != '}') {
+        const char *eq = strchr (p, '=');
+        g_autoptr (GString) value = g_string_new (NULL);
+        g_autofree char *key = NULL;
+        if (eq == NULL || eq[1] != '"')
+          return FALSE;
+        key = g_strndup (p, eq - p);
+        for (p = eq + 2; *p != '"'; p++) {
+          if (*p == '\0')
+            return FALSE;
+          if (*p == '\\' && p[1] != '\0') {
+            p++;
+            g_string_append_c (value, *p == 'n' ? '\n' : *p);
+          } else
+            g_string_append_c (value, *p);
+        }
+        json_builder_set_member_name (b, key);
+        json_builder_add_string_value (b, value->str);
+        p++; /* the closing quote */
+        if (*p == ',')
+          p++;
+        else if (*p != '}')
+          return FALSE;
+      }
+      p++;
+    }
+    json_builder_end_object (b);
+    v = g_ascii_strtod (p, &end);
+    if (end == p)
+      return FALSE;
+    json_builder_set_member_name (b, "value");
+    json_builder_add_double_value (b, v);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  return TRUE;
+}
+
+static int
+cmd_metrics (Client *c)
+{
+  g_autoptr (JsonNode) json = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  guint status;
+  int rc;
+
+  if (!opt_json)
+    return cmd_simple (c, "GET", "/metrics", NULL, FALSE);
+  if (!request (c, "GET", "/metrics", NULL, &status, &json, &text))
+    return 3;
+  if ((rc = check_reply (status, json)) != 0)
+    return rc;
+  if (text == NULL || !metrics_to_json (text, b)) {
+    g_printerr ("lucidctl metrics: lucidd's answer is not Prometheus text\n");
+    return 1;
+  }
+  root = json_builder_get_root (b);
+  print_json (root);
+  return 0;
+}
+
 static int
 cmd_create (Client *c, const char *name, const char *description)
 {
@@ -252,6 +347,10 @@ cmd_create (Client *c, const char *name, const char *description)
   if (opt_stall >= 0) {
     json_builder_set_member_name (b, "stall_timeout");
     json_builder_add_int_value (b, opt_stall);
+  }
+  if (opt_restart_limit != G_MININT) {
+    json_builder_set_member_name (b, "restart_limit");
+    json_builder_add_int_value (b, opt_restart_limit);
   }
   json_builder_end_object (b);
   body = json_body (b);
@@ -277,6 +376,41 @@ draw_progress (const char *name, double progress, gint64 rows, double fps)
               progress * 100, rows);
 }
 
+/* SIGINT, SIGTERM or SIGHUP during `run`: the signal number, else 0. */
+static volatile sig_atomic_t run_interrupted;
+
+static void
+on_run_signal (int sig)
+{
+  if (run_interrupted != 0) /* a second one: give up waiting */
+    _exit (128 + sig);
+  run_interrupted = sig;
+}
+
+/* The run was interrupted: ask lucidd to stop and delete the instance (it
+ * drains, so the rows sent so far are committed) and wait until it is
+ * gone, which frees its max_pipelines slot. Returns 128 + the signal. */
+static int
+run_cancel (Client *c, const char *run_name, const char *path)
+{
+  g_autoptr (JsonNode) json = NULL;
+  guint status = 0;
+  int sig = run_interrupted;
+
+  g_printerr ("\nlucidctl: interrupted: stopping and deleting %s (its rows "
+              "so far are kept; interrupt again to stop waiting)\n",
+              run_name);
+  if (!request (c, "DELETE", path, NULL, &status, &json, NULL))
+    return 128 + sig;
+  while (status >= 200 && status < 300) {
+    g_clear_pointer (&json, json_node_unref);
+    g_usleep (100 * 1000);
+    if (!request (c, "GET", path, NULL, &status, &json, NULL))
+      break;
+  }
+  return 128 + sig;
+}
+
 static int
 cmd_run (Client *c, const char *input)
 {
@@ -288,9 +422,14 @@ cmd_run (Client *c, const char *input)
   int rc;
   gboolean tty = isatty (STDERR_FILENO);
   double last_drawn = -1;
+  struct sigaction sa = { .sa_handler = on_run_signal };
 
   if (opt_pipeline == NULL) {
     g_printerr ("lucidctl run: give --pipeline=NAME\n");
+    return 2;
+  }
+  if (opt_lease < 0) {
+    g_printerr ("lucidctl run: --lease must be 0 (none) or seconds\n");
     return 2;
   }
   scheme = g_uri_parse_scheme (input);
@@ -298,9 +437,19 @@ cmd_run (Client *c, const char *input)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "input");
   json_builder_add_string_value (b, value);
+  json_builder_set_member_name (b, "lease_s");
+  json_builder_add_int_value (b, opt_lease);
+  json_builder_set_member_name (b, "keep");
+  json_builder_add_boolean_value (b, opt_keep);
   json_builder_end_object (b);
   body = json_body (b);
   path = g_strdup_printf ("/v1/pipelines/%s/run", opt_pipeline);
+  /* From here on an interrupt must not leave the instance behind. */
+  sigemptyset (&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
   if (!request (c, "POST", path, body, &status, &json, NULL))
     return 3;
   if ((rc = check_reply (status, json)) != 0)
@@ -313,7 +462,11 @@ cmd_run (Client *c, const char *input)
   for (;;) {
     JsonObject *o;
     const char *state;
+    if (run_interrupted)
+      return run_cancel (c, run_name, path);
     g_usleep (200 * 1000);
+    if (run_interrupted)
+      return run_cancel (c, run_name, path);
     g_clear_pointer (&json, json_node_unref);
     if (!request (c, "GET", path, NULL, &status, &json, NULL))
       return 3;
@@ -617,10 +770,18 @@ main (int argc, char **argv)
       "create: do not start it", NULL },
     { "stall-timeout", 0, 0, G_OPTION_ARG_INT, &opt_stall,
       "create: seconds without buffers before a restart (0 = never)", "S" },
+    { "restart-limit", 0, 0, G_OPTION_ARG_INT, &opt_restart_limit,
+      "create: failed starts in a row before 'failed' (default: the "
+      "daemon's restart_limit)",
+      "N" },
     { "pipeline", 'p', 0, G_OPTION_ARG_STRING, &opt_pipeline,
       "run: the pipeline whose input element gets FILE|URI", "NAME" },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &opt_keep,
       "run: keep the finished run instance listed", NULL },
+    { "lease", 0, 0, G_OPTION_ARG_INT, &opt_lease,
+      "run: lucidd stops and deletes the run when lucidctl has not asked "
+      "about it for S seconds (default 30; 0 = never)",
+      "S" },
     { "expect-root", 0, 0, G_OPTION_ARG_STRING, &opt_expect_root,
       "verify: the Merkle root (64 hex digits) of the log kept elsewhere; "
       "a truncated tail is detected only this way",
@@ -709,7 +870,7 @@ main (int argc, char **argv)
     rc = cmd_run (&c, argv[2]);
   } else if (strcmp (verb, "metrics") == 0) {
     NEED (2);
-    rc = cmd_simple (&c, "GET", "/metrics", NULL, FALSE);
+    rc = cmd_metrics (&c);
   } else if (strcmp (verb, "daemon") == 0) {
     NEED (2);
     rc = cmd_simple (&c, "GET", "/v1/status", NULL, FALSE);

@@ -223,7 +223,29 @@ typedef struct {
   LucidApi *api;
   SoupServerMessage *msg;
   LucidPipelineDef *def;
+  GSubprocess *proc;
+  GCancellable *cancel;
+  guint timeout_source; /* [daemon] check_timeout */
+  guint timeout_s;
+  gboolean timed_out;
 } CreateJob;
+
+/* The check did not finish in time (an element that blocks while it is
+ * built, a plugin that hangs at load): kill it, answer the client. */
+static gboolean
+create_check_timed_out (gpointer data)
+{
+  CreateJob *job = data;
+
+  job->timeout_source = 0;
+  job->timed_out = TRUE;
+  g_warning ("%s: the pipeline check did not finish in %u s; killed it",
+             job->def->name, job->timeout_s);
+  g_subprocess_force_exit (job->proc);
+  /* the answer must not wait for the pipe: a descendant may hold it */
+  g_cancellable_cancel (job->cancel);
+  return G_SOURCE_REMOVE;
+}
 
 static char *
 worker_path (LucidApi *api)
@@ -252,8 +274,20 @@ create_checked (GObject *src, GAsyncResult *res, gpointer data)
   g_autofree char *out = NULL;
   GSubprocess *proc = G_SUBPROCESS (src);
   LucidPipeline *p;
+  gboolean communicated;
 
-  if (!g_subprocess_communicate_utf8_finish (proc, res, &out, NULL, &error)) {
+  g_clear_handle_id (&job->timeout_source, g_source_remove);
+  communicated
+      = g_subprocess_communicate_utf8_finish (proc, res, &out, NULL, &error);
+  if (job->timed_out) {
+    g_autofree char *m = g_strdup_printf (
+        "the pipeline check (lucid-worker --check) did not finish in %u s "
+        "([daemon] check_timeout) and was killed: an element blocks while "
+        "the pipeline is built",
+        job->timeout_s);
+    lucidd_db_event (api->db, job->def->name, 0, "error", m);
+    respond_error (job->msg, SOUP_STATUS_FORBIDDEN, m);
+  } else if (!communicated) {
     respond_error (job->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
   } else if (!g_subprocess_get_if_exited (proc)
              || g_subprocess_get_exit_status (proc) != 0) {
@@ -285,6 +319,8 @@ create_checked (GObject *src, GAsyncResult *res, gpointer data)
   }
   soup_server_message_unpause (job->msg);
   g_object_unref (job->msg);
+  g_object_unref (job->proc);
+  g_object_unref (job->cancel);
   lucidd_pipeline_def_free (job->def);
   g_free (job);
 }
@@ -339,9 +375,14 @@ handle_create (LucidApi *api, SoupServerMessage *msg, const char *body,
   job->api = api;
   job->msg = g_object_ref (msg);
   job->def = def;
+  job->proc = proc;
+  job->cancel = g_cancellable_new ();
+  job->timeout_s = c->check_timeout_s;
+  job->timeout_source
+      = g_timeout_add_seconds (job->timeout_s, create_check_timed_out, job);
   soup_server_message_pause (msg);
-  g_subprocess_communicate_utf8_async (proc, NULL, NULL, create_checked, job);
-  g_object_unref (proc);
+  g_subprocess_communicate_utf8_async (proc, NULL, job->cancel, create_checked,
+                                       job);
 }
 
 /* ---- query: read-only SQL for users who cannot read the database ------ */
@@ -518,6 +559,7 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
     respond_error (msg, SOUP_STATUS_NOT_FOUND, "no such pipeline");
     return;
   }
+  lucidd_pipeline_touch (p);
   is_api = lucidd_pipeline_get_source (p) == LUCIDD_SOURCE_API;
   if (verb == NULL && strcmp (method, "GET") == 0) {
     respond_status (msg, SOUP_STATUS_OK, p);
@@ -556,13 +598,15 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
     respond_status (msg, SOUP_STATUS_OK, p);
   } else if (verb != NULL && strcmp (verb, "run") == 0
              && strcmp (method, "POST") == 0) {
-    g_autofree char *input = lucidd_request_parse_run (body, len, &error);
+    g_autoptr (LucidRunRequest) req
+        = lucidd_request_parse_run (body, len, &error);
     LucidPipeline *run;
-    if (input == NULL) {
+    if (req == NULL) {
       respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
       return;
     }
-    run = lucidd_pipeline_run_input (p, input, &error);
+    run = lucidd_pipeline_run_input (p, req->input, req->lease_s, req->keep,
+                                     &error);
     if (run == NULL)
       respond_error (msg, SOUP_STATUS_CONFLICT, error->message);
     else

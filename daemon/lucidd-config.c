@@ -117,7 +117,8 @@ static const char *const known_daemon_keys[] = {
   "drain_timeout",      "stall_timeout",     "restart_limit",
   "backoff_initial_ms", "backoff_max_ms",    "backoff_reset_s",
   "max_pipelines",      "max_request_bytes", "messages_kept",
-  "tcp_port",           "tcp_token_file",    NULL,
+  "tcp_port",           "tcp_token_file",    "run_reclaim_s",
+  "check_timeout",      NULL,
 };
 static const char *const known_api_keys[] = {
   "allowed_elements",
@@ -163,6 +164,8 @@ lucidd_config_load (const char *path, GError **error)
   c->max_pipelines = 64;
   c->max_request_bytes = 64 * 1024;
   c->messages_kept = 50;
+  c->run_reclaim_s = 60;
+  c->check_timeout_s = 30;
   c->allowed_elements = g_strdupv ((char **)default_allowed_elements);
   c->allowed_uri_schemes = g_strsplit ("file", ",", -1);
   c->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -217,7 +220,11 @@ lucidd_config_load (const char *path, GError **error)
         || !get_uint (kf, "daemon", "messages_kept", &c->messages_kept, 10000,
                       path, error)
         || !get_uint (kf, "daemon", "tcp_port", &c->tcp_port, 65535, path,
-                      error))
+                      error)
+        || !get_uint (kf, "daemon", "run_reclaim_s", &c->run_reclaim_s, 86400,
+                      path, error)
+        || !get_uint (kf, "daemon", "check_timeout", &c->check_timeout_s, 3600,
+                      path, error))
       return NULL;
     get_list (kf, "api", "allowed_elements", &c->allowed_elements);
     get_list (kf, "api", "allowed_uri_schemes", &c->allowed_uri_schemes);
@@ -257,6 +264,12 @@ lucidd_config_load (const char *path, GError **error)
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
                  "%s: [daemon] tcp_port needs tcp_token_file (the bearer "
                  "token clients must send)",
+                 c->path ? c->path : "(defaults)");
+    return NULL;
+  }
+  if (c->check_timeout_s == 0) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 "%s: [daemon] check_timeout must be at least 1 second",
                  c->path ? c->path : "(defaults)");
     return NULL;
   }

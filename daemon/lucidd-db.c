@@ -123,8 +123,8 @@ lucidd_db_load_pipelines (LucidDaemonDb *db, GError **error)
       (GDestroyNotify)lucidd_pipeline_def_free);
   sqlite3_stmt *stmt
       = prepare (db,
-                 "SELECT name, description, restart, enabled, stall_timeout "
-                 "FROM daemon_pipelines ORDER BY name",
+                 "SELECT name, description, restart, enabled, stall_timeout, "
+                 "restart_limit FROM daemon_pipelines ORDER BY name",
                  error);
   int rc;
 
@@ -140,6 +140,9 @@ lucidd_db_load_pipelines (LucidDaemonDb *db, GError **error)
     def->stall_timeout_s = sqlite3_column_type (stmt, 4) == SQLITE_NULL
                                ? -1
                                : sqlite3_column_int (stmt, 4);
+    def->restart_limit = sqlite3_column_type (stmt, 5) == SQLITE_NULL
+                             ? -1
+                             : sqlite3_column_int (stmt, 5);
     g_ptr_array_add (out, def);
   }
   if (rc != SQLITE_DONE) {
@@ -159,9 +162,10 @@ lucidd_db_save_pipeline (LucidDaemonDb *db, const LucidPipelineDef *def,
   sqlite3_stmt *stmt = prepare (
       db,
       "INSERT INTO daemon_pipelines (name, description, restart, enabled, "
-      "stall_timeout, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-      "?6) ON CONFLICT (name) DO UPDATE SET description = ?2, restart = ?3, "
-      "enabled = ?4, stall_timeout = ?5, updated_at = ?6",
+      "stall_timeout, created_at, updated_at, restart_limit) VALUES (?1, ?2, "
+      "?3, ?4, ?5, ?6, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
+      "description = ?2, restart = ?3, enabled = ?4, stall_timeout = ?5, "
+      "updated_at = ?6, restart_limit = ?7",
       error);
 
   if (stmt == NULL)
@@ -176,6 +180,10 @@ lucidd_db_save_pipeline (LucidDaemonDb *db, const LucidPipelineDef *def,
   else
     sqlite3_bind_null (stmt, 5);
   sqlite3_bind_text (stmt, 6, now, -1, SQLITE_TRANSIENT);
+  if (def->restart_limit >= 0)
+    sqlite3_bind_int (stmt, 7, def->restart_limit);
+  else
+    sqlite3_bind_null (stmt, 7);
   return step_done (db, stmt, "cannot store the pipeline", error);
 }
 

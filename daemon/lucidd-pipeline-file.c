@@ -24,6 +24,7 @@ lucidd_pipeline_def_new (const char *name, const char *description)
   def->restart = LUCIDD_RESTART_ON_FAILURE;
   def->enabled = TRUE;
   def->stall_timeout_s = -1;
+  def->restart_limit = -1;
   return def;
 }
 
@@ -47,6 +48,7 @@ lucidd_pipeline_def_copy (const LucidPipelineDef *def)
   copy->restart = def->restart;
   copy->enabled = def->enabled;
   copy->stall_timeout_s = def->stall_timeout_s;
+  copy->restart_limit = def->restart_limit;
   copy->input = g_strdup (def->input);
   return copy;
 }
@@ -58,6 +60,7 @@ lucidd_pipeline_def_equal (const LucidPipelineDef *a, const LucidPipelineDef *b)
          && g_strcmp0 (a->description, b->description) == 0
          && a->restart == b->restart && a->enabled == b->enabled
          && a->stall_timeout_s == b->stall_timeout_s
+         && a->restart_limit == b->restart_limit
          && g_strcmp0 (a->input, b->input) == 0;
 }
 
@@ -214,6 +217,17 @@ parse_header_line (LucidPipelineDef *def, GHashTable *seen, const char *line,
       return FALSE;
     }
     def->stall_timeout_s = (int)v;
+  } else if (strcmp (key, "restart-limit") == 0) {
+    guint64 v;
+    if (!g_ascii_string_to_unsigned (value, 10, 0, LUCIDD_RESTART_LIMIT_MAX,
+                                     &v, NULL)) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                   "%s:%u: restart-limit must be a count of failed starts "
+                   "from 0 to %d, not '%s'",
+                   filename, lineno, LUCIDD_RESTART_LIMIT_MAX, value);
+      return FALSE;
+    }
+    def->restart_limit = (int)v;
   } else if (strcmp (key, "input") == 0) {
     if (!lucidd_pipeline_name_valid (value)) {
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
@@ -226,7 +240,7 @@ parse_header_line (LucidPipelineDef *def, GHashTable *seen, const char *line,
   } else {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
                  "%s:%u: unknown key '%s' (known: name, restart, enabled, "
-                 "stall-timeout, input)",
+                 "stall-timeout, restart-limit, input)",
                  filename, lineno, key);
     return FALSE;
   }

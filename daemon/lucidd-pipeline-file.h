@@ -8,6 +8,8 @@
  *   enabled = true              start when the daemon starts / reloads
  *   stall-timeout = 30          seconds without a buffer at any sink before
  *                               the pipeline is restarted; 0 = never
+ *   restart-limit = 3           failed starts in a row before 'failed'
+ *                               (default: the daemon's restart_limit)
  *   input = src                 element whose location/uri `lucidctl run`
  *                               sets (optional)
  *   ---
@@ -35,6 +37,7 @@ typedef enum {
 
 #define LUCIDD_NAME_MAX 64
 #define LUCIDD_DESCRIPTION_MAX (64 * 1024)
+#define LUCIDD_RESTART_LIMIT_MAX 1000000
 
 typedef struct {
   char *name;
@@ -42,6 +45,7 @@ typedef struct {
   LucidRestartPolicy restart;
   gboolean enabled;
   int stall_timeout_s; /* -1: the daemon's default */
+  int restart_limit;   /* failed starts in a row; -1: the daemon's default */
   char *input;         /* NULL when none */
 } LucidPipelineDef;
 

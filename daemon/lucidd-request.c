@@ -44,7 +44,8 @@ LucidPipelineDef *
 lucidd_request_parse_create (const char *body, gsize len, GError **error)
 {
   static const char *const known[] = {
-    "name", "pipeline", "restart", "start", "stall_timeout", NULL,
+    "name",          "pipeline", "restart", "start",
+    "stall_timeout", "restart_limit", NULL,
   };
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (LucidPipelineDef) def = NULL;
@@ -91,14 +92,31 @@ lucidd_request_parse_create (const char *body, gsize len, GError **error)
       return NULL;
     def->stall_timeout_s = (int)v;
   }
+  if (lucid_json_has (obj, "restart_limit")) {
+    gint64 v;
+    if (!lucid_json_get_int (obj, "restart_limit", 0, LUCIDD_RESTART_LIMIT_MAX,
+                             &v, LABEL, error))
+      return NULL;
+    def->restart_limit = (int)v;
+  }
   return g_steal_pointer (&def);
 }
 
-char *
+void
+lucidd_run_request_free (LucidRunRequest *req)
+{
+  if (req == NULL)
+    return;
+  g_free (req->input);
+  g_free (req);
+}
+
+LucidRunRequest *
 lucidd_request_parse_run (const char *body, gsize len, GError **error)
 {
-  static const char *const known[] = { "input", NULL };
+  static const char *const known[] = { "input", "lease_s", "keep", NULL };
   g_autoptr (JsonNode) root = NULL;
+  g_autoptr (LucidRunRequest) req = NULL;
   JsonObject *obj = parse_object (body, len, &root, known, error);
   const char *input;
 
@@ -113,7 +131,19 @@ lucidd_request_parse_run (const char *body, gsize len, GError **error)
                        "bytes");
     return NULL;
   }
-  return g_strdup (input);
+  req = g_new0 (LucidRunRequest, 1);
+  req->input = g_strdup (input);
+  if (lucid_json_has (obj, "lease_s")) {
+    gint64 v;
+    if (!lucid_json_get_int (obj, "lease_s", 0, LUCIDD_LEASE_MAX, &v, LABEL,
+                             error))
+      return NULL;
+    req->lease_s = (guint)v;
+  }
+  if (lucid_json_has (obj, "keep")
+      && !lucid_json_get_bool (obj, "keep", &req->keep, LABEL, error))
+    return NULL;
+  return g_steal_pointer (&req);
 }
 
 char *

@@ -4,9 +4,10 @@
  *
  *   STOPPED --start--> RUNNING --stop--> DRAINING --exit--> STOPPED
  *   RUNNING --exit 0 (EOS)--> FINISHED, or RUNNING again (restart=always)
- *   RUNNING --error/crash/stall--> BACKOFF --timer--> RUNNING
- *                                  (or FAILED after restart_limit attempts
- *                                   in a row, or at once for restart=never)
+ *   RUNNING --error/crash/stall/malformed report--> BACKOFF --timer-->
+ *                                  RUNNING (or FAILED after the pipeline's
+ *                                  restart limit of failed starts in a
+ *                                  row, or at once for restart=never)
  *   RUNNING --refused (exit 2)--> FAILED (restarting would not help)
  *
  * Backoff: backoff_initial_ms · 2^(attempt-1), capped at backoff_max_ms; a
@@ -16,14 +17,17 @@
  * whose sinks received no buffer for the stall timeout.
  *
  * Every start and exit is a daemon_runs row; starts, exits, backoffs,
- * stalls and errors are daemon_events rows. Everything here runs in the
- * main thread (GSubprocess callbacks, timers), so there is no lock.
+ * stalls and errors are daemon_events rows. Run instances nobody watches
+ * are reclaimed by the tick (run_unwatched()). The worker's reports are
+ * read in lucidd-worker-reports.c, the status and metrics made in
+ * lucidd-status.c (lucidd-supervisor-private.h). Everything here runs in
+ * the main thread (GSubprocess callbacks, timers), so there is no lock.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #define G_LOG_DOMAIN "lucidd"
 
-#include "lucidd-supervisor.h"
+#include "lucidd-supervisor-private.h"
 
 #include <signal.h>
 #include <string.h>
@@ -36,75 +40,8 @@
 #include <glib-unix.h>
 
 #include "lucid-error.h"
-#include "lucid-latency-buckets.h"
 
 #define EXIT_REFUSED 2
-
-/* One encoder's latency histogram: finished runs (base) + the running
- * worker's cumulative counts (cur), which it reports twice a second. */
-typedef struct {
-  guint64 base[LUCID_LATENCY_N_BUCKETS], cur[LUCID_LATENCY_N_BUCKETS];
-  double base_sum, cur_sum;
-  guint64 base_count, cur_count;
-} EncoderHistogram;
-
-struct _LucidPipeline {
-  LucidSupervisor *sup;
-  LucidPipelineDef *def;
-  LucidPipelineSource source;
-  char *input_set; /* --input ELEM=VALUE for run instances */
-  LucidPipelineState state;
-
-  GSubprocess *proc;
-  int pid; /* of proc; g_subprocess_get_identifier() is NULL once reaped */
-  GDataInputStream *reports;
-  GCancellable *cancel;
-  gint64 run_id;
-  gint64 started_us;
-  guint attempt;  /* failed starts in a row */
-  guint restarts; /* restarts since the daemon started */
-  guint backoff_source;
-  guint kill_source;
-  gboolean want_stop, want_restart, want_delete, stalled;
-  /* The client's wanted state: the definition's 'enabled' at first, then
-   * what start/stop asked. Kept apart from @def so that a reload compares
-   * file definitions only. */
-  gboolean enabled;
-  gboolean exited, reports_eof; /* the run ends when both are TRUE */
-  guint eof_wait_source;
-  int exit_status, exit_signal;
-
-  /* from the worker's reports */
-  char *gst_state;
-  gint64 position, duration, latency;
-  double progress; /* the worker's: TIME, else BYTES of the sources; -1 */
-  gint64 buffers, rows;
-  gint64 last_progress_us, fps_buffers, fps_us;
-  double fps;
-  char *last_error;
-  char *last_outcome;
-  int last_exit_status, last_exit_signal;
-  GQueue messages;         /* JsonNode objects */
-  guint64 n_alerts;        /* lucid-audit-alert messages */
-  guint64 n_audit_windows; /* lucid-audit messages (one per closed window) */
-  /* results rows of the finished runs: counted by SQL when the pipeline
-   * is added and when a run ends, never per request */
-  gint64 rows_written;
-  GHashTable *encoders;    /* element name -> EncoderHistogram */
-};
-
-struct _LucidSupervisor {
-  LucidDaemonConfig *config;
-  LucidDaemonDb *db;
-  GHashTable *pipelines; /* name -> LucidPipeline */
-  guint tick_source;
-  guint ticks;
-  gboolean shutting_down;
-  GCallback shutdown_done;
-  gpointer shutdown_data;
-  LucidSupervisorNotify notify;
-  gpointer notify_data;
-};
 
 static const char *const state_names[] = {
   [LUCIDD_STATE_STOPPED] = "stopped",   [LUCIDD_STATE_RUNNING] = "running",
@@ -145,6 +82,7 @@ pipeline_free (LucidPipeline *p)
     g_cancellable_cancel (p->cancel);
   g_clear_object (&p->cancel);
   g_clear_object (&p->reports);
+  g_clear_pointer (&p->report_buf, g_byte_array_unref);
   g_clear_object (&p->proc);
   lucidd_pipeline_def_free (p->def);
   g_free (p->input_set);
@@ -163,158 +101,15 @@ stall_timeout (LucidPipeline *p)
                                       : p->sup->config->stall_timeout_s;
 }
 
-/* ---- worker reports --------------------------------------------------- */
-
-static void
-keep_message (LucidPipeline *p, JsonObject *obj)
+/* Failed starts in a row before FAILED: the pipeline's own limit (file
+ * header restart-limit, API restart_limit), else the daemon's. */
+guint
+lucidd_pipeline_restart_limit (LucidPipeline *p)
 {
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree char *now = lucidd_now_iso8601 ();
-
-  json_object_set_string_member (obj, "at", now);
-  json_node_set_object (node, obj);
-  g_queue_push_tail (&p->messages, node);
-  while (g_queue_get_length (&p->messages) > p->sup->config->messages_kept)
-    json_node_unref (g_queue_pop_head (&p->messages));
+  return p->def->restart_limit >= 0 ? (guint)p->def->restart_limit
+                                    : p->sup->config->restart_limit;
 }
 
-static void
-update_encoders (LucidPipeline *p, JsonArray *encoders)
-{
-  for (guint i = 0; i < json_array_get_length (encoders); i++) {
-    JsonNode *n = json_array_get_element (encoders, i);
-    JsonObject *o;
-    JsonArray *buckets;
-    const char *element;
-    EncoderHistogram *h;
-    if (!JSON_NODE_HOLDS_OBJECT (n))
-      continue;
-    o = json_node_get_object (n);
-    element = json_object_get_string_member_with_default (o, "element", NULL);
-    if (element == NULL || !json_object_has_member (o, "buckets"))
-      continue;
-    buckets = json_object_get_array_member (o, "buckets");
-    if (buckets == NULL
-        || json_array_get_length (buckets) != LUCID_LATENCY_N_BUCKETS)
-      continue;
-    h = g_hash_table_lookup (p->encoders, element);
-    if (h == NULL) {
-      h = g_new0 (EncoderHistogram, 1);
-      g_hash_table_insert (p->encoders, g_strdup (element), h);
-    }
-    for (guint k = 0; k < LUCID_LATENCY_N_BUCKETS; k++)
-      h->cur[k] = (guint64)json_array_get_int_element (buckets, k);
-    h->cur_sum = json_object_get_double_member_with_default (o, "sum", 0);
-    h->cur_count
-        = (guint64)json_object_get_int_member_with_default (o, "count", 0);
-  }
-}
-
-/* The run ended: its counts become part of the pipeline's totals. */
-static void
-fold_encoders (LucidPipeline *p)
-{
-  GHashTableIter it;
-  EncoderHistogram *h;
-
-  g_hash_table_iter_init (&it, p->encoders);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&h)) {
-    for (guint k = 0; k < LUCID_LATENCY_N_BUCKETS; k++) {
-      h->base[k] += h->cur[k];
-      h->cur[k] = 0;
-    }
-    h->base_sum += h->cur_sum;
-    h->base_count += h->cur_count;
-    h->cur_sum = 0;
-    h->cur_count = 0;
-  }
-}
-
-static void
-handle_report (LucidPipeline *p, const char *line)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *obj;
-  const char *type, *kind, *text;
-
-  if (!json_parser_load_from_data (parser, line, -1, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return;
-  obj = json_node_get_object (json_parser_get_root (parser));
-  type = json_object_get_string_member_with_default (obj, "type", "");
-  kind = json_object_get_string_member_with_default (obj, "kind", "");
-  text = json_object_get_string_member_with_default (obj, "text", "");
-
-  if (strcmp (type, "stats") == 0) {
-    gint64 buffers
-        = json_object_get_int_member_with_default (obj, "buffers", 0);
-    if (buffers != p->buffers)
-      p->last_progress_us = g_get_monotonic_time ();
-    p->buffers = buffers;
-    p->rows = json_object_get_int_member_with_default (obj, "rows", 0);
-    p->position = json_object_get_int_member_with_default (obj, "position", -1);
-    p->duration = json_object_get_int_member_with_default (obj, "duration", -1);
-    p->progress
-        = json_object_get_double_member_with_default (obj, "progress", -1);
-    p->latency = json_object_get_int_member_with_default (obj, "latency", -1);
-    g_free (p->gst_state);
-    p->gst_state = g_strdup (
-        json_object_get_string_member_with_default (obj, "state", ""));
-    if (json_object_has_member (obj, "encoders")
-        && JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "encoders")))
-      update_encoders (p, json_object_get_array_member (obj, "encoders"));
-    return;
-  }
-  if (strcmp (type, "refused") == 0 || strcmp (kind, "error") == 0) {
-    g_free (p->last_error);
-    p->last_error = g_strdup (text);
-    lucidd_db_event (p->sup->db, p->def->name, p->run_id,
-                     strcmp (type, "refused") == 0 ? "refused" : "error", text);
-  } else if (strcmp (kind, "warning") == 0) {
-    lucidd_db_event (p->sup->db, p->def->name, p->run_id, "warning", text);
-  } else if (strcmp (kind, "lucid-audit-alert") == 0) {
-    /* lucidaudit posts one lucid-audit message per closed window and one
-     * lucid-audit-alert per rule that held in it (docs/audit.md): only the
-     * latter are alerts. */
-    p->n_alerts++;
-    lucidd_db_event (p->sup->db, p->def->name, p->run_id, "alert", text);
-  } else if (strcmp (kind, "lucid-audit") == 0) {
-    p->n_audit_windows++;
-  }
-  json_object_ref (obj);
-  keep_message (p, obj);
-  json_object_unref (obj);
-}
-
-static void read_next_report (LucidPipeline *p);
-static void finish_exit (LucidPipeline *p);
-
-static void
-on_report_line (GObject *src, GAsyncResult *res, gpointer data)
-{
-  LucidPipeline *p = data;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *line = g_data_input_stream_read_line_finish (
-      G_DATA_INPUT_STREAM (src), res, NULL, &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;           /* @p may be gone */
-  if (line == NULL) { /* end of stream: the worker exited */
-    p->reports_eof = TRUE;
-    if (p->exited)
-      finish_exit (p);
-    return;
-  }
-  handle_report (p, line);
-  read_next_report (p);
-}
-
-static void
-read_next_report (LucidPipeline *p)
-{
-  g_data_input_stream_read_line_async (p->reports, G_PRIORITY_DEFAULT,
-                                       p->cancel, on_report_line, p);
-}
 
 /* ---- starting and exits ----------------------------------------------- */
 
@@ -412,9 +207,11 @@ spawn_worker (LucidPipeline *p)
   g_clear_object (&p->cancel);
   p->cancel = g_cancellable_new ();
   g_clear_object (&p->reports);
-  p->reports = g_data_input_stream_new (g_unix_input_stream_new (fds[0], TRUE));
-  g_object_unref (g_filter_input_stream_get_base_stream (
-      G_FILTER_INPUT_STREAM (p->reports))); /* the data stream holds a ref */
+  p->reports = g_unix_input_stream_new (fds[0], TRUE);
+  if (p->report_buf == NULL)
+    p->report_buf = g_byte_array_new ();
+  g_byte_array_set_size (p->report_buf, 0);
+  p->bad_report = FALSE;
   p->started_us = p->last_progress_us = p->fps_us = g_get_monotonic_time ();
   p->buffers = p->rows = p->fps_buffers = 0;
   p->fps = 0;
@@ -432,7 +229,7 @@ spawn_worker (LucidPipeline *p)
   g_message ("%s: worker %d started (attempt %u)", p->def->name, p->pid,
              p->attempt);
   set_state (p, LUCIDD_STATE_RUNNING);
-  read_next_report (p);
+  lucidd_reports_read (p);
   g_subprocess_wait_async (p->proc, p->cancel, on_worker_exit, p);
 }
 
@@ -458,7 +255,7 @@ schedule_restart (LucidPipeline *p)
     delay *= 2;
   delay = MIN (delay, c->backoff_max_ms);
   msg = g_strdup_printf ("restart %u of %u in %" G_GUINT64_FORMAT " ms",
-                         p->attempt, c->restart_limit, delay);
+                         p->attempt, lucidd_pipeline_restart_limit (p), delay);
   lucidd_db_event (p->sup->db, p->def->name, p->run_id, "backoff", msg);
   g_message ("%s: %s", p->def->name, msg);
   set_state (p, LUCIDD_STATE_BACKOFF);
@@ -484,7 +281,7 @@ eof_wait_over (gpointer data)
 
   p->eof_wait_source = 0;
   g_cancellable_cancel (p->cancel);
-  finish_exit (p);
+  lucidd_pipeline_finish_exit (p);
   return G_SOURCE_REMOVE;
 }
 
@@ -504,15 +301,15 @@ on_worker_exit (GObject *src, GAsyncResult *res, gpointer data)
     p->exit_signal = g_subprocess_get_term_sig (proc);
   p->exited = TRUE;
   if (p->reports_eof)
-    finish_exit (p);
+    lucidd_pipeline_finish_exit (p);
   else
     p->eof_wait_source = g_timeout_add_seconds (2, eof_wait_over, p);
 }
 
 /* The worker exited and its last report was read: record the run and
  * decide what comes next. */
-static void
-finish_exit (LucidPipeline *p)
+void
+lucidd_pipeline_finish_exit (LucidPipeline *p)
 {
   LucidSupervisor *sup = p->sup;
   LucidDaemonConfig *c = sup->config;
@@ -527,6 +324,8 @@ finish_exit (LucidPipeline *p)
 
   if (p->stalled)
     outcome = "stalled";
+  else if (p->bad_report)
+    outcome = "error"; /* killed for a malformed report */
   else if (status == 0)
     outcome = p->want_stop || p->want_restart || p->want_delete
                       || sup->shutting_down
@@ -547,7 +346,7 @@ finish_exit (LucidPipeline *p)
     p->last_error = g_strdup_printf ("worker killed by signal %d (%s)", sig,
                                      g_strsignal (sig));
 
-  fold_encoders (p);
+  lucidd_reports_fold_encoders (p);
   /* what the run committed (after a crash, fewer than it sent) */
   p->rows_written = lucidd_db_rows_written (sup->db, p->def->name);
   g_free (p->last_outcome);
@@ -594,9 +393,10 @@ finish_exit (LucidPipeline *p)
     if (ran_us >= (gint64)c->backoff_reset_s * G_USEC_PER_SEC)
       p->attempt = 0;
     p->attempt++;
-    if (p->attempt > c->restart_limit) {
+    if (p->attempt > lucidd_pipeline_restart_limit (p)) {
       g_autofree char *msg = g_strdup_printf (
-          "gave up after %u failed starts in a row", c->restart_limit);
+          "gave up after %u failed starts in a row (restart limit %u)",
+          p->attempt, lucidd_pipeline_restart_limit (p));
       lucidd_db_event (sup->db, p->def->name, p->run_id, "failed", msg);
       g_message ("%s: %s", p->def->name, msg);
       set_state (p, LUCIDD_STATE_FAILED);
@@ -690,6 +490,33 @@ lucidd_pipeline_delete (LucidPipeline *p)
 
 /* ---- the supervisor ---------------------------------------------------- */
 
+/* Run instances nobody watches any more (see LucidPipeline.lease_s):
+ * TRUE when @p is to be reclaimed now, with the reason. */
+static gboolean
+run_unwatched (LucidPipeline *p, gint64 now, char **why)
+{
+  gint64 idle_s;
+  guint reclaim_s = p->sup->config->run_reclaim_s;
+
+  if (p->source != LUCIDD_SOURCE_RUN || p->want_delete)
+    return FALSE;
+  idle_s = (now - p->seen_us) / G_USEC_PER_SEC;
+  if (p->proc != NULL || p->state == LUCIDD_STATE_BACKOFF) {
+    if (p->lease_s == 0 || idle_s < (gint64)p->lease_s)
+      return FALSE;
+    *why = g_strdup_printf ("no client asked about this run for %u s (its "
+                            "lease): stopping and deleting it",
+                            p->lease_s);
+    return TRUE;
+  }
+  if (p->keep || idle_s < (gint64)reclaim_s)
+    return FALSE;
+  *why = g_strdup_printf ("the run ended %s and no client asked about it for "
+                          "%u s ([daemon] run_reclaim_s): deleting it",
+                          state_names[p->state], reclaim_s);
+  return TRUE;
+}
+
 static gboolean
 tick (gpointer data)
 {
@@ -697,11 +524,19 @@ tick (gpointer data)
   GHashTableIter it;
   LucidPipeline *p;
   gint64 now = g_get_monotonic_time ();
+  GList *reclaim = NULL;
 
   sup->ticks++;
   g_hash_table_iter_init (&it, sup->pipelines);
   while (g_hash_table_iter_next (&it, NULL, (gpointer *)&p)) {
     guint stall = stall_timeout (p);
+    g_autofree char *why = NULL;
+    if (!sup->shutting_down && run_unwatched (p, now, &why)) {
+      lucidd_db_event (sup->db, p->def->name, p->run_id, "reclaim", why);
+      g_message ("%s: %s", p->def->name, why);
+      reclaim = g_list_prepend (reclaim, p);
+      continue;
+    }
     if (p->state != LUCIDD_STATE_RUNNING || p->proc == NULL)
       continue;
     if (now - p->fps_us >= G_USEC_PER_SEC) {
@@ -722,6 +557,10 @@ tick (gpointer data)
       g_subprocess_send_signal (p->proc, SIGKILL);
     }
   }
+  /* outside the iteration: deleting may remove @p from the table */
+  for (GList *l = reclaim; l != NULL; l = l->next)
+    lucidd_pipeline_delete (l->data);
+  g_list_free (reclaim);
   return G_SOURCE_CONTINUE;
 }
 
@@ -822,8 +661,15 @@ lucidd_supervisor_list (LucidSupervisor *sup)
   return g_list_sort (g_hash_table_get_values (sup->pipelines), compare_names);
 }
 
+void
+lucidd_pipeline_touch (LucidPipeline *p)
+{
+  p->seen_us = g_get_monotonic_time ();
+}
+
 LucidPipeline *
-lucidd_pipeline_run_input (LucidPipeline *p, const char *input, GError **error)
+lucidd_pipeline_run_input (LucidPipeline *p, const char *input, guint lease_s,
+                           gboolean keep, GError **error)
 {
   LucidPipelineDef *def;
   LucidPipeline *run;
@@ -847,6 +693,9 @@ lucidd_pipeline_run_input (LucidPipeline *p, const char *input, GError **error)
   if (run == NULL)
     return NULL;
   run->input_set = g_strdup_printf ("%s=%s", p->def->input, input);
+  run->lease_s = lease_s;
+  run->keep = keep;
+  run->seen_us = g_get_monotonic_time ();
   spawn_worker (run);
   return run;
 }
@@ -873,238 +722,6 @@ LucidPipelineState
 lucidd_pipeline_get_state (LucidPipeline *p)
 {
   return p->state;
-}
-
-static const char *const source_names[] = { "file", "api", "run" };
-
-/* Rows of the finished runs plus those the current run sent to a lucidsink
- * (each committed within its commit-interval). -1: unknown. */
-static gint64
-rows_written_now (LucidPipeline *p)
-{
-  if (p->rows_written < 0)
-    return -1;
-  return p->rows_written + (p->proc != NULL ? p->rows : 0);
-}
-
-JsonNode *
-lucidd_pipeline_status_json (LucidPipeline *p)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-#define STR(k, v)                                                              \
-  do {                                                                         \
-    json_builder_set_member_name (b, k);                                       \
-    if ((v) != NULL)                                                           \
-      json_builder_add_string_value (b, v);                                    \
-    else                                                                       \
-      json_builder_add_null_value (b);                                         \
-  } while (0)
-#define INT(k, v)                                                              \
-  do {                                                                         \
-    json_builder_set_member_name (b, k);                                       \
-    json_builder_add_int_value (b, v);                                         \
-  } while (0)
-#define OPTINT(k, v)                                                           \
-  do {                                                                         \
-    json_builder_set_member_name (b, k);                                       \
-    if ((v) >= 0)                                                              \
-      json_builder_add_int_value (b, v);                                       \
-    else                                                                       \
-      json_builder_add_null_value (b);                                         \
-  } while (0)
-  STR ("name", p->def->name);
-  STR ("source", source_names[p->source]);
-  STR ("state", state_names[p->state]);
-  STR ("gst_state", p->proc ? p->gst_state : NULL);
-  STR ("restart", lucidd_restart_policy_to_string (p->def->restart));
-  json_builder_set_member_name (b, "enabled");
-  json_builder_add_boolean_value (b, p->enabled);
-  STR ("description", p->def->description);
-  STR ("input", p->def->input);
-  OPTINT ("pid", p->proc && p->pid > 0 ? p->pid : -1);
-  INT ("restarts", p->restarts);
-  INT ("attempt", p->attempt);
-  INT ("buffers", p->buffers);
-  INT ("rows_sent", p->rows);
-  OPTINT ("rows_written", rows_written_now (p));
-  json_builder_set_member_name (b, "fps");
-  json_builder_add_double_value (b, p->fps);
-  OPTINT ("latency_ns", p->latency);
-  OPTINT ("position_ns", p->position);
-  OPTINT ("duration_ns", p->duration);
-  json_builder_set_member_name (b, "progress");
-  if (p->state != LUCIDD_STATE_FINISHED && p->progress >= 0)
-    json_builder_add_double_value (b, MIN (1.0, p->progress));
-  else if (p->state == LUCIDD_STATE_FINISHED)
-    json_builder_add_double_value (b, 1.0);
-  else
-    json_builder_add_null_value (b);
-  INT ("alerts", (gint64)p->n_alerts);
-  INT ("audit_windows", (gint64)p->n_audit_windows);
-  STR ("last_error", p->last_error);
-  STR ("last_outcome", p->last_outcome);
-  OPTINT ("last_exit_status", p->last_exit_status);
-  OPTINT ("last_exit_signal", p->last_exit_signal);
-#undef STR
-#undef INT
-#undef OPTINT
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-JsonNode *
-lucidd_pipeline_messages_json (LucidPipeline *p)
-{
-  JsonArray *arr = json_array_new ();
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  for (GList *l = p->messages.head; l != NULL; l = l->next)
-    json_array_add_element (arr, json_node_copy (l->data));
-  json_node_take_array (node, arr);
-  return node;
-}
-
-static void
-escape_label (GString *out, const char *v)
-{
-  for (const char *c = v; *c; c++) {
-    if (*c == '\\' || *c == '"')
-      g_string_append_c (out, '\\');
-    if (*c == '\n')
-      g_string_append (out, "\\n");
-    else
-      g_string_append_c (out, *c);
-  }
-}
-
-void
-lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
-{
-  static const struct {
-    const char *name, *type, *help;
-  } m[] = {
-    { "lucid_pipeline_up", "gauge", "1 while the worker runs" },
-    { "lucid_pipeline_buffers_total", "counter",
-      "Buffers that reached the sinks in the current run" },
-    { "lucid_pipeline_fps", "gauge", "Buffers per second at the sinks" },
-    { "lucid_pipeline_latency_seconds", "gauge",
-      "Pipeline latency (LATENCY query minimum)" },
-    { "lucid_pipeline_rows_sent_total", "counter",
-      "Buffers that reached a lucidsink in the current run" },
-    { "lucid_pipeline_rows_written", "gauge",
-      "Results rows committed for the pipeline (all runs)" },
-    { "lucid_pipeline_restarts_total", "counter",
-      "Restarts since lucidd started" },
-    { "lucid_pipeline_audit_alerts_total", "counter",
-      "lucid-audit-alert messages since lucidd started" },
-    { "lucid_pipeline_audit_windows_total", "counter",
-      "lucid-audit window messages since lucidd started" },
-  };
-  GList *list = lucidd_supervisor_list (sup);
-
-  for (guint i = 0; i < G_N_ELEMENTS (m); i++) {
-    g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", m[i].name,
-                            m[i].help, m[i].name, m[i].type);
-    for (GList *l = list; l != NULL; l = l->next) {
-      LucidPipeline *p = l->data;
-      g_string_append_printf (out, "%s{pipeline=\"", m[i].name);
-      escape_label (out, p->def->name);
-      g_string_append (out, "\"} ");
-      switch (i) {
-        case 0:
-          g_string_append (out, p->proc ? "1" : "0");
-          break;
-        case 1:
-          g_string_append_printf (out, "%" G_GINT64_FORMAT, p->buffers);
-          break;
-        case 2:
-          g_string_append_printf (out, "%.3f", p->fps);
-          break;
-        case 3:
-          g_string_append_printf (out, "%.9f",
-                                  p->latency >= 0 ? p->latency / 1e9 : 0.0);
-          break;
-        case 4:
-          g_string_append_printf (out, "%" G_GINT64_FORMAT, p->rows);
-          break;
-        case 5:
-          g_string_append_printf (
-              out, "%" G_GINT64_FORMAT,
-              MAX (0, rows_written_now (p)));
-          break;
-        case 6:
-          g_string_append_printf (out, "%u", p->restarts);
-          break;
-        case 7:
-          g_string_append_printf (out, "%" G_GUINT64_FORMAT, p->n_alerts);
-          break;
-        default:
-          g_string_append_printf (out, "%" G_GUINT64_FORMAT,
-                                  p->n_audit_windows);
-          break;
-      }
-      g_string_append_c (out, '\n');
-    }
-  }
-  g_string_append (out, "# HELP lucid_encoder_latency_seconds Time a buffer "
-                        "spends inside a Lucid encoder\n"
-                        "# TYPE lucid_encoder_latency_seconds histogram\n");
-  for (GList *l = list; l != NULL; l = l->next) {
-    LucidPipeline *p = l->data;
-    g_autoptr (GList) names = g_list_sort (g_hash_table_get_keys (p->encoders),
-                                           (GCompareFunc)strcmp);
-    for (GList *e = names; e != NULL; e = e->next) {
-      EncoderHistogram *h = g_hash_table_lookup (p->encoders, e->data);
-      g_autoptr (GString) labels = g_string_new ("pipeline=\"");
-      guint64 cumulative = 0;
-      escape_label (labels, p->def->name);
-      g_string_append (labels, "\",element=\"");
-      escape_label (labels, e->data);
-      g_string_append_c (labels, '"');
-      for (guint k = 0; k < LUCID_LATENCY_N_BUCKETS; k++) {
-        cumulative += h->base[k] + h->cur[k];
-        if (k < G_N_ELEMENTS (lucid_latency_bounds))
-          g_string_append_printf (out,
-                                  "lucid_encoder_latency_seconds_bucket{%s,le="
-                                  "\"%g\"} %" G_GUINT64_FORMAT "\n",
-                                  labels->str, lucid_latency_bounds[k],
-                                  cumulative);
-        else
-          g_string_append_printf (out,
-                                  "lucid_encoder_latency_seconds_bucket{%s,le="
-                                  "\"+Inf\"} %" G_GUINT64_FORMAT "\n",
-                                  labels->str, cumulative);
-      }
-      g_string_append_printf (
-          out,
-          "lucid_encoder_latency_seconds_sum{%s} %.9f\n"
-          "lucid_encoder_latency_seconds_count{%s} %" G_GUINT64_FORMAT "\n",
-          labels->str, h->base_sum + h->cur_sum, labels->str,
-          h->base_count + h->cur_count);
-    }
-  }
-  g_list_free (list);
-}
-
-void
-lucidd_supervisor_count (LucidSupervisor *sup, guint *running, guint *failed,
-                         guint *total)
-{
-  GHashTableIter it;
-  LucidPipeline *p;
-
-  *running = *failed = 0;
-  *total = g_hash_table_size (sup->pipelines);
-  g_hash_table_iter_init (&it, sup->pipelines);
-  while (g_hash_table_iter_next (&it, NULL, (gpointer *)&p)) {
-    if (p->state == LUCIDD_STATE_RUNNING)
-      (*running)++;
-    else if (p->state == LUCIDD_STATE_FAILED
-             || p->state == LUCIDD_STATE_BACKOFF)
-      (*failed)++;
-  }
 }
 
 void
@@ -1159,7 +776,7 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
     if (existing != NULL) {
       g_warning ("%s: a pipeline file uses the name of a %s pipeline; "
                  "ignored",
-                 def->name, source_names[existing->source]);
+                 def->name, lucidd_pipeline_source_to_string (existing->source));
       continue;
     }
     lucidd_db_event (sup->db, def->name, 0, "reload", "file added");

@@ -60,9 +60,15 @@ void lucidd_pipeline_restart (LucidPipeline *p);
 /* Stops and forgets it (once the worker has exited). */
 void lucidd_pipeline_delete (LucidPipeline *p);
 /* A transient instance of @p with its input element's location/uri set to
- * @input; NULL when @p has no input element. */
+ * @input; NULL when @p has no input element. With @lease_s > 0 it is
+ * drained and deleted when no client touched it for that long while it
+ * runs; once it ended it is deleted after [daemon] run_reclaim_s without
+ * a touch, unless @keep. */
 LucidPipeline *lucidd_pipeline_run_input (LucidPipeline *p, const char *input,
+                                          guint lease_s, gboolean keep,
                                           GError **error);
+/* A client asked about @p (renews a run instance's lease). */
+void lucidd_pipeline_touch (LucidPipeline *p);
 
 /* The client's wanted state (start/stop); never the file's definition. */
 void lucidd_pipeline_set_enabled (LucidPipeline *p, gboolean enabled);

@@ -39,7 +39,13 @@ typedef struct {
   GMainLoop *loop;
   gboolean stopping;
   guint watchdog_source;
+  guint extend_source;
+  gint64 stop_deadline_us; /* monotonic: the drain's bound plus a margin */
 } Daemon;
+
+/* Reaping the workers and closing the database after the last worker was
+ * killed: a margin on top of the drain's bound. */
+#define STOP_MARGIN_S 5
 
 static int
 compare_strings (gconstpointer a, gconstpointer b)
@@ -119,6 +125,29 @@ shutdown_done (gpointer data)
   g_main_loop_quit (d->loop);
 }
 
+/* Under systemd, a drain longer than the unit's TimeoutStopSec would end
+ * in SIGKILL mid-drain, losing uncommitted rows. So while it drains, lucidd
+ * tells systemd, once a second, how much longer it needs
+ * (EXTEND_TIMEOUT_USEC, systemd >= 236): the time left until the drain's
+ * bound (every worker is killed drain_timeout + 2 s after its EOS) plus
+ * STOP_MARGIN_S. Past that bound nothing more is sent, so a lucidd that
+ * hangs is still killed by systemd's own timeout. */
+static gboolean
+extend_stop_timeout (gpointer data)
+{
+  Daemon *d = data;
+  gint64 left = d->stop_deadline_us - g_get_monotonic_time ();
+  g_autofree char *msg = NULL;
+
+  if (left <= 0) {
+    d->extend_source = 0;
+    return G_SOURCE_REMOVE;
+  }
+  msg = g_strdup_printf ("EXTEND_TIMEOUT_USEC=%" G_GINT64_FORMAT, left);
+  lucidd_notify (msg);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_terminate (gpointer data)
 {
@@ -132,6 +161,14 @@ on_terminate (gpointer data)
   g_message ("draining every pipeline (EOS, at most %u s)",
              d->config->drain_timeout_s);
   lucidd_notify ("STOPPING=1\nSTATUS=draining pipelines");
+  if (g_getenv ("NOTIFY_SOCKET") != NULL) {
+    d->stop_deadline_us
+        = g_get_monotonic_time ()
+          + (gint64)(d->config->drain_timeout_s + 2 + STOP_MARGIN_S)
+                * G_USEC_PER_SEC;
+    extend_stop_timeout (d);
+    d->extend_source = g_timeout_add_seconds (1, extend_stop_timeout, d);
+  }
   lucidd_db_event (d->db, NULL, 0, "shutdown", "signal received");
   lucidd_supervisor_shutdown (d->sup, G_CALLBACK (shutdown_done), d);
   return G_SOURCE_CONTINUE;
@@ -268,6 +305,7 @@ main (int argc, char **argv)
   g_main_loop_run (d.loop);
 
   g_clear_handle_id (&d.watchdog_source, g_source_remove);
+  g_clear_handle_id (&d.extend_source, g_source_remove);
   lucidd_api_free (d.api);
   lucidd_supervisor_free (d.sup);
   lucidd_db_event (d.db, NULL, 0, "shutdown", "clean exit");

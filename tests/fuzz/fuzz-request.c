@@ -22,6 +22,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   GError *error = NULL;
   LucidPipelineDef *def;
+  LucidRunRequest *run;
   char *input;
 
   def = lucidd_request_parse_create ((const char *)data, size, &error);
@@ -33,20 +34,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (error != NULL || !lucidd_pipeline_name_valid (def->name)
         || def->description == NULL || def->description[0] == '\0'
         || strlen (def->description) > LUCIDD_DESCRIPTION_MAX
-        || def->restart > LUCIDD_RESTART_ALWAYS || def->stall_timeout_s > 86400)
+        || def->restart > LUCIDD_RESTART_ALWAYS || def->stall_timeout_s > 86400
+        || def->restart_limit < -1
+        || def->restart_limit > LUCIDD_RESTART_LIMIT_MAX)
       abort ();
     lucidd_pipeline_def_free (def);
   }
 
-  input = lucidd_request_parse_run ((const char *)data, size, &error);
-  if (input == NULL) {
+  run = lucidd_request_parse_run ((const char *)data, size, &error);
+  if (run == NULL) {
     if (error == NULL || error->domain != LUCID_ERROR)
       abort ();
     g_clear_error (&error);
   } else {
-    if (error != NULL || input[0] == '\0' || strlen (input) > 4096)
+    if (error != NULL || run->input[0] == '\0' || strlen (run->input) > 4096
+        || run->lease_s > LUCIDD_LEASE_MAX)
       abort ();
-    g_free (input);
+    lucidd_run_request_free (run);
   }
 
   input = lucidd_request_parse_query ((const char *)data, size, &error);

@@ -86,6 +86,17 @@ expect_match "temp-template refusal message" "$(cat "$TMP/allow5.err")" "temp-te
 rc=0; ctl create bad6 "filesrc location=$DATA/talk.srt ! subparse ! lucidtextenc model=$MODEL ! lucidsink location=$TMP/k.db audit-signing-key=/etc/ssh/ssh_host_ed25519_key" 2> "$TMP/allow6.err" || rc=$?
 expect_eq "audit-signing-key outside refused" "$rc" 1
 expect_match "audit-signing-key refusal message" "$(cat "$TMP/allow6.err")" "audit-signing-key=/etc/ssh/ssh_host_ed25519_key is outside"
+# Download buffering writes the stream to a temporary file the bin names
+# itself (outside the allowed paths): refused, and its ring buffer too;
+# the same uridecodebin without them is accepted.
+rc=0; ctl create bad7 "uridecodebin uri=file://$DATA/talk.srt download=true ! fakesink" 2> "$TMP/allow7.err" || rc=$?
+expect_eq "uridecodebin download=true refused" "$rc" 1
+expect_match "download refusal message" "$(cat "$TMP/allow7.err")" "download buffering.*temporary file.*403"
+rc=0; ctl create bad8 "uridecodebin uri=file://$DATA/talk.srt ring-buffer-max-size=1000000 ! fakesink" 2> "$TMP/allow8.err" || rc=$?
+expect_eq "uridecodebin ring-buffer-max-size refused" "$rc" 1
+expect_match "ring buffer refusal message" "$(cat "$TMP/allow8.err")" "ring-buffer-max-size=1000000.*403"
+ctl create uri-ok "uridecodebin uri=file://$DATA/talk.srt ! fakesink" --no-start > /dev/null || fail "uridecodebin without download accepted"
+ctl delete uri-ok > /dev/null || fail "delete uri-ok"
 rc=0; ctl create bad3 "filesrc location=$TMP/../../etc/passwd ! subparse ! fakesink" 2> /dev/null || rc=$?
 expect_eq "'..' escape refused" "$rc" 1
 ln -s /etc "$TMP/etc-link"

@@ -3,7 +3,9 @@
 # passes integrity_check; each run's committed rows are a prefix of what
 # the source produced), a pipeline that fails at start (backoff, the error
 # recorded, 'failed' after restart_limit; the others unaffected), and a
-# stalled pipeline (restarted by the stall detector). Asserted with SQL;
+# stalled pipeline (restarted by the stall detector). Restart limits per
+# pipeline (a file's restart-limit header, the API's restart_limit, kept
+# across a daemon restart) beside the daemon-wide one. Asserted with SQL;
 # after the kill -9 and at the end the audit log's chain verifies
 # (`lucidctl verify`).
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -11,11 +13,18 @@
 . "$(dirname "$0")/daemon-lib.sh"
 srt="$TMP/long.srt"
 make_srt "$srt" 3000
+broken_desc="filesrc location=$srt ! subparse ! lucidtextenc model=$TMP/no-model ! lucidsink"
+printf 'restart-limit = 2\n---\n%s\n' "$broken_desc" > "$PIPES/broken-file.pipeline"
 write_conf "restart_limit = 3"
 start_daemon
 ctl create steady "$(paced_pipeline "$srt")" > /dev/null || fail "create steady"
 ctl create victim "$(paced_pipeline "$srt" 5000)" > /dev/null || fail "create victim"
-ctl create broken "filesrc location=$srt ! subparse ! lucidtextenc model=$TMP/no-model ! lucidsink" > /dev/null || fail "create broken"
+ctl create broken "$broken_desc" > /dev/null || fail "create broken"
+ctl create broken-once "$broken_desc" --restart-limit=1 > /dev/null || fail "create broken-once"
+ctl create broken-never "$broken_desc" --restart-limit=0 > /dev/null || fail "create broken-never"
+rc=0; ctl create bad-limit "$broken_desc" --restart-limit=-2 2> "$TMP/limit.err" || rc=$?
+expect_eq "a negative restart limit is refused" "$rc" 1
+expect_match "restart limit refusal" "$(cat "$TMP/limit.err")" "restart_limit.*400"
 ctl create stuck "videotestsrc is-live=true ! identity drop-probability=1.0 ! fakesink" --stall-timeout=2 > /dev/null || fail "create stuck"
 wait_for 60 "victim writes rows" sql_true "SELECT count(*) > 20 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'victim'"
 
@@ -48,6 +57,20 @@ expect_eq "broken: every run an error" "$(q "SELECT group_concat(DISTINCT outcom
 expect_match "broken: the element's error recorded" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'broken' LIMIT 1")" 'no-model'
 expect_eq "broken: backoff events" "$(q "SELECT count(*) FROM daemon_events WHERE pipeline = 'broken' AND kind = 'backoff'")" 3
 expect_match "broken: last error in status" "$(ctl status broken)" 'no-model'
+# each pipeline with its own limit: exactly limit + 1 failed starts, then
+# 'failed' for good; the daemon-wide limit (3) for those without one
+wait_for 60 "broken-once gave up" state_is broken-once failed
+wait_for 60 "broken-never gave up" state_is broken-never failed
+wait_for 60 "broken-file gave up" state_is broken-file failed
+expect_eq "broken-once (API limit 1): 2 attempts" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'broken-once'")" 2
+expect_eq "broken-never (API limit 0): 1 attempt" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'broken-never'")" 1
+expect_eq "broken-file (file limit 2): 3 attempts" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'broken-file'")" 3
+expect_eq "broken-once: backoff events" "$(q "SELECT count(*) FROM daemon_events WHERE pipeline = 'broken-once' AND kind = 'backoff'")" 1
+expect_eq "broken-once: the give-up names its limit" "$(q "SELECT message FROM daemon_events WHERE pipeline = 'broken-once' AND kind = 'failed'")" "gave up after 2 failed starts in a row (restart limit 1)"
+expect_match "status shows each pipeline's limit" "$(ctl status broken-file --json)" '"restart_limit" : 2,'
+expect_match "status shows the daemon's limit by default" "$(ctl status broken --json)" '"restart_limit" : 3,'
+expect_match "status table LIMIT column" "$(ctl status broken-once)" 'broken-once +api +failed +[0-9]+ +1 '
+expect_eq "API limits stored (NULL = the daemon's)" "$(q "SELECT group_concat(name || '=' || ifnull(restart_limit, 'default'), ',') FROM (SELECT * FROM daemon_pipelines WHERE name LIKE 'broken%' ORDER BY name)")" "broken=default,broken-never=0,broken-once=1"
 
 # the stalled pipeline is restarted by the stall detector
 wait_for 30 "stall detected" sql_true "SELECT count(*) >= 1 FROM daemon_events WHERE pipeline = 'stuck' AND kind = 'stall'"
@@ -77,4 +100,13 @@ expect_eq "steady: rows sent = stored" \
 expect_eq "integrity at the end" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
 ctl verify > /dev/null 2>&1 && rc=0 || rc=$?
 expect_eq "audit chain verifies at the end" "$rc" 0
+
+# The API pipeline's own limit outlives the daemon: the next lucidd loads
+# it, and broken-once gives up after 2 more attempts, not 4.
+start_daemon
+expect_match "restart limit reloaded from SQLite" "$(ctl status broken-once --json)" '"restart_limit" : 1,'
+wait_for 60 "broken-once gave up again" sh -c "[ \"\$(\"$LUCIDCTL\" --config \"$CONF\" query \"SELECT count(*) FROM daemon_runs WHERE pipeline = 'broken-once'\")\" = 4 ]"
+wait_for 30 "broken-once failed after the restart" state_is broken-once failed
+expect_eq "broken-once: no attempt beyond its limit" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'broken-once'")" 4
+stop_daemon TERM
 finish

@@ -57,11 +57,23 @@ count=$(printf '%s\n' "$metrics" | sed -n 's/^lucid_encoder_latency_seconds_coun
 expect_match "encoder latency histogram counted buffers" "$count" '^[1-9][0-9]*$'
 expect_eq "histogram +Inf bucket = count" "$inf" "$count"
 expect_eq "histogram buckets are cumulative" "$(printf '%s\n' "$metrics" | awk -F' ' '/^lucid_encoder_latency_seconds_bucket\{pipeline="paced"/ { if ($2 < prev) bad = 1; prev = $2 } END { print bad + 0 }')" 0
+# --json everywhere: the metrics as an array of {metric, labels, value}
+jm=$(ctl --json metrics)
+expect_match "metrics --json: a series with its labels and value" "$(tr -d ' \n' <<<"$jm")" '\{"metric":"lucid_pipeline_up","labels":\{"pipeline":"paced"\},"value":1(\.0)?\}'
+expect_match "metrics --json: histogram buckets keep their le label" "$(tr -d ' \n' <<<"$jm")" '"labels":\{"pipeline":"paced","element":"lucidtextenc0","le":"\+Inf"\}'
+expect_eq "metrics --json: one object per series" "$(grep -c '"metric"' <<<"$jm")" "$(grep -vc '^#' <<<"$metrics")"
 expect_eq "metrics over TCP" "$(tcp -H "Authorization: Bearer $token" "http://127.0.0.1:$port/metrics")" 200
 expect_match "TCP metrics body" "$(cat "$TMP/body")" 'lucid_pipeline_fps\{pipeline="paced"\}'
 
 stop_daemon TERM
 expect_match "STOPPING=1 at SIGTERM" "$(cat "$notify_log")" '^STOPPING=1'
+# While it drains, lucidd asks systemd for the time the drain may still
+# take (EXTEND_TIMEOUT_USEC), so a TimeoutStopSec shorter than the drain
+# cannot SIGKILL it mid-drain: sent after STOPPING=1, and the first one
+# covers drain_timeout (20 s in write_conf) + 2 s + the 5 s margin.
+extend=$(awk '/^STOPPING=1/ { stopping = 1 } stopping && /^EXTEND_TIMEOUT_USEC=/ { sub(/^EXTEND_TIMEOUT_USEC=/, ""); print; exit }' "$notify_log")
+expect_match "EXTEND_TIMEOUT_USEC sent while draining" "$extend" '^[0-9]+$'
+expect_eq "the extension covers the drain bound" "$([ "${extend:-0}" -gt 26000000 ] && [ "${extend:-0}" -le 27000000 ] && echo yes)" yes
 kill "$listener" 2> /dev/null || true
 expect_eq "rows sent = stored" \
   "$(sqlite3 "$DB" "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'paced'")" \

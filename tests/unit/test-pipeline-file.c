@@ -37,7 +37,7 @@ test_full_header (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (LucidPipelineDef) def
       = parse ("# comment\nname = talk\nrestart = always\nenabled = false\n"
-               "stall-timeout = 30\ninput = src\n---\n"
+               "stall-timeout = 30\nrestart-limit = 0\ninput = src\n---\n"
                "filesrc name=src location=${data}/a.srt ! subparse !\n"
                "  # a comment inside\n  lucidsink location=${db}\n",
                &error);
@@ -47,6 +47,7 @@ test_full_header (void)
   g_assert_cmpint (def->restart, ==, LUCIDD_RESTART_ALWAYS);
   g_assert_false (def->enabled);
   g_assert_cmpint (def->stall_timeout_s, ==, 30);
+  g_assert_cmpint (def->restart_limit, ==, 0);
   g_assert_cmpstr (def->input, ==, "src");
   g_assert_cmpstr (def->description, ==,
                    "filesrc name=src location=/srv/data/a.srt ! subparse ! "
@@ -65,6 +66,7 @@ test_defaults (void)
   g_assert_cmpint (def->restart, ==, LUCIDD_RESTART_ON_FAILURE);
   g_assert_true (def->enabled);
   g_assert_cmpint (def->stall_timeout_s, ==, -1);
+  g_assert_cmpint (def->restart_limit, ==, -1); /* the daemon's */
   g_assert_null (def->input);
   g_assert_cmpstr (def->description, ==, "fakesrc ! fakesink");
 }
@@ -82,6 +84,10 @@ test_errors_name_file_and_line (void)
     { "name = a\nname = b\n---\nx\n", "cam-1.pipeline:2: 'name' given twice" },
     { "enabled = maybe\n---\nx\n", "cam-1.pipeline:1: enabled must be" },
     { "stall-timeout = -3\n---\nx\n", "cam-1.pipeline:1: stall-timeout must" },
+    { "name = a\nrestart-limit = lots\n---\nx\n",
+      "cam-1.pipeline:2: restart-limit must be a count of failed starts from 0 "
+      "to 1000000, not 'lots'" },
+    { "restart-limit = -1\n---\nx\n", "cam-1.pipeline:1: restart-limit must" },
     { "name = ../x\n---\nx\n", "cam-1.pipeline:1: invalid name '../x'" },
     { "just words\n---\nx\n", "cam-1.pipeline:1: expected 'key = value'" },
     { "---\nfilesrc location=${nope}\n",
@@ -126,7 +132,8 @@ test_request_create (void)
   g_autoptr (GError) error = NULL;
   static const char ok[] = "{\"name\": \"a\", \"pipeline\": \"fakesrc ! "
                            "fakesink\", \"restart\": \"never\", \"start\": "
-                           "false, \"stall_timeout\": 7}";
+                           "false, \"stall_timeout\": 7, "
+                           "\"restart_limit\": 2}";
   g_autoptr (LucidPipelineDef) def
       = lucidd_request_parse_create (ok, strlen (ok), &error);
   static const char *const bad[] = {
@@ -135,6 +142,9 @@ test_request_create (void)
     "{\"name\": \"a b\", \"pipeline\": \"x\"}",
     "{\"name\": \"a\", \"pipeline\": \"x\", \"colour\": 1}",
     "{\"name\": \"a\", \"pipeline\": \"x\", \"stall_timeout\": 1e30}",
+    "{\"name\": \"a\", \"pipeline\": \"x\", \"restart_limit\": -1}",
+    "{\"name\": \"a\", \"pipeline\": \"x\", \"restart_limit\": \"3\"}",
+    "{\"name\": \"a\", \"pipeline\": \"x\", \"restart_limit\": 1e30}",
     "{\"name\": \"a\", \"pipeline\": \"\"}",
     "[]",
     "{",
@@ -145,11 +155,46 @@ test_request_create (void)
   g_assert_cmpint (def->restart, ==, LUCIDD_RESTART_NEVER);
   g_assert_false (def->enabled);
   g_assert_cmpint (def->stall_timeout_s, ==, 7);
+  g_assert_cmpint (def->restart_limit, ==, 2);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
     g_autoptr (GError) e = NULL;
     g_assert_null (lucidd_request_parse_create (bad[i], strlen (bad[i]), &e));
     g_assert_nonnull (e);
     g_assert_true (e->domain == LUCID_ERROR);
+    g_assert_true (g_str_has_prefix (e->message, "request body"));
+  }
+}
+
+static void
+test_request_run (void)
+{
+  static const char ok[]
+      = "{\"input\": \"/srv/a b!.srt\", \"lease_s\": 30, \"keep\": true}";
+  static const char plain[] = "{\"input\": \"file:///srv/a.srt\"}";
+  static const char *const bad[] = {
+    "{\"input\": \"\"}",
+    "{\"input\": \"/a\", \"lease_s\": -1}",
+    "{\"input\": \"/a\", \"lease_s\": 86401}",
+    "{\"input\": \"/a\", \"keep\": 1}",
+    "{\"input\": \"/a\", \"lease\": 3}",
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LucidRunRequest) r
+      = lucidd_request_parse_run (ok, strlen (ok), &error);
+  g_autoptr (LucidRunRequest) p = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (r->input, ==, "/srv/a b!.srt");
+  g_assert_cmpuint (r->lease_s, ==, 30);
+  g_assert_true (r->keep);
+  p = lucidd_request_parse_run (plain, strlen (plain), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (p->lease_s, ==, 0); /* no lease unless asked */
+  g_assert_false (p->keep);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (GError) e = NULL;
+    g_assert_null (lucidd_request_parse_run (bad[i], strlen (bad[i]), &e));
+    g_assert_nonnull (e);
     g_assert_true (g_str_has_prefix (e->message, "request body"));
   }
 }
@@ -241,6 +286,15 @@ test_shipped_pipelines (void)
   }
   /* talk-topics, talk-paced, talk-file, talk-audit, vision-testsrc */
   g_assert_cmpuint (n, >=, 5);
+  /* the shipped example of a pipeline's own restart limit */
+  {
+    g_autofree char *path = g_build_filename (dir, "talk-paced.pipeline", NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LucidPipelineDef) def
+        = lucidd_pipeline_file_load (path, vars, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (def->restart_limit, ==, 3);
+  }
 }
 
 int
@@ -254,6 +308,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline-file/nul-byte", test_nul_byte_refused);
   g_test_add_func ("/pipeline-file/shipped", test_shipped_pipelines);
   g_test_add_func ("/request/create", test_request_create);
+  g_test_add_func ("/request/run", test_request_run);
   g_test_add_func ("/config/load", test_config);
   return g_test_run ();
 }

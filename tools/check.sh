@@ -20,12 +20,14 @@ if ! tools/install-models.sh; then
   say "WARNING: the real all-MiniLM-L6-v2 could not be installed; real-model tests will SKIP"
 fi
 
+t_setup=$(( $(date +%s) - start ))
 say "1/3 Build (-Dwerror=true) and full test suite"
 LUCID_BUILD_DIR=build tools/build.sh -Dwerror=true
 status=0
 LUCID_LONG_TESTS=1 meson test -C build --print-errorlogs --num-processes 2 || status=1
 python3 tools/count-tests.py build/meson-logs/testlog.json > build/counts.txt
 
+t_stage1=$(date +%s)
 say "2/3 AddressSanitizer + UndefinedBehaviorSanitizer build"
 if [ ! -f build-asan/build.ninja ]; then
   meson setup build-asan -Db_sanitize=address,undefined -Dcuda=disabled \
@@ -53,6 +55,7 @@ meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite daemon-l
 python3 tools/count-tests.py build-asan/meson-logs/testlog.json > build-asan/counts.txt
 unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS GST_REGISTRY_FORK LUCID_ASAN_PRELOAD
 
+t_stage2=$(date +%s)
 say "3/3 libFuzzer targets, ${fuzz_seconds}s each"
 fuzz_pass=0 fuzz_fail=0
 if [ ! -f build-fuzz/build.ninja ]; then
@@ -78,6 +81,8 @@ done
 
 read -r p1 f1 s1 < build/counts.txt
 read -r p2 f2 s2 < build-asan/counts.txt
+t_end=$(date +%s)
+say "Stages: install ${t_setup}s, build + full suite $(( t_stage1 - start - t_setup ))s, sanitizers $(( t_stage2 - t_stage1 ))s, fuzzers $(( t_end - t_stage2 ))s"
 say "Done in $(( $(date +%s) - start ))s (full suite: $p1 passed, $f1 failed, $s1 skipped; sanitizers: $p2 passed, $f2 failed, $s2 skipped; fuzzers: $fuzz_pass passed, $fuzz_fail failed)"
 echo "lucid-check: $((p1 + p2 + fuzz_pass)) passed, $((f1 + f2 + fuzz_fail)) failed, $((s1 + s2)) skipped"
 exit $status

@@ -25,6 +25,13 @@
  * makes every token of a CLIP text independent of the padding the
  * reference adds after it, so packing changes no result.
  *
+ * A single tower (CLIPVisionModel[WithProjection], CLIPTextModel[With-
+ * Projection]) binds only its own tensors: with the tower prefix
+ * ("vision_model.") as save_pretrained writes them, or without it (which
+ * transformers loads too); the projection when the weights hold it (and
+ * must, when config.json's architectures says WithProjection); no
+ * logit_scale.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-clip.h"
@@ -42,7 +49,10 @@ typedef struct {
 } Tower;
 
 struct _LucidClip {
+  char *dir;
   LucidClipConfig *cfg;
+  gboolean has_text, has_vision;
+  const char *tpre, *vpre; /* "text_model." / "vision_model." or "" */
   LucidSafetensors *st;
   LucidTokenizer *tok;
   LucidImageConfig *img_cfg;
@@ -54,15 +64,16 @@ struct _LucidClip {
   Tower text;
   const float *tok_emb, *tpos; /* [V × Ht], [Pmax × Ht] */
   const float *final_g, *final_b;
-  const float *text_proj; /* [D × Ht] */
+  const float *text_proj; /* [D × Ht], NULL: CLIPTextModel */
   /* vision */
   Tower vision;
   const float *class_emb, *vpos; /* [Hv], [(1+P) × Hv] */
   const float *patch_w;          /* [Hv × 3·p·p] */
   LucidPackedLinear *patch_p;    /* patch_w packed once, or NULL */
   const float *pre_g, *pre_b, *post_g, *post_b;
-  const float *visual_proj; /* [D × Hv] */
-  float logit_scale;        /* the raw parameter */
+  const float *visual_proj; /* [D × Hv], NULL: CLIPVisionModel */
+  gboolean has_logit_scale;
+  float logit_scale; /* the raw parameter */
 
   GMutex lock; /* one forward at a time */
   LucidEncoderScratch scr;
@@ -96,7 +107,7 @@ bind_layer (LucidClip *c, const char *tower, LucidPrenormLayer *L, guint l,
             gsize H, gsize I, GError **error)
 {
   static const char *const qkv[3] = { "q_proj", "k_proj", "v_proj" };
-  g_autofree char *pre = g_strdup_printf ("%s.encoder.layers.%u.", tower, l);
+  g_autofree char *pre = g_strdup_printf ("%sencoder.layers.%u.", tower, l);
 
   L->qkv_w = g_new (float, 3 * H * H);
   L->qkv_b = g_new (float, 3 * H);
@@ -154,15 +165,6 @@ bind_tower (LucidClip *c, Tower *t, const char *name, guint layers, gsize H,
   return TRUE;
 }
 
-static gboolean
-bind_all (LucidClip *c, GError **error)
-{
-  const LucidClipTextConfig *tc = &c->cfg->text;
-  const LucidClipVisionConfig *vc = &c->cfg->vision;
-  const gint64 Ht = tc->hidden_size, Hv = vc->hidden_size;
-  const gint64 D = c->cfg->projection_dim, p = vc->patch_size;
-  const float *scale;
-
 #define TRY(expr)                                                              \
   G_STMT_START                                                                 \
   {                                                                            \
@@ -170,44 +172,125 @@ bind_all (LucidClip *c, GError **error)
       return FALSE;                                                            \
   }                                                                            \
   G_STMT_END
-  TRY ((c->tok_emb = bind (c, "text_model.embeddings.token_embedding.weight", 2,
-                           SHAPE (tc->vocab_size, Ht), error)));
-  TRY ((c->tpos = bind (c, "text_model.embeddings.position_embedding.weight", 2,
-                        SHAPE (tc->max_position_embeddings, Ht), error)));
-  TRY (bind_tower (c, &c->text, "text_model", tc->num_hidden_layers, Ht,
+
+/* @prefix + @name, bound; @prefix "" or a tower's "text_model." */
+static const float *
+bind_pre (LucidClip *c, const char *prefix, const char *name, guint n_dims,
+          const gint64 *shape, GError **error)
+{
+  g_autofree char *full = g_strconcat (prefix, name, NULL);
+
+  return bind (c, full, n_dims, shape, error);
+}
+
+/* The tower prefix of a single tower's weights: @prefix when @probe is
+ * stored under it, "" when it is stored bare, else @prefix (so that the
+ * error names CLIPModel's name). A CLIPModel always uses the prefix. */
+static const char *
+tower_prefix (LucidClip *c, const char *prefix, const char *probe)
+{
+  g_autofree char *full = g_strconcat (prefix, probe, NULL);
+
+  if (c->cfg->kind == LUCID_CLIP_KIND_MODEL
+      || lucid_safetensors_lookup (c->st, full) != NULL
+      || lucid_safetensors_lookup (c->st, probe) == NULL)
+    return prefix;
+  return "";
+}
+
+/* A projection: required in a CLIPModel and in a single tower whose
+ * config.json declares a *WithProjection class, optional otherwise
+ * (CLIPVisionModel / CLIPTextModel have none). */
+static gboolean
+bind_projection (LucidClip *c, const char *name, gint64 D, gint64 H,
+                 const float **out, GError **error)
+{
+  *out = NULL;
+  if (c->cfg->kind != LUCID_CLIP_KIND_MODEL && !c->cfg->declares_projection
+      && lucid_safetensors_lookup (c->st, name) == NULL)
+    return TRUE;
+  if (c->cfg->kind != LUCID_CLIP_KIND_MODEL
+      && lucid_safetensors_lookup (c->st, name) == NULL) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+                 "%s: tensor '%s' is missing, but %s/config.json's "
+                 "architectures says the model has a projection",
+                 lucid_safetensors_get_path (c->st), name, c->dir);
+    return FALSE;
+  }
+  *out = bind (c, name, 2, SHAPE (D, H), error);
+  return *out != NULL;
+}
+
+static gboolean
+bind_text (LucidClip *c, GError **error)
+{
+  const LucidClipTextConfig *tc = &c->cfg->text;
+  const gint64 Ht = tc->hidden_size, D = c->cfg->projection_dim;
+  const char *pre;
+
+  pre = c->tpre
+      = tower_prefix (c, "text_model.", "embeddings.token_embedding.weight");
+  TRY ((c->tok_emb = bind_pre (c, pre, "embeddings.token_embedding.weight", 2,
+                               SHAPE (tc->vocab_size, Ht), error)));
+  TRY ((c->tpos = bind_pre (c, pre, "embeddings.position_embedding.weight", 2,
+                            SHAPE (tc->max_position_embeddings, Ht), error)));
+  TRY (bind_tower (c, &c->text, pre, tc->num_hidden_layers, Ht,
                    tc->intermediate_size, tc->num_attention_heads,
                    tc->layer_norm_eps, tc->hidden_act, TRUE, error));
-  TRY ((c->final_g = bind (c, "text_model.final_layer_norm.weight", 1,
-                           SHAPE (Ht), error)));
+  TRY ((c->final_g
+        = bind_pre (c, pre, "final_layer_norm.weight", 1, SHAPE (Ht), error)));
   TRY ((c->final_b
-        = bind (c, "text_model.final_layer_norm.bias", 1, SHAPE (Ht), error)));
-  TRY ((c->text_proj
-        = bind (c, "text_projection.weight", 2, SHAPE (D, Ht), error)));
+        = bind_pre (c, pre, "final_layer_norm.bias", 1, SHAPE (Ht), error)));
+  return bind_projection (c, "text_projection.weight", D, Ht, &c->text_proj,
+                          error);
+}
 
-  TRY ((c->class_emb = bind (c, "vision_model.embeddings.class_embedding", 1,
-                             SHAPE (Hv), error)));
-  TRY ((c->patch_w = bind (c, "vision_model.embeddings.patch_embedding.weight",
-                           4, SHAPE (Hv, vc->num_channels, p, p), error)));
+static gboolean
+bind_vision (LucidClip *c, GError **error)
+{
+  const LucidClipVisionConfig *vc = &c->cfg->vision;
+  const gint64 Hv = vc->hidden_size, D = c->cfg->projection_dim;
+  const gint64 p = vc->patch_size;
+  const char *pre;
+
+  pre = c->vpre = tower_prefix (c, "vision_model.", "embeddings.class_embedding");
+  TRY ((c->class_emb
+        = bind_pre (c, pre, "embeddings.class_embedding", 1, SHAPE (Hv), error)));
+  TRY ((c->patch_w = bind_pre (c, pre, "embeddings.patch_embedding.weight", 4,
+                               SHAPE (Hv, vc->num_channels, p, p), error)));
   c->patch_p = lucid_encoder_pack (c->be, c->patch_w, NULL, Hv,
                                    (gsize)vc->num_channels * p * p);
-  TRY ((c->vpos = bind (c, "vision_model.embeddings.position_embedding.weight",
-                        2, SHAPE (1 + c->n_patches, Hv), error)));
-  TRY ((c->pre_g
-        = bind (c, "vision_model.pre_layrnorm.weight", 1, SHAPE (Hv), error)));
+  TRY ((c->vpos = bind_pre (c, pre, "embeddings.position_embedding.weight", 2,
+                            SHAPE (1 + c->n_patches, Hv), error)));
+  TRY ((c->pre_g = bind_pre (c, pre, "pre_layrnorm.weight", 1, SHAPE (Hv),
+                             error)));
   TRY ((c->pre_b
-        = bind (c, "vision_model.pre_layrnorm.bias", 1, SHAPE (Hv), error)));
-  TRY (bind_tower (c, &c->vision, "vision_model", vc->num_hidden_layers, Hv,
+        = bind_pre (c, pre, "pre_layrnorm.bias", 1, SHAPE (Hv), error)));
+  TRY (bind_tower (c, &c->vision, pre, vc->num_hidden_layers, Hv,
                    vc->intermediate_size, vc->num_attention_heads,
                    vc->layer_norm_eps, vc->hidden_act, FALSE, error));
-  TRY ((c->post_g = bind (c, "vision_model.post_layernorm.weight", 1,
-                          SHAPE (Hv), error)));
+  TRY ((c->post_g = bind_pre (c, pre, "post_layernorm.weight", 1, SHAPE (Hv),
+                              error)));
   TRY ((c->post_b
-        = bind (c, "vision_model.post_layernorm.bias", 1, SHAPE (Hv), error)));
-  TRY ((c->visual_proj
-        = bind (c, "visual_projection.weight", 2, SHAPE (D, Hv), error)));
+        = bind_pre (c, pre, "post_layernorm.bias", 1, SHAPE (Hv), error)));
+  return bind_projection (c, "visual_projection.weight", D, Hv,
+                          &c->visual_proj, error);
+}
+
+static gboolean
+bind_all (LucidClip *c, GError **error)
+{
+  const float *scale;
+
+  if (c->has_text && !bind_text (c, error))
+    return FALSE;
+  if (c->has_vision && !bind_vision (c, error))
+    return FALSE;
+  if (c->cfg->kind != LUCID_CLIP_KIND_MODEL)
+    return TRUE; /* single towers have no logit_scale */
   TRY ((scale = bind (c, "logit_scale", 0, NULL, error)));
-#undef TRY
   c->logit_scale = scale[0];
+  c->has_logit_scale = TRUE;
   if (!isfinite (c->logit_scale)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
                  "%s: logit_scale is not a finite number",
@@ -216,6 +299,12 @@ bind_all (LucidClip *c, GError **error)
   }
   return TRUE;
 }
+#undef TRY
+
+static gboolean load_tokenizer (LucidClip *c, const char *dir,
+                                GError **error);
+static gboolean load_image_config (LucidClip *c, const char *dir,
+                                   GError **error);
 
 LucidClip *
 lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
@@ -223,7 +312,6 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
   g_autoptr (LucidClip) c = NULL;
   g_autofree char *weights = NULL;
   const LucidClipVisionConfig *vc;
-  guint out_w, out_h, tok_max;
 
   g_return_val_if_fail (dir != NULL, NULL);
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
@@ -234,8 +322,11 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
   }
   c = g_new0 (LucidClip, 1);
   g_mutex_init (&c->lock);
+  c->dir = g_strdup (dir);
   if ((c->cfg = lucid_clip_config_load (dir, error)) == NULL)
     return NULL;
+  c->has_text = c->cfg->kind != LUCID_CLIP_KIND_VISION;
+  c->has_vision = c->cfg->kind != LUCID_CLIP_KIND_TEXT;
   vc = &c->cfg->vision;
   c->n_patches
       = (vc->image_size / vc->patch_size) * (vc->image_size / vc->patch_size);
@@ -254,23 +345,43 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
   if (c->be == NULL || !bind_all (c, error))
     return NULL;
 
-  if ((c->tok = lucid_tokenizer_load (dir, error)) == NULL)
+  if (c->has_text && !load_tokenizer (c, dir, error))
     return NULL;
+  if (c->has_vision && !load_image_config (c, dir, error))
+    return NULL;
+  return g_steal_pointer (&c);
+}
+
+static gboolean
+load_tokenizer (LucidClip *c, const char *dir, GError **error)
+{
+  guint tok_max;
+
+  if ((c->tok = lucid_tokenizer_load (dir, error)) == NULL)
+    return FALSE;
   if (lucid_tokenizer_get_vocab_size (c->tok) > c->cfg->text.vocab_size) {
     g_set_error (
         error, LUCID_ERROR, LUCID_ERROR_FORMAT,
         "%s: the tokenizer has %u tokens, more than text_config.vocab_size "
         "%u",
         dir, lucid_tokenizer_get_vocab_size (c->tok), c->cfg->text.vocab_size);
-    return NULL;
+    return FALSE;
   }
   c->max_text_len = c->cfg->text.max_position_embeddings;
   tok_max = lucid_tokenizer_get_model_max_length (c->tok);
   if (tok_max > 0 && tok_max < c->max_text_len)
     c->max_text_len = tok_max;
+  return TRUE;
+}
+
+static gboolean
+load_image_config (LucidClip *c, const char *dir, GError **error)
+{
+  const LucidClipVisionConfig *vc = &c->cfg->vision;
+  guint out_w, out_h;
 
   if ((c->img_cfg = lucid_image_config_load (dir, error)) == NULL)
-    return NULL;
+    return FALSE;
   lucid_image_config_get_output_size (c->img_cfg, 4 * vc->image_size,
                                       3 * vc->image_size, &out_w, &out_h);
   if (out_w != vc->image_size || out_h != vc->image_size) {
@@ -279,9 +390,9 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
         "%s/preprocessor_config.json: it gives %u×%u pixel values, the "
         "vision tower takes %u×%u (vision_config.image_size)",
         dir, out_w, out_h, vc->image_size, vc->image_size);
-    return NULL;
+    return FALSE;
   }
-  return g_steal_pointer (&c);
+  return TRUE;
 }
 
 static void
@@ -310,6 +421,7 @@ lucid_clip_free (LucidClip *c)
   lucid_image_config_free (c->img_cfg);
   lucid_safetensors_free (c->st);
   lucid_clip_config_free (c->cfg);
+  g_free (c->dir);
   g_mutex_clear (&c->lock);
   g_free (c);
 }
@@ -320,16 +432,68 @@ lucid_clip_get_config (const LucidClip *c)
   return c->cfg;
 }
 
+LucidClipKind
+lucid_clip_get_kind (const LucidClip *c)
+{
+  return c->cfg->kind;
+}
+
+const char *
+lucid_clip_get_dir (const LucidClip *c)
+{
+  return c->dir;
+}
+
+gboolean
+lucid_clip_has_vision (const LucidClip *c)
+{
+  return c->has_vision;
+}
+
+gboolean
+lucid_clip_has_text (const LucidClip *c)
+{
+  return c->has_text;
+}
+
+gboolean
+lucid_clip_has_visual_projection (const LucidClip *c)
+{
+  return c->visual_proj != NULL;
+}
+
+gboolean
+lucid_clip_has_text_projection (const LucidClip *c)
+{
+  return c->text_proj != NULL;
+}
+
 guint
 lucid_clip_get_projection_dim (const LucidClip *c)
 {
   return c->cfg->projection_dim;
 }
 
+guint
+lucid_clip_get_image_embedding_dim (const LucidClip *c)
+{
+  if (!c->has_vision)
+    return 0;
+  return c->visual_proj ? c->cfg->projection_dim : c->cfg->vision.hidden_size;
+}
+
+guint
+lucid_clip_get_text_embedding_dim (const LucidClip *c)
+{
+  if (!c->has_text)
+    return 0;
+  return c->text_proj ? c->cfg->projection_dim : c->cfg->text.hidden_size;
+}
+
 float
 lucid_clip_get_logit_scale (const LucidClip *c)
 {
-  return expf (c->logit_scale);
+  return c->has_logit_scale ? expf (c->logit_scale) : 0.0f;
 }
 
 const LucidImageConfig *
@@ -376,15 +540,19 @@ lucid_clip_get_weights (const LucidClip *c)
   }                                                                            \
   G_STMT_END
 
-/* @rows [n × H] → @out [n × D] = rows · Wᵀ, L2-normalised when asked
- * (in double, as a norm of float32 values should be). */
+/* @rows [n × H] → @out [n × D] = rows · Wᵀ (@w NULL: a copy of @rows,
+ * D = H), L2-normalised when asked (in double, as a norm of float32
+ * values should be). */
 static void
 project (LucidClip *c, const float *rows, gsize n, gsize H, const float *w,
          float *out, gboolean normalize)
 {
-  const gsize D = c->cfg->projection_dim;
+  const gsize D = w != NULL ? c->cfg->projection_dim : H;
 
-  c->be->linear (c->be, rows, w, NULL, out, n, D, H);
+  if (w != NULL)
+    c->be->linear (c->be, rows, w, NULL, out, n, D, H);
+  else
+    memcpy (out, rows, n * H * sizeof (float));
   if (!normalize)
     return;
   for (gsize i = 0; i < n; i++) {
@@ -416,6 +584,13 @@ lucid_clip_encode_images (LucidClip *c, const float *pixels, guint n,
     g_set_error (
         error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
         "lucid_clip_encode_images: needs at least one image and an output");
+    return FALSE;
+  }
+  if (!c->has_vision) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                 "%s is a CLIP text tower on its own (model_type \"%s\"): it "
+                 "has no image tower",
+                 c->dir, lucid_clip_kind_to_string (c->cfg->kind));
     return FALSE;
   }
   g_mutex_lock (&c->lock);
@@ -489,6 +664,13 @@ lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
         error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
         "lucid_clip_encode_token_ids: needs at least one sequence and an "
         "output");
+    return FALSE;
+  }
+  if (!c->has_text) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                 "%s is a CLIP image tower on its own (model_type \"%s\"): it "
+                 "has no text tower",
+                 c->dir, lucid_clip_kind_to_string (c->cfg->kind));
     return FALSE;
   }
   for (guint s = 0; s < n; s++) {
@@ -565,6 +747,10 @@ lucid_clip_encode_texts (LucidClip *c, const char *const *texts, guint n,
                  "lucid_clip_encode_texts: needs at least one text");
     return FALSE;
   }
+  if (c->tok == NULL) /* the error of a tower without text */
+    return lucid_clip_encode_token_ids (c, (const gint32[]){ 0 },
+                                        (const gsize[]){ 0, 1 }, 1, embeds,
+                                        normalize, pooled, error);
   offsets = g_new (gsize, n + 1);
   offsets[0] = 0;
   for (guint i = 0; i < n; i++) {

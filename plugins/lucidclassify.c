@@ -131,8 +131,10 @@ struct _LucidClassify {
   gchar *model_dir; /* head file path or text model directory */
   gchar *element_name;
   const gchar *family; /* result model-family: head kind, or "clip" */
-  /* CLIP text-model: exp(logit_scale); 0 for other heads. */
+  /* CLIP text-model: exp(logit_scale) of a whole CLIPModel; 0 for a CLIP
+   * text tower on its own and for other heads. */
   gdouble clip_logit_scale;
+  gboolean clip_text; /* text-model is a CLIP model or text tower */
   GQuark tensor_id; /* 0: the most recent meta's first tensor */
   guint top_k_active;
   gdouble threshold_active;
@@ -392,11 +394,34 @@ lucid_classify_get_property (GObject *object, guint prop_id, GValue *value,
 /* ------------------------------------------------------------------------ */
 /* Start and stop                                                            */
 
-/* Embeds @prompts with the CLIP text tower of the model at @dir: its
- * projected, L2-normalised text features. */
+/* Row l of the head: the embedding of label l's prompt, or with several
+ * templates the normalised mean of its prompts' normalised embeddings
+ * (the CLIP paper's prompt ensemble). @embeds: [labels × templates × dim]
+ * label-major. */
+static LucidHead *
+zero_shot_rows (GPtrArray *names, const float *embeds, guint n_templates,
+                guint dim)
+{
+  const guint n_labels = names->len - 1; /* NULL-terminated */
+  g_autofree float *mean = NULL;
+
+  if (n_templates > 1) {
+    mean = g_new (float, (gsize)n_labels * dim);
+    lucid_zero_shot_ensemble (embeds, n_labels, n_templates, dim, mean);
+    embeds = mean;
+  }
+  return lucid_head_new_zero_shot ((const char *const *)names->pdata, embeds,
+                                   n_labels, dim);
+}
+
+/* Embeds @prompts with the CLIP text tower of the model at @dir (a
+ * CLIPModel, or a CLIPTextModelWithProjection on its own): its projected,
+ * L2-normalised text features. *@logit_scale: the CLIPModel's
+ * exp(logit_scale), 0 for a text tower on its own (it has none). */
 static LucidHead *
 clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
-                     gchar **sha256, gdouble *logit_scale, GError **error)
+                     guint n_templates, gchar **sha256, gdouble *logit_scale,
+                     GError **error)
 {
   g_autoptr (LucidClip) clip = lucid_clip_load (dir, NULL, error);
   g_autofree float *embeds = NULL;
@@ -404,36 +429,57 @@ clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
 
   if (clip == NULL)
     return NULL;
-  dim = lucid_clip_get_projection_dim (clip);
-  embeds = g_new (float, (gsize)prompts->len *dim);
+  if (!lucid_clip_has_text (clip)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                 "text-model=%s is a CLIP image tower on its own (model_type "
+                 "\"clip_vision_model\"); zero-shot labels need a text "
+                 "tower (CLIPTextModelWithProjection or CLIPModel)",
+                 dir);
+    return NULL;
+  }
+  if (!lucid_clip_has_text_projection (clip)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                 "text-model=%s is a CLIPTextModel without text_projection: "
+                 "its text features are not in CLIP's shared image-text "
+                 "space; zero-shot labels need CLIPTextModelWithProjection "
+                 "or CLIPModel",
+                 dir);
+    return NULL;
+  }
+  dim = lucid_clip_get_text_embedding_dim (clip);
+  embeds = g_new (float, (gsize)prompts->len * dim);
   if (!lucid_clip_encode_texts (clip, (const char *const *)prompts->pdata,
                                 prompts->len, embeds, TRUE, NULL, error))
     return NULL;
   *sha256
       = g_strdup (lucid_safetensors_get_sha256 (lucid_clip_get_weights (clip)));
   *logit_scale = lucid_clip_get_logit_scale (clip);
-  return lucid_head_new_zero_shot ((const char *const *)names->pdata, embeds,
-                                   prompts->len, dim);
+  return zero_shot_rows (names, embeds, n_templates, dim);
 }
 
-/* Embeds @labels (each put into @template) with the text model at @dir: a
- * CLIP model's text tower (*@logit_scale = exp(logit_scale)) or a
- * BERT-family model (*@logit_scale = 0). */
+/* Embeds @labels (each put into @template, or into each of its
+ * '|'-separated templates) with the text model at @dir: a CLIP text tower
+ * (*@is_clip; *@logit_scale = exp(logit_scale) of a whole CLIPModel, else
+ * 0) or a BERT-family model. */
 static LucidHead *
 zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
-                gchar **sha256, gdouble *logit_scale, GError **error)
+                gchar **sha256, gboolean *is_clip, gdouble *logit_scale,
+                GError **error)
 {
   g_autoptr (LucidTextModel) model = NULL;
   g_autoptr (GPtrArray) names = NULL;
   g_autoptr (GPtrArray) prompts = NULL;
   LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
   LucidTextOutput out;
+  guint n_templates = 1;
 
   *logit_scale = 0;
+  *is_clip = FALSE;
   names = lucid_result_parse_labels_checked (labels, "labels", error);
   if (names == NULL)
     return NULL;
-  prompts = lucid_result_label_prompts (names, template, error);
+  prompts
+      = lucid_result_label_prompt_ensemble (names, template, &n_templates, error);
   if (prompts == NULL)
     return NULL;
   if (names->len == 0) {
@@ -443,9 +489,11 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
   }
   g_ptr_array_add (names, NULL);
 
-  if (lucid_clip_dir_is_clip (dir))
-    return clip_zero_shot_head (dir, names, prompts, sha256, logit_scale,
-                                error);
+  if (lucid_clip_dir_is_clip (dir, NULL)) {
+    *is_clip = TRUE;
+    return clip_zero_shot_head (dir, names, prompts, n_templates, sha256,
+                                logit_scale, error);
+  }
   model = lucid_text_model_load (dir, error);
   if (model == NULL)
     return NULL;
@@ -453,8 +501,7 @@ zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
                              prompts->len, &opts, FALSE, &out, error))
     return NULL;
   *sha256 = g_strdup (lucid_text_model_get_sha256 (model));
-  return lucid_head_new_zero_shot ((const char *const *)names->pdata,
-                                   out.embeddings, out.n_seqs, out.hidden_size);
+  return zero_shot_rows (names, out.embeddings, n_templates, out.hidden_size);
 }
 
 /* A copy of @s, or NULL when @s is NULL or "". */
@@ -518,7 +565,8 @@ lucid_classify_start (GstBaseTransform *trans)
     }
   } else {
     self->head = zero_shot_head (text_model, labels, template, &self->model_id,
-                                 &self->clip_logit_scale, &error);
+                                 &self->clip_text, &self->clip_logit_scale,
+                                 &error);
     if (self->head != NULL)
       self->model_dir = g_strdup (text_model);
   }
@@ -539,7 +587,7 @@ lucid_classify_start (GstBaseTransform *trans)
   /* The models row of a CLIP text-model says what the directory is, as
    * lucidvisionenc's row for the same directory does. */
   self->family
-      = self->clip_logit_scale > 0
+      = self->clip_text
             ? "clip"
             : lucid_head_kind_to_string (lucid_head_get_kind (self->head));
   self->warned_other_model = FALSE;
@@ -561,6 +609,7 @@ lucid_classify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->model_dir, g_free);
   g_clear_pointer (&self->element_name, g_free);
   self->clip_logit_scale = 0;
+  self->clip_text = FALSE;
   return TRUE;
 }
 
@@ -659,10 +708,16 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
     return GST_FLOW_ERROR;
   }
 
+  /* A CLIP text tower on its own pairs with an image tower saved apart
+   * (another weights file, so another model id): Lucid cannot tell whether
+   * the two were trained together, and does not warn about vision
+   * embeddings. */
   if (self->model_dir
       && lucid_head_get_kind (self->head) == LUCID_HEAD_ZERO_SHOT
       && !self->warned_other_model
-      && g_strcmp0 (input_model, self->model_id) != 0) {
+      && g_strcmp0 (input_model, self->model_id) != 0
+      && !(self->clip_text && self->clip_logit_scale == 0
+           && g_strcmp0 (g_quark_to_string (t->id), VISION_TENSOR_ID) == 0)) {
     self->warned_other_model = TRUE;
     GST_ELEMENT_WARNING (
         self, STREAM, FORMAT,

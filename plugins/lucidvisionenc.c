@@ -408,28 +408,24 @@ lucid_vision_enc_load (LucidBaseEnc *base, GError **error)
   if (labels == NULL)
     return FALSE;
   if (labels->len > 0) {
-    g_autoptr (GPtrArray) prompts
-        = lucid_result_label_prompts (labels, template, error);
+    guint n_templates = 1;
+    g_autoptr (GPtrArray) prompts = lucid_result_label_prompt_ensemble (
+        labels, template, &n_templates, error);
 
     if (prompts == NULL)
       return FALSE;
-    if (!lucid_vision_model_set_prompts (
-            model, (const char *const *)prompts->pdata, prompts->len, error))
+    if (!lucid_vision_model_set_zero_shot (
+            model, (const char *const *)labels->pdata, labels->len,
+            (const char *const *)prompts->pdata, n_templates, error))
       return FALSE;
   }
 
-  /* What results call each score: the label, not its prompt. */
+  /* What results call each score: the label (not its prompt) or the head's
+   * id2label name. */
   self->label_names = g_ptr_array_new_with_free_func (g_free);
-  if (lucid_vision_model_get_scores_kind (model)
-      == LUCID_VISION_SCORES_PROMPTS) {
-    for (guint i = 0; i < labels->len; i++)
-      g_ptr_array_add (self->label_names, g_strdup (labels->pdata[i]));
-  } else {
-    for (guint i = 0; i < lucid_vision_model_get_num_scores (model); i++)
-      g_ptr_array_add (
-          self->label_names,
-          g_strdup (lucid_vision_model_get_score_label (model, i)));
-  }
+  for (guint i = 0; i < lucid_vision_model_get_num_scores (model); i++)
+    g_ptr_array_add (self->label_names,
+                     g_strdup (lucid_vision_model_get_score_label (model, i)));
 
   batch = lucid_base_enc_get_batch_size (base);
   self->pixels = g_new (float, lucid_vision_model_get_pixels_per_image (model)

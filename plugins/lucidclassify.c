@@ -25,8 +25,10 @@
  *   start by the text model, and the scores are
  *   - BERT-family text model: the cosine similarity of the embedding to
  *     each prompt (scoring `cosine`);
- *   - CLIP model directory (config.json model_type "clip"): its text tower
- *     embeds the prompts (text_projection, L2-normalised). An embedding
+ *   - CLIP model directory (config.json model_type "clip"), or a CLIP
+ *     text tower on its own (CLIPTextModelWithProjection, model_type
+ *     "clip_text_model"): its text tower embeds the prompts
+ *     (text_projection, L2-normalised). An embedding
  *     that came from the same CLIP model's image tower (a
  *     `lucid-vision-embedding` tensor whose producing model id is this
  *     model's weights SHA-256, i.e. lucidvisionenc with the same
@@ -34,10 +36,19 @@
  *     labels of exp(logit_scale) · cosine (scoring `clip-softmax`, the
  *     same numbers as lucidvisionenc labels=); any other embedding of the
  *     projection size gets the plain cosines (scoring `cosine`), since
- *     the logit scale was trained for this model's image tower only.
+ *     the logit scale was trained for this model's image tower only. A
+ *     text tower on its own has no logit scale: it scores the embeddings
+ *     of its image tower (lucidvisionenc on the matching
+ *     CLIPVisionModelWithProjection directory) with plain cosines too.
+ *   Several templates separated by '|' in #LucidClassify:prompt-template
+ *   make a prompt ensemble: each label's embedding is the normalised mean
+ *   of its prompts' normalised embeddings (the CLIP paper's recipe).
  *   The embeddings must come from the same model (lucidtextenc or
- *   lucidvisionenc with the same directory), or the scores mean nothing:
- *   the element warns once when the producing model differs.
+ *   lucidvisionenc with the same directory; for a CLIP text tower, its
+ *   image tower), or the scores mean nothing: the element warns once when
+ *   the producing model differs (except for vision embeddings under a CLIP
+ *   text tower, whose image tower is another directory by nature: Lucid
+ *   cannot check that the two towers belong together).
  *
  * The result lists the top-k labels whose score is at least
  * #LucidClassify:threshold (it may list none; a NaN score is never
@@ -64,6 +75,17 @@
  * ]|
  * gives the same labels and scores as lucidvisionenc labels= with the same
  * model and prompts.
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=blue num-buffers=10 ! \
+ *     lucidvisionenc model=tests/fixtures/tiny-clip-vision ! \
+ *     lucidclassify text-model=tests/fixtures/tiny-clip-text \
+ *         labels="red,green,blue" \
+ *         prompt-template="a photo of {}.|a drawing of {}." ! \
+ *     lucidsink location=out.db
+ * ]|
+ * CLIP saved as two towers (CLIPVisionModelWithProjection and
+ * CLIPTextModelWithProjection directories), with a prompt ensemble:
+ * cosine scores.
  * |[
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
  *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 output=embedding !
@@ -196,18 +218,20 @@ lucid_classify_class_init (LucidClassifyClass *klass)
   /**
    * LucidClassify:text-model:
    *
-   * A BERT-family or CLIP model directory that embeds the zero-shot
-   * #LucidClassify:labels. With CLIP, embeddings from the same model's
-   * image tower are scored as CLIPModel does (softmax of exp(logit_scale)
-   * · cosine); everything else gets cosine similarities.
+   * A BERT-family model, a CLIPModel or a CLIP text tower
+   * (CLIPTextModelWithProjection) directory that embeds the zero-shot
+   * #LucidClassify:labels. With a CLIPModel, embeddings from the same
+   * model's image tower are scored as CLIPModel does (softmax of
+   * exp(logit_scale) · cosine); everything else gets cosine similarities.
    */
   g_object_class_install_property (
       gobject_class, PROP_TEXT_MODEL,
       g_param_spec_string (
           "text-model", "Text model",
-          "BERT-family or CLIP model directory embedding the zero-shot labels "
-          "(use the model that produced the embeddings; CLIP image "
-          "embeddings of the same model get CLIP's softmax scores)",
+          "BERT-family, CLIPModel or CLIP text tower directory embedding the "
+          "zero-shot labels (use the model that produced the embeddings; "
+          "CLIP image embeddings of the same CLIPModel get CLIP's softmax "
+          "scores)",
           DEFAULT_TEXT_MODEL, flags));
 
   /**
@@ -226,14 +250,18 @@ lucid_classify_class_init (LucidClassifyClass *klass)
    * LucidClassify:prompt-template:
    *
    * How a zero-shot label becomes the text that is embedded; `{}` stands
-   * for the label. Results name the label.
+   * for the label. Several templates separated by `|` make a prompt
+   * ensemble (each label's embedding: the normalised mean of its prompts'
+   * normalised embeddings; white space around each template is ignored).
+   * Results name the label.
    */
   g_object_class_install_property (
       gobject_class, PROP_PROMPT_TEMPLATE,
       g_param_spec_string (
           "prompt-template", "Prompt template",
           "Text each zero-shot label is put into; '{}' stands for the label "
-          "(must occur once)",
+          "(once per template); several templates separated by '|' are "
+          "averaged per label (a prompt ensemble)",
           DEFAULT_PROMPT_TEMPLATE, flags));
 
   /**

@@ -15,6 +15,7 @@
 
 #include "lucid-check-util.h"
 #include "lucid-safetensors.h"
+#include "lucid-text-model.h"
 #include "lucidmeta.h"
 
 /* fp32 on CPU, DESIGN.md: max-abs error ≤ 1e-4·max(1, max|ref|); scores,
@@ -308,6 +309,113 @@ GST_START_TEST (test_ensemble_bad_templates)
 
 GST_END_TEST;
 
+/* The ensemble with a BERT text model: each label's row is the normalised
+ * mean of its prompts' normalised embeddings, label-major (the prompts'
+ * embeddings are the text model's, checked against transformers in
+ * tests/unit/test-text-model.c; the averaging and its order are what this
+ * checks, by hand in double here). */
+GST_START_TEST (test_ensemble_bert_text_model)
+{
+  static const gchar *const labels[] = { "food", "weather" };
+  static const gchar *const templates[] = { "this is about {}.",
+                                            "a talk on {}", "{}!" };
+  gchar *dir = lucid_check_fixture_path ("tiny-bert");
+  GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
+  const gchar *prompts[6];
+  GError *err = NULL;
+  LucidTextModel *model = lucid_text_model_load (dir, &err);
+  LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
+  LucidTextOutput out;
+  double rows[2][32] = { { 0 } }, want[2];
+  float emb[32];
+  GstBuffer *buf, *res;
+  GstHarness *h;
+  const GstStructure *s;
+  const GValue *ls, *ss;
+
+  fail_unless (model != NULL, "%s", err ? err->message : "");
+  for (guint l = 0; l < 2; l++)
+    for (guint t = 0; t < 3; t++) {
+      gchar **parts = g_strsplit (templates[t], "{}", 2);
+      gchar *p = g_strconcat (parts[0], labels[l], parts[1], NULL);
+
+      prompts[l * 3 + t] = g_intern_string (p);
+      g_free (p);
+      g_strfreev (parts);
+    }
+  fail_unless (lucid_text_model_run (model, prompts, 6, &opts, FALSE, &out,
+                                     &err));
+  fail_unless_equals_int (out.hidden_size, 32);
+  for (guint l = 0; l < 2; l++) {
+    double n = 0;
+
+    for (guint t = 0; t < 3; t++) {
+      const float *v = out.embeddings + (l * 3 + t) * 32;
+      double vn = 0;
+
+      for (guint k = 0; k < 32; k++)
+        vn += (double)v[k] * v[k];
+      for (guint k = 0; k < 32; k++)
+        rows[l][k] += v[k] / sqrt (vn);
+    }
+    for (guint k = 0; k < 32; k++)
+      n += rows[l][k] * rows[l][k];
+    for (guint k = 0; k < 32; k++)
+      rows[l][k] /= sqrt (n);
+  }
+  /* An embedding between the two labels, nearer the second. */
+  for (guint k = 0; k < 32; k++)
+    emb[k] = (float)(0.3 * rows[0][k] + 0.7 * rows[1][k] + 0.01 * (k % 3));
+  for (guint l = 0; l < 2; l++) {
+    double dot = 0, en = 0;
+
+    for (guint k = 0; k < 32; k++) {
+      dot += emb[k] * rows[l][k];
+      en += (double)emb[k] * emb[k];
+    }
+    want[l] = dot / sqrt (en);
+  }
+
+  g_object_set (e, "text-model", dir, "labels", "food;weather",
+                "prompt-template", "this is about {}.|a talk on {}|{}!", NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, "application/x-test");
+  buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  {
+    LucidTensor **tensors = g_new (LucidTensor *, 1);
+    gsize dims[1] = { 32 };
+
+    tensors[0] = lucid_tensor_new_f32 (
+        g_quark_from_string ("lucid-text-embedding"), emb, 1, dims);
+    lucid_buffer_add_tensor_meta (buf, lucid_text_model_get_sha256 (model), 1,
+                                  tensors);
+  }
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  res = gst_harness_pull (h);
+  s = lucid_check_result_of (res, "lucidclassify");
+  fail_unless_equals_string (gst_structure_get_string (s, "scoring"),
+                             "cosine");
+  ls = gst_structure_get_value (s, "labels");
+  ss = gst_structure_get_value (s, "scores");
+  fail_unless_equals_int (gst_value_array_get_size (ls), 2);
+  fail_unless_equals_string (
+      g_value_get_string (gst_value_array_get_value (ls, 0)), "weather");
+  for (guint k = 0; k < 2; k++) {
+    guint l = k == 0 ? 1 : 0;
+    double got = g_value_get_double (gst_value_array_get_value (ss, k));
+
+    fail_unless (fabs (got - want[l]) <= 1e-6, "%s: %.9g, want %.9g",
+                 labels[l], got, want[l]);
+  }
+  gst_buffer_unref (res);
+  gst_harness_teardown (h);
+  lucid_text_model_free (model);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 /* ------------------------------------------------------------------------ */
 /* Single towers                                                             */
 
@@ -487,6 +595,7 @@ lucid_clip_zero_shot_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_ensemble_visionenc_and_classify);
   tcase_add_test (tc, test_ensemble_bad_templates);
+  tcase_add_test (tc, test_ensemble_bert_text_model);
   tcase_add_test (tc, test_vision_tower_embedding);
   tcase_add_test (tc, test_split_towers_classify);
   tcase_add_test (tc, test_tower_errors);

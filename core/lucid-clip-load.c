@@ -189,28 +189,29 @@ bind_vision (LucidClip *c, GError **error)
   const gint64 p = vc->patch_size;
   const char *pre;
 
-  pre = c->vpre = tower_prefix (c, "vision_model.", "embeddings.class_embedding");
-  TRY ((c->class_emb
-        = bind_pre (c, pre, "embeddings.class_embedding", 1, SHAPE (Hv), error)));
+  pre = c->vpre
+      = tower_prefix (c, "vision_model.", "embeddings.class_embedding");
+  TRY ((c->class_emb = bind_pre (c, pre, "embeddings.class_embedding", 1,
+                                 SHAPE (Hv), error)));
   TRY ((c->patch_w = bind_pre (c, pre, "embeddings.patch_embedding.weight", 4,
                                SHAPE (Hv, vc->num_channels, p, p), error)));
   c->patch_p = lucid_encoder_pack (c->be, c->patch_w, NULL, Hv,
                                    (gsize)vc->num_channels * p * p);
   TRY ((c->vpos = bind_pre (c, pre, "embeddings.position_embedding.weight", 2,
                             SHAPE (1 + c->n_patches, Hv), error)));
-  TRY ((c->pre_g = bind_pre (c, pre, "pre_layrnorm.weight", 1, SHAPE (Hv),
-                             error)));
+  TRY ((c->pre_g
+        = bind_pre (c, pre, "pre_layrnorm.weight", 1, SHAPE (Hv), error)));
   TRY ((c->pre_b
         = bind_pre (c, pre, "pre_layrnorm.bias", 1, SHAPE (Hv), error)));
   TRY (bind_tower (c, &c->vision, pre, vc->num_hidden_layers, Hv,
                    vc->intermediate_size, vc->num_attention_heads,
                    vc->layer_norm_eps, vc->hidden_act, FALSE, error));
-  TRY ((c->post_g = bind_pre (c, pre, "post_layernorm.weight", 1, SHAPE (Hv),
-                              error)));
+  TRY ((c->post_g
+        = bind_pre (c, pre, "post_layernorm.weight", 1, SHAPE (Hv), error)));
   TRY ((c->post_b
         = bind_pre (c, pre, "post_layernorm.bias", 1, SHAPE (Hv), error)));
-  return bind_projection (c, "visual_projection.weight", D, Hv,
-                          &c->visual_proj, error);
+  return bind_projection (c, "visual_projection.weight", D, Hv, &c->visual_proj,
+                          error);
 }
 
 static gboolean
@@ -237,8 +238,7 @@ bind_all (LucidClip *c, GError **error)
 }
 #undef TRY
 
-static gboolean load_tokenizer (LucidClip *c, const char *dir,
-                                GError **error);
+static gboolean load_tokenizer (LucidClip *c, const char *dir, GError **error);
 static gboolean load_image_config (LucidClip *c, const char *dir,
                                    GError **error);
 

@@ -19,11 +19,9 @@ G_BEGIN_DECLS
  * CLIPTextModelWithProjection on its own) or a BERT-family model
  * (*@logit_scale = 0). *@sha256 gets the weights' SHA-256 (owned). Errors
  * name the directory or the property. */
-LucidHead *lucid_classify_zero_shot_head (const gchar *dir,
-                                          const gchar *labels,
-                                          const gchar *template,
-                                          gchar **sha256, gboolean *is_clip,
-                                          gdouble *logit_scale,
-                                          GError **error);
+LucidHead *lucid_classify_zero_shot_head (const gchar *dir, const gchar *labels,
+                                          const gchar *template, gchar **sha256,
+                                          gboolean *is_clip,
+                                          gdouble *logit_scale, GError **error);
 
 G_END_DECLS

@@ -24,7 +24,7 @@ zero_shot_rows (GPtrArray *names, const float *embeds, guint n_templates,
   g_autofree float *mean = NULL;
 
   if (n_templates > 1) {
-    mean = g_new (float, (gsize)n_labels * dim);
+    mean = g_new (float, (gsize)n_labels *dim);
     lucid_zero_shot_ensemble (embeds, n_labels, n_templates, dim, mean);
     embeds = mean;
   }
@@ -65,7 +65,7 @@ clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
     return NULL;
   }
   dim = lucid_clip_get_text_embedding_dim (clip);
-  embeds = g_new (float, (gsize)prompts->len * dim);
+  embeds = g_new (float, (gsize)prompts->len *dim);
   if (!lucid_clip_encode_texts (clip, (const char *const *)prompts->pdata,
                                 prompts->len, embeds, TRUE, NULL, error))
     return NULL;
@@ -93,8 +93,8 @@ lucid_classify_zero_shot_head (const gchar *dir, const gchar *labels,
   names = lucid_result_parse_labels_checked (labels, "labels", error);
   if (names == NULL)
     return NULL;
-  prompts
-      = lucid_result_label_prompt_ensemble (names, template, &n_templates, error);
+  prompts = lucid_result_label_prompt_ensemble (names, template, &n_templates,
+                                                error);
   if (prompts == NULL)
     return NULL;
   if (names->len == 0) {

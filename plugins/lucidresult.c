@@ -165,8 +165,8 @@ lucid_result_label_prompt_ensemble (const GPtrArray *labels,
 {
   const gchar sep[2] = { LUCID_RESULT_TEMPLATE_SEPARATOR, '\0' };
   g_auto (GStrv) parts = NULL;
-  g_autoptr (GPtrArray) per_template = g_ptr_array_new_with_free_func (
-      (GDestroyNotify)g_ptr_array_unref);
+  g_autoptr (GPtrArray) per_template
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
   GPtrArray *prompts;
   guint n;
 

@@ -264,14 +264,13 @@ GST_START_TEST (test_ensemble_visionenc_and_classify)
     assert_colour_scores (c, want, cs, SOLID[f].input);
     for (guint k = 0; k < 3; k++)
       fail_unless (fabs (vs[k] - cs[k]) <= 1e-6, "%.9g vs %.9g", vs[k], cs[k]);
-    fail_unless_equals_string (
-        gst_structure_get_string (v, "label"),
-        json_object_get_string_member (
-            json_object_get_object_member (
-                json_object_get_object_member (golden_case (&g, i),
-                                               "ensembles"),
-                ENSEMBLE),
-            "label"));
+    fail_unless_equals_string (gst_structure_get_string (v, "label"),
+                               json_object_get_string_member (
+                                   json_object_get_object_member (
+                                       json_object_get_object_member (
+                                           golden_case (&g, i), "ensembles"),
+                                       ENSEMBLE),
+                                   "label"));
     fail_unless_equals_string (gst_structure_get_string (c, "scoring"),
                                "clip-softmax");
     gst_buffer_unref (out);
@@ -300,9 +299,9 @@ GST_START_TEST (test_ensemble_bad_templates)
                                    COLOURS, "prompt-template",
                                    "a photo of {}.|a drawing", NULL),
                       "template 2 of 2 (\"a drawing\") must contain \"{}\"");
-  assert_message_has (start_error ("lucidclassify", "text-model", dir,
-                                   "labels", COLOURS, "prompt-template",
-                                   "{} and {}|a {}", NULL),
+  assert_message_has (start_error ("lucidclassify", "text-model", dir, "labels",
+                                   COLOURS, "prompt-template", "{} and {}|a {}",
+                                   NULL),
                       "template 1 of 2 (\"{} and {}\")");
   g_free (dir);
 }
@@ -317,8 +316,8 @@ GST_END_TEST;
 GST_START_TEST (test_ensemble_bert_text_model)
 {
   static const gchar *const labels[] = { "food", "weather" };
-  static const gchar *const templates[] = { "this is about {}.",
-                                            "a talk on {}", "{}!" };
+  static const gchar *const templates[]
+      = { "this is about {}.", "a talk on {}", "{}!" };
   gchar *dir = lucid_check_fixture_path ("tiny-bert");
   GstElement *e = gst_element_factory_make ("lucidclassify", NULL);
   const gchar *prompts[6];
@@ -343,8 +342,8 @@ GST_START_TEST (test_ensemble_bert_text_model)
       g_free (p);
       g_strfreev (parts);
     }
-  fail_unless (lucid_text_model_run (model, prompts, 6, &opts, FALSE, &out,
-                                     &err));
+  fail_unless (
+      lucid_text_model_run (model, prompts, 6, &opts, FALSE, &out, &err));
   fail_unless_equals_int (out.hidden_size, 32);
   for (guint l = 0; l < 2; l++) {
     double n = 0;
@@ -394,8 +393,7 @@ GST_START_TEST (test_ensemble_bert_text_model)
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
   res = gst_harness_pull (h);
   s = lucid_check_result_of (res, "lucidclassify");
-  fail_unless_equals_string (gst_structure_get_string (s, "scoring"),
-                             "cosine");
+  fail_unless_equals_string (gst_structure_get_string (s, "scoring"), "cosine");
   ls = gst_structure_get_value (s, "labels");
   ss = gst_structure_get_value (s, "scores");
   fail_unless_equals_int (gst_value_array_get_size (ls), 2);
@@ -405,8 +403,8 @@ GST_START_TEST (test_ensemble_bert_text_model)
     guint l = k == 0 ? 1 : 0;
     double got = g_value_get_double (gst_value_array_get_value (ss, k));
 
-    fail_unless (fabs (got - want[l]) <= 1e-6, "%s: %.9g, want %.9g",
-                 labels[l], got, want[l]);
+    fail_unless (fabs (got - want[l]) <= 1e-6, "%s: %.9g, want %.9g", labels[l],
+                 got, want[l]);
   }
   gst_buffer_unref (res);
   gst_harness_teardown (h);
@@ -426,7 +424,8 @@ GST_START_TEST (test_vision_tower_embedding)
 {
   Goldens g, zs;
   gchar *dir = lucid_check_fixture_path ("tiny-clip-vision");
-  gchar *weights = lucid_check_fixture_path ("tiny-clip-vision/model.safetensors");
+  gchar *weights
+      = lucid_check_fixture_path ("tiny-clip-vision/model.safetensors");
   gchar *sha = lucid_check_sha256_of_file (weights);
   GstElement *e = gst_element_factory_make ("lucidvisionenc", NULL);
   GstHarness *h;
@@ -494,7 +493,8 @@ GST_START_TEST (test_split_towers_classify)
   Goldens g;
   gchar *vdir = lucid_check_fixture_path ("tiny-clip-vision");
   gchar *tdir = lucid_check_fixture_path ("tiny-clip-text");
-  gchar *weights = lucid_check_fixture_path ("tiny-clip-text/model.safetensors");
+  gchar *weights
+      = lucid_check_fixture_path ("tiny-clip-text/model.safetensors");
   gchar *sha = lucid_check_sha256_of_file (weights);
   gchar *launch = g_strdup_printf (
       "lucidvisionenc model=\"%s\" ! lucidclassify text-model=\"%s\" "
@@ -507,8 +507,8 @@ GST_START_TEST (test_split_towers_classify)
   guint n_cases;
 
   goldens_load (&g, "clip-towers");
-  n_cases = json_array_get_length (
-      json_object_get_array_member (g.root, "cases"));
+  n_cases
+      = json_array_get_length (json_object_get_array_member (g.root, "cases"));
   shape[0] = n_cases;
   shape[1] = 3;
   cosines = lucid_safetensors_get_f32 (g.st, "split.cosines", 2, shape, NULL);
@@ -524,19 +524,18 @@ GST_START_TEST (test_split_towers_classify)
     out = gst_harness_pull (h);
     c = lucid_check_result_of (out, "lucidclassify");
     assert_colour_scores (c, cosines + i * 3, NULL, SOLID[f].input);
-    fail_unless_equals_string (gst_structure_get_string (c, "label"),
-                               json_object_get_string_member (
-                                   json_object_get_object_member (
-                                       golden_case (&g, i), "split"),
-                                   "label"));
+    fail_unless_equals_string (
+        gst_structure_get_string (c, "label"),
+        json_object_get_string_member (
+            json_object_get_object_member (golden_case (&g, i), "split"),
+            "label"));
     fail_unless_equals_string (gst_structure_get_string (c, "scoring"),
                                "cosine");
     fail_if (gst_structure_has_field (c, "logit-scale"));
     fail_unless_equals_string (gst_structure_get_string (c, "model-family"),
                                "clip");
     fail_unless_equals_string (gst_structure_get_string (c, "model-id"), sha);
-    fail_unless_equals_string (gst_structure_get_string (c, "model-dir"),
-                               tdir);
+    fail_unless_equals_string (gst_structure_get_string (c, "model-dir"), tdir);
     gst_buffer_unref (out);
   }
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);

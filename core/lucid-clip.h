@@ -83,7 +83,7 @@ typedef struct {
   /* The absent tower's section holds the defaults (and is unused). */
   LucidClipTextConfig text;
   LucidClipVisionConfig vision;
-  guint projection_dim;         /* default 512 */
+  guint projection_dim; /* default 512 */
   /* A single tower whose "architectures" names CLIPVisionModelWithProjection
    * or CLIPTextModelWithProjection: its weights must hold the projection. */
   gboolean declares_projection;

@@ -156,7 +156,7 @@ struct _LucidClassify {
    * text tower on its own and for other heads. */
   gdouble clip_logit_scale;
   gboolean clip_text; /* text-model is a CLIP model or text tower */
-  GQuark tensor_id; /* 0: the most recent meta's first tensor */
+  GQuark tensor_id;   /* 0: the most recent meta's first tensor */
   guint top_k_active;
   gdouble threshold_active;
   gboolean warned_other_model;

@@ -160,7 +160,7 @@ expect_eq "towers: classify rows name the text tower, scoring cosine" \
 expect_eq "towers: top label and cosine = transformers' (1e-4)" \
   "$(sql "$db" "SELECT DISTINCT label || ' ' || (abs(score - ${want#* }) <= 1e-4) FROM results WHERE run_id = $rid AND element LIKE 'lucidclassify%'")" \
   "${want% *} 1"
-expect_eq "towers: unit-norm projection_dim embeddings" \
+expect_eq "towers: projection_dim embeddings stored" \
   "$(sql "$db" "SELECT count(*) || ':' || min(dim) FROM embeddings e JOIN results r ON r.id = e.result_id WHERE r.run_id = $rid")" "2:16"
 expect_eq "integrity" "$(sql "$db" 'PRAGMA integrity_check')" ok
 finish

@@ -164,8 +164,7 @@ bind_text (LucidClip *c, GError **error)
   const gint64 Ht = tc->hidden_size, D = c->cfg->projection_dim;
   const char *pre;
 
-  pre = c->tpre
-      = tower_prefix (c, "text_model.", "embeddings.token_embedding.weight");
+  pre = tower_prefix (c, "text_model.", "embeddings.token_embedding.weight");
   TRY ((c->tok_emb = bind_pre (c, pre, "embeddings.token_embedding.weight", 2,
                                SHAPE (tc->vocab_size, Ht), error)));
   TRY ((c->tpos = bind_pre (c, pre, "embeddings.position_embedding.weight", 2,
@@ -189,8 +188,7 @@ bind_vision (LucidClip *c, GError **error)
   const gint64 p = vc->patch_size;
   const char *pre;
 
-  pre = c->vpre
-      = tower_prefix (c, "vision_model.", "embeddings.class_embedding");
+  pre = tower_prefix (c, "vision_model.", "embeddings.class_embedding");
   TRY ((c->class_emb = bind_pre (c, pre, "embeddings.class_embedding", 1,
                                  SHAPE (Hv), error)));
   TRY ((c->patch_w = bind_pre (c, pre, "embeddings.patch_embedding.weight", 4,

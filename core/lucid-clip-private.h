@@ -19,7 +19,6 @@ struct _LucidClip {
   char *dir;
   LucidClipConfig *cfg;
   gboolean has_text, has_vision;
-  const char *tpre, *vpre; /* "text_model." / "vision_model." or "" */
   LucidSafetensors *st;
   LucidTokenizer *tok;
   LucidImageConfig *img_cfg;

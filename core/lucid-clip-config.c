@@ -1,4 +1,5 @@
-/* lucid-clip-config.c — config.json of a CLIPModel directory, with
+/* lucid-clip-config.c — config.json of a CLIPModel directory (or of a
+ * single tower: CLIPVisionConfig / CLIPTextConfig at the top level), with
  * transformers 5.24's defaults for absent keys (hub configs often leave
  * out what equals the default), and the family probe.
  *
@@ -13,6 +14,30 @@
 
 #define MAX_DIM (1 << 20)
 #define MAX_VOCAB (1 << 24)
+
+static const char *const kind_names[] = {
+  [LUCID_CLIP_KIND_MODEL] = "clip",
+  [LUCID_CLIP_KIND_VISION] = "clip_vision_model",
+  [LUCID_CLIP_KIND_TEXT] = "clip_text_model",
+};
+
+const char *
+lucid_clip_kind_to_string (LucidClipKind kind)
+{
+  return (guint)kind < G_N_ELEMENTS (kind_names) ? kind_names[kind] : "unknown";
+}
+
+static gboolean
+kind_from_string (const char *type, LucidClipKind *kind)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++) {
+    if (strcmp (type, kind_names[i]) == 0) {
+      *kind = (LucidClipKind)i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
 
 void
 lucid_clip_config_free (LucidClipConfig *config)
@@ -114,15 +139,31 @@ merged_section (JsonObject *root, const char *name, JsonObject **out,
   return TRUE;
 }
 
+/* The tower section @name of a CLIPModel config ("text_config"), or, when
+ * @single, the whole config (a CLIPTextConfig / CLIPVisionConfig saved on
+ * its own); @sub then names it in errors. */
 static gboolean
-parse_text (JsonObject *root, LucidClipTextConfig *t, const char *path,
-            GError **error)
+tower_section (JsonObject *root, const char *name, gboolean single,
+               JsonObject **out, char **sub, const char *path, GError **error)
 {
-  g_autofree char *sub = g_strdup_printf ("%s: text_config", path);
+  if (single) {
+    *out = json_object_ref (root);
+    *sub = g_strdup (path);
+    return TRUE;
+  }
+  *sub = g_strdup_printf ("%s: %s", path, name);
+  return merged_section (root, name, out, path, error);
+}
+
+static gboolean
+parse_text (JsonObject *root, gboolean single, LucidClipTextConfig *t,
+            const char *path, GError **error)
+{
+  g_autofree char *sub = NULL;
   JsonObject *o = NULL;
   gboolean ok;
 
-  if (!merged_section (root, "text_config", &o, path, error))
+  if (!tower_section (root, "text_config", single, &o, &sub, path, error))
     return FALSE;
   ok = opt_dim (o, "vocab_size", 49408, MAX_VOCAB, &t->vocab_size, sub, error)
        && opt_dim (o, "hidden_size", 512, MAX_DIM, &t->hidden_size, sub, error)
@@ -167,14 +208,14 @@ parse_text (JsonObject *root, LucidClipTextConfig *t, const char *path,
 }
 
 static gboolean
-parse_vision (JsonObject *root, LucidClipVisionConfig *v, const char *path,
-              GError **error)
+parse_vision (JsonObject *root, gboolean single, LucidClipVisionConfig *v,
+              const char *path, GError **error)
 {
-  g_autofree char *sub = g_strdup_printf ("%s: vision_config", path);
+  g_autofree char *sub = NULL;
   JsonObject *o = NULL;
   gboolean ok;
 
-  if (!merged_section (root, "vision_config", &o, path, error))
+  if (!tower_section (root, "vision_config", single, &o, &sub, path, error))
     return FALSE;
   ok = opt_dim (o, "hidden_size", 768, MAX_DIM, &v->hidden_size, sub, error)
        && opt_dim (o, "intermediate_size", 3072, MAX_DIM, &v->intermediate_size,
@@ -207,15 +248,40 @@ parse_vision (JsonObject *root, LucidClipVisionConfig *v, const char *path,
   return ok;
 }
 
+/* Whether "architectures" (a list of class names; anything else is
+ * ignored, as transformers only reads it for AutoModel) names a
+ * *WithProjection class. */
+static gboolean
+declares_projection (JsonObject *obj)
+{
+  JsonNode *n = json_object_get_member (obj, "architectures");
+  JsonArray *a;
+
+  if (n == NULL || !JSON_NODE_HOLDS_ARRAY (n))
+    return FALSE;
+  a = json_node_get_array (n);
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonNode *e = json_array_get_element (a, i);
+
+    if (JSON_NODE_HOLDS_VALUE (e)
+        && json_node_get_value_type (e) == G_TYPE_STRING
+        && g_str_has_suffix (json_node_get_string (e), "WithProjection"))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 LucidClipConfig *
 lucid_clip_config_new_from_data (const char *data, gsize len, const char *path,
                                  GError **error)
 {
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (LucidClipConfig) cfg = g_new0 (LucidClipConfig, 1);
+  g_autoptr (JsonObject) empty = json_object_new ();
   JsonObject *obj;
   const char *type;
   double scale = 2.6592;
+  gboolean ok;
 
   root = lucid_config_parse (data, len, path, &obj, error);
   if (root == NULL)
@@ -227,15 +293,31 @@ lucid_clip_config_new_from_data (const char *data, gsize len, const char *path,
   }
   if ((type = lucid_json_get_string (obj, "model_type", path, error)) == NULL)
     return NULL;
-  if (strcmp (type, "clip") != 0) {
-    g_set_error (
-        error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-        "%s: model_type \"%s\" is not a CLIP model (expected \"clip\")", path,
-        type);
+  if (!kind_from_string (type, &cfg->kind)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                 "%s: model_type \"%s\" is not a CLIP model (expected "
+                 "\"clip\", \"clip_vision_model\" or \"clip_text_model\")",
+                 path, type);
     return NULL;
   }
-  if (!parse_text (obj, &cfg->text, path, error)
-      || !parse_vision (obj, &cfg->vision, path, error)
+  /* A single tower's config is that tower's section; the other one takes
+   * its defaults (unused). */
+  switch (cfg->kind) {
+    case LUCID_CLIP_KIND_MODEL:
+      ok = parse_text (obj, FALSE, &cfg->text, path, error)
+           && parse_vision (obj, FALSE, &cfg->vision, path, error);
+      break;
+    case LUCID_CLIP_KIND_VISION:
+      ok = parse_vision (obj, TRUE, &cfg->vision, path, error)
+           && parse_text (empty, TRUE, &cfg->text, path, error);
+      break;
+    case LUCID_CLIP_KIND_TEXT:
+    default:
+      ok = parse_text (obj, TRUE, &cfg->text, path, error)
+           && parse_vision (empty, TRUE, &cfg->vision, path, error);
+      break;
+  }
+  if (!ok
       || !opt_dim (obj, "projection_dim", 512, MAX_DIM, &cfg->projection_dim,
                    path, error))
     return NULL;
@@ -244,6 +326,7 @@ lucid_clip_config_new_from_data (const char *data, gsize len, const char *path,
                                  error))
     return NULL;
   cfg->logit_scale_init_value = (float)scale;
+  cfg->declares_projection = declares_projection (obj);
   return g_steal_pointer (&cfg);
 }
 
@@ -260,8 +343,9 @@ lucid_clip_config_load (const char *dir, GError **error)
 }
 
 gboolean
-lucid_clip_dir_is_clip (const char *dir)
+lucid_clip_dir_is_clip (const char *dir, LucidClipKind *kind)
 {
+  LucidClipKind k;
   g_autofree char *path = NULL, *data = NULL;
   g_autoptr (JsonNode) root = NULL;
   JsonObject *obj;
@@ -278,7 +362,11 @@ lucid_clip_dir_is_clip (const char *dir)
     return FALSE;
   obj = json_node_get_object (root);
   t = json_object_get_member (obj, "model_type");
-  return t != NULL && JSON_NODE_HOLDS_VALUE (t)
-         && json_node_get_value_type (t) == G_TYPE_STRING
-         && strcmp (json_node_get_string (t), "clip") == 0;
+  if (t == NULL || !JSON_NODE_HOLDS_VALUE (t)
+      || json_node_get_value_type (t) != G_TYPE_STRING
+      || !kind_from_string (json_node_get_string (t), &k))
+    return FALSE;
+  if (kind != NULL)
+    *kind = k;
+  return TRUE;
 }

@@ -25,342 +25,17 @@
  * makes every token of a CLIP text independent of the padding the
  * reference adds after it, so packing changes no result.
  *
+ * A single tower (lucid-clip-load.c binds only its tensors) runs its own
+ * half; the other half's entry point fails with LUCID_ERROR_UNSUPPORTED.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "lucid-clip.h"
+#include "lucid-clip-private.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "lucid-encoder.h"
 #include "lucid-error.h"
-
-typedef struct {
-  guint n_layers;
-  LucidPrenormLayer *layers;
-  LucidPrenormDims dims;
-} Tower;
-
-struct _LucidClip {
-  LucidClipConfig *cfg;
-  LucidSafetensors *st;
-  LucidTokenizer *tok;
-  LucidImageConfig *img_cfg;
-  const LucidBackend *be;
-  guint max_text_len;
-  guint n_patches;
-
-  /* text */
-  Tower text;
-  const float *tok_emb, *tpos; /* [V × Ht], [Pmax × Ht] */
-  const float *final_g, *final_b;
-  const float *text_proj; /* [D × Ht] */
-  /* vision */
-  Tower vision;
-  const float *class_emb, *vpos; /* [Hv], [(1+P) × Hv] */
-  const float *patch_w;          /* [Hv × 3·p·p] */
-  LucidPackedLinear *patch_p;    /* patch_w packed once, or NULL */
-  const float *pre_g, *pre_b, *post_g, *post_b;
-  const float *visual_proj; /* [D × Hv] */
-  float logit_scale;        /* the raw parameter */
-
-  GMutex lock; /* one forward at a time */
-  LucidEncoderScratch scr;
-  float *h, *cols, *pool;
-  gsize cap_h, cap_cols, cap_pool;
-  gsize *lens;
-  gsize cap_lens;
-};
-
-/* ------------------------------------------------------------------------
- * Weights
- * ------------------------------------------------------------------------ */
-
-#define SHAPE(...) ((const gint64[]){ __VA_ARGS__ })
-
-static const float *
-bind (LucidClip *c, const char *name, guint n_dims, const gint64 *shape,
-      GError **error)
-{
-  if (lucid_safetensors_lookup (c->st, name) == NULL) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-                 "%s: tensor '%s' is missing (expected CLIPModel's names)",
-                 lucid_safetensors_get_path (c->st), name);
-    return NULL;
-  }
-  return lucid_safetensors_get_f32 (c->st, name, n_dims, shape, error);
-}
-
-static gboolean
-bind_layer (LucidClip *c, const char *tower, LucidPrenormLayer *L, guint l,
-            gsize H, gsize I, GError **error)
-{
-  static const char *const qkv[3] = { "q_proj", "k_proj", "v_proj" };
-  g_autofree char *pre = g_strdup_printf ("%s.encoder.layers.%u.", tower, l);
-
-  L->qkv_w = g_new (float, 3 * H * H);
-  L->qkv_b = g_new (float, 3 * H);
-  for (guint i = 0; i < 3; i++) {
-    g_autofree char *wn
-        = g_strdup_printf ("%sself_attn.%s.weight", pre, qkv[i]);
-    g_autofree char *bn = g_strdup_printf ("%sself_attn.%s.bias", pre, qkv[i]);
-    const float *w = bind (c, wn, 2, SHAPE (H, H), error);
-    const float *b = w ? bind (c, bn, 1, SHAPE (H), error) : NULL;
-
-    if (b == NULL)
-      return FALSE;
-    memcpy (L->qkv_w + i * H * H, w, H * H * sizeof (float));
-    memcpy (L->qkv_b + i * H, b, H * sizeof (float));
-  }
-#define LB(dst, suffix, nd, ...)                                               \
-  G_STMT_START                                                                 \
-  {                                                                            \
-    g_autofree char *n_ = g_strconcat (pre, (suffix), NULL);                   \
-    if (((dst) = bind (c, n_, (nd), SHAPE (__VA_ARGS__), error)) == NULL)      \
-      return FALSE;                                                            \
-  }                                                                            \
-  G_STMT_END
-  LB (L->ln1_g, "layer_norm1.weight", 1, H);
-  LB (L->ln1_b, "layer_norm1.bias", 1, H);
-  LB (L->o_w, "self_attn.out_proj.weight", 2, H, H);
-  LB (L->o_b, "self_attn.out_proj.bias", 1, H);
-  LB (L->ln2_g, "layer_norm2.weight", 1, H);
-  LB (L->ln2_b, "layer_norm2.bias", 1, H);
-  LB (L->i_w, "mlp.fc1.weight", 2, I, H);
-  LB (L->i_b, "mlp.fc1.bias", 1, I);
-  LB (L->d_w, "mlp.fc2.weight", 2, H, I);
-  LB (L->d_b, "mlp.fc2.bias", 1, H);
-#undef LB
-  lucid_prenorm_layer_pack (c->be, L, H, I);
-  return TRUE;
-}
-
-static gboolean
-bind_tower (LucidClip *c, Tower *t, const char *name, guint layers, gsize H,
-            gsize I, guint heads, float eps, LucidActivation act,
-            gboolean causal, GError **error)
-{
-  t->n_layers = layers;
-  t->layers = g_new0 (LucidPrenormLayer, layers);
-  t->dims.hidden = H;
-  t->dims.intermediate = I;
-  t->dims.heads = heads;
-  t->dims.eps = eps;
-  t->dims.act = act;
-  t->dims.causal = causal;
-  for (guint l = 0; l < layers; l++)
-    if (!bind_layer (c, name, &t->layers[l], l, H, I, error))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-bind_all (LucidClip *c, GError **error)
-{
-  const LucidClipTextConfig *tc = &c->cfg->text;
-  const LucidClipVisionConfig *vc = &c->cfg->vision;
-  const gint64 Ht = tc->hidden_size, Hv = vc->hidden_size;
-  const gint64 D = c->cfg->projection_dim, p = vc->patch_size;
-  const float *scale;
-
-#define TRY(expr)                                                              \
-  G_STMT_START                                                                 \
-  {                                                                            \
-    if (!(expr))                                                               \
-      return FALSE;                                                            \
-  }                                                                            \
-  G_STMT_END
-  TRY ((c->tok_emb = bind (c, "text_model.embeddings.token_embedding.weight", 2,
-                           SHAPE (tc->vocab_size, Ht), error)));
-  TRY ((c->tpos = bind (c, "text_model.embeddings.position_embedding.weight", 2,
-                        SHAPE (tc->max_position_embeddings, Ht), error)));
-  TRY (bind_tower (c, &c->text, "text_model", tc->num_hidden_layers, Ht,
-                   tc->intermediate_size, tc->num_attention_heads,
-                   tc->layer_norm_eps, tc->hidden_act, TRUE, error));
-  TRY ((c->final_g = bind (c, "text_model.final_layer_norm.weight", 1,
-                           SHAPE (Ht), error)));
-  TRY ((c->final_b
-        = bind (c, "text_model.final_layer_norm.bias", 1, SHAPE (Ht), error)));
-  TRY ((c->text_proj
-        = bind (c, "text_projection.weight", 2, SHAPE (D, Ht), error)));
-
-  TRY ((c->class_emb = bind (c, "vision_model.embeddings.class_embedding", 1,
-                             SHAPE (Hv), error)));
-  TRY ((c->patch_w = bind (c, "vision_model.embeddings.patch_embedding.weight",
-                           4, SHAPE (Hv, vc->num_channels, p, p), error)));
-  c->patch_p = lucid_encoder_pack (c->be, c->patch_w, NULL, Hv,
-                                   (gsize)vc->num_channels * p * p);
-  TRY ((c->vpos = bind (c, "vision_model.embeddings.position_embedding.weight",
-                        2, SHAPE (1 + c->n_patches, Hv), error)));
-  TRY ((c->pre_g
-        = bind (c, "vision_model.pre_layrnorm.weight", 1, SHAPE (Hv), error)));
-  TRY ((c->pre_b
-        = bind (c, "vision_model.pre_layrnorm.bias", 1, SHAPE (Hv), error)));
-  TRY (bind_tower (c, &c->vision, "vision_model", vc->num_hidden_layers, Hv,
-                   vc->intermediate_size, vc->num_attention_heads,
-                   vc->layer_norm_eps, vc->hidden_act, FALSE, error));
-  TRY ((c->post_g = bind (c, "vision_model.post_layernorm.weight", 1,
-                          SHAPE (Hv), error)));
-  TRY ((c->post_b
-        = bind (c, "vision_model.post_layernorm.bias", 1, SHAPE (Hv), error)));
-  TRY ((c->visual_proj
-        = bind (c, "visual_projection.weight", 2, SHAPE (D, Hv), error)));
-  TRY ((scale = bind (c, "logit_scale", 0, NULL, error)));
-#undef TRY
-  c->logit_scale = scale[0];
-  if (!isfinite (c->logit_scale)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-                 "%s: logit_scale is not a finite number",
-                 lucid_safetensors_get_path (c->st));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-LucidClip *
-lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
-{
-  g_autoptr (LucidClip) c = NULL;
-  g_autofree char *weights = NULL;
-  const LucidClipVisionConfig *vc;
-  guint out_w, out_h, tok_max;
-
-  g_return_val_if_fail (dir != NULL, NULL);
-  if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-                 "%s: model directory does not exist or is not a directory",
-                 dir);
-    return NULL;
-  }
-  c = g_new0 (LucidClip, 1);
-  g_mutex_init (&c->lock);
-  if ((c->cfg = lucid_clip_config_load (dir, error)) == NULL)
-    return NULL;
-  vc = &c->cfg->vision;
-  c->n_patches
-      = (vc->image_size / vc->patch_size) * (vc->image_size / vc->patch_size);
-
-  weights = g_build_filename (dir, "model.safetensors", NULL);
-  if (!g_file_test (weights, G_FILE_TEST_EXISTS)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-                 "%s: missing (Lucid reads safetensors only; convert pickled "
-                 "PyTorch weights with tools/fetch-model.py --convert)",
-                 weights);
-    return NULL;
-  }
-  if ((c->st = lucid_safetensors_open (weights, error)) == NULL)
-    return NULL;
-  c->be = backend != NULL ? backend : lucid_backend_cpu (error);
-  if (c->be == NULL || !bind_all (c, error))
-    return NULL;
-
-  if ((c->tok = lucid_tokenizer_load (dir, error)) == NULL)
-    return NULL;
-  if (lucid_tokenizer_get_vocab_size (c->tok) > c->cfg->text.vocab_size) {
-    g_set_error (
-        error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s: the tokenizer has %u tokens, more than text_config.vocab_size "
-        "%u",
-        dir, lucid_tokenizer_get_vocab_size (c->tok), c->cfg->text.vocab_size);
-    return NULL;
-  }
-  c->max_text_len = c->cfg->text.max_position_embeddings;
-  tok_max = lucid_tokenizer_get_model_max_length (c->tok);
-  if (tok_max > 0 && tok_max < c->max_text_len)
-    c->max_text_len = tok_max;
-
-  if ((c->img_cfg = lucid_image_config_load (dir, error)) == NULL)
-    return NULL;
-  lucid_image_config_get_output_size (c->img_cfg, 4 * vc->image_size,
-                                      3 * vc->image_size, &out_w, &out_h);
-  if (out_w != vc->image_size || out_h != vc->image_size) {
-    g_set_error (
-        error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s/preprocessor_config.json: it gives %u×%u pixel values, the "
-        "vision tower takes %u×%u (vision_config.image_size)",
-        dir, out_w, out_h, vc->image_size, vc->image_size);
-    return NULL;
-  }
-  return g_steal_pointer (&c);
-}
-
-static void
-tower_clear (const LucidBackend *be, Tower *t)
-{
-  for (guint l = 0; t->layers != NULL && l < t->n_layers; l++)
-    lucid_prenorm_layer_clear (be, &t->layers[l]);
-  g_free (t->layers);
-}
-
-void
-lucid_clip_free (LucidClip *c)
-{
-  if (c == NULL)
-    return;
-  tower_clear (c->be, &c->text);
-  tower_clear (c->be, &c->vision);
-  if (c->patch_p != NULL)
-    lucid_encoder_free_packed (c->be, c->patch_p);
-  lucid_encoder_scratch_clear (&c->scr);
-  g_free (c->h);
-  g_free (c->cols);
-  g_free (c->pool);
-  g_free (c->lens);
-  lucid_tokenizer_free (c->tok);
-  lucid_image_config_free (c->img_cfg);
-  lucid_safetensors_free (c->st);
-  lucid_clip_config_free (c->cfg);
-  g_mutex_clear (&c->lock);
-  g_free (c);
-}
-
-const LucidClipConfig *
-lucid_clip_get_config (const LucidClip *c)
-{
-  return c->cfg;
-}
-
-guint
-lucid_clip_get_projection_dim (const LucidClip *c)
-{
-  return c->cfg->projection_dim;
-}
-
-float
-lucid_clip_get_logit_scale (const LucidClip *c)
-{
-  return expf (c->logit_scale);
-}
-
-const LucidImageConfig *
-lucid_clip_get_image_config (const LucidClip *c)
-{
-  return c->img_cfg;
-}
-
-guint
-lucid_clip_get_image_size (const LucidClip *c)
-{
-  return c->cfg->vision.image_size;
-}
-
-const LucidTokenizer *
-lucid_clip_get_tokenizer (const LucidClip *c)
-{
-  return c->tok;
-}
-
-guint
-lucid_clip_get_max_text_length (const LucidClip *c)
-{
-  return c->max_text_len;
-}
-
-LucidSafetensors *
-lucid_clip_get_weights (const LucidClip *c)
-{
-  return c->st;
-}
 
 /* ------------------------------------------------------------------------
  * Forward
@@ -376,15 +51,30 @@ lucid_clip_get_weights (const LucidClip *c)
   }                                                                            \
   G_STMT_END
 
-/* @rows [n × H] → @out [n × D] = rows · Wᵀ, L2-normalised when asked
- * (in double, as a norm of float32 values should be). */
+/* "DIR is a CLIP text tower on its own …: it has no image tower". */
+static void
+set_no_tower_error (const LucidClip *c, const char *missing, GError **error)
+{
+  g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+               "%s is a CLIP %s tower on its own (model_type \"%s\"): it has "
+               "no %s tower",
+               c->dir, c->has_text ? "text" : "image",
+               lucid_clip_kind_to_string (c->cfg->kind), missing);
+}
+
+/* @rows [n × H] → @out [n × D] = rows · Wᵀ (@w NULL: a copy of @rows,
+ * D = H), L2-normalised when asked (in double, as a norm of float32
+ * values should be). */
 static void
 project (LucidClip *c, const float *rows, gsize n, gsize H, const float *w,
          float *out, gboolean normalize)
 {
-  const gsize D = c->cfg->projection_dim;
+  const gsize D = w != NULL ? c->cfg->projection_dim : H;
 
-  c->be->linear (c->be, rows, w, NULL, out, n, D, H);
+  if (w != NULL)
+    c->be->linear (c->be, rows, w, NULL, out, n, D, H);
+  else
+    memcpy (out, rows, n * H * sizeof (float));
   if (!normalize)
     return;
   for (gsize i = 0; i < n; i++) {
@@ -416,6 +106,10 @@ lucid_clip_encode_images (LucidClip *c, const float *pixels, guint n,
     g_set_error (
         error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
         "lucid_clip_encode_images: needs at least one image and an output");
+    return FALSE;
+  }
+  if (!c->has_vision) {
+    set_no_tower_error (c, "image", error);
     return FALSE;
   }
   g_mutex_lock (&c->lock);
@@ -491,6 +185,10 @@ lucid_clip_encode_token_ids (LucidClip *c, const gint32 *ids,
         "output");
     return FALSE;
   }
+  if (!c->has_text) {
+    set_no_tower_error (c, "text", error);
+    return FALSE;
+  }
   for (guint s = 0; s < n; s++) {
     const gsize len = offsets[s + 1] - offsets[s];
 
@@ -563,6 +261,10 @@ lucid_clip_encode_texts (LucidClip *c, const char *const *texts, guint n,
   if (n == 0 || texts == NULL) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
                  "lucid_clip_encode_texts: needs at least one text");
+    return FALSE;
+  }
+  if (!c->has_text) {
+    set_no_tower_error (c, "text", error);
     return FALSE;
   }
   offsets = g_new (gsize, n + 1);

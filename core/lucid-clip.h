@@ -9,6 +9,17 @@
  * get_text_features() (the projected embeddings), optionally
  * L2-normalised; logits_per_image = exp(logit_scale) · cosine.
  *
+ * Single towers load too, as transformers 5.24's save_pretrained writes
+ * them: model_type "clip_vision_model" (CLIPVisionModel, or
+ * CLIPVisionModelWithProjection when the weights hold
+ * visual_projection.weight; config.json is the vision config itself, with
+ * projection_dim at the top) needs preprocessor_config.json but no
+ * tokenizer; model_type "clip_text_model" (CLIPTextModel, or
+ * CLIPTextModelWithProjection with text_projection.weight) needs the
+ * tokenizer but no preprocessor config.  Tensor names are CLIPModel's
+ * ("vision_model.…", "text_model.…"); a single tower's may also lack that
+ * prefix (transformers loads both).  A single tower has no logit_scale.
+ *
  * Thread safety: a LucidClip may be used from several threads; its forward
  * passes are serialised by an internal lock (they share scratch space).
  *
@@ -57,16 +68,31 @@ typedef struct {
   float layer_norm_eps;
 } LucidClipVisionConfig;
 
+/* Which checkpoint a directory holds (config.json model_type). */
+typedef enum {
+  LUCID_CLIP_KIND_MODEL,  /* "clip": CLIPModel, both towers + logit_scale */
+  LUCID_CLIP_KIND_VISION, /* "clip_vision_model": the image tower alone */
+  LUCID_CLIP_KIND_TEXT,   /* "clip_text_model": the text tower alone */
+} LucidClipKind;
+
+/* "clip", "clip_vision_model", "clip_text_model". */
+const char *lucid_clip_kind_to_string (LucidClipKind kind);
+
 typedef struct {
+  LucidClipKind kind;
+  /* The absent tower's section holds the defaults (and is unused). */
   LucidClipTextConfig text;
   LucidClipVisionConfig vision;
-  guint projection_dim;         /* default 512 */
+  guint projection_dim; /* default 512 */
+  /* A single tower whose "architectures" names CLIPVisionModelWithProjection
+   * or CLIPTextModelWithProjection: its weights must hold the projection. */
+  gboolean declares_projection;
   float logit_scale_init_value; /* default 2.6592 (the weights' logit_scale
                                  * is what counts) */
 } LucidClipConfig;
 
-/* Reads DIR/config.json; it must say "model_type": "clip". Errors name the
- * file and the key. */
+/* Reads DIR/config.json; its model_type must be one of the three kinds
+ * above. Errors name the file and the key. */
 LucidClipConfig *lucid_clip_config_load (const char *dir, GError **error);
 /* Parses config.json text held in memory; @path names it in errors. */
 LucidClipConfig *lucid_clip_config_new_from_data (const char *data, gsize len,
@@ -75,29 +101,45 @@ LucidClipConfig *lucid_clip_config_new_from_data (const char *data, gsize len,
 void lucid_clip_config_free (LucidClipConfig *config);
 
 /* The family probe: TRUE when DIR/config.json is a JSON object whose
- * "model_type" is "clip" (a CLIPModel directory).  Reads only that file;
- * never fails (anything unreadable is "not CLIP"). */
-gboolean lucid_clip_dir_is_clip (const char *dir);
+ * "model_type" is "clip", "clip_vision_model" or "clip_text_model", the
+ * kind then in *@kind (may be NULL).  Reads only that file; never fails
+ * (anything unreadable is "not CLIP"). */
+gboolean lucid_clip_dir_is_clip (const char *dir, LucidClipKind *kind);
 
 typedef struct _LucidClip LucidClip;
 
 /* Loads config.json, model.safetensors (F32, or F16/BF16 converted),
- * tokenizer.json (+ tokenizer_config.json) and preprocessor_config.json
- * from @dir onto @backend (NULL: the CPU backend).  Missing files,
- * tensors or shapes that disagree with config.json are errors naming the
- * file and the tensor. */
+ * tokenizer.json (+ tokenizer_config.json; a text tower's) and
+ * preprocessor_config.json (an image tower's) from @dir onto @backend
+ * (NULL: the CPU backend).  Missing files, tensors or shapes that disagree
+ * with config.json are errors naming the file and the tensor. */
 LucidClip *lucid_clip_load (const char *dir, const LucidBackend *backend,
                             GError **error);
 void lucid_clip_free (LucidClip *clip);
 
 const LucidClipConfig *lucid_clip_get_config (const LucidClip *clip);
-/* Length of the embeddings encode_* write. */
+LucidClipKind lucid_clip_get_kind (const LucidClip *clip);
+const char *lucid_clip_get_dir (const LucidClip *clip);
+/* Which towers and projections the directory holds. */
+gboolean lucid_clip_has_vision (const LucidClip *clip);
+gboolean lucid_clip_has_text (const LucidClip *clip);
+gboolean lucid_clip_has_visual_projection (const LucidClip *clip);
+gboolean lucid_clip_has_text_projection (const LucidClip *clip);
+/* config.json's projection_dim. */
 guint lucid_clip_get_projection_dim (const LucidClip *clip);
+/* Length of the embeddings encode_images / encode_texts write:
+ * projection_dim with the tower's projection, else the tower's hidden size
+ * (CLIPVisionModel / CLIPTextModel give their pooler_output); 0 without
+ * the tower. */
+guint lucid_clip_get_image_embedding_dim (const LucidClip *clip);
+guint lucid_clip_get_text_embedding_dim (const LucidClip *clip);
 /* exp(logit_scale) from the weights: the factor logits_per_image applies to
- * cosine similarities (100 for OpenAI's CLIP). */
+ * cosine similarities (100 for OpenAI's CLIP); 0 for a single tower,
+ * which has none. */
 float lucid_clip_get_logit_scale (const LucidClip *clip);
 /* preprocessor_config.json: turns RGB frames into the pixel values that
- * lucid_clip_encode_images() takes (lucid_image_preprocess_rgb8()). */
+ * lucid_clip_encode_images() takes (lucid_image_preprocess_rgb8()); NULL
+ * without an image tower. */
 const LucidImageConfig *lucid_clip_get_image_config (const LucidClip *clip);
 /* The pixel-value size the vision tower takes (vision_config.image_size):
  * lucid_image_config_get_output_size() must give this. */
@@ -112,9 +154,11 @@ LucidSafetensors *lucid_clip_get_weights (const LucidClip *clip);
 
 /* Image embeddings of @n_images images @pixels [n × 3 × S × S] (NCHW
  * float32, S = lucid_clip_get_image_size()) into @embeds [n ×
- * projection_dim]: visual_projection(post_layernorm(CLS)), L2-normalised
- * when @normalize.  @pooled (may be NULL) receives [n × vision hidden]
- * post_layernorm(CLS) (the vision pooler_output). */
+ * image_embedding_dim]: visual_projection(post_layernorm(CLS)) (without
+ * the projection: post_layernorm(CLS)), L2-normalised when @normalize.
+ * @pooled (may be NULL) receives [n × vision hidden] post_layernorm(CLS)
+ * (the vision pooler_output).  LUCID_ERROR_UNSUPPORTED without an image
+ * tower. */
 gboolean lucid_clip_encode_images (LucidClip *clip, const float *pixels,
                                    guint n_images, float *embeds,
                                    gboolean normalize, float *pooled,
@@ -122,9 +166,11 @@ gboolean lucid_clip_encode_images (LucidClip *clip, const float *pixels,
 
 /* Text embeddings of @n_texts UTF-8 @texts (tokenized with the model's
  * tokenizer, truncated to lucid_clip_get_max_text_length()) into @embeds
- * [n × projection_dim]: text_projection of the final-layer-normed hidden
- * state at the EOS position, L2-normalised when @normalize.  @pooled (may
- * be NULL): [n × text hidden] (the text pooler_output). */
+ * [n × text_embedding_dim]: text_projection of the final-layer-normed
+ * hidden state at the EOS position (without the projection: that hidden
+ * state), L2-normalised when @normalize.  @pooled (may be NULL): [n × text
+ * hidden] (the text pooler_output).  LUCID_ERROR_UNSUPPORTED without a
+ * text tower. */
 gboolean lucid_clip_encode_texts (LucidClip *clip, const char *const *texts,
                                   guint n_texts, float *embeds,
                                   gboolean normalize, float *pooled,
@@ -143,8 +189,8 @@ gboolean lucid_clip_encode_token_ids (LucidClip *clip, const gint32 *ids,
                                       float *pooled, GError **error);
 
 /* logits[i × n_texts + j] = exp(logit_scale) · cos(image i, text j) for
- * embeddings from encode_* (normalised or not: they are normalised
- * here). */
+ * projected embeddings from encode_* (normalised or not: they are
+ * normalised here).  Needs a whole CLIPModel (a logit scale). */
 void lucid_clip_logits (const LucidClip *clip, const float *image_embeds,
                         guint n_images, const float *text_embeds, guint n_texts,
                         float *logits);

@@ -436,3 +436,34 @@ lucid_head_score (const LucidHead *head, const float *embedding, guint dim,
   }
   return TRUE;
 }
+
+void
+lucid_zero_shot_ensemble (const float *embeds, guint n_labels,
+    guint n_templates, guint dim, float *out)
+{
+  g_autofree double *mean = g_new (double, MAX (dim, 1));
+
+  for (guint l = 0; l < n_labels; l++) {
+    double ss = 0;
+
+    memset (mean, 0, (gsize) dim * sizeof (double));
+    for (guint t = 0; t < n_templates; t++) {
+      const float *row = embeds + ((gsize) l * n_templates + t) * dim;
+      double rs = 0;
+
+      for (guint k = 0; k < dim; k++)
+        rs += (double) row[k] * row[k];
+      if (rs > 0) {
+        rs = 1.0 / sqrt (rs);
+        for (guint k = 0; k < dim; k++)
+          mean[k] += row[k] * rs;
+      }
+    }
+    /* The mean's 1/n_templates cancels in the normalisation. */
+    for (guint k = 0; k < dim; k++)
+      ss += mean[k] * mean[k];
+    ss = ss > 0 ? 1.0 / sqrt (ss) : 0.0;
+    for (guint k = 0; k < dim; k++)
+      out[(gsize) l * dim + k] = (float) (mean[k] * ss);
+  }
+}

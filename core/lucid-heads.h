@@ -58,6 +58,15 @@ LucidHead *lucid_head_new_zero_shot (const char *const *labels,
     const float *embeddings, guint n, guint dim);
 void lucid_head_free (LucidHead *head);
 
+/* A prompt ensemble, as in the CLIP paper and open_clip's zero-shot
+ * classifier: @embeds holds @n_templates embeddings (@dim floats) per
+ * label, label-major (row l·n_templates + t is template t of label l);
+ * @out [n_labels × dim] gets each label's normalize(mean over templates of
+ * normalize(row)), computed in double.  A zero row contributes zeros; a
+ * zero mean stays zero. */
+void lucid_zero_shot_ensemble (const float *embeds, guint n_labels,
+    guint n_templates, guint dim, float *out);
+
 LucidHeadKind lucid_head_get_kind (const LucidHead *head);
 /* A short description of the scoring, e.g. "softmax", "cosine". */
 const char *lucid_head_get_scoring (const LucidHead *head);

@@ -18,6 +18,7 @@
 
 #include "lucid-clip.h"
 #include "lucid-error.h"
+#include "lucid-heads.h"
 #include "lucid-json.h"
 #include "lucid-model-config.h"
 #include "lucid-safetensors.h"
@@ -39,9 +40,13 @@ struct _LucidVisionModel {
   LucidVit *vit;
   LucidClip *clip;
 
-  /* Zero-shot prompts (families with a text tower). */
-  GPtrArray *prompts;          /* char*, NULL when none */
+  /* Zero-shot labels (families with a text tower): each label's prompt
+   * embedding (the normalised mean of its templates' normalised text
+   * embeddings). */
+  GPtrArray *prompts;          /* char*: the labels, NULL when none */
   float *prompt_embeds;        /* [prompts->len × embedding_dim], unit norm */
+  gboolean normalize;          /* L2-normalise image embeddings (CLIP with
+                                  a projection) */
 
   /* Output of the last encode. */
   float *embeddings;           /* [capacity × embedding_dim] */
@@ -99,30 +104,24 @@ detect_family (const char *dir, LucidVisionFamily *family, GError **error)
     *family = LUCID_VISION_FAMILY_VIT;
     return TRUE;
   }
-  if (strcmp (type, "clip") == 0) {
+  /* A whole CLIPModel, or its image tower alone
+   * (CLIPVisionModel[WithProjection]). */
+  if (strcmp (type, "clip") == 0 || strcmp (type, "clip_vision_model") == 0) {
     *family = LUCID_VISION_FAMILY_CLIP;
     return TRUE;
-  }
-  if (strcmp (type, "clip_vision_model") == 0) {
-    /* CLIPVisionModel(WithProjection) checkpoints lack the text tower and
-     * (without projection) the projection; Lucid loads whole CLIPModels. */
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
-        "%s: model_type \"clip_vision_model\" (a CLIP image tower on its "
-        "own) is not supported; Lucid loads whole CLIPModel directories "
-        "(model_type \"clip\")", path);
-    return FALSE;
   }
   for (guint i = 0; i < G_N_ELEMENTS (text_types); i++) {
     if (strcmp (type, text_types[i]) == 0) {
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
           "%s: model_type \"%s\" is a text model; a vision element needs a "
-          "vision model (model_type \"vit\" or \"clip\")", path, type);
+          "vision model (model_type \"vit\", \"clip\" or "
+          "\"clip_vision_model\")", path, type);
       return FALSE;
     }
   }
   g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
       "%s: model_type \"%s\" is not a vision model Lucid runs (expected "
-      "\"vit\" or \"clip\")", path, type);
+      "\"vit\", \"clip\" or \"clip_vision_model\")", path, type);
   return FALSE;
 }
 
@@ -165,7 +164,11 @@ lucid_vision_model_load (const char *dir, GError **error)
       model->input_width = model->input_height =
           lucid_clip_get_image_size (model->clip);
       model->channels = cfg->vision.num_channels;
-      model->embedding_dim = lucid_clip_get_projection_dim (model->clip);
+      /* Projected features, L2-normalised; a CLIPVisionModel (no
+       * projection) gives its pooler_output as it is. */
+      model->embedding_dim =
+          lucid_clip_get_image_embedding_dim (model->clip);
+      model->normalize = lucid_clip_has_visual_projection (model->clip);
       model->image_config = lucid_clip_get_image_config (model->clip);
       break;
     }
@@ -299,17 +302,53 @@ lucid_vision_model_get_head_label (const LucidVisionModel *model, guint i)
 gboolean
 lucid_vision_model_has_text_tower (const LucidVisionModel *model)
 {
-  return model->family == LUCID_VISION_FAMILY_CLIP;
+  return model->family == LUCID_VISION_FAMILY_CLIP
+      && lucid_clip_has_text (model->clip);
 }
 
 gboolean
 lucid_vision_model_set_prompts (LucidVisionModel *model,
     const char *const *prompts, guint n, GError **error)
 {
+  return lucid_vision_model_set_zero_shot (model, prompts, n, prompts, 1,
+      error);
+}
+
+gboolean
+lucid_vision_model_set_zero_shot (LucidVisionModel *model,
+    const char *const *labels, guint n_labels, const char *const *prompts,
+    guint n_templates, GError **error)
+{
+  const guint n = n_labels * n_templates;
+
   g_clear_pointer (&model->prompts, g_ptr_array_unref);
   g_clear_pointer (&model->prompt_embeds, g_free);
-  if (n == 0)
+  if (n_labels == 0)
     return TRUE;
+  if (n_templates == 0 || n / n_templates != n_labels) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+        "zero-shot labels need at least one prompt template each");
+    return FALSE;
+  }
+  if (model->family == LUCID_VISION_FAMILY_CLIP
+      && !lucid_clip_has_visual_projection (model->clip)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+        "labels= needs a text tower; %s is a CLIPVisionModel on its own and "
+        "has no visual_projection, so its embeddings are not in CLIP's "
+        "image-text space: zero-shot labels need a CLIPModel (or "
+        "CLIPVisionModelWithProjection + lucidclassify text-model=)",
+        model->dir);
+    return FALSE;
+  }
+  if (model->family == LUCID_VISION_FAMILY_CLIP
+      && !lucid_clip_has_text (model->clip)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+        "labels= needs a text tower; %s is a CLIP image tower on its own "
+        "(model_type \"clip_vision_model\"): label its embeddings with "
+        "lucidclassify text-model=DIR labels=…, DIR a CLIP text tower "
+        "(CLIPTextModelWithProjection) or CLIPModel", model->dir);
+    return FALSE;
+  }
   if (!lucid_vision_model_has_text_tower (model)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
         "labels= needs a CLIP model; %s is a %s model (it has no text tower "
@@ -326,25 +365,40 @@ lucid_vision_model_set_prompts (LucidVisionModel *model,
       return FALSE;
     }
   }
+  for (guint i = 0; i < n_labels; i++) {
+    if (labels[i] == NULL || labels[i][0] == '\0') {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+          "zero-shot label %u is empty", i);
+      return FALSE;
+    }
+  }
 
   switch (model->family) {
     case LUCID_VISION_FAMILY_CLIP: {
-      g_autofree float *embeds = g_new (float,
-          (gsize) n * model->embedding_dim);
+      const gsize dim = model->embedding_dim;
+      g_autofree float *embeds = g_new (float, (gsize) n * dim);
 
-      /* Once, here: the text tower never runs per frame. */
+      /* Once, here: the text tower never runs per frame. A CLIPModel has
+       * both projections, so text and image embeddings share dim. */
       if (!lucid_clip_encode_texts (model->clip, prompts, n, embeds, TRUE,
               NULL, error))
         return FALSE;
+      if (n_templates > 1) {
+        g_autofree float *mean = g_new (float, (gsize) n_labels * dim);
+
+        lucid_zero_shot_ensemble (embeds, n_labels, n_templates, dim, mean);
+        g_clear_pointer (&embeds, g_free);
+        embeds = g_steal_pointer (&mean);
+      }
       model->prompt_embeds = g_steal_pointer (&embeds);
       break;
     }
     case LUCID_VISION_FAMILY_VIT:
       g_assert_not_reached ();
   }
-  model->prompts = g_ptr_array_new_full (n, g_free);
-  for (guint i = 0; i < n; i++)
-    g_ptr_array_add (model->prompts, g_strdup (prompts[i]));
+  model->prompts = g_ptr_array_new_full (n_labels, g_free);
+  for (guint i = 0; i < n_labels; i++)
+    g_ptr_array_add (model->prompts, g_strdup (labels[i]));
   return TRUE;
 }
 
@@ -502,7 +556,7 @@ lucid_vision_model_encode (LucidVisionModel *model, const float *pixels,
     case LUCID_VISION_FAMILY_CLIP:
       /* get_image_features () / its norm: the embedding elements attach. */
       if (!lucid_clip_encode_images (model->clip, pixels, n_images,
-              model->embeddings, TRUE, NULL, error))
+              model->embeddings, model->normalize, NULL, error))
         return FALSE;
       /* logits_per_image = exp (logit_scale) · cos (image, prompt). */
       if (kind == LUCID_VISION_SCORES_PROMPTS)

@@ -31,7 +31,10 @@ G_BEGIN_DECLS
 
 typedef enum {
   LUCID_VISION_FAMILY_VIT,     /* ViTModel / ViTForImageClassification */
-  LUCID_VISION_FAMILY_CLIP,    /* CLIPModel (model_type "clip") */
+  LUCID_VISION_FAMILY_CLIP,    /* CLIPModel (model_type "clip"), or its image
+                                  tower alone (model_type
+                                  "clip_vision_model": CLIPVisionModel
+                                  [WithProjection]; no text tower) */
 } LucidVisionFamily;
 
 /* "vit", "clip". */
@@ -48,11 +51,10 @@ typedef enum {
 typedef struct _LucidVisionModel LucidVisionModel;
 
 /* Reads DIR/config.json to tell the family, then loads the family's weights
- * and DIR/preprocessor_config.json (CLIP: also tokenizer.json). Errors name
- * the file and the problem: a text-only model ("model_type \"bert\" is a
- * text model"), a missing or malformed preprocessor_config.json, a family
- * this build cannot run (a CLIP image tower without its CLIPModel,
- * "clip_vision_model"). */
+ * and DIR/preprocessor_config.json (CLIPModel: also tokenizer.json). Errors
+ * name the file and the problem: a text-only model ("model_type \"bert\"
+ * is a text model", also "clip_text_model"), a missing or malformed
+ * preprocessor_config.json, a family this build cannot run. */
 LucidVisionModel *lucid_vision_model_load (const char *dir, GError **error);
 void lucid_vision_model_free (LucidVisionModel *model);
 
@@ -65,7 +67,9 @@ const LucidImageConfig *lucid_vision_model_get_image_config (
 
 /* Values per image embedding: ViT's hidden size (the CLS token after the
  * final LayerNorm, what the classifier reads); CLIP's projection_dim (the
- * image features after visual_projection, L2-normalised). */
+ * image features after visual_projection, L2-normalised), or for a
+ * CLIPVisionModel without projection its hidden size (pooler_output, as
+ * is). */
 guint lucid_vision_model_get_embedding_dim (const LucidVisionModel *model);
 /* The pixel-value size the encoder takes (config.json image_size). */
 void lucid_vision_model_get_input_size (const LucidVisionModel *model,
@@ -78,7 +82,8 @@ guint lucid_vision_model_get_num_head_labels (const LucidVisionModel *model);
 const char *lucid_vision_model_get_head_label (const LucidVisionModel *model,
     guint i);
 
-/* Whether the family has a text tower, so zero-shot prompts can be set. */
+/* Whether the model has a text tower (a whole CLIPModel), so zero-shot
+ * prompts can be set. */
 gboolean lucid_vision_model_has_text_tower (const LucidVisionModel *model);
 /* Embeds @n prompts once with the text tower (CLIP: text_projection,
  * L2-normalised; texts longer than the text tower's positions are
@@ -88,6 +93,18 @@ gboolean lucid_vision_model_has_text_tower (const LucidVisionModel *model);
  * LUCID_ERROR_INVALID_ARGUMENT. @n = 0 clears the prompts. */
 gboolean lucid_vision_model_set_prompts (LucidVisionModel *model,
     const char *const *prompts, guint n, GError **error);
+/* Zero-shot labels with a prompt ensemble: @prompts holds @n_templates
+ * prompts per label, label-major (prompt l·n_templates + t is template t
+ * of label l). Each label's text embedding is the normalised mean of its
+ * prompts' normalised embeddings (lucid_zero_shot_ensemble(), the CLIP
+ * paper's recipe); scores are then named by @labels. With @n_templates 1
+ * this is set_prompts() with the scores named by @labels. A CLIP image
+ * tower on its own fails with LUCID_ERROR_UNSUPPORTED ("labels= needs a
+ * text tower; DIR is a CLIP image tower on its own …"). @n_labels = 0
+ * clears the prompts. */
+gboolean lucid_vision_model_set_zero_shot (LucidVisionModel *model,
+    const char *const *labels, guint n_labels, const char *const *prompts,
+    guint n_templates, GError **error);
 /* What encode() scores: prompts when set, else the head, else nothing. */
 LucidVisionScores lucid_vision_model_get_scores_kind (
     const LucidVisionModel *model);

@@ -25,8 +25,10 @@
  *   start by the text model, and the scores are
  *   - BERT-family text model: the cosine similarity of the embedding to
  *     each prompt (scoring `cosine`);
- *   - CLIP model directory (config.json model_type "clip"): its text tower
- *     embeds the prompts (text_projection, L2-normalised). An embedding
+ *   - CLIP model directory (config.json model_type "clip"), or a CLIP
+ *     text tower on its own (CLIPTextModelWithProjection, model_type
+ *     "clip_text_model"): its text tower embeds the prompts
+ *     (text_projection, L2-normalised). An embedding
  *     that came from the same CLIP model's image tower (a
  *     `lucid-vision-embedding` tensor whose producing model id is this
  *     model's weights SHA-256, i.e. lucidvisionenc with the same
@@ -34,10 +36,19 @@
  *     labels of exp(logit_scale) · cosine (scoring `clip-softmax`, the
  *     same numbers as lucidvisionenc labels=); any other embedding of the
  *     projection size gets the plain cosines (scoring `cosine`), since
- *     the logit scale was trained for this model's image tower only.
+ *     the logit scale was trained for this model's image tower only. A
+ *     text tower on its own has no logit scale: it scores the embeddings
+ *     of its image tower (lucidvisionenc on the matching
+ *     CLIPVisionModelWithProjection directory) with plain cosines too.
+ *   Several templates separated by '|' in #LucidClassify:prompt-template
+ *   make a prompt ensemble: each label's embedding is the normalised mean
+ *   of its prompts' normalised embeddings (the CLIP paper's recipe).
  *   The embeddings must come from the same model (lucidtextenc or
- *   lucidvisionenc with the same directory), or the scores mean nothing:
- *   the element warns once when the producing model differs.
+ *   lucidvisionenc with the same directory; for a CLIP text tower, its
+ *   image tower), or the scores mean nothing: the element warns once when
+ *   the producing model differs (except for vision embeddings under a CLIP
+ *   text tower, whose image tower is another directory by nature: Lucid
+ *   cannot check that the two towers belong together).
  *
  * The result lists the top-k labels whose score is at least
  * #LucidClassify:threshold (it may list none; a NaN score is never
@@ -65,6 +76,17 @@
  * gives the same labels and scores as lucidvisionenc labels= with the same
  * model and prompts.
  * |[
+ * gst-launch-1.0 videotestsrc pattern=blue num-buffers=10 ! \
+ *     lucidvisionenc model=tests/fixtures/tiny-clip-vision ! \
+ *     lucidclassify text-model=tests/fixtures/tiny-clip-text \
+ *         labels="red,green,blue" \
+ *         prompt-template="a photo of {}.|a drawing of {}." ! \
+ *     lucidsink location=out.db
+ * ]|
+ * CLIP saved as two towers (CLIPVisionModelWithProjection and
+ * CLIPTextModelWithProjection directories), with a prompt ensemble:
+ * cosine scores.
+ * |[
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
  *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 output=embedding !
  * \
@@ -75,6 +97,7 @@
  */
 
 #include "lucidclassify.h"
+#include "lucidclassify-private.h"
 
 #include <float.h>
 #include <math.h>
@@ -83,10 +106,8 @@
 #include "lucidelements.h"
 #include "lucidmeta.h"
 #include "lucidresult.h"
-#include "lucid-clip.h"
 #include "lucid-error.h"
 #include "lucid-heads.h"
-#include "lucid-text-model.h"
 
 GST_DEBUG_CATEGORY_STATIC (lucid_classify_debug);
 #define GST_CAT_DEFAULT lucid_classify_debug
@@ -131,9 +152,11 @@ struct _LucidClassify {
   gchar *model_dir; /* head file path or text model directory */
   gchar *element_name;
   const gchar *family; /* result model-family: head kind, or "clip" */
-  /* CLIP text-model: exp(logit_scale); 0 for other heads. */
+  /* CLIP text-model: exp(logit_scale) of a whole CLIPModel; 0 for a CLIP
+   * text tower on its own and for other heads. */
   gdouble clip_logit_scale;
-  GQuark tensor_id; /* 0: the most recent meta's first tensor */
+  gboolean clip_text; /* text-model is a CLIP model or text tower */
+  GQuark tensor_id;   /* 0: the most recent meta's first tensor */
   guint top_k_active;
   gdouble threshold_active;
   gboolean warned_other_model;
@@ -194,18 +217,20 @@ lucid_classify_class_init (LucidClassifyClass *klass)
   /**
    * LucidClassify:text-model:
    *
-   * A BERT-family or CLIP model directory that embeds the zero-shot
-   * #LucidClassify:labels. With CLIP, embeddings from the same model's
-   * image tower are scored as CLIPModel does (softmax of exp(logit_scale)
-   * · cosine); everything else gets cosine similarities.
+   * A BERT-family model, a CLIPModel or a CLIP text tower
+   * (CLIPTextModelWithProjection) directory that embeds the zero-shot
+   * #LucidClassify:labels. With a CLIPModel, embeddings from the same
+   * model's image tower are scored as CLIPModel does (softmax of
+   * exp(logit_scale) · cosine); everything else gets cosine similarities.
    */
   g_object_class_install_property (
       gobject_class, PROP_TEXT_MODEL,
       g_param_spec_string (
           "text-model", "Text model",
-          "BERT-family or CLIP model directory embedding the zero-shot labels "
-          "(use the model that produced the embeddings; CLIP image "
-          "embeddings of the same model get CLIP's softmax scores)",
+          "BERT-family, CLIPModel or CLIP text tower directory embedding the "
+          "zero-shot labels (use the model that produced the embeddings; "
+          "CLIP image embeddings of the same CLIPModel get CLIP's softmax "
+          "scores)",
           DEFAULT_TEXT_MODEL, flags));
 
   /**
@@ -224,14 +249,18 @@ lucid_classify_class_init (LucidClassifyClass *klass)
    * LucidClassify:prompt-template:
    *
    * How a zero-shot label becomes the text that is embedded; `{}` stands
-   * for the label. Results name the label.
+   * for the label. Several templates separated by `|` make a prompt
+   * ensemble (each label's embedding: the normalised mean of its prompts'
+   * normalised embeddings; white space around each template is ignored).
+   * Results name the label.
    */
   g_object_class_install_property (
       gobject_class, PROP_PROMPT_TEMPLATE,
       g_param_spec_string (
           "prompt-template", "Prompt template",
           "Text each zero-shot label is put into; '{}' stands for the label "
-          "(must occur once)",
+          "(once per template); several templates separated by '|' are "
+          "averaged per label (a prompt ensemble)",
           DEFAULT_PROMPT_TEMPLATE, flags));
 
   /**
@@ -392,71 +421,6 @@ lucid_classify_get_property (GObject *object, guint prop_id, GValue *value,
 /* ------------------------------------------------------------------------ */
 /* Start and stop                                                            */
 
-/* Embeds @prompts with the CLIP text tower of the model at @dir: its
- * projected, L2-normalised text features. */
-static LucidHead *
-clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
-                     gchar **sha256, gdouble *logit_scale, GError **error)
-{
-  g_autoptr (LucidClip) clip = lucid_clip_load (dir, NULL, error);
-  g_autofree float *embeds = NULL;
-  guint dim;
-
-  if (clip == NULL)
-    return NULL;
-  dim = lucid_clip_get_projection_dim (clip);
-  embeds = g_new (float, (gsize)prompts->len *dim);
-  if (!lucid_clip_encode_texts (clip, (const char *const *)prompts->pdata,
-                                prompts->len, embeds, TRUE, NULL, error))
-    return NULL;
-  *sha256
-      = g_strdup (lucid_safetensors_get_sha256 (lucid_clip_get_weights (clip)));
-  *logit_scale = lucid_clip_get_logit_scale (clip);
-  return lucid_head_new_zero_shot ((const char *const *)names->pdata, embeds,
-                                   prompts->len, dim);
-}
-
-/* Embeds @labels (each put into @template) with the text model at @dir: a
- * CLIP model's text tower (*@logit_scale = exp(logit_scale)) or a
- * BERT-family model (*@logit_scale = 0). */
-static LucidHead *
-zero_shot_head (const gchar *dir, const gchar *labels, const gchar *template,
-                gchar **sha256, gdouble *logit_scale, GError **error)
-{
-  g_autoptr (LucidTextModel) model = NULL;
-  g_autoptr (GPtrArray) names = NULL;
-  g_autoptr (GPtrArray) prompts = NULL;
-  LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
-  LucidTextOutput out;
-
-  *logit_scale = 0;
-  names = lucid_result_parse_labels_checked (labels, "labels", error);
-  if (names == NULL)
-    return NULL;
-  prompts = lucid_result_label_prompts (names, template, error);
-  if (prompts == NULL)
-    return NULL;
-  if (names->len == 0) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-                 "labels=\"%s\" names no label", labels);
-    return NULL;
-  }
-  g_ptr_array_add (names, NULL);
-
-  if (lucid_clip_dir_is_clip (dir))
-    return clip_zero_shot_head (dir, names, prompts, sha256, logit_scale,
-                                error);
-  model = lucid_text_model_load (dir, error);
-  if (model == NULL)
-    return NULL;
-  if (!lucid_text_model_run (model, (const char *const *)prompts->pdata,
-                             prompts->len, &opts, FALSE, &out, error))
-    return NULL;
-  *sha256 = g_strdup (lucid_text_model_get_sha256 (model));
-  return lucid_head_new_zero_shot ((const char *const *)names->pdata,
-                                   out.embeddings, out.n_seqs, out.hidden_size);
-}
-
 /* A copy of @s, or NULL when @s is NULL or "". */
 static gchar *
 dup_unless_empty (const gchar *s)
@@ -517,8 +481,9 @@ lucid_classify_start (GstBaseTransform *trans)
       self->model_dir = g_strdup (head_path);
     }
   } else {
-    self->head = zero_shot_head (text_model, labels, template, &self->model_id,
-                                 &self->clip_logit_scale, &error);
+    self->head = lucid_classify_zero_shot_head (
+        text_model, labels, template, &self->model_id, &self->clip_text,
+        &self->clip_logit_scale, &error);
     if (self->head != NULL)
       self->model_dir = g_strdup (text_model);
   }
@@ -539,7 +504,7 @@ lucid_classify_start (GstBaseTransform *trans)
   /* The models row of a CLIP text-model says what the directory is, as
    * lucidvisionenc's row for the same directory does. */
   self->family
-      = self->clip_logit_scale > 0
+      = self->clip_text
             ? "clip"
             : lucid_head_kind_to_string (lucid_head_get_kind (self->head));
   self->warned_other_model = FALSE;
@@ -561,6 +526,7 @@ lucid_classify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->model_dir, g_free);
   g_clear_pointer (&self->element_name, g_free);
   self->clip_logit_scale = 0;
+  self->clip_text = FALSE;
   return TRUE;
 }
 
@@ -659,10 +625,16 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
     return GST_FLOW_ERROR;
   }
 
+  /* A CLIP text tower on its own pairs with an image tower saved apart
+   * (another weights file, so another model id): Lucid cannot tell whether
+   * the two were trained together, and does not warn about vision
+   * embeddings. */
   if (self->model_dir
       && lucid_head_get_kind (self->head) == LUCID_HEAD_ZERO_SHOT
       && !self->warned_other_model
-      && g_strcmp0 (input_model, self->model_id) != 0) {
+      && g_strcmp0 (input_model, self->model_id) != 0
+      && !(self->clip_text && self->clip_logit_scale == 0
+           && g_strcmp0 (g_quark_to_string (t->id), VISION_TENSOR_ID) == 0)) {
     self->warned_other_model = TRUE;
     GST_ELEMENT_WARNING (
         self, STREAM, FORMAT,

@@ -157,3 +157,53 @@ lucid_result_label_prompts (const GPtrArray *labels, const gchar *template,
                                   (const gchar *)labels->pdata[i], hole + 2));
   return prompts;
 }
+
+GPtrArray *
+lucid_result_label_prompt_ensemble (const GPtrArray *labels,
+                                    const gchar *templates, guint *n_templates,
+                                    GError **error)
+{
+  const gchar sep[2] = { LUCID_RESULT_TEMPLATE_SEPARATOR, '\0' };
+  g_auto (GStrv) parts = NULL;
+  g_autoptr (GPtrArray) per_template
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)g_ptr_array_unref);
+  GPtrArray *prompts;
+  guint n;
+
+  if (templates == NULL || strchr (templates, sep[0]) == NULL) {
+    prompts = lucid_result_label_prompts (labels, templates, error);
+    *n_templates = 1;
+    return prompts;
+  }
+  parts = g_strsplit (templates, sep, -1);
+  n = g_strv_length (parts);
+  for (guint t = 0; t < n; t++) {
+    g_autoptr (GError) local = NULL;
+    GPtrArray *p;
+
+    g_strstrip (parts[t]);
+    if (parts[t][0] == '\0') {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                   "prompt-template \"%s\": template %u of %u is empty "
+                   "(templates are separated by '%c')",
+                   templates, t + 1, n, sep[0]);
+      return NULL;
+    }
+    p = lucid_result_label_prompts (labels, parts[t], &local);
+    if (p == NULL) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                   "prompt-template \"%s\": template %u of %u (\"%s\") "
+                   "must contain \"{}\" exactly once (where each label goes)",
+                   templates, t + 1, n, parts[t]);
+      return NULL;
+    }
+    g_ptr_array_add (per_template, p);
+  }
+  prompts = g_ptr_array_new_with_free_func (g_free);
+  for (guint l = 0; l < labels->len; l++)
+    for (guint t = 0; t < n; t++)
+      g_ptr_array_add (prompts, g_strdup (g_ptr_array_index (
+                                    (GPtrArray *)per_template->pdata[t], l)));
+  *n_templates = n;
+  return prompts;
+}

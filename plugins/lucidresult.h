@@ -56,4 +56,20 @@ GPtrArray *lucid_result_parse_labels_checked (const gchar *labels,
 GPtrArray *lucid_result_label_prompts (const GPtrArray *labels,
                                        const gchar *template, GError **error);
 
+/* The separator of several templates in a prompt-template value (a prompt
+ * ensemble): "a photo of {}.|a drawing of {}.". */
+#define LUCID_RESULT_TEMPLATE_SEPARATOR '|'
+
+/* A prompt ensemble: @templates holds one or more templates separated by
+ * '|' (white space around each is ignored), each holding "{}" exactly
+ * once. Returns the prompts label-major — prompt l·T + t is template t
+ * with label l — and T in *@n_templates. Fails
+ * (LUCID_ERROR_INVALID_ARGUMENT, naming the template) on an empty template
+ * or one without exactly one "{}" — checked even when @labels is empty.
+ * gchar*, owned. */
+GPtrArray *lucid_result_label_prompt_ensemble (const GPtrArray *labels,
+                                               const gchar *templates,
+                                               guint *n_templates,
+                                               GError **error);
+
 G_END_DECLS

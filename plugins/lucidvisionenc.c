@@ -13,8 +13,10 @@
  * metas. Frames pass through unchanged, with their caps. The model is a
  * Hugging Face style directory: a ViT (ViTModel or
  * ViTForImageClassification: config.json, model.safetensors,
- * preprocessor_config.json) or a CLIP model (CLIPModel: the same plus
- * tokenizer.json), told apart by config.json's model_type.
+ * preprocessor_config.json), a CLIP model (CLIPModel: the same plus
+ * tokenizer.json) or a CLIP image tower on its own
+ * (CLIPVisionModelWithProjection or CLIPVisionModel, model_type
+ * "clip_vision_model"), told apart by config.json's model_type.
  *
  * Frames of any size are accepted in the 34 raw formats of the sink
  * template (what decoders, cameras and videoconvert commonly produce; a
@@ -31,7 +33,9 @@
  *   of dims [D]: for ViT the CLS token after the final LayerNorm (what a
  *   ViTForImageClassification head reads; D = hidden_size), for CLIP the
  *   image features after visual_projection, L2-normalised (D =
- *   projection_dim; CLIPModel.get_image_features() / its norm);
+ *   projection_dim; CLIPModel.get_image_features() / its norm; the same
+ *   for CLIPVisionModelWithProjection's image_embeds), for a
+ *   CLIPVisionModel its pooler_output as is (D = hidden_size);
  * * one `lucid-result` structure (see lucidmeta.h) with `kind` `labels`
  *   (label/score/labels/scores: the top-k of the softmax of the model's
  *   classification head, or of the zero-shot prompts' logits) or
@@ -43,13 +47,18 @@
  * #LucidBaseEnc:max-latency) comes from the base class.
  *
  * Zero-shot labels (#LucidVisionEnc:labels with
- * #LucidVisionEnc:prompt-template) need a CLIP model: each label is put
+ * #LucidVisionEnc:prompt-template) need a CLIPModel: each label is put
  * into the template, the prompts are embedded once at start by CLIP's text
  * tower, and every analysed frame gets the softmax over the labels of
  * exp(logit_scale) · cosine(image, prompt), exactly CLIPModel's
- * logits_per_image.softmax(-1). Setting labels on a ViT model fails at
- * start ("labels= needs a CLIP model"). To label ViT embeddings with your
- * own classes, use lucidclassify (a linear probe or nearest centroids).
+ * logits_per_image.softmax(-1). Several templates separated by '|'
+ * (`prompt-template="a photo of {}.|a drawing of {}."`) make a prompt
+ * ensemble: each label's text embedding is the normalised mean of its
+ * prompts' normalised embeddings, as in the CLIP paper. Setting labels on
+ * a ViT model or a CLIP image tower on its own fails at start ("labels=
+ * needs a CLIP model" / "labels= needs a text tower"): label an image
+ * tower's embeddings with lucidclassify text-model= a CLIP text tower, and
+ * ViT embeddings with lucidclassify's linear probe or nearest centroids.
  *
  * ## Example launch line
  * |[
@@ -73,6 +82,13 @@
  * ]|
  * zero-shot labels with CLIP (the fixture's random weights make them
  * meaningless; a real CLIP model's are not).
+ * |[
+ * gst-launch-1.0 videotestsrc pattern=blue num-buffers=10 ! \
+ *     lucidvisionenc model=tests/fixtures/tiny-clip labels="red,green,blue" \
+ *         prompt-template="a photo of {}.|a drawing of {}.|the colour {}" ! \
+ *     lucidsink location=out.db
+ * ]|
+ * the same with a prompt ensemble of three templates per label.
  */
 
 #include "lucidvisionenc.h"
@@ -181,8 +197,8 @@ lucid_vision_enc_class_init (LucidVisionEncClass *klass)
    * Zero-shot labels, separated by commas or semicolons. Each is put into
    * #LucidVisionEnc:prompt-template, embedded once at start by the model's
    * text tower, and every frame gets the top-k labels by CLIP's softmax
-   * over logit_scale · cosine similarity. Needs a CLIP model: with a ViT
-   * model the element fails at start ("labels= needs a CLIP model").
+   * over logit_scale · cosine similarity. Needs a CLIPModel: with a ViT
+   * model or a CLIP image tower on its own the element fails at start.
    */
   g_object_class_install_property (
       gobject_class, PROP_LABELS,
@@ -190,7 +206,8 @@ lucid_vision_enc_class_init (LucidVisionEncClass *klass)
           "labels", "Labels",
           "Zero-shot labels separated by ',' or ';' (e.g. \"cat,dog,car\"), "
           "embedded through prompt-template by the model's text tower; "
-          "needs a CLIP model (a ViT model fails at start)",
+          "needs a CLIPModel (a ViT or a CLIP image tower alone fails at "
+          "start)",
           DEFAULT_LABELS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
@@ -199,14 +216,18 @@ lucid_vision_enc_class_init (LucidVisionEncClass *klass)
    * LucidVisionEnc:prompt-template:
    *
    * How a zero-shot label becomes a prompt: `{}` is replaced by the label.
-   * Results name the label, not the prompt.
+   * Several templates separated by `|` make a prompt ensemble: each
+   * label's embedding is the normalised mean of its prompts' normalised
+   * embeddings (white space around each template is ignored). Results
+   * name the label, not the prompt.
    */
   g_object_class_install_property (
       gobject_class, PROP_PROMPT_TEMPLATE,
       g_param_spec_string (
           "prompt-template", "Prompt template",
           "Prompt each zero-shot label is put into; '{}' stands for the "
-          "label (must occur once)",
+          "label (once per template); several templates separated by '|' "
+          "are averaged per label (a prompt ensemble)",
           DEFAULT_PROMPT_TEMPLATE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));
@@ -408,28 +429,24 @@ lucid_vision_enc_load (LucidBaseEnc *base, GError **error)
   if (labels == NULL)
     return FALSE;
   if (labels->len > 0) {
-    g_autoptr (GPtrArray) prompts
-        = lucid_result_label_prompts (labels, template, error);
+    guint n_templates = 1;
+    g_autoptr (GPtrArray) prompts = lucid_result_label_prompt_ensemble (
+        labels, template, &n_templates, error);
 
     if (prompts == NULL)
       return FALSE;
-    if (!lucid_vision_model_set_prompts (
-            model, (const char *const *)prompts->pdata, prompts->len, error))
+    if (!lucid_vision_model_set_zero_shot (
+            model, (const char *const *)labels->pdata, labels->len,
+            (const char *const *)prompts->pdata, n_templates, error))
       return FALSE;
   }
 
-  /* What results call each score: the label, not its prompt. */
+  /* What results call each score: the label (not its prompt) or the head's
+   * id2label name. */
   self->label_names = g_ptr_array_new_with_free_func (g_free);
-  if (lucid_vision_model_get_scores_kind (model)
-      == LUCID_VISION_SCORES_PROMPTS) {
-    for (guint i = 0; i < labels->len; i++)
-      g_ptr_array_add (self->label_names, g_strdup (labels->pdata[i]));
-  } else {
-    for (guint i = 0; i < lucid_vision_model_get_num_scores (model); i++)
-      g_ptr_array_add (
-          self->label_names,
-          g_strdup (lucid_vision_model_get_score_label (model, i)));
-  }
+  for (guint i = 0; i < lucid_vision_model_get_num_scores (model); i++)
+    g_ptr_array_add (self->label_names,
+                     g_strdup (lucid_vision_model_get_score_label (model, i)));
 
   batch = lucid_base_enc_get_batch_size (base);
   self->pixels = g_new (float, lucid_vision_model_get_pixels_per_image (model)

@@ -15,7 +15,9 @@ Writes, under tests/fixtures/goldens/:
                                  L2-normalised projected image embedding),
                                  case{i}.{set}.logits and case{i}.{set}.probs
                                  [labels] for each prompt set; {set}.text_embeds
-                                 [labels, projection_dim] (L2-normalised)
+                                 [labels, projection_dim] (L2-normalised);
+                                 the same for each prompt ensemble {ens}
+                                 (below)
 
 Frames: those of tools/make_vision_goldens.py (a 45x31 gradient, 7x3 and 1x1
 noise, solid red/green/blue/white/black at videotestsrc's default 320x240)
@@ -29,6 +31,13 @@ here), and CLIPModel in float32 on one thread: scores =
 outputs.logits_per_image.softmax(-1), the model called once per frame with
 all the prompts of a set (padded), exactly as the transformers zero-shot
 example does.  The embedding is get_image_features() / its L2 norm.
+
+Prompt ensembles (several templates per label, the elements'
+prompt-template="t1|t2|t3"): each label's text embedding is the CLIP paper's
+recipe as open_clip's zero-shot classifier builds it —
+normalize(mean over templates of normalize(get_text_features(prompt)))
+— and logits = exp(logit_scale) * normalize(image features) @ thoseᵀ, probs
+= logits.softmax(-1), all from CLIPModel in float32.
 
 Deterministic: running it twice gives byte-identical files.
 
@@ -72,6 +81,16 @@ PROMPT_SETS = {
     "objects": (["cat", "dog", "traffic light", "crème brûlée"], "a blurry photo of a {}."),
 }
 
+# name -> (labels, templates): prompt ensembles.  "colours-ensemble" is what
+# the integration test's pipeline string says (templates joined by "|").
+ENSEMBLES = {
+    "colours-ensemble": (["red", "green", "blue"],
+                         ["a photo of {}.", "a drawing of {}.", "the colour {}"]),
+    "objects-ensemble": (["cat", "dog", "traffic light"],
+                         ["a blurry photo of a {}.", "a photo of the big {}.",
+                          "itap of a {}.", "art of the {}."]),
+}
+
 
 def cases(fixtures):
     out = list(vision_frames())
@@ -107,7 +126,21 @@ def main():
 
     frame_cases = cases(out)
     tensors, meta = {}, []
+    scale = model.logit_scale.exp()
+    ensembles = {}
     with torch.no_grad():
+        for name, (labels, templates) in ENSEMBLES.items():
+            texts = [tpl.replace("{}", label) for label in labels for tpl in templates]
+            enc = proc.tokenizer(texts)["input_ids"]
+            for t, ids in zip(texts, enc):
+                assert ids == ref_tok.encode(t).ids, (t, ids)
+            te = model.get_text_features(**proc(text=texts, return_tensors="pt", padding=True))
+            te = te.pooler_output if hasattr(te, "pooler_output") else te
+            te = te / te.norm(dim=-1, keepdim=True)
+            emb = te.reshape(len(labels), len(templates), -1).mean(dim=1)
+            emb = emb / emb.norm(dim=-1, keepdim=True)
+            tensors[f"{name}.text_embeds"] = emb.numpy()
+            ensembles[name] = (labels, templates, texts, emb)
         for name, (labels, template, texts, enc) in prompts.items():
             t = proc(text=texts, return_tensors="pt", padding=True)
             te = model.get_text_features(**t)
@@ -124,7 +157,17 @@ def main():
             px = proc(images=image, return_tensors="pt")["pixel_values"]
             ie = model.get_image_features(pixel_values=px)
             ie = ie.pooler_output if hasattr(ie, "pooler_output") else ie
-            tensors[f"case{i}.embedding"] = (ie / ie.norm(dim=-1, keepdim=True))[0].numpy()
+            ien = ie / ie.norm(dim=-1, keepdim=True)
+            tensors[f"case{i}.embedding"] = ien[0].numpy()
+            entry["ensembles"] = {}
+            for name, (labels, templates, texts, emb) in ensembles.items():
+                logits = (scale * ien @ emb.T)[0]
+                probs = logits.softmax(-1)
+                tensors[f"case{i}.{name}.logits"] = logits.numpy()
+                tensors[f"case{i}.{name}.probs"] = probs.numpy()
+                best = int(probs.argmax())
+                entry["ensembles"][name] = {"label": labels[best], "score": float(probs[best]),
+                                            "scores": [float(p) for p in probs]}
             for name, (labels, template, texts, enc) in prompts.items():
                 inputs = proc(text=texts, images=image, return_tensors="pt", padding=True)
                 outputs = model(**inputs)
@@ -156,6 +199,9 @@ def main():
         "prompt_sets": {name: {"labels": labels, "template": template, "prompts": texts,
                                "ids": enc}
                         for name, (labels, template, texts, enc) in prompts.items()},
+        "ensembles": {name: {"labels": labels, "templates": templates,
+                             "prompt_template": "|".join(templates), "prompts": texts}
+                      for name, (labels, templates, texts, _) in ensembles.items()},
         "notes": ("embedding = get_image_features(pixel_values) / its L2 norm, pixel values from "
                   "CLIPImageProcessorPil (use_fast=False); per prompt set, logits = "
                   "CLIPModel(**CLIPProcessor(text=prompts, images=frame, padding=True))"

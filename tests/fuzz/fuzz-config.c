@@ -1,5 +1,6 @@
 /* fuzz-config.c — libFuzzer target for config.json parsing (BERT's and
- * CLIP's parsers both run on every input).
+ * CLIP's parsers both run on every input; CLIP's reads CLIPModel configs
+ * and single-tower ones, model_type clip_vision_model / clip_text_model).
  *
  * Any input must either give a configuration whose numbers are all inside
  * the bounds the forward pass relies on, or be refused with a LUCID_ERROR;
@@ -30,7 +31,8 @@ check_clip (const uint8_t *data, size_t size)
     g_error_free (error);
     return;
   }
-  if (error != NULL || c->text.hidden_size == 0
+  if (error != NULL || (guint) c->kind > LUCID_CLIP_KIND_TEXT
+      || c->text.hidden_size == 0
       || c->text.num_attention_heads == 0
       || c->text.hidden_size % c->text.num_attention_heads != 0
       || c->text.vocab_size == 0 || c->text.max_position_embeddings == 0

@@ -60,9 +60,17 @@ expect_error "CLIP without tokenizer.json" "$TMP/c: no tokenizer.json" \
 copy_clip; printf '{"model_type": "clip_text_model", "hidden_size": 32}' > "$TMP/c/config.json"
 expect_error "CLIP text tower alone (text-only model)" "$TMP/c/config.json.*\"clip_text_model\" is a text model" \
   videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/c" ! fakesink
-copy_clip; printf '{"model_type": "clip_vision_model"}' > "$TMP/c/config.json"
-expect_error "CLIP image tower alone" "$TMP/c/config.json.*clip_vision_model.*not supported" \
-  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/c" labels="red" ! fakesink
+expect_error "labels= on a CLIP image tower alone" "labels= needs a text tower; $LUCID_FIXTURES_DIR/tiny-clip-vision is a CLIP image tower on its own" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$LUCID_FIXTURES_DIR/tiny-clip-vision" labels="red" ! fakesink
+expect_error "CLIP text tower to the vision element" "tiny-clip-text/config.json.*\"clip_text_model\" is a text model" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$LUCID_FIXTURES_DIR/tiny-clip-text" ! fakesink
+expect_error "CLIPTextModel without projection as text-model" "tiny-clip-text-bare is a CLIPTextModel without text_projection" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$LUCID_FIXTURES_DIR/tiny-clip-vision" ! lucidclassify text-model="$LUCID_FIXTURES_DIR/tiny-clip-text-bare" labels="red" ! fakesink
+copy_clip; rm "$TMP/c/preprocessor_config.json"; cp "$LUCID_FIXTURES_DIR/tiny-clip-vision/"{config.json,model.safetensors} "$TMP/c/"
+expect_error "CLIP image tower without preprocessor_config.json" "$TMP/c/preprocessor_config.json" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/c" ! fakesink
+expect_error "empty template in a prompt ensemble" "template 2 of 2 is empty" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$clip" labels="red" prompt-template="a photo of {}|" ! fakesink
 expect_error "CLIP prompt-template without {}" "prompt-template" \
   videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$clip" labels="red" prompt-template="a photo" ! fakesink
 expect_error "lucidclassify: CLIP head after a ViT (32 vs 16 values)" "16-value embeddings; this one has 32" \

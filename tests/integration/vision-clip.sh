@@ -3,8 +3,10 @@
 # tiny CLIP fixture (tests/fixtures/tiny-clip) and prompts from the pipeline
 # string; labels and scores are checked against the goldens of
 # tools/make_clip_zero_shot_goldens.py (transformers CLIPProcessor with the
-# PIL image processor + CLIPModel: logits_per_image.softmax(-1)), asserted
-# with SQL. The fixture's weights are random: the labels mean nothing, they
+# PIL image processor + CLIPModel: logits_per_image.softmax(-1); prompt
+# ensembles with the CLIP paper's template averaging) and, for single
+# towers, tools/make_clip_tower_fixtures.py (CLIPVisionModelWithProjection
+# + CLIPTextModelWithProjection), asserted with SQL. The fixture's weights are random: the labels mean nothing, they
 # only prove Lucid computes what transformers computes.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 . "$(dirname "$0")/lib.sh"
@@ -20,9 +22,13 @@ golden() {
 import json, sys
 doc = json.load(open(sys.argv[1]))
 case = next(c for c in doc["cases"] if c["input"] == sys.argv[2])
-res = case["sets"][sys.argv[3]]
-if sys.argv[4] == "scores":
-    for label, s in zip(doc["prompt_sets"][sys.argv[3]]["labels"], res["scores"]):
+kind = "ensembles" if sys.argv[3] in doc.get("ensembles", {}) else "sets"
+res = case[kind][sys.argv[3]]
+labels = doc["ensembles" if kind == "ensembles" else "prompt_sets"][sys.argv[3]]["labels"]
+if sys.argv[4] == "template":
+    print(doc["ensembles"][sys.argv[3]]["prompt_template"])
+elif sys.argv[4] == "scores":
+    for label, s in zip(labels, res["scores"]):
         print(f"{label}={s!r}")
 else:
     print(res[sys.argv[4]])
@@ -114,5 +120,47 @@ run plain videotestsrc pattern=blue num-buffers=2 ! \
 rid=$(sql "$db" "SELECT id FROM runs WHERE label = 'plain'")
 expect_eq "no caps: rows with 3 scores summing to 1" \
   "$(sql "$db" "SELECT count(*) FROM results r WHERE run_id = $rid AND (SELECT abs(sum(value) - 1) < 1e-5 AND count(*) = 3 FROM json_each(r.extras, '\$.scores'))")" 2
+# 5. A prompt ensemble from the pipeline string: three templates separated
+#    by '|'; each label's text embedding averages its three prompts'.
+templates=$(golden "solid red 320x240" colours-ensemble template)
+run ensemble videotestsrc pattern=red num-buffers=2 ! video/x-raw,format=RGB,framerate=10/1 ! \
+  lucidvisionenc model="$model" labels="red,green,blue" prompt-template="$templates" ! \
+  lucidsink location="$db" run-label=ensemble
+rid=$(sql "$db" "SELECT id FROM runs WHERE label = 'ensemble'")
+expect_eq "ensemble: one row per frame" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = $rid")" 2
+check_scores "$rid" "solid red 320x240" colours-ensemble lucidvisionenc 2
+expect_match "ensemble: the templates are in the run's properties" \
+  "$(sql "$db" "SELECT properties FROM runs WHERE id = $rid")" '"prompt-template":"a photo of \{\}\.\|a drawing of'
+
+# 6. Single towers: a CLIPVisionModelWithProjection directory embeds the
+#    frames, lucidclassify with a CLIPTextModelWithProjection directory
+#    labels them (cosines: single towers carry no logit scale).
+vision="$LUCID_FIXTURES_DIR/tiny-clip-vision"
+text="$LUCID_FIXTURES_DIR/tiny-clip-text"
+towers="$LUCID_FIXTURES_DIR/goldens/clip-towers.json"
+run towers videotestsrc pattern=blue num-buffers=2 ! video/x-raw,format=RGB,framerate=10/1 ! \
+  lucidvisionenc model="$vision" ! \
+  lucidclassify text-model="$text" labels="red,green,blue" prompt-template="a photo of {}" ! \
+  lucidsink location="$db" store-embeddings=true run-label=towers
+rid=$(sql "$db" "SELECT id FROM runs WHERE label = 'towers'")
+want=$(python3 - "$towers" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+c = next(c for c in doc["cases"] if c["input"] == "solid blue 320x240")
+print(c["split"]["label"], round(c["split"]["score"], 6))
+PY
+)
+# (models.family is config.json's model_type, so it tells the towers apart.)
+expect_eq "towers: encoder rows name the image tower" \
+  "$(sql "$db" "SELECT DISTINCT m.dir || ' ' || m.family || ' ' || m.sha256 FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = $rid AND r.element LIKE 'lucidvisionenc%'")" \
+  "$vision clip_vision_model $(sha256sum "$vision/model.safetensors" | cut -d' ' -f1)"
+expect_eq "towers: classify rows name the text tower, scoring cosine" \
+  "$(sql "$db" "SELECT DISTINCT m.dir || ' ' || m.family || ' ' || json_extract(r.extras, '\$.scoring') FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = $rid AND r.element LIKE 'lucidclassify%'")" \
+  "$text clip_text_model cosine"
+expect_eq "towers: top label and cosine = transformers' (1e-4)" \
+  "$(sql "$db" "SELECT DISTINCT label || ' ' || (abs(score - ${want#* }) <= 1e-4) FROM results WHERE run_id = $rid AND element LIKE 'lucidclassify%'")" \
+  "${want% *} 1"
+expect_eq "towers: projection_dim embeddings stored" \
+  "$(sql "$db" "SELECT count(*) || ':' || min(dim) FROM embeddings e JOIN results r ON r.id = e.result_id WHERE r.run_id = $rid")" "2:16"
 expect_eq "integrity" "$(sql "$db" 'PRAGMA integrity_check')" ok
 finish

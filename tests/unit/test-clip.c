@@ -328,12 +328,12 @@ test_probe (void)
   g_autofree char *bert = fixture ("tiny-bert");
   g_autofree char *none = fixture ("no-such-dir");
 
-  g_assert_true (lucid_clip_dir_is_clip (clip));
-  g_assert_true (lucid_clip_dir_is_clip (legacy));
-  g_assert_false (lucid_clip_dir_is_clip (vit));
-  g_assert_false (lucid_clip_dir_is_clip (bert));
-  g_assert_false (lucid_clip_dir_is_clip (none));
-  g_assert_false (lucid_clip_dir_is_clip (NULL));
+  g_assert_true (lucid_clip_dir_is_clip (clip, NULL));
+  g_assert_true (lucid_clip_dir_is_clip (legacy, NULL));
+  g_assert_false (lucid_clip_dir_is_clip (vit, NULL));
+  g_assert_false (lucid_clip_dir_is_clip (bert, NULL));
+  g_assert_false (lucid_clip_dir_is_clip (none, NULL));
+  g_assert_false (lucid_clip_dir_is_clip (NULL, NULL));
 }
 
 static void

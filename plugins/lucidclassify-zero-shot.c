@@ -1,0 +1,120 @@
+/* lucidclassify-zero-shot.c — lucidclassify's zero-shot head: the labels'
+ * prompts (one template or a '|'-separated ensemble) embedded by a CLIP
+ * text tower (CLIPModel or CLIPTextModelWithProjection) or a BERT-family
+ * model. No GObject code: core calls and the shared prompt parsing.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "lucidclassify-private.h"
+
+#include "lucidresult.h"
+#include "lucid-clip.h"
+#include "lucid-error.h"
+#include "lucid-text-model.h"
+
+/* Row l of the head: the embedding of label l's prompt, or with several
+ * templates the normalised mean of its prompts' normalised embeddings
+ * (the CLIP paper's prompt ensemble). @embeds: [labels × templates × dim]
+ * label-major. */
+static LucidHead *
+zero_shot_rows (GPtrArray *names, const float *embeds, guint n_templates,
+                guint dim)
+{
+  const guint n_labels = names->len - 1; /* NULL-terminated */
+  g_autofree float *mean = NULL;
+
+  if (n_templates > 1) {
+    mean = g_new (float, (gsize)n_labels *dim);
+    lucid_zero_shot_ensemble (embeds, n_labels, n_templates, dim, mean);
+    embeds = mean;
+  }
+  return lucid_head_new_zero_shot ((const char *const *)names->pdata, embeds,
+                                   n_labels, dim);
+}
+
+/* Embeds @prompts with the CLIP text tower of the model at @dir (a
+ * CLIPModel, or a CLIPTextModelWithProjection on its own): its projected,
+ * L2-normalised text features. *@logit_scale: the CLIPModel's
+ * exp(logit_scale), 0 for a text tower on its own (it has none). */
+static LucidHead *
+clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
+                     guint n_templates, gchar **sha256, gdouble *logit_scale,
+                     GError **error)
+{
+  g_autoptr (LucidClip) clip = lucid_clip_load (dir, NULL, error);
+  g_autofree float *embeds = NULL;
+  guint dim;
+
+  if (clip == NULL)
+    return NULL;
+  if (!lucid_clip_has_text (clip)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                 "text-model=%s is a CLIP image tower on its own (model_type "
+                 "\"clip_vision_model\"); zero-shot labels need a text "
+                 "tower (CLIPTextModelWithProjection or CLIPModel)",
+                 dir);
+    return NULL;
+  }
+  if (!lucid_clip_has_text_projection (clip)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                 "text-model=%s is a CLIPTextModel without text_projection: "
+                 "its text features are not in CLIP's shared image-text "
+                 "space; zero-shot labels need CLIPTextModelWithProjection "
+                 "or CLIPModel",
+                 dir);
+    return NULL;
+  }
+  dim = lucid_clip_get_text_embedding_dim (clip);
+  embeds = g_new (float, (gsize)prompts->len *dim);
+  if (!lucid_clip_encode_texts (clip, (const char *const *)prompts->pdata,
+                                prompts->len, embeds, TRUE, NULL, error))
+    return NULL;
+  *sha256
+      = g_strdup (lucid_safetensors_get_sha256 (lucid_clip_get_weights (clip)));
+  *logit_scale = lucid_clip_get_logit_scale (clip);
+  return zero_shot_rows (names, embeds, n_templates, dim);
+}
+
+LucidHead *
+lucid_classify_zero_shot_head (const gchar *dir, const gchar *labels,
+                               const gchar *template, gchar **sha256,
+                               gboolean *is_clip, gdouble *logit_scale,
+                               GError **error)
+{
+  g_autoptr (LucidTextModel) model = NULL;
+  g_autoptr (GPtrArray) names = NULL;
+  g_autoptr (GPtrArray) prompts = NULL;
+  LucidTextOptions opts = { LUCID_POOLING_DEFAULT, 0 };
+  LucidTextOutput out;
+  guint n_templates = 1;
+
+  *logit_scale = 0;
+  *is_clip = FALSE;
+  names = lucid_result_parse_labels_checked (labels, "labels", error);
+  if (names == NULL)
+    return NULL;
+  prompts = lucid_result_label_prompt_ensemble (names, template, &n_templates,
+                                                error);
+  if (prompts == NULL)
+    return NULL;
+  if (names->len == 0) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+                 "labels=\"%s\" names no label", labels);
+    return NULL;
+  }
+  g_ptr_array_add (names, NULL);
+
+  if (lucid_clip_dir_is_clip (dir, NULL)) {
+    *is_clip = TRUE;
+    return clip_zero_shot_head (dir, names, prompts, n_templates, sha256,
+                                logit_scale, error);
+  }
+  model = lucid_text_model_load (dir, error);
+  if (model == NULL)
+    return NULL;
+  if (!lucid_text_model_run (model, (const char *const *)prompts->pdata,
+                             prompts->len, &opts, FALSE, &out, error))
+    return NULL;
+  *sha256 = g_strdup (lucid_text_model_get_sha256 (model));
+  return zero_shot_rows (names, out.embeddings, n_templates, out.hidden_size);
+}

@@ -20,6 +20,24 @@
  * that match a condition (lucid_fairness_counts_sum_matching()).  Memory is
  * O(cells), independent of the number of events.
  *
+ * EVENTS WITHOUT TRUTH
+ *
+ * A prediction whose ground truth is unknown still counts for the figures
+ * that need no truth.  Each cell keeps, beside its confusion table, the
+ * weighted predicted positives and negatives of such events (PP', PN') and
+ * their count; the two parts are disjoint.  The selection rate is
+ * (TP + FP + PP') / (TP + FP + TN + FN + PP' + PN') over every event, and
+ * so are the figures made of it (Fairlearn's demographic parity, AIF360's
+ * statistical parity difference and disparate impact, Aequitas' ppr and
+ * pprev): each equals the reference library run on all rows.  Every other
+ * rate reads the confusion table only and equals the library run on the
+ * rows with truth; a group whose events all lack truth is, for those
+ * figures, a group that is not there (Fairlearn) or an empty selection
+ * (AIF360), reported with reason NO_TRUTH.  This is exactly what a user
+ * gets by running each library twice — once on all rows for the
+ * prediction-only figures, once on the rows with truth — which is how
+ * tools/make_missing_truth_goldens.py computes the goldens.
+ *
  * Weights are summed in event order; the references sum in array order with
  * numpy's pairwise summation, so the figures agree to rounding (the tests
  * allow 1e-9 absolute), not bit for bit.
@@ -27,7 +45,8 @@
  * CONVENTIONS (found by experiment with fairlearn 0.15.0, scikit-learn
  * 1.9.1, aif360 0.6.1; tools/make_fairness_goldens.py checks them)
  *
- * "empty" = the group has no events (n == 0); "0-den" = the rate's weighted
+ * "empty" = the group has no events the rate counts (none at all; for a
+ * truth-based rate, none with truth); "0-den" = the rate's weighted
  * denominator is 0 although the group has events.
  *
  *   rate        Fairlearn (MetricFrame)            AIF360 (ClassificationMetric)
@@ -247,6 +266,27 @@ lucid_fairness_update (LucidFairnessCounts * counts, const char *group,
   return TRUE;
 }
 
+gboolean
+lucid_fairness_update_event (LucidFairnessCounts * counts, const char *group,
+    LucidFairnessTruth truth, gboolean y_pred, double weight, GError ** error)
+{
+  if (!(weight >= 0.0 && weight < INFINITY)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+        "group '%s': sample weight %g is not a finite number >= 0", group,
+        weight);
+    return FALSE;
+  }
+  if (truth > LUCID_FAIRNESS_TRUTH_UNKNOWN) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+        "group '%s': truth %d is neither negative (0), positive (1) nor "
+        "unknown (2)", group, (int) truth);
+    return FALSE;
+  }
+  lucid_fairness_cell_add_event (lucid_fairness_counts_ensure_group (counts,
+          group), truth, y_pred, weight);
+  return TRUE;
+}
+
 guint
 lucid_fairness_counts_n_groups (const LucidFairnessCounts * counts)
 {
@@ -288,6 +328,9 @@ cell_accumulate (LucidFairnessCell * into, const LucidFairnessCell * c)
   into->tn += c->tn;
   into->fn += c->fn;
   into->n += c->n;
+  into->pp_no_truth += c->pp_no_truth;
+  into->pn_no_truth += c->pn_no_truth;
+  into->n_no_truth += c->n_no_truth;
 }
 
 void
@@ -417,13 +460,13 @@ lucid_fairness_counts_sum_matching (const LucidFairnessCounts * counts,
 
 static const char *const reason_names[] = {
   "ok", "zero-by-convention", "zero-denominator", "divide-by-zero",
-  "empty-group", "undefined-input", "too-small",
+  "empty-group", "undefined-input", "too-small", "no-truth",
 };
 
 const char *
 lucid_fairness_reason_name (LucidFairnessReason reason)
 {
-  g_return_val_if_fail (reason <= LUCID_FAIRNESS_TOO_SMALL, NULL);
+  g_return_val_if_fail (reason <= LUCID_FAIRNESS_NO_TRUTH, NULL);
   return reason_names[reason];
 }
 
@@ -448,7 +491,9 @@ rate_terms (const LucidFairnessCell * c, LucidFairnessRate rate, double *num,
   double all = c->tp + c->fp + c->tn + c->fn;
   switch (rate) {
     case LUCID_FAIRNESS_SELECTION_RATE:
-      *num = c->tp + c->fp, *den = all;
+      /* every event, with truth or without */
+      *num = lucid_fairness_cell_predicted_positive (c);
+      *den = lucid_fairness_cell_weight (c);
       break;
     case LUCID_FAIRNESS_TPR:
       *num = c->tp, *den = c->tp + c->fn;
@@ -485,6 +530,23 @@ rate_terms (const LucidFairnessCell * c, LucidFairnessRate rate, double *num,
   }
 }
 
+/* The events @rate counts: all of them for the selection rate, those with
+ * truth for the others. */
+static guint64
+events_counted (const LucidFairnessCell * cell, LucidFairnessRate rate)
+{
+  return lucid_fairness_rate_is_prediction_only (rate)
+      ? lucid_fairness_cell_n_events (cell) : cell->n;
+}
+
+/* Why a figure has no events to count: none at all, or none with truth. */
+static LucidFairnessReason
+empty_reason (const LucidFairnessCell * cell)
+{
+  return cell->n_no_truth > 0 ? LUCID_FAIRNESS_NO_TRUTH
+      : LUCID_FAIRNESS_EMPTY_GROUP;
+}
+
 /* What the library answers when the denominator is 0: TRUE = 0, FALSE = the
  * IEEE quotient (0/0 = NaN). */
 static gboolean
@@ -517,12 +579,13 @@ lucid_fairness_rate (const LucidFairnessCell * cell, LucidFairnessRate rate,
   g_return_val_if_fail (rate < LUCID_FAIRNESS_N_RATES,
       ((LucidFairnessValue) {NAN, LUCID_FAIRNESS_UNDEFINED_INPUT}));
 
-  if (cell->n == 0) {
+  if (events_counted (cell, rate) == 0) {
     /* Fairlearn never sees an empty group; AIF360 evaluates its formulas
-     * on an empty selection. */
+     * on an empty selection.  A truth-based rate of a group whose events
+     * all lack truth is the same: the rows with truth hold no such group. */
     double v = convention == LUCID_FAIRNESS_AIF360
         && zero_denominator_gives_zero (rate, convention) ? 0.0 : NAN;
-    return (LucidFairnessValue) {v, LUCID_FAIRNESS_EMPTY_GROUP};
+    return (LucidFairnessValue) {v, empty_reason (cell)};
   }
   rate_terms (cell, rate, &num, &den);
   if (den == 0.0) {
@@ -596,8 +659,8 @@ lucid_fairness_wilson (const LucidFairnessCell * cell, LucidFairnessRate rate,
     *reason = LUCID_FAIRNESS_UNDEFINED_INPUT;
     return FALSE;
   }
-  if (cell->n == 0) {
-    *reason = LUCID_FAIRNESS_EMPTY_GROUP;
+  if (events_counted (cell, rate) == 0) {
+    *reason = empty_reason (cell);
     return FALSE;
   }
   rate_terms (cell, rate, &num, &den);
@@ -640,11 +703,16 @@ fairlearn_disparity (const LucidFairnessCounts * counts,
   g_autofree LucidFairnessValue *rates = g_new (LucidFairnessValue,
       MAX (keys->len, 1));
   guint n = 0;
+  gboolean no_truth = FALSE;    /* groups with events, none with truth */
   for (guint i = 0; i < keys->len; i++) {
     const LucidFairnessCell *cell = g_hash_table_lookup (counts->cells,
         keys->pdata[i]);
-    if (cell->n > 0)            /* MetricFrame knows observed groups only */
+    /* MetricFrame knows observed groups only: every row's groups for the
+     * selection rate, the groups of the rows with truth for the others. */
+    if (events_counted (cell, rate) > 0)
       rates[n++] = lucid_fairness_rate (cell, rate, LUCID_FAIRNESS_FAIRLEARN);
+    else if (lucid_fairness_cell_n_events (cell) > 0)
+      no_truth = TRUE;
   }
 
   double lo = NAN, hi = NAN, best = NAN;
@@ -677,6 +745,8 @@ fairlearn_disparity (const LucidFairnessCounts * counts,
     }
   }
 
+  if (n == 0 && no_truth)
+    return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_NO_TRUTH};
   if (method == LUCID_FAIRNESS_BETWEEN_GROUPS) {
     if (isnan (lo))
       return (LucidFairnessValue) {NAN, nan_reason (rates, n)};
@@ -750,12 +820,15 @@ lucid_fairlearn_figure (const LucidFairnessCounts * counts,
  * non-finite result came out. */
 static LucidFairnessReason
 aif360_reason (double value, const LucidFairnessCell * u,
-    const LucidFairnessCell * p, const LucidFairnessValue * inputs, guint n)
+    const LucidFairnessCell * p, LucidFairnessRate rate,
+    const LucidFairnessValue * inputs, guint n)
 {
   if (isfinite (value))
     return LUCID_FAIRNESS_OK;
-  if (u->n == 0 || p->n == 0)
-    return LUCID_FAIRNESS_EMPTY_GROUP;
+  if (events_counted (u, rate) == 0)
+    return empty_reason (u);
+  if (events_counted (p, rate) == 0)
+    return empty_reason (p);
   if (isinf (value))
     return LUCID_FAIRNESS_DIVIDE_BY_ZERO;
   for (guint i = 0; i < n; i++)
@@ -770,6 +843,7 @@ lucid_aif360_figure (const LucidFairnessCell * unprivileged,
 {
   const LucidFairnessConvention a = LUCID_FAIRNESS_AIF360;
   LucidFairnessValue in[4];
+  LucidFairnessRate counted = LUCID_FAIRNESS_TPR;       /* truth-based */
   double v;
   guint n;
 
@@ -781,6 +855,7 @@ lucid_aif360_figure (const LucidFairnessCell * unprivileged,
       in[1] = lucid_fairness_rate (privileged, LUCID_FAIRNESS_SELECTION_RATE,
           a);
       n = 2;
+      counted = LUCID_FAIRNESS_SELECTION_RATE;  /* every event */
       v = figure == LUCID_AIF360_DISPARATE_IMPACT ?
           in[0].value / in[1].value : in[0].value - in[1].value;
       break;
@@ -807,5 +882,5 @@ lucid_aif360_figure (const LucidFairnessCell * unprivileged,
               NAN, LUCID_FAIRNESS_UNDEFINED_INPUT}));
   }
   return (LucidFairnessValue) {v, aif360_reason (v, unprivileged, privileged,
-          in, n)};
+          counted, in, n)};
 }

@@ -161,9 +161,14 @@ DEFINE_ENUM (malformed_type, "LucidAuditMalformed",
     {LUCID_ANNOTATIONS_SKIP, "warn (file:line) and skip the line", "skip"},
     {LUCID_ANNOTATIONS_FATAL, "fail with an error naming file:line", "fatal"})
 DEFINE_ENUM (missing_truth_type, "LucidAuditMissingTruth",
-    {LUCID_AUDIT_MISSING_TRUTH_SKIP, "leave the event out", "skip"},
+    {LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY,
+          "count it in the figures that need no truth (selection rate, "
+          "demographic/statistical parity, disparate impact, ppr, pprev), "
+          "leave it out of the others", "prediction-only"},
+    {LUCID_AUDIT_MISSING_TRUTH_SKIP, "leave the event out of every figure",
+        "skip"},
     {LUCID_AUDIT_MISSING_TRUTH_NEGATIVE,
-        "count it as truth negative (selection-rate figures only)",
+        "count it as truth negative (truth-based figures then mean nothing)",
         "negative"})
 DEFINE_ENUM (window_type, "LucidAuditWindowKind",
     {LUCID_AUDIT_WINDOW_CUMULATIVE, "everything so far, reported every slide",
@@ -378,6 +383,7 @@ lucid_audit_init (LucidAudit *self)
   self->confidence = 0.95;
   self->ge_alpha = 2.0;
   self->tau = 0.8;
+  self->missing_truth = LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY;
   /* Never passthrough: windows are attached as metas. */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -428,9 +434,11 @@ lucid_audit_class_init (LucidAuditClass *klass)
           RW));
   g_object_class_install_property (gobject_class, PROP_MISSING_TRUTH,
       g_param_spec_enum ("missing-truth", "Missing truth",
-          "Events without ground truth: left out, or counted as truth "
-          "negative (then only selection-rate figures mean anything)",
-          missing_truth_type (), LUCID_AUDIT_MISSING_TRUTH_SKIP, RW));
+          "Events without ground truth: counted by the figures that need "
+          "no truth only (prediction-only, default), left out of every "
+          "figure (skip), or counted as truth negative (negative)",
+          missing_truth_type (), LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY,
+          RW));
   g_object_class_install_property (gobject_class, PROP_WINDOW,
       g_param_spec_enum ("window", "Window", "Kind of audit window",
           window_type (), LUCID_AUDIT_WINDOW_CUMULATIVE, RW));

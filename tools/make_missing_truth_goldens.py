@@ -339,8 +339,237 @@ def merge_aequitas(a, b, t):
     return {"groups": groups, "order": a["order"], "references": refs}
 
 
+# ---- the integration test's pipeline --------------------------------------
+#
+# tests/integration/audit-missing-truth.sh runs gst-launch-1.0: the tiny
+# fixture model scores talk.srt's 12 cues (tests/data/talk-audit-predictions.csv
+# records what it gives, and the test checks the pipeline still does), the
+# annotations tests/data/talk-audit-missing-truth.csv give 4 of them no truth
+# (gender=m;age=old has none at all), and three lucidaudit instances (fl:
+# Fairlearn, aif: AIF360 with privileged gender=m, unprivileged gender=f,
+# aeq: Aequitas, majority reference) each close one 12-event window over the
+# groupings gender and age;gender.  The goldens are flat rows (element,
+# grouping, group or null, metric, value) that the test compares with
+# audit_group_figures / audit_between_figures in SQL.
+
+TALK_GROUPINGS = [["gender"], ["age", "gender"]]
+
+
+def talk_rows():
+    import csv
+    data = os.path.join(ROOT, "tests", "data")
+    with open(os.path.join(data, "talk-audit-missing-truth.csv")) as f:
+        ann = list(csv.DictReader(f))
+    with open(os.path.join(data, "talk-audit-predictions.csv")) as f:
+        preds = list(csv.DictReader(x for x in f if not x.startswith("#")))
+    assert len(ann) == len(preds) == 12
+    rows = []
+    for a, p in zip(ann, preds):
+        assert abs(float(a["start"]) * 1e9 - int(p["stream_time"])) < 1
+        rows.append({"gender": a["gender"], "age": a["age"],
+                     "y_true": None if a["truth"] == "" else int(a["truth"] == "positive"),
+                     "y_pred": int(p["predicted"])})
+    return rows
+
+
+def talk_key(row, attrs):
+    return mfg.group_key({a: row[a] for a in attrs})
+
+
+def flat(element, grouping, group, metric, value):
+    return {"element": element, "grouping": grouping, "group": group,
+            "metric": metric, "value": value}
+
+
+def talk_fairlearn_aif360(out_path):
+    mfg.import_references()
+    import pandas as pd
+    from aif360.datasets import BinaryLabelDataset
+    from aif360.metrics import ClassificationMetric
+    flm = mfg.flm
+    rows = talk_rows()
+    truth_rows = [r for r in rows if r["y_true"] is not None]
+    out = []
+    fns = mfg.fairlearn_rate_functions()
+
+    def frame(rs, attrs, label=None):
+        sf = pd.DataFrame({"g": [talk_key(r, attrs) for r in rs]})
+        yt = np.array([label if label is not None else r["y_true"] for r in rs])
+        yp = np.array([r["y_pred"] for r in rs])
+        return sf, yt, yp
+
+    for attrs in TALK_GROUPINGS:
+        grouping = ";".join(attrs)
+        sf_a, yt_a, yp_a = frame(rows, attrs, 0)
+        sf_t, yt_t, yp_t = frame(truth_rows, attrs)
+        mf_a = flm.MetricFrame(metrics=fns, y_true=yt_a, y_pred=yp_a,
+                               sensitive_features=sf_a, sample_params={
+                                   k: {"sample_weight": np.ones(len(yt_a))}
+                                   for k in fns})
+        mf_t = flm.MetricFrame(metrics=fns, y_true=yt_t, y_pred=yp_t,
+                               sensitive_features=sf_t, sample_params={
+                                   k: {"sample_weight": np.ones(len(yt_t))}
+                                   for k in fns})
+        for key, row in mf_a.by_group.iterrows():
+            for r in mfg.RATES:
+                if r in PREDICTION_ONLY_RATES:
+                    v = mfg.num(row[r])
+                else:
+                    v = mfg.num(mf_t.by_group.loc[key, r]) \
+                        if key in mf_t.by_group.index else None
+                out.append(flat("fl", grouping, key, r, v))
+        kw_a = dict(sensitive_features=sf_a)
+        kw_t = dict(sensitive_features=sf_t)
+        out += [
+            flat("fl", grouping, None, "demographic_parity_difference",
+                 mfg.num(flm.demographic_parity_difference(yt_a, yp_a, **kw_a))),
+            flat("fl", grouping, None, "demographic_parity_ratio",
+                 mfg.num(flm.demographic_parity_ratio(yt_a, yp_a, **kw_a))),
+            flat("fl", grouping, None, "equalized_odds_difference",
+                 mfg.num(flm.equalized_odds_difference(yt_t, yp_t, **kw_t))),
+            flat("fl", grouping, None, "equalized_odds_ratio",
+                 mfg.num(flm.equalized_odds_ratio(yt_t, yp_t, **kw_t))),
+            flat("fl", grouping, None, "equal_opportunity_difference",
+                 mfg.num(flm.equal_opportunity_difference(yt_t, yp_t, **kw_t))),
+            flat("fl", grouping, None, "equal_opportunity_ratio",
+                 mfg.num(flm.equal_opportunity_ratio(yt_t, yp_t, **kw_t))),
+        ]
+
+    codes = {"gender": ["f", "m"], "age": ["old", "young"]}
+
+    def datasets(rs, attrs, label=None):
+        df = pd.DataFrame({a: [float(codes[a].index(r[a])) for r in rs]
+                           for a in attrs})
+        df["y"] = [float(label if label is not None else r["y_true"]) for r in rs]
+        truth = BinaryLabelDataset(df=df, label_names=["y"],
+                                   protected_attribute_names=list(attrs),
+                                   favorable_label=1.0, unfavorable_label=0.0)
+        pred = truth.copy(deepcopy=True)
+        pred.labels = np.array([[float(r["y_pred"])] for r in rs])
+        return truth, pred
+
+    def cond(key):
+        return {a: float(codes[a].index(v))
+                for a, v in (p.split("=") for p in key.split(";"))}
+
+    priv, unpriv = [{"gender": 1.0}], [{"gender": 0.0}]
+    attrs_all = ["age", "gender"]
+    all_ds = datasets(rows, attrs_all, 0)
+    truth_ds = datasets(truth_rows, attrs_all)
+    for attrs in TALK_GROUPINGS:
+        grouping = ";".join(attrs)
+        for key in sorted({talk_key(r, attrs) for r in rows}):
+            cm_a = ClassificationMetric(*all_ds, privileged_groups=[cond(key)],
+                                        unprivileged_groups=[{"gender": -1.0}])
+            cm_t = ClassificationMetric(*truth_ds, privileged_groups=[cond(key)],
+                                        unprivileged_groups=[{"gender": -1.0}])
+            pm = cm_t.performance_measures(privileged=True)
+            vals = {"selection_rate": cm_a.selection_rate(privileged=True),
+                    "tpr": pm["TPR"], "fpr": pm["FPR"], "fnr": pm["FNR"],
+                    "tnr": pm["TNR"], "ppv": pm["PPV"], "npv": pm["NPV"],
+                    "fdr": pm["FDR"], "for": pm["FOR"], "accuracy": pm["ACC"],
+                    "prevalence": cm_t.base_rate(privileged=True)}
+            out += [flat("aif", grouping, key, r, mfg.num(vals[r]))
+                    for r in mfg.RATES]
+        # between all groups of this grouping: a dataset whose protected
+        # attributes are the grouping's (AIF360's groups are their
+        # combinations)
+        ts = datasets(truth_rows, attrs)
+        cm = ClassificationMetric(*ts, privileged_groups=[{"gender": 1.0}],
+                                  unprivileged_groups=[{"gender": 0.0}])
+        out += [
+            flat("aif", grouping, None, "between_all_groups_generalized_entropy_index",
+                 mfg.num(cm.between_all_groups_generalized_entropy_index(alpha=2))),
+            flat("aif", grouping, None, "between_all_groups_theil_index",
+                 mfg.num(cm.between_all_groups_theil_index())),
+            flat("aif", grouping, None, "between_all_groups_coefficient_of_variation",
+                 mfg.num(cm.between_all_groups_coefficient_of_variation())),
+        ]
+    cm_a = ClassificationMetric(*all_ds, privileged_groups=priv,
+                                unprivileged_groups=unpriv)
+    cm_t = ClassificationMetric(*truth_ds, privileged_groups=priv,
+                                unprivileged_groups=unpriv)
+    out += [
+        flat("aif", "", None, "statistical_parity_difference",
+             mfg.num(cm_a.statistical_parity_difference())),
+        flat("aif", "", None, "disparate_impact", mfg.num(cm_a.disparate_impact())),
+        flat("aif", "", None, "average_odds_difference",
+             mfg.num(cm_t.average_odds_difference())),
+        flat("aif", "", None, "average_abs_odds_difference",
+             mfg.num(cm_t.average_abs_odds_difference())),
+        flat("aif", "", None, "equal_opportunity_difference",
+             mfg.num(cm_t.equal_opportunity_difference())),
+        flat("aif", "", None, "generalized_entropy_index",
+             mfg.num(cm_t.generalized_entropy_index(alpha=2))),
+        flat("aif", "", None, "theil_index", mfg.num(cm_t.theil_index())),
+        flat("aif", "", None, "coefficient_of_variation",
+             mfg.num(cm_t.coefficient_of_variation())),
+        flat("aif", "", None, "between_group_generalized_entropy_index",
+             mfg.num(cm_t.between_group_generalized_entropy_index(alpha=2))),
+        flat("aif", "", None, "between_group_theil_index",
+             mfg.num(cm_t.between_group_theil_index())),
+        flat("aif", "", None, "between_group_coefficient_of_variation",
+             mfg.num(cm_t.between_group_coefficient_of_variation())),
+    ]
+    write_talk(out_path, out, {"fairlearn": mfg.fairlearn.__version__,
+                               "aif360": mfg.aif360.__version__,
+                               "scikit-learn": mfg.sklearn.__version__,
+                               "numpy": np.__version__,
+                               "pandas": pd.__version__})
+
+
+def talk_aequitas(out_path):
+    import pandas as pd
+    import make_aequitas_goldens as mag
+    rows = talk_rows()
+    has = np.array([r["y_true"] is not None for r in rows])
+    out = []
+    for attrs in TALK_GROUPINGS:
+        grouping = ";".join(attrs)
+        keys = np.array([talk_key(r, attrs) for r in rows], dtype=object)
+        yp = np.array([r["y_pred"] for r in rows])
+        yt = np.array([r["y_true"] if r["y_true"] is not None else 0
+                       for r in rows])
+        ones = np.ones(len(rows), int)
+        a0 = mag.run_aequitas(keys, 0 * ones, yp, ones, None, mag.TAUS)
+        a1 = mag.run_aequitas(keys, ones, yp, ones, None, mag.TAUS)
+        t = mag.run_aequitas(keys[has], yt[has], yp[has], ones[has], None,
+                             mag.TAUS)
+        m = merge_aequitas(a0, a1, t)
+        for g, vals in m["groups"].items():
+            for metric in mag.METRICS:
+                out.append(flat("aeq", grouping, g, metric, vals[metric]))
+        for g, d in m["references"]["majority"]["disparity"].items():
+            for metric, v in d.items():
+                # a group that is no group of the truth run has no
+                # truth-based disparity in Lucid either
+                if v is None and g not in t["groups"]:
+                    continue
+                out.append(flat("aeq", grouping, g, metric + "_disparity", v))
+    write_talk(out_path, out, {"aequitas": mag.aequitas.__version__
+                               if hasattr(mag.aequitas, "__version__") else None,
+                               "pandas": pd.__version__, "numpy": np.__version__})
+
+
+def write_talk(out_path, figures, versions):
+    golden = {"generator": "tools/make_missing_truth_goldens.py " + " ".join(sys.argv[1:]),
+              "versions": versions,
+              "runs": "prediction-only figures on all 12 rows (label placeholder), "
+                      "the others on the 8 rows with truth",
+              "non_finite": "NaN is null",
+              "figures": figures}
+    with open(out_path, "w") as f:
+        json.dump(golden, f, indent=0, allow_nan=False)
+        f.write("\n")
+    print(f"wrote {out_path}: {len(figures)} figures")
+
+
 if __name__ == "__main__":
-    if "--aequitas" in sys.argv[1:]:
+    if "--talk" in sys.argv[1:]:
+        talk_fairlearn_aif360(os.path.join(GOLDENS, "audit-missing-truth-talk.json"))
+    elif "--talk-aequitas" in sys.argv[1:]:
+        talk_aequitas(os.path.join(GOLDENS, "audit-missing-truth-talk-aequitas.json"))
+    elif "--aequitas" in sys.argv[1:]:
         args = [x for x in sys.argv[1:] if x != "--aequitas"]
         aequitas_part(args[0] if args else os.path.join(
             GOLDENS, "fairness-missing-truth-aequitas.json"))

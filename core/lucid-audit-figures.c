@@ -55,7 +55,8 @@ static const char *const inequality_names[N_INEQ] = {
 };
 
 /* Aequitas metric → the fairness rate with the same counts ratio (for its
- * Wilson interval); -1: none (ppr's denominator is all groups' k). */
+ * Wilson interval); -1: ppr, whose denominator is all groups' k (its Wilson
+ * interval is that of the proportion pp / k). */
 static const int aequitas_rate[LUCID_AEQUITAS_N_METRICS] = {
   -1, LUCID_FAIRNESS_SELECTION_RATE, LUCID_FAIRNESS_PPV, LUCID_FAIRNESS_FDR,
   LUCID_FAIRNESS_FOR, LUCID_FAIRNESS_FPR, LUCID_FAIRNESS_FNR,
@@ -692,6 +693,10 @@ compute_grouping (const LucidAuditWindowReport *report,
         LucidFairnessReason unused;
         lucid_fairness_wilson (c, rate, config->level, &f->lower, &f->upper,
             &unused);
+      } else if (!too_small && !isnan (val.value)) {
+        /* ppr: the group's share of the k predicted positives */
+        lucid_fairness_wilson_ratio (lucid_fairness_cell_predicted_positive
+            (c), k_all, config->level, &f->lower, &f->upper);
       }
     }
   }

@@ -668,6 +668,19 @@ lucid_fairness_wilson (const LucidFairnessCell * cell, LucidFairnessRate rate,
     *reason = LUCID_FAIRNESS_ZERO_DENOMINATOR;
     return FALSE;
   }
+  lucid_fairness_wilson_ratio (num, den, level, lower, upper);
+  *reason = LUCID_FAIRNESS_OK;
+  return TRUE;
+}
+
+gboolean
+lucid_fairness_wilson_ratio (double num, double den, double level,
+    double *lower, double *upper)
+{
+  double z = lucid_fairness_z_for_level (level);
+  *lower = *upper = NAN;
+  if (isnan (z) || !(den > 0.0))
+    return FALSE;
   double p = num / den, z2 = z * z;
   double scale = 1.0 + z2 / den;
   double centre = (p + z2 / (2.0 * den)) / scale;
@@ -675,7 +688,6 @@ lucid_fairness_wilson (const LucidFairnessCell * cell, LucidFairnessRate rate,
       + z2 / (4.0 * den * den));
   *lower = MAX (0.0, centre - half);
   *upper = MIN (1.0, centre + half);
-  *reason = LUCID_FAIRNESS_OK;
   return TRUE;
 }
 

@@ -236,6 +236,12 @@ gboolean lucid_fairness_wilson (const LucidFairnessCell * cell,
     LucidFairnessRate rate, double level, double *lower, double *upper,
     LucidFairnessReason * reason);
 
+/* The same interval for any proportion @x / @n of weighted sums (0 ≤ x ≤ n),
+ * e.g. Aequitas' ppr, a group's share of all predicted positives.  FALSE
+ * with NaN bounds when n is 0 or @level is outside (0, 1). */
+gboolean lucid_fairness_wilson_ratio (double x, double n, double level,
+    double *lower, double *upper);
+
 /* ---- between-group figures: Fairlearn ----------------------------------- */
 
 typedef enum {

@@ -15,7 +15,11 @@
  * `lucid-result` meta) treat groups of people differently.  For every
  * buffer with a result it forms one event: the prediction (the label equal
  * to #LucidAudit:positive-label, or with #LucidAudit:threshold the positive
- * label's score at or above it), the ground truth and the groups.
+ * label's score at or above it), the ground truth and the groups.  An
+ * event without ground truth still counts for the figures that read the
+ * predictions only (selection rate, demographic / statistical parity,
+ * disparate impact, Aequitas' ppr and pprev) and not for the others
+ * (#LucidAudit:missing-truth; docs/audit.md, "Events without truth").
  *
  * Groups and truth come from a sidecar #LucidAudit:annotations file (CSV or
  * JSON Lines, rows keyed by item id, stream time range or stream; see
@@ -79,10 +83,12 @@
  * gst-launch-1.0 -m filesrc location=talk.srt ! subparse ! \
  *     taginject tags="lucid-groups=\"speaker=b\"" ! \
  *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 labels="pos,neg" ! \
- *     lucidaudit positive-label=pos missing-truth=negative ! fakesink
+ *     lucidaudit positive-label=pos ! fakesink
  * ]|
  * counts one stream's selection rate with groups from a tag and no ground
- * truth (only the selection-rate figures are meaningful then).
+ * truth: without truth an event counts for the figures that need none
+ * (selection rate, demographic parity ...), and the truth-based ones are
+ * NaN with reason "no-truth" (#LucidAudit:missing-truth).
  */
 
 #include "lucid-build-config.h"

@@ -183,6 +183,9 @@ lucid_audit_start (GstBaseTransform *trans)
   self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_structure_free);
   self->item_index = 0;
+  /* "so far" means since this start (an element may be restarted). */
+  self->n_no_truth = self->n_no_group = self->n_no_result = 0;
+  self->warned_unannotated = FALSE;
   self->error = GST_FLOW_OK;
   return TRUE;
 }

@@ -523,7 +523,7 @@ def talk_aequitas(out_path):
     import make_aequitas_goldens as mag
     rows = talk_rows()
     has = np.array([r["y_true"] is not None for r in rows])
-    out = []
+    out, refs, verdicts = [], [], []
     for attrs in TALK_GROUPINGS:
         grouping = ";".join(attrs)
         keys = np.array([talk_key(r, attrs) for r in rows], dtype=object)
@@ -539,25 +539,40 @@ def talk_aequitas(out_path):
         for g, vals in m["groups"].items():
             for metric in mag.METRICS:
                 out.append(flat("aeq", grouping, g, metric, vals[metric]))
-        for g, d in m["references"]["majority"]["disparity"].items():
+        major = m["references"]["majority"]
+        for g, d in major["disparity"].items():
             for metric, v in d.items():
                 # a group that is no group of the truth run has no
                 # truth-based disparity in Lucid either
                 if v is None and g not in t["groups"]:
                     continue
                 out.append(flat("aeq", grouping, g, metric + "_disparity", v))
+        for metric, g in major["ref_group"].items():
+            refs.append({"grouping": grouping, "metric": metric + "_disparity",
+                         "group": g})
+        fair = major["fairness"][repr(0.8)]
+        word = {True: "fair", False: "unfair", None: "undefined"}
+        for g, parities in fair["groups"].items():
+            for parity, v in parities.items():
+                verdicts.append({"grouping": grouping, "group": g,
+                                 "parity": parity, "verdict": word[v]})
+        for parity, v in fair["attribute"].items():
+            verdicts.append({"grouping": grouping, "group": None,
+                             "parity": parity, "verdict": word[v]})
     write_talk(out_path, out, {"aequitas": mag.aequitas.__version__
                                if hasattr(mag.aequitas, "__version__") else None,
-                               "pandas": pd.__version__, "numpy": np.__version__})
+                               "pandas": pd.__version__, "numpy": np.__version__},
+               {"references": refs, "verdicts": verdicts, "tau": 0.8})
 
 
-def write_talk(out_path, figures, versions):
+def write_talk(out_path, figures, versions, extra=None):
     golden = {"generator": "tools/make_missing_truth_goldens.py " + " ".join(sys.argv[1:]),
               "versions": versions,
               "runs": "prediction-only figures on all 12 rows (label placeholder), "
                       "the others on the 8 rows with truth",
               "non_finite": "NaN is null",
               "figures": figures}
+    golden.update(extra or {})
     with open(out_path, "w") as f:
         json.dump(golden, f, indent=0, allow_nan=False)
         f.write("\n")

@@ -108,6 +108,23 @@ expect_eq "figures = Fairlearn / AIF360 / Aequitas (1e-9, NaN = NULL, inf = NULL
 for e in fl aif aeq; do
   expect_eq "$e: golden figures compared" "$(sql "$db" "SELECT count(*) > 20 FROM golden WHERE element = '$e'")" 1
 done
+# Aequitas' reference groups (each from its own run) and Fairness'
+# determinations (tau 0.8), per group and per grouping: exactly Aequitas'.
+aeq="$goldens/audit-missing-truth-talk-aequitas.json"
+refs_want=$(sql "$db" "SELECT group_concat(x, ' ') FROM (SELECT json_extract(r.value, '\$.grouping') || '/' || json_extract(r.value, '\$.metric') || '=' || json_extract(r.value, '\$.group') AS x
+  FROM json_each(readfile('$aeq'), '\$.references') r ORDER BY x)")
+refs_got=$(sql "$db" "SELECT group_concat(x, ' ') FROM (SELECT r.grouping || '/' || r.metric || '=' || r.group_key AS x
+  FROM audit_references r JOIN audit_windows w ON w.seq = r.window_seq WHERE w.element = 'aeq' ORDER BY x)")
+expect_eq "Aequitas references (20)" "$(sql "$db" "SELECT json_array_length(readfile('$aeq'), '\$.references')")" 20
+expect_eq "Aequitas references = Aequitas'" "$refs_got" "$refs_want"
+verdicts_want=$(sql "$db" "SELECT group_concat(x, ' ') FROM (SELECT json_extract(v.value, '\$.grouping') || '/' || ifnull(json_extract(v.value, '\$.group'), '*') || '/' || json_extract(v.value, '\$.parity') || '=' || json_extract(v.value, '\$.verdict') AS x
+  FROM json_each(readfile('$aeq'), '\$.verdicts') v ORDER BY x)")
+verdicts_got=$(sql "$db" "SELECT group_concat(x, ' ') FROM (SELECT v.grouping || '/' || ifnull(v.group_key, '*') || '/' || v.parity || '=' || v.verdict AS x
+  FROM audit_verdicts v JOIN audit_windows w ON w.seq = v.window_seq WHERE w.element = 'aeq' ORDER BY x)")
+expect_eq "Aequitas determinations (120)" "$(sql "$db" "SELECT json_array_length(readfile('$aeq'), '\$.verdicts')")" 120
+expect_eq "Aequitas determinations = Aequitas'" "$verdicts_got" "$verdicts_want"
+expect_eq "undefined truth-based verdicts of the group without truth" "$(sql "$db" "SELECT group_concat(DISTINCT verdict) FROM audit_verdicts
+  WHERE group_key = 'age=old;gender=m' AND parity NOT IN ('Statistical Parity', 'Impact Parity', 'Unsupervised Fairness')")" undefined
 expect_eq "truth-based figures of a group without truth: NULL, no-truth" \
   "$(sql "$db" "SELECT group_concat(DISTINCT reason) FROM got WHERE element = 'fl' AND group_key = 'age=old;gender=m' AND metric <> 'selection_rate'")" "no-truth"
 expect_eq "its selection rate is a number (2 of its 3 events selected)" \

@@ -262,6 +262,9 @@ def aequitas_part(out_path):
                      "pandas": pd.__version__, "numpy": np.__version__},
         "seed": mfg.SEED, "missing_seed": MISSING_SEED,
         "non_finite": "NaN is null; determinations are true/false/null",
+        "metrics": mag.METRICS,
+        "disparity_metrics": mag.DISPARITY_METRICS,
+        "parities": mag.PARITIES,
         "runs": "ppr, pprev, their disparities, references and parities "
                 "(Statistical, Impact, Unsupervised) on all rows (label "
                 "placeholder 0, checked against 1); everything else on the "

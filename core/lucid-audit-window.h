@@ -92,7 +92,9 @@ void lucid_audit_window_add (LucidAuditWindow * window, guint group,
 /* One event whose truth may be unknown: with LUCID_FAIRNESS_TRUTH_UNKNOWN
  * it counts for the prediction-only figures (PP' / PN' of its cell, and in
  * every bootstrap replicate alike) and not for the truth-based ones.  The
- * cost is that of lucid_audit_window_add(), whatever the truth. */
+ * cost is that of lucid_audit_window_add(), whatever the truth.  @truth
+ * must be one of the three values (not checked: the hot path;
+ * lucid_audit_window_update_event() checks). */
 void lucid_audit_window_add_event (LucidAuditWindow * window, guint group,
     guint64 timestamp, LucidFairnessTruth truth, gboolean y_pred,
     double weight);

@@ -32,6 +32,15 @@
  *     disparity is NaN/NaN = NaN;
  *   - predefined: the given value must be a group, or Bias raises.
  *
+ *   Events without truth: Aequitas refuses a label column with anything
+ *   but 0/1 ("Labels are not binarized"), so a row without truth cannot be
+ *   given to it at all.  Lucid answers what Aequitas answers when it is run
+ *   twice: ppr and pprev (and their disparities and parities) on every row,
+ *   since they read the predictions only; every other metric on the rows
+ *   with truth.  Each run has its own groups (a group whose events all lack
+ *   truth is no group of the second), group sizes (so the majority
+ *   reference of ppr may differ from that of tpr) and k (all rows).
+ *
  *   Fairness: fair_eval = NaN if x is NaN else tau <= x <= 1/tau ("not tau"
  *   → 0.8); the fill value 10.0 is unfair.  Type I = FDR & FPR, Type II =
  *   FOR & FNR, Equalized Odds = FPR & TPR, Unsupervised = Statistical &
@@ -55,14 +64,39 @@ lucid_aequitas_metric_name (LucidAequitasMetric metric)
 double
 lucid_aequitas_group_size (const LucidFairnessCell * cell)
 {
-  return cell->tp + cell->fp + cell->tn + cell->fn;
+  return lucid_fairness_cell_weight (cell);
 }
 
-/* Aequitas has a group for the cell: events with weight. */
+/* Does @metric read the predictions only (the run on every row)? */
 static gboolean
-aequitas_is_group (const LucidFairnessCell * cell)
+prediction_only (LucidAequitasMetric metric)
 {
-  return cell->n > 0 && lucid_aequitas_group_size (cell) > 0.0;
+  return metric == LUCID_AEQUITAS_PPR || metric == LUCID_AEQUITAS_PPREV;
+}
+
+double
+lucid_aequitas_group_size_for (const LucidFairnessCell * cell,
+    LucidAequitasMetric metric)
+{
+  return prediction_only (metric) ? lucid_fairness_cell_weight (cell)
+      : cell->tp + cell->fp + cell->tn + cell->fn;
+}
+
+/* Aequitas has a group for the cell in the run that computes @metric:
+ * events with weight among the rows of that run. */
+static gboolean
+aequitas_is_group (const LucidFairnessCell * cell, LucidAequitasMetric metric)
+{
+  guint64 n = prediction_only (metric) ? lucid_fairness_cell_n_events (cell)
+      : cell->n;
+  return n > 0 && lucid_aequitas_group_size_for (cell, metric) > 0.0;
+}
+
+gboolean
+lucid_aequitas_is_group (const LucidFairnessCell * cell,
+    LucidAequitasMetric metric)
+{
+  return aequitas_is_group (cell, metric);
 }
 
 double
@@ -72,7 +106,7 @@ lucid_aequitas_k (const LucidFairnessCounts * counts)
   double k = 0.0;
   for (guint i = 0; i < keys->len; i++) {
     const LucidFairnessCell *c = lucid_fairness_counts_lookup (counts, keys->pdata[i]);
-    k += c->tp + c->fp;
+    k += lucid_fairness_cell_predicted_positive (c);
   }
   return k;
 }
@@ -82,17 +116,20 @@ lucid_aequitas_metric (const LucidFairnessCell * cell, double k,
     LucidAequitasMetric metric)
 {
   const LucidFairnessCell *c = cell;
-  double size = lucid_aequitas_group_size (c), num, den;
+  double num, den;
   g_return_val_if_fail (metric < LUCID_AEQUITAS_N_METRICS,
       ((LucidFairnessValue) {NAN, LUCID_FAIRNESS_UNDEFINED_INPUT}));
-  if (!aequitas_is_group (c))
-    return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_EMPTY_GROUP};
+  double size = lucid_aequitas_group_size_for (c, metric);
+  if (!aequitas_is_group (c, metric))
+    return (LucidFairnessValue) {NAN, !prediction_only (metric)
+          && aequitas_is_group (c, LUCID_AEQUITAS_PPR)
+          ? LUCID_FAIRNESS_NO_TRUTH : LUCID_FAIRNESS_EMPTY_GROUP};
   switch (metric) {
     case LUCID_AEQUITAS_PPR:
-      num = c->tp + c->fp, den = k;
+      num = lucid_fairness_cell_predicted_positive (c), den = k;
       break;
     case LUCID_AEQUITAS_PPREV:
-      num = c->tp + c->fp, den = size;
+      num = lucid_fairness_cell_predicted_positive (c), den = size;
       break;
     case LUCID_AEQUITAS_PRECISION:
       num = c->tp, den = c->tp + c->fp;
@@ -149,10 +186,12 @@ lucid_aequitas_reference_group (const LucidFairnessCounts * counts,
   }
   if (reference == LUCID_AEQUITAS_REF_GIVEN) {
     const LucidFairnessCell *c = given ? lucid_fairness_counts_lookup (counts, given) : NULL;
-    if (!c || !aequitas_is_group (c)) {
+    if (!c || !aequitas_is_group (c, metric)) {
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-          "Aequitas reference group '%s' is not a group with events",
-          given ? given : "(null)");
+          "Aequitas reference group '%s' is not a group with events%s",
+          given ? given : "(null)", c && !prediction_only (metric)
+          && aequitas_is_group (c, LUCID_AEQUITAS_PPR)
+          ? " with truth" : "");
       return NULL;
     }
     /* The key as owned by @counts. */
@@ -165,12 +204,12 @@ lucid_aequitas_reference_group (const LucidFairnessCounts * counts,
   const char *first = NULL;
   for (guint i = 0; i < keys->len; i++) {
     const LucidFairnessCell *c = lucid_fairness_counts_lookup (counts, keys->pdata[i]);
-    if (!aequitas_is_group (c))
+    if (!aequitas_is_group (c, metric))
       continue;
     if (!first)
       first = keys->pdata[i];
     double v = reference == LUCID_AEQUITAS_REF_MAJORITY ?
-        lucid_aequitas_group_size (c) :
+        lucid_aequitas_group_size_for (c, metric) :
         lucid_aequitas_metric (c, k, metric).value;
     if (isnan (v))
       continue;
@@ -183,7 +222,8 @@ lucid_aequitas_reference_group (const LucidFairnessCounts * counts,
   }
   if (!first) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "Aequitas needs at least one group with events");
+        "Aequitas needs at least one group with events%s",
+        prediction_only (metric) ? "" : " with truth");
     return NULL;
   }
   return best ? best : first;
@@ -210,7 +250,8 @@ lucid_aequitas_disparity (const LucidFairnessCounts * counts,
   double k = lucid_aequitas_k (counts);
   LucidFairnessValue g = lucid_aequitas_metric (c, k, metric);
   LucidFairnessValue r = lucid_aequitas_metric (lucid_fairness_counts_lookup (counts, ref), k, metric);
-  if (g.reason == LUCID_FAIRNESS_EMPTY_GROUP) {
+  if (g.reason == LUCID_FAIRNESS_EMPTY_GROUP
+      || g.reason == LUCID_FAIRNESS_NO_TRUTH) {
     *out = g;
     return TRUE;
   }

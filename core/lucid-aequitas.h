@@ -21,8 +21,8 @@ G_BEGIN_DECLS
 
 typedef enum {
   /* The ten metrics Bias computes disparities of, in Aequitas' order. */
-  LUCID_AEQUITAS_PPR,           /* (TP+FP) / k, k = predicted positives of all groups */
-  LUCID_AEQUITAS_PPREV,         /* (TP+FP) / group size */
+  LUCID_AEQUITAS_PPR,           /* (TP+FP+PP') / k, k = predicted positives of all groups */
+  LUCID_AEQUITAS_PPREV,         /* (TP+FP+PP') / group size (every row) */
   LUCID_AEQUITAS_PRECISION,     /* TP / (TP+FP) */
   LUCID_AEQUITAS_FDR,           /* FP / (TP+FP) */
   LUCID_AEQUITAS_FOR,           /* FN / (TN+FN) */
@@ -32,8 +32,8 @@ typedef enum {
   LUCID_AEQUITAS_TNR,           /* TN / (FP+TN) */
   LUCID_AEQUITAS_NPV,           /* TN / (TN+FN) */
   /* Group metrics without a disparity. */
-  LUCID_AEQUITAS_PREV,          /* (TP+FN) / group size */
-  LUCID_AEQUITAS_ACCURACY,      /* (TP+TN) / group size */
+  LUCID_AEQUITAS_PREV,          /* (TP+FN) / (TP+FP+TN+FN) */
+  LUCID_AEQUITAS_ACCURACY,      /* (TP+TN) / (TP+FP+TN+FN) */
   LUCID_AEQUITAS_N_METRICS
 } LucidAequitasMetric;
 
@@ -42,10 +42,23 @@ typedef enum {
 /* "ppr", "pprev", "precision", ... — Aequitas' column names. */
 const char *lucid_aequitas_metric_name (LucidAequitasMetric metric);
 
-/* Aequitas' weighted group size of @cell: TP + FP + TN + FN. */
+/* Aequitas' weighted group size of @cell over every row: TP + FP + TN + FN
+ * + PP' + PN' (events without truth included). */
 double lucid_aequitas_group_size (const LucidFairnessCell * cell);
 
-/* Predicted positives of all groups (Aequitas' k, ppr's denominator). */
+/* The group size in the rows @metric is computed on: every row for ppr and
+ * pprev, the rows with truth (TP + FP + TN + FN) for the others (see
+ * "Events without truth" in lucid-aequitas.c). */
+double lucid_aequitas_group_size_for (const LucidFairnessCell * cell,
+    LucidAequitasMetric metric);
+
+/* Is @cell an Aequitas group in the rows @metric is computed on (events
+ * with weight there)? */
+gboolean lucid_aequitas_is_group (const LucidFairnessCell * cell,
+    LucidAequitasMetric metric);
+
+/* Predicted positives of all groups and rows, with truth or without
+ * (Aequitas' k, ppr's denominator). */
 double lucid_aequitas_k (const LucidFairnessCounts * counts);
 
 /* Group.get_crosstabs()' @metric of @cell; @k is lucid_aequitas_k() of the
@@ -60,7 +73,8 @@ typedef enum {
 } LucidAequitasReference;
 
 /* The reference group's key (owned by @counts) for @metric (which matters
- * for MIN_METRIC only; a disparity metric): the largest group, ties to the
+ * for MIN_METRIC, and for which rows count, see
+ * lucid_aequitas_group_size_for(); a disparity metric): the largest group, ties to the
  * first key; the group with the smallest non-NaN metric, ties to the first
  * key, the first key when every group's metric is NaN; or @given, which must
  * be a (non-empty) group of @counts.  NULL with an error when @counts has no

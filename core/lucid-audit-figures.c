@@ -55,7 +55,8 @@ static const char *const inequality_names[N_INEQ] = {
 };
 
 /* Aequitas metric → the fairness rate with the same counts ratio (for its
- * Wilson interval); -1: none (ppr's denominator is all groups' k). */
+ * Wilson interval); -1: ppr, whose denominator is all groups' k (its Wilson
+ * interval is that of the proportion pp / k). */
 static const int aequitas_rate[LUCID_AEQUITAS_N_METRICS] = {
   -1, LUCID_FAIRNESS_SELECTION_RATE, LUCID_FAIRNESS_PPV, LUCID_FAIRNESS_FDR,
   LUCID_FAIRNESS_FOR, LUCID_FAIRNESS_FPR, LUCID_FAIRNESS_FNR,
@@ -163,6 +164,9 @@ cell_add (LucidFairnessCell *to, const LucidFairnessCell *from)
   to->tn += from->tn;
   to->fn += from->fn;
   to->n += from->n;
+  to->pp_no_truth += from->pp_no_truth;
+  to->pn_no_truth += from->pn_no_truth;
+  to->n_no_truth += from->n_no_truth;
 }
 
 /* A figure's job: the grouping's cut map and what to compute. */
@@ -190,6 +194,13 @@ project (const LucidFairnessCounts *counts, GHashTable *cut)
   return out;
 }
 
+/* ppr and pprev: Aequitas metrics of the predictions alone. */
+static gboolean
+aequitas_prediction_only (int metric)
+{
+  return metric == LUCID_AEQUITAS_PPR || metric == LUCID_AEQUITAS_PPREV;
+}
+
 static LucidFairnessValue
 job_eval (const LucidFairnessCounts *counts, gpointer data)
 {
@@ -205,8 +216,16 @@ job_eval (const LucidFairnessCounts *counts, gpointer data)
             (const char *const *) c->privileged,
             g_strv_length (c->privileged), &p, NULL))
       return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_UNDEFINED_INPUT};
-    if (c->min_group_size && (u.n < c->min_group_size
-            || p.n < c->min_group_size))
+    /* The set sizes that matter are those of the events the figure counts:
+     * all of them for statistical parity and disparate impact, those with
+     * truth for the odds and opportunity figures. */
+    gboolean all_events = job->figure
+        == LUCID_AIF360_STATISTICAL_PARITY_DIFFERENCE
+        || job->figure == LUCID_AIF360_DISPARATE_IMPACT;
+    guint64 nu = all_events ? lucid_fairness_cell_n_events (&u) : u.n;
+    guint64 np = all_events ? lucid_fairness_cell_n_events (&p) : p.n;
+    if (c->min_group_size && (nu < c->min_group_size
+            || np < c->min_group_size))
       return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_TOO_SMALL};
     return lucid_aif360_figure (&u, &p, job->figure);
   }
@@ -242,9 +261,12 @@ job_eval (const LucidFairnessCounts *counts, gpointer data)
       c->aggregation);
 }
 
-/* Aequitas' disparities of one grouping, all at once per replicate. */
+/* Aequitas' disparities of one grouping, all at once per replicate: ppr
+ * and pprev over the groups included by all their events (cut_all), the
+ * other eight over those included by their events with truth (cut_truth;
+ * the same table when the cuts are equal). */
 typedef struct {
-  GHashTable *cut;
+  GHashTable *cut_all, *cut_truth;
   const LucidAuditFiguresConfig *config;
   GPtrArray *figures;           /* LucidAuditFigure*: group, metric name */
   int *metric;                  /* each figure's LucidAequitasMetric */
@@ -254,10 +276,15 @@ static void
 aequitas_eval (const LucidFairnessCounts *counts, double *out, gpointer data)
 {
   AequitasJob *job = data;
-  g_autoptr (LucidFairnessCounts) proj = project (counts, job->cut);
+  g_autoptr (LucidFairnessCounts) proj_all = project (counts, job->cut_all);
+  g_autoptr (LucidFairnessCounts) proj_truth = NULL;
+  if (g_hash_table_size (job->cut_truth) != g_hash_table_size (job->cut_all))
+    proj_truth = project (counts, job->cut_truth);
   for (guint i = 0; i < job->figures->len; i++) {
     const LucidAuditFigure *f = job->figures->pdata[i];
     LucidFairnessValue v;
+    const LucidFairnessCounts *proj = proj_truth
+        && !aequitas_prediction_only (job->metric[i]) ? proj_truth : proj_all;
     if (lucid_aequitas_disparity (proj, f->group, job->metric[i],
             job->config->reference, job->config->reference_group, 0, &v,
             NULL))
@@ -332,12 +359,14 @@ add_verdict (LucidAuditFigures *out, const char *grouping, const char *group,
  * from its disparity figures @figs (group-major, @metrics[i] the metric of
  * figs[i]) over the included groups @inc. */
 static void
-aequitas_verdicts (const LucidFairnessCounts *included, GPtrArray *inc,
+aequitas_verdicts (const LucidFairnessCounts *included_all,
+    const LucidFairnessCounts *included_truth, GPtrArray *inc,
     GPtrArray *figs, const int *metrics, const char *grouping,
     const LucidAuditFiguresConfig *config, LucidAuditFigures *out)
 {
   for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++) {
-    const char *ref = lucid_aequitas_reference_group (included,
+    const char *ref = lucid_aequitas_reference_group (
+        aequitas_prediction_only (m) ? included_all : included_truth,
         config->reference, config->reference_group, m, NULL);
     if (!ref)
       continue;
@@ -538,6 +567,41 @@ groupings_of (const LucidFairnessCounts *counts,
   return out;
 }
 
+/* The fine cells of @cut_all whose group in @all has enough events —
+ * every event (@truth FALSE) or those with truth (@truth TRUE) — to be
+ * included: at least one, and at least min_group_size. */
+static GHashTable *
+included_cut (GHashTable *cut_all, const LucidFairnessCounts *all,
+    guint64 min_group_size, gboolean truth)
+{
+  GHashTable *cut = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, cut_all);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    const LucidFairnessCell *c = lucid_fairness_counts_lookup (all, v);
+    guint64 n = truth ? c->n : lucid_fairness_cell_n_events (c);
+    if (n > 0 && n >= min_group_size)
+      g_hash_table_insert (cut, k, v);
+  }
+  return cut;
+}
+
+/* Fairlearn's demographic parity figures read the predictions only. */
+static gboolean
+fairlearn_prediction_only (int figure)
+{
+  return figure == LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE
+      || figure == LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_RATIO;
+}
+
+/* Each per-group figure and between-group figure counts either every event
+ * of its groups (selection rate, demographic parity, Aequitas' ppr and
+ * pprev) or only those with truth (everything else).  So a grouping has
+ * two sets of included groups, one per kind of figure: a group is too
+ * small for a kind when it has events of that kind but fewer than
+ * min_group_size (too_small, too_small_truth), and is left out of that
+ * kind's figures only. */
 static void
 compute_grouping (const LucidAuditWindowReport *report,
     const LucidAuditFiguresConfig *config, char **attrs,
@@ -554,34 +618,36 @@ compute_grouping (const LucidAuditWindowReport *report,
   }
   g_autoptr (LucidFairnessCounts) all = project (report->counts, cut_all);
 
-  /* Included groups: with events, not too small. */
-  g_autoptr (GHashTable) cut = g_hash_table_new (g_str_hash, g_str_equal);
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, cut_all);
-  while (g_hash_table_iter_next (&it, &k, &v)) {
-    const LucidFairnessCell *c = lucid_fairness_counts_lookup (all, v);
-    if (c->n > 0 && c->n >= config->min_group_size)
-      g_hash_table_insert (cut, k, v);
-  }
+  /* Included groups, per kind of figure. */
+  guint64 m = config->min_group_size;
+  g_autoptr (GHashTable) cut = included_cut (cut_all, all, m, FALSE);
+  g_autoptr (GHashTable) cut_truth = included_cut (cut_all, all, m, TRUE);
   g_autoptr (LucidFairnessCounts) included = project (report->counts, cut);
+  g_autoptr (LucidFairnessCounts) included_truth = project (report->counts,
+      cut_truth);
 
   /* Per group: counts and rates with Wilson intervals. */
   g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (all);
   guint n_too_small = 0, n_included = 0;
+  guint n_too_small_truth = 0, n_included_truth = 0;
   for (guint i = 0; i < keys->len; i++) {
     const LucidFairnessCell *c = lucid_fairness_counts_lookup (all,
         keys->pdata[i]);
-    if (c->n > 0 && c->n < config->min_group_size)
+    guint64 n_all = lucid_fairness_cell_n_events (c);
+    if (n_all > 0 && n_all < m)
       n_too_small++;
-    else if (c->n > 0)
+    else if (n_all > 0)
       n_included++;
+    if (c->n > 0 && c->n < m)
+      n_too_small_truth++;
+    else if (c->n > 0)
+      n_included_truth++;
   }
   double k_all = lucid_aequitas_k (included);
   for (guint i = 0; i < keys->len; i++) {
     const char *key = keys->pdata[i];
     const LucidFairnessCell *c = lucid_fairness_counts_lookup (all, key);
-    if (c->n == 0)
+    if (lucid_fairness_cell_n_events (c) == 0)
       continue;
     LucidAuditGroup *g = g_new0 (LucidAuditGroup, 1);
     g->grouping = g_strdup (grouping);
@@ -591,33 +657,46 @@ compute_grouping (const LucidAuditWindowReport *report,
     g->fp = c->fp;
     g->tn = c->tn;
     g->fn = c->fn;
-    g->too_small = c->n < config->min_group_size;
+    g->n_no_truth = c->n_no_truth;
+    g->pp_no_truth = c->pp_no_truth;
+    g->pn_no_truth = c->pn_no_truth;
+    g->too_small = lucid_fairness_cell_n_events (c) < m;
+    g->too_small_truth = c->n > 0 && c->n < m;
     g_ptr_array_add (out->groups, g);
 
     int n_metrics = config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS
         ? LUCID_AEQUITAS_N_METRICS : LUCID_FAIRNESS_N_RATES;
-    for (int m = 0; m < n_metrics; m++) {
+    for (int mi = 0; mi < n_metrics; mi++) {
       LucidFairnessValue val;
       const char *name;
       int rate;
+      gboolean too_small;
       if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
-        name = lucid_aequitas_metric_name (m);
-        rate = aequitas_rate[m];
-        val = lucid_aequitas_metric (c, k_all, m);
+        name = lucid_aequitas_metric_name (mi);
+        rate = aequitas_rate[mi];
+        val = lucid_aequitas_metric (c, k_all, mi);
+        too_small = aequitas_prediction_only (mi) ? g->too_small
+            : g->too_small_truth;
       } else {
-        name = lucid_fairness_rate_name (m);
-        rate = m;
-        val = lucid_fairness_rate (c, m,
+        name = lucid_fairness_rate_name (mi);
+        rate = mi;
+        val = lucid_fairness_rate (c, mi,
             config->convention == LUCID_AUDIT_CONVENTION_AIF360
             ? LUCID_FAIRNESS_AIF360 : LUCID_FAIRNESS_FAIRLEARN);
+        too_small = lucid_fairness_rate_is_prediction_only (mi)
+            ? g->too_small : g->too_small_truth;
       }
-      if (g->too_small)
+      if (too_small)
         val = (LucidFairnessValue) {NAN, LUCID_FAIRNESS_TOO_SMALL};
       LucidAuditFigure *f = add_figure (out, grouping, key, name, val);
-      if (!g->too_small && rate >= 0) {
+      if (!too_small && rate >= 0) {
         LucidFairnessReason unused;
         lucid_fairness_wilson (c, rate, config->level, &f->lower, &f->upper,
             &unused);
+      } else if (!too_small && !isnan (val.value)) {
+        /* ppr: the group's share of the k predicted positives */
+        lucid_fairness_wilson_ratio (lucid_fairness_cell_predicted_positive
+            (c), k_all, config->level, &f->lower, &f->upper);
       }
     }
   }
@@ -625,47 +704,54 @@ compute_grouping (const LucidAuditWindowReport *report,
   /* Between groups. */
   if (config->convention == LUCID_AUDIT_CONVENTION_FAIRLEARN) {
     for (int fig = 0; fig < (int) G_N_ELEMENTS (fairlearn_names); fig++) {
-      Job job = { JOB_FAIRLEARN, cut, config, fig };
+      gboolean all_events = fairlearn_prediction_only (fig);
+      Job job = { JOB_FAIRLEARN, all_events ? cut : cut_truth, config, fig };
       LucidAuditFigure *f = add_figure (out, grouping, NULL,
-          fairlearn_names[fig], lucid_fairlearn_figure (included, fig,
-              config->method, config->aggregation));
-      mark_too_small (f, n_too_small, n_included);
+          fairlearn_names[fig], lucid_fairlearn_figure (all_events
+              ? included : included_truth, fig, config->method,
+              config->aggregation));
+      if (all_events)
+        mark_too_small (f, n_too_small, n_included);
+      else
+        mark_too_small (f, n_too_small_truth, n_included_truth);
       add_interval (report, f, &job);
     }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
     for (int fig = INEQ_ALL_GE; fig < N_INEQ; fig++) {
-      Job job = { JOB_INEQUALITY, cut, config, fig };
+      Job job = { JOB_INEQUALITY, cut_truth, config, fig };
       LucidAuditFigure *f = add_figure (out, grouping, NULL,
           inequality_names[fig], job_eval (report->counts, &job));
-      mark_too_small (f, n_too_small, n_included);
+      mark_too_small (f, n_too_small_truth, n_included_truth);
       add_interval (report, f, &job);
     }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
+    /* Groups with events (the truth-included ones are among them); each
+     * disparity over the groups of its own run, see AequitasJob.  A group
+     * left out of a run gets no disparity of that run; a given reference
+     * that is no group of a run gives that run's metrics none. */
     g_autoptr (GPtrArray) inc = lucid_fairness_counts_keys (included);
-    if (config->reference == LUCID_AEQUITAS_REF_GIVEN
-        && !lucid_fairness_counts_lookup (included, config->reference_group))
-      return;                   /* the reference is not a group of this grouping */
-    /* Every disparity of every group: one projection per replicate
-     * serves them all (AequitasJob). */
     g_autoptr (GPtrArray) figs = g_ptr_array_new ();
     g_autoptr (GArray) metrics = g_array_new (FALSE, FALSE, sizeof (int));
     for (guint i = 0; i < inc->len; i++) {
-      for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++) {
+      for (int mi = 0; mi < LUCID_AEQUITAS_N_DISPARITIES; mi++) {
+        const LucidFairnessCounts *run = aequitas_prediction_only (mi)
+            ? included : included_truth;
         LucidFairnessValue val;
-        if (!lucid_aequitas_disparity (included, inc->pdata[i], m,
+        if (!lucid_fairness_counts_lookup (run, inc->pdata[i])
+            || !lucid_aequitas_disparity (run, inc->pdata[i], mi,
                 config->reference, config->reference_group, 0, &val, NULL))
           continue;
         g_autofree char *name = g_strdup_printf ("%s_disparity",
-            lucid_aequitas_metric_name (m));
+            lucid_aequitas_metric_name (mi));
         g_ptr_array_add (figs, add_figure (out, grouping, inc->pdata[i],
                 name, val));
-        g_array_append_val (metrics, m);
+        g_array_append_val (metrics, mi);
       }
     }
-    aequitas_verdicts (included, inc, figs, (int *) metrics->data, grouping,
-        config, out);
+    aequitas_verdicts (included, included_truth, inc, figs,
+        (int *) metrics->data, grouping, config, out);
     if (report->n_boot > 0 && figs->len > 0) {
-      AequitasJob job = { cut, config, figs, (int *) metrics->data };
+      AequitasJob job = { cut, cut_truth, config, figs, (int *) metrics->data };
       guint n = figs->len;
       g_autofree double *lo = g_new (double, n);
       g_autofree double *hi = g_new (double, n);

@@ -10,10 +10,17 @@
  * grouping, i.e. every intersection (at most 4 attributes; with more, each
  * attribute alone and all of them together).
  *
+ * Events without truth count for the prediction-only figures (selection
+ * rate, demographic parity, statistical parity difference, disparate
+ * impact, Aequitas' ppr and pprev and their disparities) and not for the
+ * others, which see the events with truth only (lucid-fairness.h).
+ *
  * A group with events but fewer than min_group_size of them is "too small":
  * its rates are NaN with reason TOO_SMALL, it is left out of every
  * between-group figure (Fairlearn, Aequitas), and an AIF360 group set below
- * the minimum makes the AIF360 figures NaN/TOO_SMALL.
+ * the minimum makes the AIF360 figures NaN/TOO_SMALL.  "Events" are those
+ * the figure counts: all of them for a prediction-only figure, those with
+ * truth for the others (too_small, too_small_truth).
  *
  * Aequitas convention: per group Aequitas' twelve metrics, the ten
  * disparities against the reference group of each grouping (with bootstrap
@@ -65,9 +72,15 @@ typedef struct {
 typedef struct {
   char *grouping;               /* "age;gender" */
   char *group;                  /* "age=30-39;gender=f" */
-  guint64 n;                    /* events in the window */
-  double tp, fp, tn, fn;        /* weighted */
-  gboolean too_small;
+  guint64 n;                    /* events in the window with truth */
+  double tp, fp, tn, fn;        /* weighted, events with truth */
+  guint64 n_no_truth;           /* events in the window without truth */
+  double pp_no_truth, pn_no_truth;      /* weighted, their predictions */
+  /* Events (n + n_no_truth), or events with truth (n), above 0 but below
+   * min_group_size: the prediction-only figures (selection rate, ppr,
+   * pprev, demographic parity ...), or the truth-based ones, leave the
+   * group out. */
+  gboolean too_small, too_small_truth;
 } LucidAuditGroup;
 
 typedef struct {

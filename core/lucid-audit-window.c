@@ -78,12 +78,15 @@
  * those, so each replicate can be updated in one pass without knowing n.
  * Replicate r of a window is a counts table like the window's own, in which
  * event e entered with multiplicity k(e, r) ~ Poisson(1): weight·k in its
- * confusion cell and k in the cell's n.  The tables are kept per bucket,
+ * confusion cell (or, for an event without truth, its PP' / PN' sum) and k
+ * in the matching count (n or n_no_truth).  The tables are kept per bucket,
  * like the point counts, so sliding windows subtract expired replicates
- * exactly as they subtract expired counts.  Cost: n_boot draws per event
- * (O(n_boot), independent of the stream length and of the window); state:
- * (k + 1) buckets × groups × (1 + n_boot) cells of 40 bytes (4 weighted
- * sums + a count: n is what tells an empty group from a zero-weight one).
+ * exactly as they subtract expired counts.  Cost: n_boot draws per event,
+ * each one weighted add and one count add whether the event has truth or
+ * not (O(n_boot), independent of the stream length and of the window);
+ * state: (k + 1) buckets × groups × (1 + n_boot) cells of 64 bytes (the
+ * four confusion sums and their count, the two no-truth sums and theirs:
+ * a count is what tells an empty group from a zero-weight one).
  *
  * k(e, r) is a pure function of (seed, e, r), e the event's ordinal since
  * reset: two splitmix64 finalisers hash the triple to a 64-bit x, and k is
@@ -219,6 +222,9 @@ cell_add (LucidFairnessCell * into, const LucidFairnessCell * c)
   into->tn += c->tn;
   into->fn += c->fn;
   into->n += c->n;
+  into->pp_no_truth += c->pp_no_truth;
+  into->pn_no_truth += c->pn_no_truth;
+  into->n_no_truth += c->n_no_truth;
 }
 
 static void
@@ -229,6 +235,9 @@ cell_sub (LucidFairnessCell * into, const LucidFairnessCell * c)
   into->tn -= c->tn;
   into->fn -= c->fn;
   into->n -= c->n;
+  into->pp_no_truth -= c->pp_no_truth;
+  into->pn_no_truth -= c->pn_no_truth;
+  into->n_no_truth -= c->n_no_truth;
 }
 
 static guint
@@ -509,6 +518,16 @@ void
 lucid_audit_window_add (LucidAuditWindow * w, guint group, guint64 timestamp,
     gboolean y_true, gboolean y_pred, double weight)
 {
+  lucid_audit_window_add_event (w, group, timestamp, y_true
+      ? LUCID_FAIRNESS_TRUTH_POSITIVE : LUCID_FAIRNESS_TRUTH_NEGATIVE, y_pred,
+      weight);
+}
+
+void
+lucid_audit_window_add_event (LucidAuditWindow * w, guint group,
+    guint64 timestamp, LucidFairnessTruth truth, gboolean y_pred,
+    double weight)
+{
   const LucidAuditWindowConfig *c = &w->config;
 
   g_return_if_fail (group < n_groups (w));
@@ -534,22 +553,38 @@ lucid_audit_window_add (LucidAuditWindow * w, guint group, guint64 timestamp,
   }
 
   Bucket *open = &w->ring[w->bucket % w->n_slots];
-  lucid_fairness_cell_add (&open->cells[group], y_true, y_pred, weight);
+  lucid_fairness_cell_add_event (&open->cells[group], truth, y_pred, weight);
   open->n_events++;
 
   guint n_boot = c->n_boot;
   if (n_boot) {
     guint64 ekey = event_key (c->seed, ordinal);
     LucidFairnessCell *rep = open->boot + (gsize) group * n_boot;
-    gsize offset = y_true ? (y_pred ? offsetof (LucidFairnessCell, tp)
-        : offsetof (LucidFairnessCell, fn))
-        : (y_pred ? offsetof (LucidFairnessCell, fp)
-        : offsetof (LucidFairnessCell, tn));
+    /* The one weighted sum and the one count this event goes to: the
+     * replicate loop is the same for events with and without truth. */
+    gsize offset, count;
+    switch (truth) {
+      case LUCID_FAIRNESS_TRUTH_POSITIVE:
+        offset = y_pred ? offsetof (LucidFairnessCell, tp)
+            : offsetof (LucidFairnessCell, fn);
+        count = offsetof (LucidFairnessCell, n);
+        break;
+      case LUCID_FAIRNESS_TRUTH_NEGATIVE:
+        offset = y_pred ? offsetof (LucidFairnessCell, fp)
+            : offsetof (LucidFairnessCell, tn);
+        count = offsetof (LucidFairnessCell, n);
+        break;
+      default:
+        offset = y_pred ? offsetof (LucidFairnessCell, pp_no_truth)
+            : offsetof (LucidFairnessCell, pn_no_truth);
+        count = offsetof (LucidFairnessCell, n_no_truth);
+        break;
+    }
     /* no branch on k: it is 0 for 37 % of the draws, unpredictably */
     for (guint r = 0; r < n_boot; r++) {
       guint k = poisson_from_key (ekey, r);
       *(double *) ((char *) &rep[r] + offset) += k * weight;
-      rep[r].n += k;
+      *(guint64 *) ((char *) &rep[r] + count) += k;
     }
     w->n_draws += n_boot;
   }
@@ -563,6 +598,16 @@ lucid_audit_window_update (LucidAuditWindow * w, const char *group,
     guint64 timestamp, gboolean y_true, gboolean y_pred, double weight,
     GError ** error)
 {
+  return lucid_audit_window_update_event (w, group, timestamp, y_true
+      ? LUCID_FAIRNESS_TRUTH_POSITIVE : LUCID_FAIRNESS_TRUTH_NEGATIVE, y_pred,
+      weight, error);
+}
+
+gboolean
+lucid_audit_window_update_event (LucidAuditWindow * w, const char *group,
+    guint64 timestamp, LucidFairnessTruth truth, gboolean y_pred,
+    double weight, GError ** error)
+{
   if (!(weight >= 0.0 && weight < INFINITY)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
         "group '%s': sample weight %g is not a finite number >= 0", group,
@@ -575,8 +620,14 @@ lucid_audit_window_update (LucidAuditWindow * w, const char *group,
         "group '%s': event without a timestamp in a time window", group);
     return FALSE;
   }
-  lucid_audit_window_add (w, lucid_audit_window_ensure_group (w, group),
-      timestamp, y_true, y_pred, weight);
+  if (truth > LUCID_FAIRNESS_TRUTH_UNKNOWN) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+        "group '%s': truth %d is neither negative (0), positive (1) nor "
+        "unknown (2)", group, (int) truth);
+    return FALSE;
+  }
+  lucid_audit_window_add_event (w, lucid_audit_window_ensure_group (w, group),
+      timestamp, truth, y_pred, weight);
   return TRUE;
 }
 

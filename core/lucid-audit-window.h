@@ -59,7 +59,7 @@ typedef struct {
   guint64 index;                /* 0, 1, 2 … windows reported since reset */
   guint64 start, end;           /* [start, end), in the window's unit */
   gboolean partial;             /* closed by finish() before its end */
-  guint64 n_events;             /* events in the window */
+  guint64 n_events;             /* events in the window, with truth or not */
   guint64 n_late;               /* late events since the previous report */
   /* Every group seen since creation; a group without events in this window
    * has n == 0 (the Fairlearn figures skip it).  Owned by the window. */
@@ -89,10 +89,23 @@ guint lucid_audit_window_ensure_group (LucidAuditWindow * window,
 void lucid_audit_window_add (LucidAuditWindow * window, guint group,
     guint64 timestamp, gboolean y_true, gboolean y_pred, double weight);
 
+/* One event whose truth may be unknown: with LUCID_FAIRNESS_TRUTH_UNKNOWN
+ * it counts for the prediction-only figures (PP' / PN' of its cell, and in
+ * every bootstrap replicate alike) and not for the truth-based ones.  The
+ * cost is that of lucid_audit_window_add(), whatever the truth.  @truth
+ * must be one of the three values (not checked: the hot path;
+ * lucid_audit_window_update_event() checks). */
+void lucid_audit_window_add_event (LucidAuditWindow * window, guint group,
+    guint64 timestamp, LucidFairnessTruth truth, gboolean y_pred,
+    double weight);
+
 /* The same by key, with the weight checked (fails and changes nothing). */
 gboolean lucid_audit_window_update (LucidAuditWindow * window,
     const char *group, guint64 timestamp, gboolean y_true, gboolean y_pred,
     double weight, GError ** error);
+gboolean lucid_audit_window_update_event (LucidAuditWindow * window,
+    const char *group, guint64 timestamp, LucidFairnessTruth truth,
+    gboolean y_pred, double weight, GError ** error);
 
 /* Time windows: no event older than @timestamp will come (a watermark, e.g.
  * a GStreamer gap or position); closes every bucket that ends at or before

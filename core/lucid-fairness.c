@@ -1,5 +1,6 @@
 /* lucid-fairness.c — streaming per-group confusion counts, per-group rates
- * with Wilson intervals, and Fairlearn's and AIF360's between-group figures.
+ * with Wilson intervals; Fairlearn's and AIF360's between-group figures are
+ * in lucid-fairness-between.c, with the conventions below.
  *
  * THE MODEL
  *
@@ -20,6 +21,24 @@
  * that match a condition (lucid_fairness_counts_sum_matching()).  Memory is
  * O(cells), independent of the number of events.
  *
+ * EVENTS WITHOUT TRUTH
+ *
+ * A prediction whose ground truth is unknown still counts for the figures
+ * that need no truth.  Each cell keeps, beside its confusion table, the
+ * weighted predicted positives and negatives of such events (PP', PN') and
+ * their count; the two parts are disjoint.  The selection rate is
+ * (TP + FP + PP') / (TP + FP + TN + FN + PP' + PN') over every event, and
+ * so are the figures made of it (Fairlearn's demographic parity, AIF360's
+ * statistical parity difference and disparate impact, Aequitas' ppr and
+ * pprev): each equals the reference library run on all rows.  Every other
+ * rate reads the confusion table only and equals the library run on the
+ * rows with truth; a group whose events all lack truth is, for those
+ * figures, a group that is not there (Fairlearn) or an empty selection
+ * (AIF360), reported with reason NO_TRUTH.  This is exactly what a user
+ * gets by running each library twice — once on all rows for the
+ * prediction-only figures, once on the rows with truth — which is how
+ * tools/make_missing_truth_goldens.py computes the goldens.
+ *
  * Weights are summed in event order; the references sum in array order with
  * numpy's pairwise summation, so the figures agree to rounding (the tests
  * allow 1e-9 absolute), not bit for bit.
@@ -27,7 +46,8 @@
  * CONVENTIONS (found by experiment with fairlearn 0.15.0, scikit-learn
  * 1.9.1, aif360 0.6.1; tools/make_fairness_goldens.py checks them)
  *
- * "empty" = the group has no events (n == 0); "0-den" = the rate's weighted
+ * "empty" = the group has no events the rate counts (none at all; for a
+ * truth-based rate, none with truth); "0-den" = the rate's weighted
  * denominator is 0 although the group has events.
  *
  *   rate        Fairlearn (MetricFrame)            AIF360 (ClassificationMetric)
@@ -247,6 +267,27 @@ lucid_fairness_update (LucidFairnessCounts * counts, const char *group,
   return TRUE;
 }
 
+gboolean
+lucid_fairness_update_event (LucidFairnessCounts * counts, const char *group,
+    LucidFairnessTruth truth, gboolean y_pred, double weight, GError ** error)
+{
+  if (!(weight >= 0.0 && weight < INFINITY)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+        "group '%s': sample weight %g is not a finite number >= 0", group,
+        weight);
+    return FALSE;
+  }
+  if (truth > LUCID_FAIRNESS_TRUTH_UNKNOWN) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+        "group '%s': truth %d is neither negative (0), positive (1) nor "
+        "unknown (2)", group, (int) truth);
+    return FALSE;
+  }
+  lucid_fairness_cell_add_event (lucid_fairness_counts_ensure_group (counts,
+          group), truth, y_pred, weight);
+  return TRUE;
+}
+
 guint
 lucid_fairness_counts_n_groups (const LucidFairnessCounts * counts)
 {
@@ -288,6 +329,9 @@ cell_accumulate (LucidFairnessCell * into, const LucidFairnessCell * c)
   into->tn += c->tn;
   into->fn += c->fn;
   into->n += c->n;
+  into->pp_no_truth += c->pp_no_truth;
+  into->pn_no_truth += c->pn_no_truth;
+  into->n_no_truth += c->n_no_truth;
 }
 
 void
@@ -417,13 +461,13 @@ lucid_fairness_counts_sum_matching (const LucidFairnessCounts * counts,
 
 static const char *const reason_names[] = {
   "ok", "zero-by-convention", "zero-denominator", "divide-by-zero",
-  "empty-group", "undefined-input", "too-small",
+  "empty-group", "undefined-input", "too-small", "no-truth",
 };
 
 const char *
 lucid_fairness_reason_name (LucidFairnessReason reason)
 {
-  g_return_val_if_fail (reason <= LUCID_FAIRNESS_TOO_SMALL, NULL);
+  g_return_val_if_fail (reason <= LUCID_FAIRNESS_NO_TRUTH, NULL);
   return reason_names[reason];
 }
 
@@ -448,7 +492,9 @@ rate_terms (const LucidFairnessCell * c, LucidFairnessRate rate, double *num,
   double all = c->tp + c->fp + c->tn + c->fn;
   switch (rate) {
     case LUCID_FAIRNESS_SELECTION_RATE:
-      *num = c->tp + c->fp, *den = all;
+      /* every event, with truth or without */
+      *num = lucid_fairness_cell_predicted_positive (c);
+      *den = lucid_fairness_cell_weight (c);
       break;
     case LUCID_FAIRNESS_TPR:
       *num = c->tp, *den = c->tp + c->fn;
@@ -485,6 +531,23 @@ rate_terms (const LucidFairnessCell * c, LucidFairnessRate rate, double *num,
   }
 }
 
+/* The events @rate counts: all of them for the selection rate, those with
+ * truth for the others. */
+static guint64
+events_counted (const LucidFairnessCell * cell, LucidFairnessRate rate)
+{
+  return lucid_fairness_rate_is_prediction_only (rate)
+      ? lucid_fairness_cell_n_events (cell) : cell->n;
+}
+
+/* Why a figure has no events to count: none at all, or none with truth. */
+static LucidFairnessReason
+empty_reason (const LucidFairnessCell * cell)
+{
+  return cell->n_no_truth > 0 ? LUCID_FAIRNESS_NO_TRUTH
+      : LUCID_FAIRNESS_EMPTY_GROUP;
+}
+
 /* What the library answers when the denominator is 0: TRUE = 0, FALSE = the
  * IEEE quotient (0/0 = NaN). */
 static gboolean
@@ -517,12 +580,13 @@ lucid_fairness_rate (const LucidFairnessCell * cell, LucidFairnessRate rate,
   g_return_val_if_fail (rate < LUCID_FAIRNESS_N_RATES,
       ((LucidFairnessValue) {NAN, LUCID_FAIRNESS_UNDEFINED_INPUT}));
 
-  if (cell->n == 0) {
+  if (events_counted (cell, rate) == 0) {
     /* Fairlearn never sees an empty group; AIF360 evaluates its formulas
-     * on an empty selection. */
+     * on an empty selection.  A truth-based rate of a group whose events
+     * all lack truth is the same: the rows with truth hold no such group. */
     double v = convention == LUCID_FAIRNESS_AIF360
         && zero_denominator_gives_zero (rate, convention) ? 0.0 : NAN;
-    return (LucidFairnessValue) {v, LUCID_FAIRNESS_EMPTY_GROUP};
+    return (LucidFairnessValue) {v, empty_reason (cell)};
   }
   rate_terms (cell, rate, &num, &den);
   if (den == 0.0) {
@@ -596,8 +660,8 @@ lucid_fairness_wilson (const LucidFairnessCell * cell, LucidFairnessRate rate,
     *reason = LUCID_FAIRNESS_UNDEFINED_INPUT;
     return FALSE;
   }
-  if (cell->n == 0) {
-    *reason = LUCID_FAIRNESS_EMPTY_GROUP;
+  if (events_counted (cell, rate) == 0) {
+    *reason = empty_reason (cell);
     return FALSE;
   }
   rate_terms (cell, rate, &num, &den);
@@ -605,6 +669,19 @@ lucid_fairness_wilson (const LucidFairnessCell * cell, LucidFairnessRate rate,
     *reason = LUCID_FAIRNESS_ZERO_DENOMINATOR;
     return FALSE;
   }
+  lucid_fairness_wilson_ratio (num, den, level, lower, upper);
+  *reason = LUCID_FAIRNESS_OK;
+  return TRUE;
+}
+
+gboolean
+lucid_fairness_wilson_ratio (double num, double den, double level,
+    double *lower, double *upper)
+{
+  double z = lucid_fairness_z_for_level (level);
+  *lower = *upper = NAN;
+  if (isnan (z) || !(den > 0.0))
+    return FALSE;
   double p = num / den, z2 = z * z;
   double scale = 1.0 + z2 / den;
   double centre = (p + z2 / (2.0 * den)) / scale;
@@ -612,200 +689,5 @@ lucid_fairness_wilson (const LucidFairnessCell * cell, LucidFairnessRate rate,
       + z2 / (4.0 * den * den));
   *lower = MAX (0.0, centre - half);
   *upper = MIN (1.0, centre + half);
-  *reason = LUCID_FAIRNESS_OK;
   return TRUE;
-}
-
-/* ---- Fairlearn ----------------------------------------------------------- */
-
-/* The reason to give a NaN figure computed from @rates (n of them). */
-static LucidFairnessReason
-nan_reason (const LucidFairnessValue * rates, guint n)
-{
-  if (n == 0)
-    return LUCID_FAIRNESS_EMPTY_GROUP;
-  for (guint i = 0; i < n; i++)
-    if (isnan (rates[i].value) && rates[i].reason != LUCID_FAIRNESS_OK)
-      return rates[i].reason;
-  return LUCID_FAIRNESS_UNDEFINED_INPUT;
-}
-
-/* MetricFrame.difference() / .ratio() of one rate over the observed groups
- * of @counts (see the table at the top). */
-static LucidFairnessValue
-fairlearn_disparity (const LucidFairnessCounts * counts,
-    LucidFairnessRate rate, gboolean ratio, LucidFairnessMethod method)
-{
-  g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (counts);
-  g_autofree LucidFairnessValue *rates = g_new (LucidFairnessValue,
-      MAX (keys->len, 1));
-  guint n = 0;
-  for (guint i = 0; i < keys->len; i++) {
-    const LucidFairnessCell *cell = g_hash_table_lookup (counts->cells,
-        keys->pdata[i]);
-    if (cell->n > 0)            /* MetricFrame knows observed groups only */
-      rates[n++] = lucid_fairness_rate (cell, rate, LUCID_FAIRNESS_FAIRLEARN);
-  }
-
-  double lo = NAN, hi = NAN, best = NAN;
-  LucidFairnessValue overall = { NAN, LUCID_FAIRNESS_EMPTY_GROUP };
-  if (method == LUCID_FAIRNESS_TO_OVERALL) {
-    LucidFairnessCell total;
-    lucid_fairness_counts_total (counts, &total);
-    overall = lucid_fairness_rate (&total, rate, LUCID_FAIRNESS_FAIRLEARN);
-  }
-
-  for (guint i = 0; i < n; i++) {
-    double r = rates[i].value, v;
-    if (isnan (r))
-      continue;
-    if (method == LUCID_FAIRNESS_BETWEEN_GROUPS) {
-      lo = isnan (lo) || r < lo ? r : lo;
-      hi = isnan (hi) || r > hi ? r : hi;
-      continue;
-    }
-    if (!ratio) {
-      v = fabs (r - overall.value);
-      if (!isnan (v) && (isnan (best) || v > best))
-        best = v;
-    } else {
-      v = r / overall.value;
-      if (v > 1.0)
-        v = 1.0 / v;
-      if (!isnan (v) && (isnan (best) || v < best))
-        best = v;
-    }
-  }
-
-  if (method == LUCID_FAIRNESS_BETWEEN_GROUPS) {
-    if (isnan (lo))
-      return (LucidFairnessValue) {NAN, nan_reason (rates, n)};
-    if (!ratio)
-      return (LucidFairnessValue) {hi - lo, LUCID_FAIRNESS_OK};
-    if (hi == 0.0)
-      return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_ZERO_DENOMINATOR};
-    return (LucidFairnessValue) {lo / hi, LUCID_FAIRNESS_OK};
-  }
-  if (isnan (best)) {
-    if (n > 0 && isnan (overall.value))
-      return (LucidFairnessValue) {NAN, overall.reason};
-    if (ratio && n > 0 && overall.value == 0.0)
-      return (LucidFairnessValue) {NAN, LUCID_FAIRNESS_ZERO_DENOMINATOR};
-    return (LucidFairnessValue) {NAN, nan_reason (rates, n)};
-  }
-  return (LucidFairnessValue) {best, LUCID_FAIRNESS_OK};
-}
-
-LucidFairnessValue
-lucid_fairlearn_figure (const LucidFairnessCounts * counts,
-    LucidFairlearnFigure figure, LucidFairnessMethod method,
-    LucidFairnessAggregation aggregation)
-{
-  gboolean ratio = figure == LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_RATIO
-      || figure == LUCID_FAIRNESS_EQUALIZED_ODDS_RATIO
-      || figure == LUCID_FAIRNESS_EQUAL_OPPORTUNITY_RATIO;
-
-  switch (figure) {
-    case LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE:
-    case LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_RATIO:
-      return fairlearn_disparity (counts, LUCID_FAIRNESS_SELECTION_RATE,
-          ratio, method);
-    case LUCID_FAIRNESS_EQUAL_OPPORTUNITY_DIFFERENCE:
-    case LUCID_FAIRNESS_EQUAL_OPPORTUNITY_RATIO:
-      return fairlearn_disparity (counts, LUCID_FAIRNESS_TPR, ratio, method);
-    case LUCID_FAIRNESS_EQUALIZED_ODDS_DIFFERENCE:
-    case LUCID_FAIRNESS_EQUALIZED_ODDS_RATIO:
-      break;
-    default:
-      g_return_val_if_reached (((LucidFairnessValue) {
-              NAN, LUCID_FAIRNESS_UNDEFINED_INPUT}));
-  }
-
-  /* fairlearn's _get_eo_frame orders the metrics {"tpr", "fpr"}. */
-  LucidFairnessValue tpr = fairlearn_disparity (counts, LUCID_FAIRNESS_TPR,
-      ratio, method);
-  LucidFairnessValue fpr = fairlearn_disparity (counts, LUCID_FAIRNESS_FPR,
-      ratio, method);
-  if (aggregation == LUCID_FAIRNESS_WORST_CASE) {
-    /* Python's max()/min(): keep the first unless the second compares
-     * greater (smaller) — a NaN first wins, a NaN second loses. */
-    if (!ratio)
-      return fpr.value > tpr.value ? fpr : tpr;
-    return fpr.value < tpr.value ? fpr : tpr;
-  }
-  /* pandas Series.mean(): NaN skipped. */
-  if (isnan (tpr.value) && isnan (fpr.value))
-    return tpr;
-  if (isnan (tpr.value))
-    return fpr;
-  if (isnan (fpr.value))
-    return tpr;
-  return (LucidFairnessValue) {(tpr.value + fpr.value) / 2.0,
-      LUCID_FAIRNESS_OK};
-}
-
-/* ---- AIF360 -------------------------------------------------------------- */
-
-/* AIF360 evaluates every formula, empty or not; the reason records why a
- * non-finite result came out. */
-static LucidFairnessReason
-aif360_reason (double value, const LucidFairnessCell * u,
-    const LucidFairnessCell * p, const LucidFairnessValue * inputs, guint n)
-{
-  if (isfinite (value))
-    return LUCID_FAIRNESS_OK;
-  if (u->n == 0 || p->n == 0)
-    return LUCID_FAIRNESS_EMPTY_GROUP;
-  if (isinf (value))
-    return LUCID_FAIRNESS_DIVIDE_BY_ZERO;
-  for (guint i = 0; i < n; i++)
-    if (isnan (inputs[i].value))
-      return inputs[i].reason;
-  return LUCID_FAIRNESS_ZERO_DENOMINATOR;       /* 0/0 in the figure itself */
-}
-
-LucidFairnessValue
-lucid_aif360_figure (const LucidFairnessCell * unprivileged,
-    const LucidFairnessCell * privileged, LucidAif360Figure figure)
-{
-  const LucidFairnessConvention a = LUCID_FAIRNESS_AIF360;
-  LucidFairnessValue in[4];
-  double v;
-  guint n;
-
-  switch (figure) {
-    case LUCID_AIF360_STATISTICAL_PARITY_DIFFERENCE:
-    case LUCID_AIF360_DISPARATE_IMPACT:
-      in[0] = lucid_fairness_rate (unprivileged,
-          LUCID_FAIRNESS_SELECTION_RATE, a);
-      in[1] = lucid_fairness_rate (privileged, LUCID_FAIRNESS_SELECTION_RATE,
-          a);
-      n = 2;
-      v = figure == LUCID_AIF360_DISPARATE_IMPACT ?
-          in[0].value / in[1].value : in[0].value - in[1].value;
-      break;
-    case LUCID_AIF360_EQUAL_OPPORTUNITY_DIFFERENCE:
-      in[0] = lucid_fairness_rate (unprivileged, LUCID_FAIRNESS_TPR, a);
-      in[1] = lucid_fairness_rate (privileged, LUCID_FAIRNESS_TPR, a);
-      n = 2;
-      v = in[0].value - in[1].value;
-      break;
-    case LUCID_AIF360_AVERAGE_ODDS_DIFFERENCE:
-    case LUCID_AIF360_AVERAGE_ABS_ODDS_DIFFERENCE:{
-      in[0] = lucid_fairness_rate (unprivileged, LUCID_FAIRNESS_FPR, a);
-      in[1] = lucid_fairness_rate (privileged, LUCID_FAIRNESS_FPR, a);
-      in[2] = lucid_fairness_rate (unprivileged, LUCID_FAIRNESS_TPR, a);
-      in[3] = lucid_fairness_rate (privileged, LUCID_FAIRNESS_TPR, a);
-      n = 4;
-      double dfpr = in[0].value - in[1].value, dtpr = in[2].value - in[3].value;
-      v = figure == LUCID_AIF360_AVERAGE_ODDS_DIFFERENCE ?
-          0.5 * (dfpr + dtpr) : 0.5 * (fabs (dfpr) + fabs (dtpr));
-      break;
-    }
-    default:
-      g_return_val_if_reached (((LucidFairnessValue) {
-              NAN, LUCID_FAIRNESS_UNDEFINED_INPUT}));
-  }
-  return (LucidFairnessValue) {v, aif360_reason (v, unprivileged, privileged,
-          in, n)};
 }

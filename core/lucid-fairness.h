@@ -27,10 +27,13 @@ typedef enum {
   LUCID_FAIRNESS_EMPTY_GROUP,        /* a group (or group set) without events */
   LUCID_FAIRNESS_UNDEFINED_INPUT,    /* computed from NaN rates: NaN */
   LUCID_FAIRNESS_TOO_SMALL,          /* fewer events than the minimum group size: NaN */
+  LUCID_FAIRNESS_NO_TRUTH,           /* a truth-based figure of a group (or
+                                      * set) whose events all lack truth */
 } LucidFairnessReason;
 
 /* "ok", "zero-by-convention", "zero-denominator", "divide-by-zero",
- * "empty-group", "undefined-input", "too-small": the reason column's text. */
+ * "empty-group", "undefined-input", "too-small", "no-truth": the reason
+ * column's text. */
 const char *lucid_fairness_reason_name (LucidFairnessReason reason);
 
 typedef struct {
@@ -43,8 +46,18 @@ typedef enum {
   LUCID_FAIRNESS_AIF360,
 } LucidFairnessConvention;
 
+/* The ground truth of one event: a label, or none (prediction only). */
 typedef enum {
-  LUCID_FAIRNESS_SELECTION_RATE, /* (TP+FP) / all */
+  LUCID_FAIRNESS_TRUTH_NEGATIVE = 0,
+  LUCID_FAIRNESS_TRUTH_POSITIVE = 1,
+  LUCID_FAIRNESS_TRUTH_UNKNOWN = 2,
+} LucidFairnessTruth;
+
+/* Which events a rate counts.  Selection rate needs no truth, so it counts
+ * every event (with truth or not: PP / all); every other rate is a
+ * function of the confusion table of the events with truth. */
+typedef enum {
+  LUCID_FAIRNESS_SELECTION_RATE, /* (TP+FP+PP') / (TP+FP+TN+FN+PP'+PN') */
   LUCID_FAIRNESS_TPR,            /* TP / (TP+FN) */
   LUCID_FAIRNESS_FPR,            /* FP / (FP+TN) */
   LUCID_FAIRNESS_FNR,            /* FN / (TP+FN) */
@@ -53,17 +66,57 @@ typedef enum {
   LUCID_FAIRNESS_NPV,            /* TN / (TN+FN) */
   LUCID_FAIRNESS_FDR,            /* FP / (TP+FP) */
   LUCID_FAIRNESS_FOR,            /* FN / (TN+FN) */
-  LUCID_FAIRNESS_ACCURACY,       /* (TP+TN) / all */
-  LUCID_FAIRNESS_PREVALENCE,     /* (TP+FN) / all */
+  LUCID_FAIRNESS_ACCURACY,       /* (TP+TN) / (TP+FP+TN+FN) */
+  LUCID_FAIRNESS_PREVALENCE,     /* (TP+FN) / (TP+FP+TN+FN) */
   LUCID_FAIRNESS_N_RATES
 } LucidFairnessRate;
 
-/* One group's weighted confusion counts.  n counts events (whatever their
- * weight): a group with n == 0 is empty. */
+/* One group's counts: the weighted confusion table of its events with
+ * ground truth, and the weighted predicted positives / negatives of its
+ * events without (PP', PN').  The two parts are disjoint.  n counts the
+ * events with truth and n_no_truth those without, whatever their weight: a
+ * group with n + n_no_truth == 0 is empty, one with n == 0 has no truth.
+ *
+ * Prediction-only figures (selection rate, demographic / statistical
+ * parity, disparate impact, Aequitas' ppr and pprev) count both parts:
+ * they equal the references run on every row.  Truth-based figures count
+ * the confusion table only: they equal the references run on the rows
+ * with truth.  64 bytes. */
 typedef struct {
   double tp, fp, tn, fn;
   guint64 n;
+  double pp_no_truth, pn_no_truth;
+  guint64 n_no_truth;
 } LucidFairnessCell;
+
+/* Events of @cell, with truth or not. */
+static inline guint64
+lucid_fairness_cell_n_events (const LucidFairnessCell * cell)
+{
+  return cell->n + cell->n_no_truth;
+}
+
+/* Predicted positives and total weight of every event of @cell (the
+ * selection rate's numerator and denominator). */
+static inline double
+lucid_fairness_cell_predicted_positive (const LucidFairnessCell * cell)
+{
+  return cell->tp + cell->fp + cell->pp_no_truth;
+}
+
+static inline double
+lucid_fairness_cell_weight (const LucidFairnessCell * cell)
+{
+  return cell->tp + cell->fp + cell->tn + cell->fn + cell->pp_no_truth
+      + cell->pn_no_truth;
+}
+
+/* Does @rate count the events without truth (selection rate only)? */
+static inline gboolean
+lucid_fairness_rate_is_prediction_only (LucidFairnessRate rate)
+{
+  return rate == LUCID_FAIRNESS_SELECTION_RATE;
+}
 
 typedef struct _LucidFairnessCounts LucidFairnessCounts;
 
@@ -92,8 +145,8 @@ void lucid_fairness_counts_free (LucidFairnessCounts * counts);
 LucidFairnessCell *lucid_fairness_counts_ensure_group (LucidFairnessCounts *
     counts, const char *key);
 
-/* Adds one event.  @weight must be finite and ≥ 0 (not checked here: this is
- * the hot path; lucid_fairness_update() checks). */
+/* Adds one event with truth.  @weight must be finite and ≥ 0 (not checked
+ * here: this is the hot path; lucid_fairness_update() checks). */
 static inline void
 lucid_fairness_cell_add (LucidFairnessCell * cell, gboolean y_true,
     gboolean y_pred, double weight)
@@ -112,12 +165,34 @@ lucid_fairness_cell_add (LucidFairnessCell * cell, gboolean y_true,
   cell->n++;
 }
 
+/* Adds one event whose truth may be unknown (@truth UNKNOWN: to PP' or PN'
+ * and n_no_truth). */
+static inline void
+lucid_fairness_cell_add_event (LucidFairnessCell * cell,
+    LucidFairnessTruth truth, gboolean y_pred, double weight)
+{
+  if (truth == LUCID_FAIRNESS_TRUTH_UNKNOWN) {
+    if (y_pred)
+      cell->pp_no_truth += weight;
+    else
+      cell->pn_no_truth += weight;
+    cell->n_no_truth++;
+  } else {
+    lucid_fairness_cell_add (cell, truth == LUCID_FAIRNESS_TRUTH_POSITIVE,
+        y_pred, weight);
+  }
+}
+
 /* One event for @group (a canonical key): a hash lookup and an add; it
  * allocates only the first time a group is seen.  Fails (and changes
  * nothing) on a NaN, infinite or negative weight. */
 gboolean lucid_fairness_update (LucidFairnessCounts * counts,
     const char *group, gboolean y_true, gboolean y_pred, double weight,
     GError ** error);
+/* The same for an event whose truth may be unknown. */
+gboolean lucid_fairness_update_event (LucidFairnessCounts * counts,
+    const char *group, LucidFairnessTruth truth, gboolean y_pred,
+    double weight, GError ** error);
 
 guint lucid_fairness_counts_n_groups (const LucidFairnessCounts * counts);
 /* NULL when the group was never seen nor ensured. */
@@ -125,7 +200,7 @@ const LucidFairnessCell *lucid_fairness_counts_lookup (const LucidFairnessCounts
     * counts, const char *key);
 /* The keys, sorted (strcmp); the strings belong to @counts. */
 GPtrArray *lucid_fairness_counts_keys (const LucidFairnessCounts * counts);
-/* Sum of all cells (what the libraries call "overall"). */
+/* Sum of all cells (what the libraries call "overall"), both parts. */
 void lucid_fairness_counts_total (const LucidFairnessCounts * counts,
     LucidFairnessCell * out);
 
@@ -160,6 +235,12 @@ double lucid_fairness_z_for_level (double level);
 gboolean lucid_fairness_wilson (const LucidFairnessCell * cell,
     LucidFairnessRate rate, double level, double *lower, double *upper,
     LucidFairnessReason * reason);
+
+/* The same interval for any proportion @x / @n of weighted sums (0 ≤ x ≤ n),
+ * e.g. Aequitas' ppr, a group's share of all predicted positives.  FALSE
+ * with NaN bounds when n is 0 or @level is outside (0, 1). */
+gboolean lucid_fairness_wilson_ratio (double x, double n, double level,
+    double *lower, double *upper);
 
 /* ---- between-group figures: Fairlearn ----------------------------------- */
 

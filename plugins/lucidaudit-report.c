@@ -104,7 +104,11 @@ lucid_audit_window_structure (const LucidAuditWindowReport *report,
             "n", G_TYPE_UINT64, g->n,
             "tp", G_TYPE_DOUBLE, g->tp, "fp", G_TYPE_DOUBLE, g->fp,
             "tn", G_TYPE_DOUBLE, g->tn, "fn", G_TYPE_DOUBLE, g->fn,
-            "too-small", G_TYPE_BOOLEAN, g->too_small, NULL));
+            "n-no-truth", G_TYPE_UINT64, g->n_no_truth,
+            "pp-no-truth", G_TYPE_DOUBLE, g->pp_no_truth,
+            "pn-no-truth", G_TYPE_DOUBLE, g->pn_no_truth,
+            "too-small", G_TYPE_BOOLEAN, g->too_small,
+            "too-small-truth", G_TYPE_BOOLEAN, g->too_small_truth, NULL));
   }
   for (guint i = 0; i < figures->figures->len; i++) {
     const LucidAuditFigure *f = figures->figures->pdata[i];

@@ -183,6 +183,9 @@ lucid_audit_start (GstBaseTransform *trans)
   self->closed = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_structure_free);
   self->item_index = 0;
+  /* "so far" means since this start (an element may be restarted). */
+  self->n_no_truth = self->n_no_group = self->n_no_result = 0;
+  self->warned_unannotated = FALSE;
   self->error = GST_FLOW_OK;
   return TRUE;
 }
@@ -382,18 +385,21 @@ advance_windows (LucidAudit *self, GstEvent *gap)
 
 /* The prediction for class @klass from a result structure. */
 
-/* An event left out because no annotation row matched it: said once per
- * element (the n-no-truth / n-no-group counters in each window say how
- * many), so a stream whose buffers carry no timestamp, or whose times miss
- * every range, does not go silently unaudited. */
+/* An event that no annotation row matched, so it has no truth (and is
+ * left out of the truth-based figures, or of every figure with
+ * missing-truth=skip or without a group): said once per element (the
+ * n-no-truth / n-no-group counters in each window, and each group's
+ * n-no-truth, say how many), so a stream whose buffers carry no timestamp,
+ * or whose times miss every range, does not go silently unaudited. */
 static void
-warn_unannotated (LucidAudit *self, GstClockTime pts)
+warn_unannotated (LucidAudit *self, GstClockTime pts, gboolean skipped)
 {
   if (self->warned_unannotated)
     return;
   self->warned_unannotated = TRUE;
   GST_ELEMENT_WARNING (self, STREAM, FORMAT,
-      ("events are skipped: no row of annotations file '%s' matches them",
+      ("%s: no row of annotations file '%s' matches them", skipped
+          ? "events are skipped" : "events have no ground truth",
           self->annotations_path),
       ("first at %s; a buffer without a timestamp only matches an item "
           "row or a whole-stream row", GST_CLOCK_TIME_IS_VALID (pts) ?
@@ -499,7 +505,7 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   if (!truth && self->missing_truth == LUCID_AUDIT_MISSING_TRUTH_SKIP) {
     self->n_no_truth++;
     if (self->annotations && !ann)
-      warn_unannotated (self, pts);
+      warn_unannotated (self, pts, TRUE);
     return GST_FLOW_OK;
   }
   g_autoptr (GError) error = NULL;
@@ -513,16 +519,24 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   if (!*key) {
     self->n_no_group++;
     if (self->annotations && !ann)
-      warn_unannotated (self, pts);
+      warn_unannotated (self, pts, TRUE);
     return GST_FLOW_OK;
   }
+  if (self->annotations && !ann)
+    warn_unannotated (self, pts, FALSE);
   double weight = ann ? ann->weight : 1.0;
 
   for (guint i = 0; i < self->classes->len; i++) {
     ClassAudit *ca = self->classes->pdata[i];
     guint g = lucid_audit_window_ensure_group (ca->window, key);
-    gboolean y_true = truth && !strcmp (truth, ca->klass);
-    lucid_audit_window_add (ca->window, g, t, y_true,
+    /* No truth: prediction-only, or with missing-truth=negative a truth
+     * negative (skip returned above). */
+    LucidFairnessTruth y_true = !truth ? LUCID_FAIRNESS_TRUTH_UNKNOWN
+        : !strcmp (truth, ca->klass) ? LUCID_FAIRNESS_TRUTH_POSITIVE
+        : LUCID_FAIRNESS_TRUTH_NEGATIVE;
+    if (!truth && self->missing_truth == LUCID_AUDIT_MISSING_TRUTH_NEGATIVE)
+      y_true = LUCID_FAIRNESS_TRUTH_NEGATIVE;
+    lucid_audit_window_add_event (ca->window, g, t, y_true,
         predicted (r, ca->klass, self->threshold), weight);
   }
   if (!self->counted || t > self->max_t)

@@ -15,7 +15,11 @@
  * `lucid-result` meta) treat groups of people differently.  For every
  * buffer with a result it forms one event: the prediction (the label equal
  * to #LucidAudit:positive-label, or with #LucidAudit:threshold the positive
- * label's score at or above it), the ground truth and the groups.
+ * label's score at or above it), the ground truth and the groups.  An
+ * event without ground truth still counts for the figures that read the
+ * predictions only (selection rate, demographic / statistical parity,
+ * disparate impact, Aequitas' ppr and pprev) and not for the others
+ * (#LucidAudit:missing-truth; docs/audit.md, "Events without truth").
  *
  * Groups and truth come from a sidecar #LucidAudit:annotations file (CSV or
  * JSON Lines, rows keyed by item id, stream time range or stream; see
@@ -79,10 +83,12 @@
  * gst-launch-1.0 -m filesrc location=talk.srt ! subparse ! \
  *     taginject tags="lucid-groups=\"speaker=b\"" ! \
  *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 labels="pos,neg" ! \
- *     lucidaudit positive-label=pos missing-truth=negative ! fakesink
+ *     lucidaudit positive-label=pos ! fakesink
  * ]|
  * counts one stream's selection rate with groups from a tag and no ground
- * truth (only the selection-rate figures are meaningful then).
+ * truth: without truth an event counts for the figures that need none
+ * (selection rate, demographic parity ...), and the truth-based ones are
+ * NaN with reason "no-truth" (#LucidAudit:missing-truth).
  */
 
 #include "lucid-build-config.h"
@@ -161,9 +167,14 @@ DEFINE_ENUM (malformed_type, "LucidAuditMalformed",
     {LUCID_ANNOTATIONS_SKIP, "warn (file:line) and skip the line", "skip"},
     {LUCID_ANNOTATIONS_FATAL, "fail with an error naming file:line", "fatal"})
 DEFINE_ENUM (missing_truth_type, "LucidAuditMissingTruth",
-    {LUCID_AUDIT_MISSING_TRUTH_SKIP, "leave the event out", "skip"},
+    {LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY,
+          "count it in the figures that need no truth (selection rate, "
+          "demographic/statistical parity, disparate impact, ppr, pprev), "
+          "leave it out of the others", "prediction-only"},
+    {LUCID_AUDIT_MISSING_TRUTH_SKIP, "leave the event out of every figure",
+        "skip"},
     {LUCID_AUDIT_MISSING_TRUTH_NEGATIVE,
-        "count it as truth negative (selection-rate figures only)",
+        "count it as truth negative (truth-based figures then mean nothing)",
         "negative"})
 DEFINE_ENUM (window_type, "LucidAuditWindowKind",
     {LUCID_AUDIT_WINDOW_CUMULATIVE, "everything so far, reported every slide",
@@ -378,6 +389,7 @@ lucid_audit_init (LucidAudit *self)
   self->confidence = 0.95;
   self->ge_alpha = 2.0;
   self->tau = 0.8;
+  self->missing_truth = LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY;
   /* Never passthrough: windows are attached as metas. */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -428,9 +440,11 @@ lucid_audit_class_init (LucidAuditClass *klass)
           RW));
   g_object_class_install_property (gobject_class, PROP_MISSING_TRUTH,
       g_param_spec_enum ("missing-truth", "Missing truth",
-          "Events without ground truth: left out, or counted as truth "
-          "negative (then only selection-rate figures mean anything)",
-          missing_truth_type (), LUCID_AUDIT_MISSING_TRUTH_SKIP, RW));
+          "Events without ground truth: counted by the figures that need "
+          "no truth only (prediction-only, default), left out of every "
+          "figure (skip), or counted as truth negative (negative)",
+          missing_truth_type (), LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY,
+          RW));
   g_object_class_install_property (gobject_class, PROP_WINDOW,
       g_param_spec_enum ("window", "Window", "Kind of audit window",
           window_type (), LUCID_AUDIT_WINDOW_CUMULATIVE, RW));

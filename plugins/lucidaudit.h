@@ -16,10 +16,13 @@ G_DECLARE_FINAL_TYPE (LucidAudit, lucid_audit, LUCID, AUDIT, GstBaseTransform)
 
 /* What an event without ground truth counts as. */
 typedef enum {
-  LUCID_AUDIT_MISSING_TRUTH_SKIP,       /* not counted (n-no-truth) */
-  LUCID_AUDIT_MISSING_TRUTH_NEGATIVE,   /* truth negative: selection-rate
+  LUCID_AUDIT_MISSING_TRUTH_SKIP,       /* not counted at all (n-no-truth) */
+  LUCID_AUDIT_MISSING_TRUTH_NEGATIVE,   /* truth negative: prediction-only
                                          * figures stay exact, truth-based
                                          * ones are meaningless */
+  LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY,    /* default: counted by the
+                                                 * prediction-only figures,
+                                                 * not by the truth-based */
 } LucidAuditMissingTruth;
 
 /* lucidaudit-report.c: a closed window's figures as the

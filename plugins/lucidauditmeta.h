@@ -21,13 +21,21 @@
  *   level        double   interval level
  *   min-group-size guint64
  *   groups       GstValueArray of "lucid-audit-group" structures:
- *                  grouping, group (strings), n (guint64), tp, fp, tn, fn
- *                  (double), too-small (gboolean)
+ *                  grouping, group (strings), n (guint64: events with
+ *                  truth), tp, fp, tn, fn (double, weighted, events with
+ *                  truth), n-no-truth (guint64: events without truth),
+ *                  pp-no-truth, pn-no-truth (double, weighted: their
+ *                  predicted positives / negatives), too-small (gboolean:
+ *                  0 < n + n-no-truth < min-group-size, left out of the
+ *                  prediction-only figures), too-small-truth (gboolean:
+ *                  0 < n < min-group-size, left out of the truth-based
+ *                  ones)
  *   figures      GstValueArray of "lucid-audit-figure" structures:
  *                  grouping, metric, reason (strings), group (string, per-group
  *                  figures only), value, lower, upper (double; NaN or
  *                  inf when undefined, see reason; null in JSON), n-boot-valid (guint)
- *   n-no-truth, n-no-group guint64  events left out so far (no truth / group)
+ *   n-no-truth, n-no-group guint64  events left out so far, since start
+ *                         (no truth with missing-truth=skip / no group)
  *   stream-id    string   the STREAM_START id of the window's stream (absent
  *                         when none was seen); a window never spans two
  *   stream       string   lucidaudit's stream property (absent when unset)

@@ -89,8 +89,10 @@ lucid_audit_write_annotations (JsonObject *golden, const gchar *tmp_dir,
   g_string_append_c (s, '\n');
   *n_rows = json_array_get_length (yt);
   for (guint i = 0; i < *n_rows; i++) {
+    /* y_true null: no truth (an empty cell) */
     g_string_append_printf (s, "%u,%s,", i,
-        json_array_get_int_element (yt, i) ? "pos" : "neg");
+        json_array_get_null_element (yt, i) ? ""
+        : json_array_get_int_element (yt, i) ? "pos" : "neg");
     if (integer_weights)
       g_string_append_printf (s, "%" G_GINT64_FORMAT,
           json_array_get_int_element (w, i));

@@ -41,6 +41,17 @@ setup (void)
       "fairness-synthetic.json", &tmp_dir, &parser);
 }
 
+/* The same checks on tools/make_missing_truth_goldens.py's golden: a third
+ * of the rows without truth (an empty truth cell), the references run on
+ * all rows for the prediction-only figures and on the rows with truth for
+ * the others. */
+static void
+setup_missing_truth (void)
+{
+  golden = lucid_audit_golden_load ("lucid-references-XXXXXX",
+      "fairness-missing-truth.json", &tmp_dir, &parser);
+}
+
 static void
 teardown (void)
 {
@@ -211,6 +222,12 @@ lucidaudit_references_suite (void)
   tcase_add_test (tc, test_fairlearn_equals_golden);
   tcase_add_test (tc, test_aif360_equals_golden);
   suite_add_tcase (s, tc);
+  TCase *missing = tcase_create ("missing-truth");
+  tcase_set_timeout (missing, 120);
+  tcase_add_checked_fixture (missing, setup_missing_truth, teardown);
+  tcase_add_test (missing, test_fairlearn_equals_golden);
+  tcase_add_test (missing, test_aif360_equals_golden);
+  suite_add_tcase (s, missing);
   return s;
 }
 

@@ -418,29 +418,54 @@ GST_START_TEST (test_untimed_buffers_whole_stream_row)
 
 GST_END_TEST;
 
-/* Events without truth (docs/audit.md, "Events without truth"): with
- * missing-truth=negative, selection rate and demographic parity cover all
- * events and equal those of a stream where every event has truth; with
- * skip, the truth-based rates cover the events with truth only.  Items
- * 0-5: gender f (0, 2, 4) and m (1, 3, 5); items 4 and 5 have no truth. */
+/* Events without truth (docs/audit.md, "Events without truth").  Items
+ * 0-6: gender f (0, 2, 4), m (1, 3, 5) and x (6); items 4, 5 and 6 have no
+ * truth (so x has none at all).  The default, prediction-only, counts
+ * every event for the figures that need no truth and only the events with
+ * truth for the others: its selection rates and demographic parity equal
+ * those of missing-truth=negative (which also counts all seven), and its
+ * truth-based rates those of missing-truth=skip (which counts the four with
+ * truth), in one window of one element. */
 static GPtrArray *
-run_missing_truth (const gchar *ann, gint mode)
+run_missing_truth (const gchar *ann, gint mode, guint64 window)
 {
   GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
   GstBus *bus;
   g_object_set (audit, "annotations", ann, "positive-label", "yes",
-      "missing-truth", mode, "window-size", (guint64) (mode ? 6 : 4), NULL);
+      "window-size", window, NULL);
+  if (mode >= 0)
+    g_object_set (audit, "missing-truth", mode, NULL);
   GstHarness *h = make_harness (audit, &bus);
-  static const gchar *labels[] = { "yes", "no", "yes", "yes", "yes", "no" };
-  for (guint i = 0; i < 6; i++)
+  static const gchar *labels[] = { "yes", "no", "yes", "yes", "yes", "no",
+    "yes"
+  };
+  for (guint i = 0; i < 7; i++)
     gst_buffer_unref (gst_harness_push_and_pull (h, result_buffer (i,
                 labels[i], 0.9)));
   GPtrArray *windows = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_structure_free);
   fail_unless_equals_int (count_messages (bus, "lucid-audit", windows), 1);
+  /* Every event has an annotation row: no "no row matches" warning. */
+  fail_unless_equals_int (count_warnings (bus, ann), 0);
   release_bus (bus);
   gst_harness_teardown (h);
   return windows;
+}
+
+static guint64
+group_uint (const GstStructure *w, const gchar *group, const gchar *field)
+{
+  guint64 v;
+  fail_unless (gst_structure_get_uint64 (group_counts (w, group), field, &v));
+  return v;
+}
+
+static gdouble
+group_double (const GstStructure *w, const gchar *group, const gchar *field)
+{
+  gdouble v;
+  fail_unless (gst_structure_get_double (group_counts (w, group), field, &v));
+  return v;
 }
 
 GST_START_TEST (test_missing_truth_prediction_figures)
@@ -451,35 +476,95 @@ GST_START_TEST (test_missing_truth_prediction_figures)
       "{\"item\":\"2\",\"truth\":\"no\",\"gender\":\"f\"}\n"
       "{\"item\":\"3\",\"truth\":\"yes\",\"gender\":\"m\"}\n"
       "{\"item\":\"4\",\"gender\":\"f\"}\n"
-      "{\"item\":\"5\",\"gender\":\"m\"}\n");
-  /* negative: all six events; f selects 3/3, m 1/3. */
-  GPtrArray *neg = run_missing_truth (ann, 1);
-  const GstStructure *w = neg->pdata[0];
+      "{\"item\":\"5\",\"gender\":\"m\"}\n"
+      "{\"item\":\"6\",\"gender\":\"x\"}\n");
+  /* The default is prediction-only. */
+  GstElement *probe = gst_element_factory_make ("lucidaudit", NULL);
+  GParamSpecEnum *ps = G_PARAM_SPEC_ENUM (g_object_class_find_property
+      (G_OBJECT_GET_CLASS (probe), "missing-truth"));
+  fail_unless_equals_string (g_enum_get_value (ps->enum_class,
+          ps->default_value)->value_nick, "prediction-only");
+  gst_object_unref (probe);
+
+  /* prediction-only (the default: mode -1 leaves the property alone). */
+  GPtrArray *both = run_missing_truth (ann, -1, 7);
+  const GstStructure *w = both->pdata[0];
+  guint64 n_events, n_no_truth;
+  fail_unless (gst_structure_get_uint64 (w, "n-events", &n_events));
+  fail_unless_equals_uint64 (n_events, 7);
+  fail_unless (gst_structure_get_uint64 (w, "n-no-truth", &n_no_truth));
+  fail_unless_equals_uint64 (n_no_truth, 0);     /* none left out */
+  /* f: items 0 (TP), 2 (FP) with truth, 4 (predicted yes) without. */
+  fail_unless_equals_uint64 (group_uint (w, "gender=f", "n"), 2);
+  fail_unless_equals_uint64 (group_uint (w, "gender=f", "n-no-truth"), 1);
+  fail_unless_equals_float (group_double (w, "gender=f", "pp-no-truth"), 1.0);
+  fail_unless_equals_float (group_double (w, "gender=f", "pn-no-truth"), 0.0);
+  fail_unless_equals_uint64 (group_uint (w, "gender=m", "n-no-truth"), 1);
+  fail_unless_equals_float (group_double (w, "gender=m", "pn-no-truth"), 1.0);
+  fail_unless_equals_uint64 (group_uint (w, "gender=x", "n"), 0);
+  fail_unless_equals_uint64 (group_uint (w, "gender=x", "n-no-truth"), 1);
+  /* Prediction-only figures over all seven: f 3/3, m 1/3, x 1/1. */
   fail_unless_equals_float (figure (w, "gender", "gender=f", "selection_rate",
           NULL), 1.0);
   fail_unless_equals_float (figure (w, "gender", "gender=m", "selection_rate",
           NULL), 1.0 / 3);
+  fail_unless_equals_float (figure (w, "gender", "gender=x", "selection_rate",
+          NULL), 1.0);
   fail_unless_equals_float (figure (w, "gender", NULL,
           "demographic_parity_difference", NULL), 2.0 / 3);
   fail_unless_equals_float (figure (w, "gender", NULL,
           "demographic_parity_ratio", NULL), 1.0 / 3);
-  /* negative made item 5 a true negative of m: TNR 1/1, from a truth it
-   * never had. */
-  fail_unless_equals_float (figure (w, "gender", "gender=m", "tnr", NULL),
-      1.0);
-  /* skip: the four events with truth only.  m has no truth negatives
-   * (TNR 0 by Fairlearn's convention), TPR 1/2; and demographic parity
-   * covers only those four: f 2/2, m 1/2, difference 1/2 instead of 2/3. */
-  GPtrArray *skip = run_missing_truth (ann, 0);
-  w = skip->pdata[0];
+  /* Truth-based ones over the four with truth: m TPR 1/2, no truth
+   * negatives (TNR 0 by Fairlearn's convention); x has no truth at all. */
   const gchar *reason;
   fail_unless_equals_float (figure (w, "gender", "gender=m", "tpr", NULL),
       0.5);
   fail_unless_equals_float (figure (w, "gender", "gender=m", "tnr", &reason),
       0.0);
   fail_unless_equals_string (reason, "zero-by-convention");
+  fail_unless (isnan (figure (w, "gender", "gender=x", "tpr", &reason)));
+  fail_unless_equals_string (reason, "no-truth");
+  /* equal opportunity: f TPR 1/1, m 1/2 (x is not a group of the rows
+   * with truth). */
   fail_unless_equals_float (figure (w, "gender", NULL,
+          "equal_opportunity_difference", NULL), 0.5);
+
+  /* negative: the same prediction-only figures, but item 5 became a true
+   * negative of m (TNR 1/1, from a truth it never had). */
+  GPtrArray *neg = run_missing_truth (ann, 1, 7);
+  const GstStructure *wn = neg->pdata[0];
+  const gchar *prediction_only[] = { "demographic_parity_difference",
+    "demographic_parity_ratio"
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (prediction_only); i++)
+    fail_unless_equals_float (figure (wn, "gender", NULL, prediction_only[i],
+            NULL), figure (w, "gender", NULL, prediction_only[i], NULL));
+  fail_unless_equals_float (figure (wn, "gender", "gender=m", "tnr", NULL),
+      1.0);
+  fail_unless_equals_uint64 (group_uint (wn, "gender=m", "n-no-truth"), 0);
+
+  /* skip: the four events with truth only, for every figure: the same
+   * truth-based rates, but demographic parity over those four (f 2/2,
+   * m 1/2: difference 1/2 instead of 2/3), and three events left out. */
+  GPtrArray *skip = run_missing_truth (ann, 0, 4);
+  const GstStructure *ws = skip->pdata[0];
+  const gchar *truth_based[] = { "tpr", "tnr", "fpr", "ppv", "accuracy" };
+  for (guint i = 0; i < G_N_ELEMENTS (truth_based); i++) {
+    fail_unless_equals_float (figure (ws, "gender", "gender=m",
+            truth_based[i], NULL), figure (w, "gender", "gender=m",
+            truth_based[i], NULL));
+    fail_unless_equals_float (figure (ws, "gender", "gender=f",
+            truth_based[i], NULL), figure (w, "gender", "gender=f",
+            truth_based[i], NULL));
+  }
+  fail_unless_equals_float (figure (ws, "gender", NULL,
+          "equal_opportunity_difference", NULL), 0.5);
+  fail_unless_equals_float (figure (ws, "gender", NULL,
           "demographic_parity_difference", NULL), 0.5);
+  fail_unless (gst_structure_get_uint64 (ws, "n-no-truth", &n_no_truth));
+  /* the window closed at item 3, before the three without truth */
+  fail_unless_equals_uint64 (n_no_truth, 0);
+  g_ptr_array_unref (both);
   g_ptr_array_unref (neg);
   g_ptr_array_unref (skip);
   g_free (ann);

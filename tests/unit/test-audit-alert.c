@@ -370,6 +370,99 @@ test_default_groupings (void)
   }
 }
 
+/* min-group-size per kind of figure (docs/audit.md, "Minimum group
+ * size"): gender=m has 12 events but only 3 with truth, so with a minimum
+ * of 5 it is too small for the truth-based figures only — its selection
+ * rate is a number and it is in demographic parity, its TPR is NaN /
+ * too-small and equal opportunity compares gender=f alone.  And ppr's
+ * Wilson interval is that of the group's share pp / k. */
+static void
+test_figures_missing_truth (void)
+{
+  for (int conv = 0; conv < 2; conv++) {
+    Captured c = { 0 };
+    c.config.convention = conv ? LUCID_AUDIT_CONVENTION_AEQUITAS
+        : LUCID_AUDIT_CONVENTION_FAIRLEARN;
+    c.config.min_group_size = 5;
+    c.config.level = 0.95;
+    char *groupings[] = { (char *) "gender", NULL };
+    c.config.groupings = groupings;
+    LucidAuditWindowConfig wc = { LUCID_AUDIT_WINDOW_TUMBLING,
+      LUCID_AUDIT_WINDOW_BY_COUNT, 32, 32, 0, LUCID_AUDIT_LATE_CLAMP, 20, 3
+    };
+    g_autoptr (GError) error = NULL;
+    g_autoptr (LucidAuditWindow) w = lucid_audit_window_new (&wc, capture, &c,
+        NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < 20; i++)      /* gender=f: truth for all */
+      g_assert_true (lucid_audit_window_update_event (w, "gender=f", 0,
+              i % 2, i % 3 == 0, 1.0, &error));
+    for (guint i = 0; i < 12; i++)      /* gender=m: truth for 3 */
+      g_assert_true (lucid_audit_window_update_event (w, "gender=m", 0,
+              i < 3 ? LUCID_FAIRNESS_TRUTH_POSITIVE
+              : LUCID_FAIRNESS_TRUTH_UNKNOWN, i % 2 == 0, 1.0, &error));
+    g_assert_nonnull (c.figures);
+
+    const LucidAuditGroup *m = NULL;
+    for (guint i = 0; i < c.figures->groups->len; i++) {
+      const LucidAuditGroup *g = c.figures->groups->pdata[i];
+      if (!strcmp (g->group, "gender=m"))
+        m = g;
+    }
+    g_assert_nonnull (m);
+    g_assert_cmpuint (m->n, ==, 3);
+    g_assert_cmpuint (m->n_no_truth, ==, 9);
+    g_assert_cmpfloat (m->pp_no_truth, ==, 4.0);     /* i = 4, 6, 8, 10 */
+    g_assert_cmpfloat (m->pn_no_truth, ==, 5.0);
+    g_assert_false (m->too_small);
+    g_assert_true (m->too_small_truth);
+
+    if (!conv) {
+      const LucidAuditFigure *f = find (c.figures, "gender", "gender=m",
+          "selection_rate");
+      g_assert_cmpint (f->reason, ==, LUCID_FAIRNESS_OK);
+      g_assert_cmpfloat_with_epsilon (f->value, 6.0 / 12, 1e-15);
+      g_assert_false (isnan (f->lower));
+      f = find (c.figures, "gender", "gender=m", "tpr");
+      g_assert_true (isnan (f->value));
+      g_assert_cmpint (f->reason, ==, LUCID_FAIRNESS_TOO_SMALL);
+      g_assert_true (isnan (f->lower));
+      /* DP over both groups; equal opportunity over gender=f alone: one
+       * group, difference 0. */
+      g_autoptr (LucidFairnessCounts) both = lucid_fairness_counts_project
+          (c.copy, (const char *[]) {"gender"}, 1, NULL);
+      f = find (c.figures, "gender", NULL, "demographic_parity_difference");
+      g_assert_cmpfloat (f->value, ==, lucid_fairlearn_figure (both,
+              LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE,
+              LUCID_FAIRNESS_BETWEEN_GROUPS, LUCID_FAIRNESS_WORST_CASE).value);
+      g_assert_cmpfloat (f->value, >, 0.0);
+      f = find (c.figures, "gender", NULL, "equal_opportunity_difference");
+      g_assert_cmpfloat (f->value, ==, 0.0);
+      g_assert_cmpuint (f->n_boot_valid, >, 0);
+    } else {
+      /* ppr: m selects 6 of the k = 7 + 6 = 13 predicted positives. */
+      const LucidAuditFigure *f = find (c.figures, "gender", "gender=m",
+          "ppr");
+      g_assert_cmpfloat_with_epsilon (f->value, 6.0 / 13, 1e-15);
+      double lo, hi;
+      g_assert_true (lucid_fairness_wilson_ratio (6.0, 13.0, 0.95, &lo, &hi));
+      g_assert_cmpfloat (f->lower, ==, lo);
+      g_assert_cmpfloat (f->upper, ==, hi);
+      g_assert_true (lo < f->value && f->value < hi);
+      /* pprev and its disparity count all events; tpr's does not exist
+       * for the too-small m. */
+      g_assert_nonnull (find (c.figures, "gender", "gender=m",
+              "pprev_disparity"));
+      g_assert_null (find (c.figures, "gender", "gender=m",
+              "tpr_disparity"));
+      f = find (c.figures, "gender", "gender=m", "tpr");
+      g_assert_cmpint (f->reason, ==, LUCID_FAIRNESS_TOO_SMALL);
+    }
+    lucid_audit_figures_free (c.figures);
+    lucid_fairness_counts_free (c.copy);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -378,6 +471,8 @@ main (int argc, char **argv)
   g_test_add_func ("/audit-alert/parse-bad", test_parse_bad);
   g_test_add_func ("/audit-alert/holds", test_holds);
   g_test_add_func ("/audit-figures/fairlearn", test_figures_fairlearn);
+  g_test_add_func ("/audit-figures/missing-truth",
+      test_figures_missing_truth);
   g_test_add_func ("/audit-figures/default-groupings",
       test_default_groupings);
   g_test_add_func ("/audit-figures/aif360-and-aequitas",

@@ -429,7 +429,8 @@ typedef struct {
   guint group;
   guint64 bucket;               /* effective bucket (after clamping) */
   guint64 ordinal;
-  gboolean t, p;
+  LucidFairnessTruth t;         /* a fifth of the events have no truth */
+  gboolean p;
   double weight;
 } LogEvent;
 
@@ -461,7 +462,7 @@ recompute_check (const LucidAuditWindowReport * r, gpointer data)
     guint64 pos = by_time ? e->bucket * c->slide : e->ordinal;
     if (pos < r->start || pos >= r->end)
       continue;
-    lucid_fairness_cell_add (&want[e->group], e->t, e->p, e->weight);
+    lucid_fairness_cell_add_event (&want[e->group], e->t, e->p, e->weight);
     n++;
   }
   g_assert_cmpuint (r->n_events, ==, n);
@@ -470,20 +471,27 @@ recompute_check (const LucidAuditWindowReport * r, gpointer data)
     const LucidFairnessCell *got = lucid_fairness_counts_lookup (r->counts,
         rc->keys[g]);
     if (!got) {
-      g_assert_cmpuint (want[g].n, ==, 0);
+      g_assert_cmpuint (want[g].n + want[g].n_no_truth, ==, 0);
       continue;
     }
     g_assert_cmpuint (got->n, ==, want[g].n);
+    g_assert_cmpuint (got->n_no_truth, ==, want[g].n_no_truth);
     if (rc->exact) {
       g_assert_cmpfloat (got->tp, ==, want[g].tp);
       g_assert_cmpfloat (got->fp, ==, want[g].fp);
       g_assert_cmpfloat (got->tn, ==, want[g].tn);
       g_assert_cmpfloat (got->fn, ==, want[g].fn);
+      g_assert_cmpfloat (got->pp_no_truth, ==, want[g].pp_no_truth);
+      g_assert_cmpfloat (got->pn_no_truth, ==, want[g].pn_no_truth);
     } else {
       g_assert_cmpfloat_with_epsilon (got->tp, want[g].tp, 1e-9);
       g_assert_cmpfloat_with_epsilon (got->fp, want[g].fp, 1e-9);
       g_assert_cmpfloat_with_epsilon (got->tn, want[g].tn, 1e-9);
       g_assert_cmpfloat_with_epsilon (got->fn, want[g].fn, 1e-9);
+      g_assert_cmpfloat_with_epsilon (got->pp_no_truth, want[g].pp_no_truth,
+          1e-9);
+      g_assert_cmpfloat_with_epsilon (got->pn_no_truth, want[g].pn_no_truth,
+          1e-9);
     }
   }
 }
@@ -516,7 +524,9 @@ run_random_stream (GRand * rand, LucidAuditWindowKind kind,
     LogEvent e;
     /* groups appear over time, so the tables grow mid-stream */
     e.group = g_rand_int_range (rand, 0, MIN (rc.n_groups, 1 + i / 20));
-    e.t = g_rand_boolean (rand);
+    e.t = g_rand_int_range (rand, 0, 5) == 0 ? LUCID_FAIRNESS_TRUTH_UNKNOWN
+        : g_rand_boolean (rand) ? LUCID_FAIRNESS_TRUTH_POSITIVE
+        : LUCID_FAIRNESS_TRUTH_NEGATIVE;
     e.p = g_rand_boolean (rand);
     e.weight = exact ? g_rand_int_range (rand, 0, 4)
         : g_rand_double_range (rand, 0.0, 2.0);
@@ -535,7 +545,7 @@ run_random_stream (GRand * rand, LucidAuditWindowKind kind,
     max_bucket = MAX (max_bucket, ts / config.slide);
     e.bucket = max_bucket;
     g_array_append_val (rc.log, e);
-    lucid_audit_window_add (w, lucid_audit_window_ensure_group (w,
+    lucid_audit_window_add_event (w, lucid_audit_window_ensure_group (w,
             keys[e.group]), ts, e.t, e.p, e.weight);
   }
   lucid_audit_window_finish (w);
@@ -692,14 +702,19 @@ test_bootstrap_reproducible (void)
  * check one cell of every replicate against the public draw function. */
 typedef struct {
   GArray *tp_a;                 /* double, one per replicate */
+  GArray *pp_a;                 /* pp_no_truth of g=a, one per replicate */
+  GArray *n_no_truth_a;         /* guint64 */
 } ReplicateProbe;
 
 static LucidFairnessValue
 probe_figure (const LucidFairnessCounts * counts, gpointer data)
 {
   ReplicateProbe *p = data;
-  double tp = lucid_fairness_counts_lookup (counts, "g=a")->tp;
+  const LucidFairnessCell *a = lucid_fairness_counts_lookup (counts, "g=a");
+  double tp = a->tp;
   g_array_append_val (p->tp_a, tp);
+  g_array_append_val (p->pp_a, a->pp_no_truth);
+  g_array_append_val (p->n_no_truth_a, a->n_no_truth);
   return (LucidFairnessValue) {
   tp, LUCID_FAIRNESS_OK};
 }
@@ -728,23 +743,44 @@ test_bootstrap_replicates (void)
     .unit = LUCID_AUDIT_WINDOW_BY_COUNT,.size = 8,.slide = 4,.n_boot = 16,
     .seed = 99
   };
-  ProbeRun run = { {g_array_new (FALSE, FALSE, sizeof (double))}, 0 };
+  ProbeRun run = { {g_array_new (FALSE, FALSE, sizeof (double)),
+          g_array_new (FALSE, FALSE, sizeof (double)),
+      g_array_new (FALSE, FALSE, sizeof (guint64))}, 0 };
   LucidAuditWindow *w = lucid_audit_window_new (&config, probe_report, &run,
       NULL, NULL);
   const double weights[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0.5 };
+  /* events 5, 7 and 10 have no truth: they go to the replicates'
+   * pp_no_truth / pn_no_truth and n_no_truth with the same draws */
   for (guint i = 0; i < 12; i++)
-    g_assert_true (lucid_audit_window_update (w, i % 3 ? "g=a" : "g=b", 0,
-            TRUE, i % 2 == 0, weights[i], NULL));
+    g_assert_true (lucid_audit_window_update_event (w, i % 3 ? "g=a" : "g=b",
+            0, i == 5 || i == 7 || i == 10 ? LUCID_FAIRNESS_TRUTH_UNKNOWN
+            : LUCID_FAIRNESS_TRUTH_POSITIVE, i % 2 == 0 || i == 7,
+            weights[i], NULL));
   g_assert_cmpuint (run.probe.tp_a->len, ==, 16);
   for (guint r = 0; r < 16; r++) {
-    double want = 0;
-    for (guint i = 4; i < 12; i++)
-      if (i % 3 && i % 2 == 0)
-        want += lucid_audit_poisson_draw (99, i, r) * weights[i];
+    double want = 0, want_pp = 0;
+    guint64 want_n = 0;
+    for (guint i = 4; i < 12; i++) {
+      gboolean no_truth = i == 5 || i == 7 || i == 10;
+      guint k = lucid_audit_poisson_draw (99, i, r);
+      if (i % 3 && i % 2 == 0 && !no_truth)
+        want += k * weights[i];
+      if (i % 3 && no_truth) {
+        want_n += k;
+        if (i % 2 == 0 || i == 7)
+          want_pp += k * weights[i];
+      }
+    }
     g_assert_cmpfloat (g_array_index (run.probe.tp_a, double, r), ==, want);
+    g_assert_cmpfloat (g_array_index (run.probe.pp_a, double, r), ==,
+        want_pp);
+    g_assert_cmpuint (g_array_index (run.probe.n_no_truth_a, guint64, r), ==,
+        want_n);
   }
   lucid_audit_window_free (w);
   g_array_unref (run.probe.tp_a);
+  g_array_unref (run.probe.pp_a);
+  g_array_unref (run.probe.n_no_truth_a);
 }
 
 static void

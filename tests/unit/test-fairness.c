@@ -9,6 +9,14 @@
  * to 1e-9 absolute, and be NaN exactly where the reference is NaN (null in
  * the JSON) and ±inf exactly where it is ("inf"/"-inf").
  *
+ * tests/fixtures/goldens/fairness-missing-truth.json (from
+ * tools/make_missing_truth_goldens.py) has the same shape; a third of its
+ * rows have no truth (y_true null, fed as LUCID_FAIRNESS_TRUTH_UNKNOWN),
+ * and its figures are the libraries' on all rows for the prediction-only
+ * ones (selection rate, demographic parity, statistical parity difference,
+ * disparate impact) and on the rows with truth for the others.  The same
+ * checks run on it (/fairness/missing-truth/...).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <math.h>
@@ -24,12 +32,22 @@
 
 #define TOL 1e-9
 
-static JsonParser *golden_parser;
+static JsonParser *golden_parser, *missing_parser;
+#define SYNTHETIC "fairness-synthetic.json"
+#define MISSING_TRUTH "fairness-missing-truth.json"
+
+static JsonObject *
+load_golden_file (const char *name)
+{
+  if (!strcmp (name, MISSING_TRUTH))
+    return lucid_test_golden_once (name, &missing_parser);
+  return lucid_test_golden_once (name, &golden_parser);
+}
 
 static JsonObject *
 load_golden (void)
 {
-  return lucid_test_golden_once ("fairness-synthetic.json", &golden_parser);
+  return load_golden_file (SYNTHETIC);
 }
 static guint n_compared;
 
@@ -61,8 +79,12 @@ counts_from_golden (JsonObject * g)
     g_autoptr (GError) error = NULL;
     g_autofree char *key = lucid_fairness_group_key (pairs, 3, &error);
     g_assert_no_error (error);
-    g_assert_true (lucid_fairness_update (counts, key,
-            json_array_get_int_element (yt, i) != 0,
+    /* y_true null: an event without truth */
+    LucidFairnessTruth truth = json_array_get_null_element (yt, i)
+        ? LUCID_FAIRNESS_TRUTH_UNKNOWN
+        : json_array_get_int_element (yt, i) != 0
+        ? LUCID_FAIRNESS_TRUTH_POSITIVE : LUCID_FAIRNESS_TRUTH_NEGATIVE;
+    g_assert_true (lucid_fairness_update_event (counts, key, truth,
             json_array_get_int_element (yp, i) != 0,
             json_array_get_double_element (w, i), &error));
     g_assert_no_error (error);
@@ -118,7 +140,8 @@ check_fairlearn (const char *label, const LucidFairnessCounts * part,
   guint observed = 0;
   g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (part);
   for (guint i = 0; i < keys->len; i++)
-    observed += lucid_fairness_counts_lookup (part, keys->pdata[i])->n > 0;
+    observed += lucid_fairness_cell_n_events (lucid_fairness_counts_lookup
+        (part, keys->pdata[i])) > 0;
   g_assert_cmpuint (observed, ==, g_list_length (names));
 
   for (GList * l = names; l; l = l->next) {
@@ -157,9 +180,9 @@ check_fairlearn (const char *label, const LucidFairnessCounts * part,
 }
 
 static void
-test_golden_partitions (void)
+test_golden_partitions (gconstpointer file)
 {
-  JsonObject *g = load_golden ();
+  JsonObject *g = load_golden_file (file);
   g_autoptr (LucidFairnessCounts) counts = counts_from_golden (g);
   JsonArray *parts = json_object_get_array_member (g, "partitions");
   guint before = n_compared;
@@ -213,7 +236,7 @@ string_array (JsonArray * a, const char **out, gsize max)
 }
 
 static void
-test_golden_aif360 (void)
+test_golden_aif360 (gconstpointer file)
 {
   static const struct {
     const char *name;
@@ -227,7 +250,7 @@ test_golden_aif360 (void)
     {"equal_opportunity_difference",
         LUCID_AIF360_EQUAL_OPPORTUNITY_DIFFERENCE},
   };
-  JsonObject *g = load_golden ();
+  JsonObject *g = load_golden_file (file);
   g_autoptr (LucidFairnessCounts) counts = counts_from_golden (g);
   JsonArray *cases = json_object_get_array_member (g, "aif360");
   guint before = n_compared, n_nan = 0;
@@ -503,12 +526,71 @@ test_reasons (void)
   g_assert_cmpint (v.reason, ==, LUCID_FAIRNESS_EMPTY_GROUP);
 }
 
+/* The golden's rows without truth really reach the prediction-only part of
+ * the cells, and a group whose events all lack truth answers NaN with
+ * reason no-truth for the truth-based rates (AIF360: its empty-selection
+ * values) while its selection rate is a number. */
+static void
+test_missing_truth_cells (void)
+{
+  JsonObject *g = load_golden_file (MISSING_TRUTH);
+  g_autoptr (LucidFairnessCounts) counts = counts_from_golden (g);
+  LucidFairnessCell total;
+  lucid_fairness_counts_total (counts, &total);
+  g_assert_cmpuint (total.n_no_truth, ==,
+      json_object_get_int_member (g, "n_missing"));
+  g_assert_cmpuint (total.n + total.n_no_truth, ==, 1500);
+  g_assert_cmpfloat (total.pp_no_truth, >, 0.0);
+  g_assert_cmpfloat (total.pn_no_truth, >, 0.0);
+
+  const char *attrs[] = { "age", "region" };
+  g_autoptr (LucidFairnessCounts) part = lucid_fairness_counts_project (counts,
+      attrs, 2, NULL);
+  const LucidFairnessCell *c = lucid_fairness_counts_lookup (part,
+      "age=50+;region=s");
+  g_assert_nonnull (c);
+  g_assert_cmpuint (c->n, ==, 0);
+  g_assert_cmpuint (c->n_no_truth, >, 0);
+  LucidFairnessValue v = lucid_fairness_rate (c,
+      LUCID_FAIRNESS_SELECTION_RATE, LUCID_FAIRNESS_FAIRLEARN);
+  g_assert_cmpint (v.reason, ==, LUCID_FAIRNESS_OK);
+  g_assert_cmpfloat (v.value, ==, c->pp_no_truth / (c->pp_no_truth
+          + c->pn_no_truth));
+  v = lucid_fairness_rate (c, LUCID_FAIRNESS_TPR, LUCID_FAIRNESS_FAIRLEARN);
+  g_assert_true (isnan (v.value));
+  g_assert_cmpint (v.reason, ==, LUCID_FAIRNESS_NO_TRUTH);
+  v = lucid_fairness_rate (c, LUCID_FAIRNESS_PPV, LUCID_FAIRNESS_AIF360);
+  g_assert_cmpfloat (v.value, ==, 0.0);
+  g_assert_cmpint (v.reason, ==, LUCID_FAIRNESS_NO_TRUTH);
+  g_assert_cmpstr (lucid_fairness_reason_name (v.reason), ==, "no-truth");
+  double lo, hi;
+  LucidFairnessReason reason;
+  g_assert_false (lucid_fairness_wilson (c, LUCID_FAIRNESS_FPR, 0.95, &lo,
+          &hi, &reason));
+  g_assert_cmpint (reason, ==, LUCID_FAIRNESS_NO_TRUTH);
+  g_assert_true (lucid_fairness_wilson (c, LUCID_FAIRNESS_SELECTION_RATE,
+          0.95, &lo, &hi, &reason));
+
+  /* An unknown truth other than the three values is refused. */
+  g_autoptr (GError) error = NULL;
+  g_assert_false (lucid_fairness_update_event (counts, "g=a", 3, TRUE, 1.0,
+          &error));
+  g_assert_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/fairness/golden/partitions", test_golden_partitions);
-  g_test_add_func ("/fairness/golden/aif360", test_golden_aif360);
+  g_test_add_data_func ("/fairness/golden/partitions", SYNTHETIC,
+      test_golden_partitions);
+  g_test_add_data_func ("/fairness/golden/aif360", SYNTHETIC,
+      test_golden_aif360);
+  g_test_add_data_func ("/fairness/missing-truth/partitions", MISSING_TRUTH,
+      test_golden_partitions);
+  g_test_add_data_func ("/fairness/missing-truth/aif360", MISSING_TRUTH,
+      test_golden_aif360);
+  g_test_add_func ("/fairness/missing-truth/cells", test_missing_truth_cells);
   g_test_add_func ("/fairness/golden/fairlearn-nan", test_golden_fairlearn_nan);
   g_test_add_func ("/fairness/update/does-not-allocate",
       test_update_does_not_allocate);
@@ -521,6 +603,7 @@ main (int argc, char **argv)
   g_test_add_func ("/fairness/reasons", test_reasons);
   int rc = g_test_run ();
   g_clear_object (&golden_parser);
+  g_clear_object (&missing_parser);
   g_clear_object (&wilson_parser);
   return rc;
 }

@@ -12,23 +12,6 @@
 
 #include <math.h>
 
-/* The events @rate counts: all of them for the selection rate, those with
- * truth for the others. */
-static guint64
-events_counted (const LucidFairnessCell * cell, LucidFairnessRate rate)
-{
-  return lucid_fairness_rate_is_prediction_only (rate)
-      ? lucid_fairness_cell_n_events (cell) : cell->n;
-}
-
-/* Why a figure has no events to count: none at all, or none with truth. */
-static LucidFairnessReason
-empty_reason (const LucidFairnessCell * cell)
-{
-  return cell->n_no_truth > 0 ? LUCID_FAIRNESS_NO_TRUTH
-      : LUCID_FAIRNESS_EMPTY_GROUP;
-}
-
 /* ---- Fairlearn ----------------------------------------------------------- */
 
 /* The reason to give a NaN figure computed from @rates (n of them). */
@@ -59,7 +42,7 @@ fairlearn_disparity (const LucidFairnessCounts * counts,
         keys->pdata[i]);
     /* MetricFrame knows observed groups only: every row's groups for the
      * selection rate, the groups of the rows with truth for the others. */
-    if (events_counted (cell, rate) > 0)
+    if (lucid_fairness_cell_events_for (cell, rate) > 0)
       rates[n++] = lucid_fairness_rate (cell, rate, LUCID_FAIRNESS_FAIRLEARN);
     else if (lucid_fairness_cell_n_events (cell) > 0)
       no_truth = TRUE;
@@ -175,10 +158,10 @@ aif360_reason (double value, const LucidFairnessCell * u,
 {
   if (isfinite (value))
     return LUCID_FAIRNESS_OK;
-  if (events_counted (u, rate) == 0)
-    return empty_reason (u);
-  if (events_counted (p, rate) == 0)
-    return empty_reason (p);
+  if (lucid_fairness_cell_events_for (u, rate) == 0)
+    return lucid_fairness_cell_empty_reason (u);
+  if (lucid_fairness_cell_events_for (p, rate) == 0)
+    return lucid_fairness_cell_empty_reason (p);
   if (isinf (value))
     return LUCID_FAIRNESS_DIVIDE_BY_ZERO;
   for (guint i = 0; i < n; i++)

@@ -531,23 +531,6 @@ rate_terms (const LucidFairnessCell * c, LucidFairnessRate rate, double *num,
   }
 }
 
-/* The events @rate counts: all of them for the selection rate, those with
- * truth for the others. */
-static guint64
-events_counted (const LucidFairnessCell * cell, LucidFairnessRate rate)
-{
-  return lucid_fairness_rate_is_prediction_only (rate)
-      ? lucid_fairness_cell_n_events (cell) : cell->n;
-}
-
-/* Why a figure has no events to count: none at all, or none with truth. */
-static LucidFairnessReason
-empty_reason (const LucidFairnessCell * cell)
-{
-  return cell->n_no_truth > 0 ? LUCID_FAIRNESS_NO_TRUTH
-      : LUCID_FAIRNESS_EMPTY_GROUP;
-}
-
 /* What the library answers when the denominator is 0: TRUE = 0, FALSE = the
  * IEEE quotient (0/0 = NaN). */
 static gboolean
@@ -580,13 +563,13 @@ lucid_fairness_rate (const LucidFairnessCell * cell, LucidFairnessRate rate,
   g_return_val_if_fail (rate < LUCID_FAIRNESS_N_RATES,
       ((LucidFairnessValue) {NAN, LUCID_FAIRNESS_UNDEFINED_INPUT}));
 
-  if (events_counted (cell, rate) == 0) {
+  if (lucid_fairness_cell_events_for (cell, rate) == 0) {
     /* Fairlearn never sees an empty group; AIF360 evaluates its formulas
      * on an empty selection.  A truth-based rate of a group whose events
      * all lack truth is the same: the rows with truth hold no such group. */
     double v = convention == LUCID_FAIRNESS_AIF360
         && zero_denominator_gives_zero (rate, convention) ? 0.0 : NAN;
-    return (LucidFairnessValue) {v, empty_reason (cell)};
+    return (LucidFairnessValue) {v, lucid_fairness_cell_empty_reason (cell)};
   }
   rate_terms (cell, rate, &num, &den);
   if (den == 0.0) {
@@ -660,8 +643,8 @@ lucid_fairness_wilson (const LucidFairnessCell * cell, LucidFairnessRate rate,
     *reason = LUCID_FAIRNESS_UNDEFINED_INPUT;
     return FALSE;
   }
-  if (events_counted (cell, rate) == 0) {
-    *reason = empty_reason (cell);
+  if (lucid_fairness_cell_events_for (cell, rate) == 0) {
+    *reason = lucid_fairness_cell_empty_reason (cell);
     return FALSE;
   }
   rate_terms (cell, rate, &num, &den);

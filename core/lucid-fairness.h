@@ -118,6 +118,25 @@ lucid_fairness_rate_is_prediction_only (LucidFairnessRate rate)
   return rate == LUCID_FAIRNESS_SELECTION_RATE;
 }
 
+/* The events @rate counts in @cell: all of them for the selection rate,
+ * those with truth for the others. */
+static inline guint64
+lucid_fairness_cell_events_for (const LucidFairnessCell * cell,
+    LucidFairnessRate rate)
+{
+  return lucid_fairness_rate_is_prediction_only (rate)
+      ? lucid_fairness_cell_n_events (cell) : cell->n;
+}
+
+/* Why a figure of @cell has no events to count: none at all, or none with
+ * truth. */
+static inline LucidFairnessReason
+lucid_fairness_cell_empty_reason (const LucidFairnessCell * cell)
+{
+  return cell->n_no_truth > 0 ? LUCID_FAIRNESS_NO_TRUTH
+      : LUCID_FAIRNESS_EMPTY_GROUP;
+}
+
 typedef struct _LucidFairnessCounts LucidFairnessCounts;
 
 /* ---- group keys --------------------------------------------------------- */

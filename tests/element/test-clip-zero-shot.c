@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "lucid-check-goldens.h"
 #include "lucid-check-util.h"
 #include "lucid-safetensors.h"
 #include "lucid-text-model.h"
@@ -28,38 +29,6 @@
 #define FRAME_CAPS                                                             \
   "video/x-raw, format=RGB, width=320, height=240, framerate=25/1"
 
-typedef struct {
-  JsonParser *parser;
-  JsonObject *root;
-  LucidSafetensors *st;
-} Goldens;
-
-static void
-goldens_load (Goldens *g, const gchar *name)
-{
-  gchar *json = g_strdup_printf ("goldens/%s.json", name);
-  gchar *tensors = g_strdup_printf ("goldens/%s.safetensors", name);
-  gchar *path = lucid_check_fixture_path (json);
-  gchar *st = lucid_check_fixture_path (tensors);
-  GError *err = NULL;
-
-  g->parser = json_parser_new ();
-  fail_unless (json_parser_load_from_file (g->parser, path, NULL));
-  g->root = json_node_get_object (json_parser_get_root (g->parser));
-  g->st = lucid_safetensors_open (st, &err);
-  fail_unless (g->st != NULL, "%s", err ? err->message : "");
-  g_free (json);
-  g_free (tensors);
-  g_free (path);
-  g_free (st);
-}
-
-static void
-goldens_clear (Goldens *g)
-{
-  lucid_safetensors_free (g->st);
-  g_object_unref (g->parser);
-}
 
 static JsonObject *
 golden_case (Goldens *g, guint i)
@@ -81,38 +50,6 @@ golden_index (Goldens *g, const gchar *input)
       return i;
   fail ("no golden case %s", input);
   return 0;
-}
-
-static const float *
-golden_f32 (Goldens *g, const gchar *name, gint64 n)
-{
-  gint64 shape[1] = { n };
-  GError *err = NULL;
-  const float *p = lucid_safetensors_get_f32 (g->st, name, 1, shape, &err);
-
-  fail_unless (p != NULL, "%s: %s", name, err ? err->message : "");
-  return p;
-}
-
-/* A solid @rgb 320×240 RGB frame, as videotestsrc pattern=red gives. */
-static GstBuffer *
-solid_frame (const guint8 rgb[3], GstClockTime pts)
-{
-  GstVideoInfo info;
-  GstBuffer *buf;
-  GstMapInfo map;
-
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 320, 240);
-  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  for (guint y = 0; y < 240; y++)
-    for (guint x = 0; x < 320; x++)
-      memcpy (map.data + y * GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) + x * 3,
-              rgb, 3);
-  gst_buffer_unmap (buf, &map);
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
-  return buf;
 }
 
 static const struct {
@@ -229,7 +166,7 @@ GST_START_TEST (test_ensemble_visionenc_and_classify)
   GstHarness *h;
   GstBus *bus;
 
-  goldens_load (&g, "vision-tiny-clip");
+  lucid_check_goldens_load (&g, "vision-tiny-clip");
   tpl = json_object_get_string_member (
       json_object_get_object_member (
           json_object_get_object_member (g.root, "ensembles"), ENSEMBLE),
@@ -249,13 +186,13 @@ GST_START_TEST (test_ensemble_visionenc_and_classify)
   for (guint f = 0; f < G_N_ELEMENTS (SOLID); f++) {
     guint i = golden_index (&g, SOLID[f].input);
     gchar *name = g_strdup_printf ("case%u." ENSEMBLE ".probs", i);
-    const float *want = golden_f32 (&g, name, 3);
+    const float *want = lucid_check_golden_f32 (&g, name, 3);
     const GstStructure *v, *c;
     double vs[3], cs[3];
     GstBuffer *out;
 
     fail_unless_equals_int (
-        gst_harness_push (h, solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
+        gst_harness_push (h, lucid_check_solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
         GST_FLOW_OK);
     out = gst_harness_pull (h);
     v = lucid_check_result_of (out, "lucidvisionenc");
@@ -278,7 +215,7 @@ GST_START_TEST (test_ensemble_visionenc_and_classify)
   }
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
   launch_harness_teardown (h, bus);
-  goldens_clear (&g);
+  lucid_check_goldens_clear (&g);
   g_free (launch);
   g_free (spaced);
   g_free (dir);
@@ -430,8 +367,8 @@ GST_START_TEST (test_vision_tower_embedding)
   GstElement *e = gst_element_factory_make ("lucidvisionenc", NULL);
   GstHarness *h;
 
-  goldens_load (&g, "clip-towers");
-  goldens_load (&zs, "vision-tiny-clip");
+  lucid_check_goldens_load (&g, "clip-towers");
+  lucid_check_goldens_load (&zs, "vision-tiny-clip");
   g_object_set (e, "model", dir, NULL);
   h = gst_harness_new_with_element (e, "sink", "src");
   gst_object_unref (e);
@@ -441,8 +378,8 @@ GST_START_TEST (test_vision_tower_embedding)
     gchar *ie = g_strdup_printf ("vision.case%u.image_embeds", i);
     gchar *full = g_strdup_printf ("case%u.embedding",
                                    golden_index (&zs, SOLID[f].input));
-    const float *raw = golden_f32 (&g, ie, 16);
-    const float *whole = golden_f32 (&zs, full, 16);
+    const float *raw = lucid_check_golden_f32 (&g, ie, 16);
+    const float *whole = lucid_check_golden_f32 (&zs, full, 16);
     const GstStructure *s;
     GstBuffer *out;
     double norm = 0;
@@ -453,7 +390,7 @@ GST_START_TEST (test_vision_tower_embedding)
       norm += (double)raw[k] * raw[k];
     norm = sqrt (norm);
     fail_unless_equals_int (
-        gst_harness_push (h, solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
+        gst_harness_push (h, lucid_check_solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
         GST_FLOW_OK);
     out = gst_harness_pull (h);
     s = lucid_check_result_of (out, "lucidvisionenc");
@@ -475,8 +412,8 @@ GST_START_TEST (test_vision_tower_embedding)
     gst_buffer_unref (out);
   }
   gst_harness_teardown (h);
-  goldens_clear (&g);
-  goldens_clear (&zs);
+  lucid_check_goldens_clear (&g);
+  lucid_check_goldens_clear (&zs);
   g_free (sha);
   g_free (weights);
   g_free (dir);
@@ -506,7 +443,7 @@ GST_START_TEST (test_split_towers_classify)
   gint64 shape[2];
   guint n_cases;
 
-  goldens_load (&g, "clip-towers");
+  lucid_check_goldens_load (&g, "clip-towers");
   n_cases
       = json_array_get_length (json_object_get_array_member (g.root, "cases"));
   shape[0] = n_cases;
@@ -519,7 +456,7 @@ GST_START_TEST (test_split_towers_classify)
     GstBuffer *out;
 
     fail_unless_equals_int (
-        gst_harness_push (h, solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
+        gst_harness_push (h, lucid_check_solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
         GST_FLOW_OK);
     out = gst_harness_pull (h);
     c = lucid_check_result_of (out, "lucidclassify");
@@ -540,7 +477,7 @@ GST_START_TEST (test_split_towers_classify)
   }
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
   launch_harness_teardown (h, bus);
-  goldens_clear (&g);
+  lucid_check_goldens_clear (&g);
   g_free (launch);
   g_free (sha);
   g_free (weights);

@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 
+#include "lucid-check-goldens.h"
 #include "lucid-check-util.h"
 #include "lucid-safetensors.h"
 #include "lucidmeta.h"
@@ -23,34 +24,6 @@
 #define COLOURS "red,green,blue"
 #define TEMPLATE "a photo of {}"
 
-typedef struct {
-  JsonParser *parser;
-  JsonObject *root;
-  LucidSafetensors *st;
-} Goldens;
-
-static void
-goldens_load (Goldens *g)
-{
-  gchar *path = lucid_check_fixture_path ("goldens/vision-tiny-clip.json");
-  gchar *st = lucid_check_fixture_path ("goldens/vision-tiny-clip.safetensors");
-  GError *err = NULL;
-
-  g->parser = json_parser_new ();
-  fail_unless (json_parser_load_from_file (g->parser, path, NULL));
-  g->root = json_node_get_object (json_parser_get_root (g->parser));
-  g->st = lucid_safetensors_open (st, &err);
-  fail_unless (g->st != NULL, "%s", err ? err->message : "");
-  g_free (path);
-  g_free (st);
-}
-
-static void
-goldens_clear (Goldens *g)
-{
-  lucid_safetensors_free (g->st);
-  g_object_unref (g->parser);
-}
 
 /* The index of the golden case whose input is @input. */
 static guint
@@ -87,39 +60,6 @@ golden_score (Goldens *g, guint i, const gchar *set, const gchar *label)
       return json_array_get_double_element (scores, k);
   fail ("no label %s in set %s", label, set);
   return NAN;
-}
-
-/* A float32 golden tensor of @n values. */
-static const float *
-golden_f32 (Goldens *g, const gchar *name, gint64 n)
-{
-  gint64 shape[1] = { n };
-  GError *err = NULL;
-  const float *p = lucid_safetensors_get_f32 (g->st, name, 1, shape, &err);
-
-  fail_unless (p != NULL, "%s: %s", name, err ? err->message : "");
-  return p;
-}
-
-/* A solid @rgb 320×240 RGB frame, as videotestsrc pattern=red gives. */
-static GstBuffer *
-solid_frame (const guint8 rgb[3], GstClockTime pts)
-{
-  GstVideoInfo info;
-  GstBuffer *buf;
-  GstMapInfo map;
-
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, 320, 240);
-  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  for (guint y = 0; y < 240; y++)
-    for (guint x = 0; x < 320; x++)
-      memcpy (map.data + y * GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) + x * 3,
-              rgb, 3);
-  gst_buffer_unmap (buf, &map);
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = 40 * GST_MSECOND;
-  return buf;
 }
 
 #define FRAME_CAPS                                                             \
@@ -205,11 +145,11 @@ GST_START_TEST (test_visionenc_clip_zero_shot)
       = new_visionenc_harness ("model", dir, "labels", COLOURS,
                                "prompt-template", TEMPLATE, "top-k", 3, NULL);
 
-  goldens_load (&g);
+  lucid_check_goldens_load (&g, "vision-tiny-clip");
   for (guint f = 0; f < G_N_ELEMENTS (SOLID); f++) {
     guint i = golden_index (&g, SOLID[f].input);
     gchar *name = g_strdup_printf ("case%u.embedding", i);
-    const float *want = golden_f32 (&g, name, 16);
+    const float *want = lucid_check_golden_f32 (&g, name, 16);
     const GstStructure *s;
     GstBuffer *out;
     float *emb;
@@ -217,7 +157,7 @@ GST_START_TEST (test_visionenc_clip_zero_shot)
     gint w = 0;
 
     fail_unless_equals_int (
-        gst_harness_push (h, solid_frame (SOLID[f].rgb, f * 40 * GST_MSECOND)),
+        gst_harness_push (h, lucid_check_solid_frame (SOLID[f].rgb, f * 40 * GST_MSECOND)),
         GST_FLOW_OK);
     out = gst_harness_pull (h);
     s = lucid_check_result_of (out, "lucidvisionenc");
@@ -249,7 +189,7 @@ GST_START_TEST (test_visionenc_clip_zero_shot)
     gst_buffer_unref (out);
   }
   gst_harness_teardown (h);
-  goldens_clear (&g);
+  lucid_check_goldens_clear (&g);
   g_free (sha);
   g_free (weights);
   g_free (dir);
@@ -270,14 +210,14 @@ GST_START_TEST (test_visionenc_clip_embedding_only)
   float *emb;
   guint n;
 
-  goldens_load (&g);
+  lucid_check_goldens_load (&g, "vision-tiny-clip");
   i = golden_index (&g, "solid green 320x240");
   {
     gchar *name = g_strdup_printf ("case%u.embedding", i);
-    want = golden_f32 (&g, name, 16);
+    want = lucid_check_golden_f32 (&g, name, 16);
     g_free (name);
   }
-  fail_unless_equals_int (gst_harness_push (h, solid_frame (SOLID[1].rgb, 0)),
+  fail_unless_equals_int (gst_harness_push (h, lucid_check_solid_frame (SOLID[1].rgb, 0)),
                           GST_FLOW_OK);
   out = gst_harness_pull (h);
   s = lucid_check_result_of (out, "lucidvisionenc");
@@ -290,7 +230,7 @@ GST_START_TEST (test_visionenc_clip_embedding_only)
   g_free (emb);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
-  goldens_clear (&g);
+  lucid_check_goldens_clear (&g);
   g_free (dir);
 }
 
@@ -315,7 +255,7 @@ GST_START_TEST (test_classify_clip_equals_visionenc)
       "a blurry photo of a {}." },
   };
 
-  goldens_load (&g);
+  lucid_check_goldens_load (&g, "vision-tiny-clip");
   for (guint q = 0; q < G_N_ELEMENTS (sets); q++) {
     gchar *launch = g_strdup_printf (
         "lucidvisionenc model=\"%s\" labels=\"%s\" prompt-template=\"%s\" "
@@ -337,7 +277,7 @@ GST_START_TEST (test_classify_clip_equals_visionenc)
       double ls = 0;
 
       fail_unless_equals_int (
-          gst_harness_push (h, solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
+          gst_harness_push (h, lucid_check_solid_frame (SOLID[f].rgb, f * GST_MSECOND)),
           GST_FLOW_OK);
       out = gst_harness_pull (h);
       v = lucid_check_result_of (out, "lucidvisionenc");
@@ -380,7 +320,7 @@ GST_START_TEST (test_classify_clip_equals_visionenc)
     gst_harness_teardown (h);
     g_free (launch);
   }
-  goldens_clear (&g);
+  lucid_check_goldens_clear (&g);
   g_free (sha);
   g_free (weights);
   g_free (dir);
@@ -408,7 +348,7 @@ GST_START_TEST (test_classify_clip_other_embedding)
   float v[16];
   double vn = 0;
 
-  goldens_load (&g);
+  lucid_check_goldens_load (&g, "vision-tiny-clip");
   {
     gint64 shape[2] = { 3, 16 };
     GError *err = NULL;
@@ -458,7 +398,7 @@ GST_START_TEST (test_classify_clip_other_embedding)
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (h);
-  goldens_clear (&g);
+  lucid_check_goldens_clear (&g);
   g_free (dir);
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -119,4 +120,45 @@ lucid_test_golden_attribute (JsonObject *attrs, const char *name, guint row)
   return g_strdup_printf ("%s=%s", name,
       json_array_get_string_element (values,
           (guint) json_array_get_int_element (codes, row)));
+}
+
+/* A temporary copy of the model directory @src (its plain files, not its
+ * subdirectories) without the file @skip (may be NULL). Free the path;
+ * remove the copy with lucid_test_remove_dir(). */
+static inline char *
+lucid_test_copy_dir (const char *src, const char *skip)
+{
+  g_autoptr (GError) err = NULL;
+  char *tmp = g_dir_make_tmp ("lucid-model-XXXXXX", &err);
+  g_autoptr (GDir) d = g_dir_open (src, 0, &err);
+  const char *name;
+
+  g_assert_no_error (err);
+  while ((name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *from = g_build_filename (src, name, NULL);
+    g_autofree char *to = g_build_filename (tmp, name, NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+
+    if ((skip && strcmp (name, skip) == 0)
+        || !g_file_test (from, G_FILE_TEST_IS_REGULAR))
+      continue;
+    g_assert_true (g_file_get_contents (from, &data, &len, &err));
+    g_assert_true (g_file_set_contents (to, data, len, &err));
+  }
+  return tmp;
+}
+
+/* Removes a directory made by lucid_test_copy_dir() and its files. */
+static inline void
+lucid_test_remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *p = g_build_filename (dir, name, NULL);
+    g_unlink (p);
+  }
+  g_rmdir (dir);
 }

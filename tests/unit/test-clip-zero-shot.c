@@ -362,43 +362,6 @@ test_vision_model_on_towers (void)
                    LUCID_VISION_SCORES_NONE);
 }
 
-/* A temporary copy of @src's plain files, without @skip (may be NULL). */
-static char *
-copy_dir (const char *src, const char *skip)
-{
-  g_autoptr (GError) err = NULL;
-  char *tmp = g_dir_make_tmp ("lucid-towers-XXXXXX", &err);
-  g_autoptr (GDir) d = g_dir_open (src, 0, &err);
-  const char *name;
-
-  g_assert_no_error (err);
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *from = g_build_filename (src, name, NULL);
-    g_autofree char *to = g_build_filename (tmp, name, NULL);
-    g_autofree char *data = NULL;
-    gsize len;
-
-    if (skip && strcmp (name, skip) == 0)
-      continue;
-    g_assert_true (g_file_get_contents (from, &data, &len, &err));
-    g_assert_true (g_file_set_contents (to, data, len, &err));
-  }
-  return tmp;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (dir, name, NULL);
-    g_unlink (p);
-  }
-  g_rmdir (dir);
-}
-
 static void
 assert_clip_load_fails (const char *dir, const char *needle)
 {
@@ -419,9 +382,9 @@ test_bad_towers (void)
   g_autofree char *vision = fixture ("tiny-clip-vision");
   g_autofree char *bare = fixture ("tiny-clip-vision-bare");
   g_autofree char *text = fixture ("tiny-clip-text");
-  g_autofree char *no_pre = copy_dir (vision, "preprocessor_config.json");
-  g_autofree char *no_tok = copy_dir (text, "tokenizer.json");
-  g_autofree char *claims = copy_dir (bare, NULL);
+  g_autofree char *no_pre = lucid_test_copy_dir (vision, "preprocessor_config.json");
+  g_autofree char *no_tok = lucid_test_copy_dir (text, "tokenizer.json");
+  g_autofree char *claims = lucid_test_copy_dir (bare, NULL);
   g_autofree char *cfg = g_build_filename (claims, "config.json", NULL);
   g_autofree char *cfg_text = NULL, *want = NULL;
   g_autoptr (GError) err = NULL;
@@ -451,9 +414,9 @@ test_bad_towers (void)
   assert_error_has (err, LUCID_ERROR_UNSUPPORTED,
                     "model_type \"clip_text_model\" is a text model");
 
-  remove_dir (no_pre);
-  remove_dir (no_tok);
-  remove_dir (claims);
+  lucid_test_remove_dir (no_pre);
+  lucid_test_remove_dir (no_tok);
+  lucid_test_remove_dir (claims);
 }
 
 /* ------------------------------------------------------------------------

@@ -329,40 +329,6 @@ test_model_settings_from_files (void)
   g_assert_false (lucid_text_model_has_mlm_head (b));
 }
 
-/* Copies the fixture dir @src to a temp dir, minus @skip, returning its path. */
-static char *
-copy_model (const char *src, const char *skip)
-{
-  g_autoptr (GError) err = NULL;
-  char *dst = g_dir_make_tmp ("lucid-model-XXXXXX", &err);
-  g_autoptr (GDir) d = g_dir_open (src, 0, &err);
-  const char *name;
-  g_assert_no_error (err);
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *from = g_build_filename (src, name, NULL);
-    g_autofree char *to = g_build_filename (dst, name, NULL);
-    g_autofree char *data = NULL;
-    gsize len;
-    if (g_strcmp0 (name, skip) == 0 || g_file_test (from, G_FILE_TEST_IS_DIR))
-      continue;
-    g_assert_true (g_file_get_contents (from, &data, &len, NULL));
-    g_assert_true (g_file_set_contents (to, data, len, NULL));
-  }
-  return dst;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (dir, name, NULL);
-    g_remove (p);
-  }
-  g_rmdir (dir);
-}
-
 static void
 expect_load_error (const char *dir, const char *needle1, const char *needle2)
 {
@@ -395,38 +361,38 @@ test_bad_model_dirs (void)
   expect_load_error ("/nonexistent/lucid-model", "/nonexistent/lucid-model",
       "does not exist");
 
-  d = copy_model (src, "model.safetensors");
+  d = lucid_test_copy_dir (src, "model.safetensors");
   expect_load_error (d, "model.safetensors", "missing");
-  remove_dir (d);
+  lucid_test_remove_dir (d);
   g_free (d);
 
-  d = copy_model (src, "config.json");
+  d = lucid_test_copy_dir (src, "config.json");
   expect_load_error (d, "config.json", NULL);
-  remove_dir (d);
+  lucid_test_remove_dir (d);
   g_free (d);
 
   g_assert_true (g_file_get_contents (cfg_path, &cfg_text, NULL, NULL));
 
-  d = copy_model (src, NULL);
+  d = lucid_test_copy_dir (src, NULL);
   write_file (d, "config.json", "{\"model_type\": \"bert\", ");
   expect_load_error (d, "config.json", NULL);
-  remove_dir (d);
+  lucid_test_remove_dir (d);
   g_free (d);
 
-  d = copy_model (src, NULL);
+  d = lucid_test_copy_dir (src, NULL);
   write_file (d, "config.json", "{\"model_type\": \"gpt2\"}");
   expect_load_error (d, "config.json", "gpt2");
-  remove_dir (d);
+  lucid_test_remove_dir (d);
   g_free (d);
 
   /* a duplicate key json-glib would silently resolve */
   {
     g_autofree char *dup = g_strdup_printf ("{\"hidden_size\": 16,%s",
         strchr (cfg_text, '{') + 1);
-    d = copy_model (src, NULL);
+    d = lucid_test_copy_dir (src, NULL);
     write_file (d, "config.json", dup);
     expect_load_error (d, "config.json", "hidden_size");
-    remove_dir (d);
+    lucid_test_remove_dir (d);
     g_free (d);
   }
 
@@ -436,10 +402,10 @@ test_bad_model_dirs (void)
         0, NULL);
     g_autofree char *bad = g_regex_replace_literal (re, cfg_text, -1, 0,
         "\"intermediate_size\": 48", 0, NULL);
-    d = copy_model (src, NULL);
+    d = lucid_test_copy_dir (src, NULL);
     write_file (d, "config.json", bad);
     expect_load_error (d, "intermediate.dense.weight", "model.safetensors");
-    remove_dir (d);
+    lucid_test_remove_dir (d);
     g_free (d);
   }
 
@@ -449,10 +415,10 @@ test_bad_model_dirs (void)
         0, NULL);
     g_autofree char *bad = g_regex_replace_literal (re, cfg_text, -1, 0,
         "\"hidden_act\": \"mish\"", 0, NULL);
-    d = copy_model (src, NULL);
+    d = lucid_test_copy_dir (src, NULL);
     write_file (d, "config.json", bad);
     expect_load_error (d, "config.json", "mish");
-    remove_dir (d);
+    lucid_test_remove_dir (d);
     g_free (d);
   }
 
@@ -463,11 +429,11 @@ test_bad_model_dirs (void)
     gsize len;
     g_autofree char *to = NULL;
     g_assert_true (g_file_get_contents (wsrc, &data, &len, NULL));
-    d = copy_model (src, NULL);
+    d = lucid_test_copy_dir (src, NULL);
     to = g_build_filename (d, "model.safetensors", NULL);
     g_assert_true (g_file_set_contents (to, data, len / 2, NULL));
     expect_load_error (d, "model.safetensors", NULL);
-    remove_dir (d);
+    lucid_test_remove_dir (d);
     g_free (d);
   }
 }
@@ -490,7 +456,7 @@ test_sentence_transformers_v6_layout (void)
   char *d;
 
   g_assert_no_error (err);
-  d = copy_model (src, "sentence_bert_config.json");
+  d = lucid_test_copy_dir (src, "sentence_bert_config.json");
   pool_dir = g_build_filename (d, "1_Pooling", NULL);
   g_assert_cmpint (g_mkdir (pool_dir, 0755), ==, 0);
   write_file (pool_dir, "config.json",
@@ -531,8 +497,8 @@ test_sentence_transformers_v6_layout (void)
   lucid_test_assert_close (out_b.embeddings, emb_a, 2 * 32, "st6 embeddings", 0);
 
   g_clear_pointer (&b, lucid_text_model_free);
-  remove_dir (pool_dir);
-  remove_dir (d);
+  lucid_test_remove_dir (pool_dir);
+  lucid_test_remove_dir (d);
   g_free (d);
 }
 

@@ -176,61 +176,22 @@ assert_load_fails (const char *dir, const char *needle)
     g_error ("error \"%s\" does not contain \"%s\"", err->message, needle);
 }
 
-/* A temporary copy of the model directory @src (its plain files) without
- * the file @skip (may be NULL). */
-static char *
-copy_dir (const char *src, const char *skip)
-{
-  g_autoptr (GError) err = NULL;
-  char *tmp = g_dir_make_tmp ("lucid-vision-XXXXXX", &err);
-  g_autoptr (GDir) d = g_dir_open (src, 0, &err);
-  const char *name;
-
-  g_assert_no_error (err);
-  while ((name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *from = g_build_filename (src, name, NULL);
-    g_autofree char *to = g_build_filename (tmp, name, NULL);
-    g_autofree char *data = NULL;
-    gsize len;
-
-    if ((skip && strcmp (name, skip) == 0)
-        || !g_file_test (from, G_FILE_TEST_IS_REGULAR))
-      continue;
-    g_assert_true (g_file_get_contents (from, &data, &len, &err));
-    g_assert_true (g_file_set_contents (to, data, len, &err));
-  }
-  return tmp;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (dir, name, NULL);
-    g_unlink (p);
-  }
-  g_rmdir (dir);
-}
-
 static void
 test_bad_directories (void)
 {
   g_autofree char *bert = fixture ("tiny-bert");
   g_autofree char *vit = fixture ("tiny-vit");
-  g_autofree char *no_pre = copy_dir (vit, "preprocessor_config.json");
-  g_autofree char *bad_pre = copy_dir (vit, NULL);
+  g_autofree char *no_pre = lucid_test_copy_dir (vit, "preprocessor_config.json");
+  g_autofree char *bad_pre = lucid_test_copy_dir (vit, NULL);
   g_autofree char *pre_path = g_build_filename (bad_pre,
       "preprocessor_config.json", NULL);
-  g_autofree char *clip = copy_dir (vit, NULL);
+  g_autofree char *clip = lucid_test_copy_dir (vit, NULL);
   g_autofree char *clip_cfg = g_build_filename (clip, "config.json", NULL);
   g_autofree char *tiny_clip = fixture ("tiny-clip");
-  g_autofree char *clip_no_pre = copy_dir (tiny_clip,
+  g_autofree char *clip_no_pre = lucid_test_copy_dir (tiny_clip,
       "preprocessor_config.json");
-  g_autofree char *clip_no_tok = copy_dir (tiny_clip, "tokenizer.json");
-  g_autofree char *clip_text = copy_dir (tiny_clip, NULL);
+  g_autofree char *clip_no_tok = lucid_test_copy_dir (tiny_clip, "tokenizer.json");
+  g_autofree char *clip_text = lucid_test_copy_dir (tiny_clip, NULL);
   g_autofree char *clip_text_cfg = g_build_filename (clip_text, "config.json",
       NULL);
   g_autofree char *want = NULL;
@@ -270,12 +231,12 @@ test_bad_directories (void)
   assert_load_fails (clip_text, "model_type \"clip_text_model\" is a text "
       "model");
 
-  remove_dir (no_pre);
-  remove_dir (bad_pre);
-  remove_dir (clip);
-  remove_dir (clip_no_pre);
-  remove_dir (clip_no_tok);
-  remove_dir (clip_text);
+  lucid_test_remove_dir (no_pre);
+  lucid_test_remove_dir (bad_pre);
+  lucid_test_remove_dir (clip);
+  lucid_test_remove_dir (clip_no_pre);
+  lucid_test_remove_dir (clip_no_tok);
+  lucid_test_remove_dir (clip_text);
 }
 
 /* labels= prompts on a ViT: the clear error the element shows. */

@@ -27,22 +27,25 @@
  */
 #include "lucid-attention.h"
 #include "lucid-vecmath.h"
+#include "lucid-vecmath-x86.h"
 
 #include <math.h>
 #include <string.h>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef LUCID_VECMATH_X86
 #define LUCID_ATT_X86 1
-#include <immintrin.h>
 #endif
 
-/* C[mr × cols] (row stride ldc) = scale · A[mr × k] (row stride lda) ·
- * B[k × NR] (packed, row stride NR, 64-byte aligned); cols ≤ NR. */
+/* C[mr × cols] (row stride ldc) = diag (scale) · A[mr × k] (row stride
+ * lda) · B[k × NR] (packed, row stride NR, 64-byte aligned); cols ≤ NR,
+ * scale[mr]. */
 typedef void (*TileFunc) (int mr, gsize k, const float *a, gsize lda,
-    const float *bp, float *c, gsize ldc, gsize cols, float scale);
-/* row[0 … n) ← softmax (row[0 … n)) in place: −inf entries become exactly
- * 0, a row of only −inf becomes zeros. n ≥ 1. */
-typedef void (*SoftmaxFunc) (float *row, gsize n);
+    const float *bp, float *c, gsize ldc, gsize cols, const float *scale);
+/* row[0 … n) ← exp (row[0 … n) − max) in place, returning the sum: the
+ * softmax before its division, which the P·V tile applies to its output
+ * (and the probabilities, when asked for, get on their own). −inf entries
+ * become exactly 0; a row of only −inf becomes zeros (sum 0). n ≥ 1. */
+typedef float (*SoftmaxFunc) (float *row, gsize n);
 
 typedef struct {
   gsize mr, nr;
@@ -50,9 +53,8 @@ typedef struct {
   SoftmaxFunc softmax;
 } KernelInfo;
 
-/* exp(x) for x ≤ 0 as in softmax; below this it is 0 (e^-87 ≈ 1.6e-38,
- * nothing next to the row's maximum, which contributes 1). */
-#define EXP_FLUSH -87.0f
+
+#define MAX_MR 12
 
 /* ---- portable: GCC/clang vector extensions, 6 × 8 ---------------------- */
 
@@ -62,7 +64,7 @@ typedef float v4sf __attribute__((vector_size (16)));
 
 static inline __attribute__((always_inline)) void
 att_tile_portable_mr (const int mr, gsize k, const float *a, gsize lda,
-    const float *bp, float *c, gsize ldc, gsize cols, float scale)
+    const float *bp, float *c, gsize ldc, gsize cols, const float *scale)
 {
   v4sf c0[PORT_MR], c1[PORT_MR], b0, b1;
   float t[PORT_NR];
@@ -83,7 +85,7 @@ att_tile_portable_mr (const int mr, gsize k, const float *a, gsize lda,
   }
 #pragma GCC unroll 6
   for (int i = 0; i < mr; i++) {
-    const v4sf s0 = c0[i] * scale, s1 = c1[i] * scale;
+    const v4sf s0 = c0[i] * scale[i], s1 = c1[i] * scale[i];
     if (cols == PORT_NR) {
       memcpy (c + i * ldc, &s0, sizeof s0);
       memcpy (c + i * ldc + 4, &s1, sizeof s1);
@@ -97,7 +99,7 @@ att_tile_portable_mr (const int mr, gsize k, const float *a, gsize lda,
 
 static void
 att_tile_portable (int mr, gsize k, const float *a, gsize lda, const float *bp,
-    float *c, gsize ldc, gsize cols, float scale)
+    float *c, gsize ldc, gsize cols, const float *scale)
 {
   switch (mr) {
 #define CASE(M) case M: att_tile_portable_mr (M, k, a, lda, bp, c, ldc, cols, scale); break;
@@ -108,43 +110,29 @@ att_tile_portable (int mr, gsize k, const float *a, gsize lda, const float *bp,
   }
 }
 
-/* lucid_expf (lucid-vecmath.h), 0 below EXP_FLUSH; plain C the compiler
+/* lucid_expf (lucid-vecmath.h), 0 below LUCID_EXP_FLUSH; plain C the compiler
  * vectorizes for the baseline. */
-static void
+static float
 softmax_portable (float *row, gsize n)
 {
-  float max = -INFINITY, sum = 0.0f, inv;
+  float max = -INFINITY, sum = 0.0f;
 
   for (gsize c = 0; c < n; c++)
     max = row[c] > max ? row[c] : max;
   if (max == -INFINITY) {
     memset (row, 0, n * sizeof (float));
-    return;
+    return 0.0f;
   }
   for (gsize c = 0; c < n; c++) {
     const float x = row[c] - max;
-    const float e = x < EXP_FLUSH ? 0.0f : lucid_expf (x);
+    const float e = x < LUCID_EXP_FLUSH ? 0.0f : lucid_expf (x);
     row[c] = e;
     sum += e;
   }
-  inv = 1.0f / sum;
-  for (gsize c = 0; c < n; c++)
-    row[c] *= inv;
+  return sum;
 }
 
 #ifdef LUCID_ATT_X86
-
-/* The exp of lucid-vecmath.h (Cody–Waite reduction, Cephes' degree-6
- * polynomial) with FMAs, 0 below EXP_FLUSH; NaN stays NaN. */
-#define EXP_LOG2E 1.44269504088896341f
-#define EXP_C1 0.693359375f
-#define EXP_C2 -2.12194440e-4f
-#define EXP_P0 1.9875691500e-4f
-#define EXP_P1 1.3981999507e-3f
-#define EXP_P2 8.3334519073e-3f
-#define EXP_P3 4.1665795894e-2f
-#define EXP_P4 1.6666665459e-1f
-#define EXP_P5 5.0000001201e-1f
 
 /* ---- AVX2 + FMA: 6 × 16 ------------------------------------------------ */
 
@@ -153,10 +141,9 @@ softmax_portable (float *row, gsize n)
 
 static inline __attribute__((always_inline, target ("avx2,fma"))) void
 att_tile_avx2_mr (const int mr, gsize k, const float *a, gsize lda,
-    const float *bp, float *c, gsize ldc, gsize cols, float scale)
+    const float *bp, float *c, gsize ldc, gsize cols, const float *scale)
 {
   __m256 c0[AVX2_MR], c1[AVX2_MR];
-  const __m256 sc = _mm256_set1_ps (scale);
   float t[AVX2_NR];
 
 #pragma GCC unroll 6
@@ -174,6 +161,7 @@ att_tile_avx2_mr (const int mr, gsize k, const float *a, gsize lda,
   }
 #pragma GCC unroll 6
   for (int i = 0; i < mr; i++) {
+    const __m256 sc = _mm256_set1_ps (scale[i]);
     if (cols == AVX2_NR) {
       _mm256_storeu_ps (c + i * ldc, _mm256_mul_ps (c0[i], sc));
       _mm256_storeu_ps (c + i * ldc + 8, _mm256_mul_ps (c1[i], sc));
@@ -187,7 +175,7 @@ att_tile_avx2_mr (const int mr, gsize k, const float *a, gsize lda,
 
 __attribute__((target ("avx2,fma"))) static void
 att_tile_avx2 (int mr, gsize k, const float *a, gsize lda, const float *bp,
-    float *c, gsize ldc, gsize cols, float scale)
+    float *c, gsize ldc, gsize cols, const float *scale)
 {
   switch (mr) {
 #define CASE(M) case M: att_tile_avx2_mr (M, k, a, lda, bp, c, ldc, cols, scale); break;
@@ -196,34 +184,6 @@ att_tile_avx2 (int mr, gsize k, const float *a, gsize lda, const float *bp,
     default:
       g_assert_not_reached ();
   }
-}
-
-static inline __attribute__((always_inline, target ("avx2,fma"))) __m256
-exp_avx2 (__m256 x)
-{
-  const __m256 under = _mm256_cmp_ps (x, _mm256_set1_ps (EXP_FLUSH),
-      _CMP_LT_OQ);
-  __m256 n, r, p, pow2n;
-
-  /* max/min return their second operand when one is NaN: NaN stays */
-  x = _mm256_max_ps (_mm256_set1_ps (EXP_FLUSH), x);
-  x = _mm256_min_ps (_mm256_set1_ps (88.0f), x);
-  n = _mm256_round_ps (_mm256_mul_ps (x, _mm256_set1_ps (EXP_LOG2E)),
-      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  r = _mm256_fnmadd_ps (n, _mm256_set1_ps (EXP_C1), x);
-  r = _mm256_fnmadd_ps (n, _mm256_set1_ps (EXP_C2), r);
-  p = _mm256_set1_ps (EXP_P0);
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_P1));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_P2));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_P3));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_P4));
-  p = _mm256_fmadd_ps (p, r, _mm256_set1_ps (EXP_P5));
-  p = _mm256_fmadd_ps (p, _mm256_mul_ps (r, r), r);
-  p = _mm256_add_ps (p, _mm256_set1_ps (1.0f));
-  /* n ∈ [−126, 127]: 2^n is a normal float built from its exponent bits */
-  pow2n = _mm256_castsi256_ps (_mm256_slli_epi32 (_mm256_add_epi32
-          (_mm256_cvtps_epi32 (n), _mm256_set1_epi32 (127)), 23));
-  return _mm256_andnot_ps (under, _mm256_mul_ps (p, pow2n));
 }
 
 static inline __attribute__((always_inline, target ("avx2,fma"))) float
@@ -247,42 +207,53 @@ hsum_avx2 (__m256 v)
 }
 
 /* The last n % 8 entries go through an 8-float buffer padded with −inf. */
-__attribute__((target ("avx2,fma"))) static void
+__attribute__((target ("avx2,fma"))) static float
 softmax_avx2 (float *row, gsize n)
 {
   const gsize body = n & ~(gsize) 7, tail = n - body;
   float buf[8];
-  __m256 vmax = _mm256_set1_ps (-INFINITY), vsum = _mm256_setzero_ps ();
-  __m256 vm, vi;
-  float max, inv;
+  __m256 vmax0 = _mm256_set1_ps (-INFINITY), vmax1 = vmax0;
+  __m256 vsum0 = _mm256_setzero_ps (), vsum1 = vsum0, vm;
+  gsize c = 0;
+  float max;
 
   for (int i = 0; i < 8; i++)
     buf[i] = i < (int) tail ? row[body + i] : -INFINITY;
-  for (gsize c = 0; c < body; c += 8)
-    vmax = _mm256_max_ps (vmax, _mm256_loadu_ps (row + c));
-  vmax = _mm256_max_ps (vmax, _mm256_loadu_ps (buf));
-  max = hmax_avx2 (vmax);
+  /* two accumulators: a max or an add waits 4 cycles for the previous */
+  for (; c + 16 <= body; c += 16) {
+    vmax0 = _mm256_max_ps (vmax0, _mm256_loadu_ps (row + c));
+    vmax1 = _mm256_max_ps (vmax1, _mm256_loadu_ps (row + c + 8));
+  }
+  if (c < body)
+    vmax0 = _mm256_max_ps (vmax0, _mm256_loadu_ps (row + c));
+  vmax1 = _mm256_max_ps (vmax1, _mm256_loadu_ps (buf));
+  max = hmax_avx2 (_mm256_max_ps (vmax0, vmax1));
   if (max == -INFINITY) {
     memset (row, 0, n * sizeof (float));
-    return;
+    return 0.0f;
   }
   vm = _mm256_set1_ps (max);
-  for (gsize c = 0; c < body; c += 8) {
-    const __m256 e = exp_avx2 (_mm256_sub_ps (_mm256_loadu_ps (row + c), vm));
+  for (c = 0; c + 16 <= body; c += 16) {
+    const __m256 e0 = lucid_exp_avx2 (_mm256_sub_ps (_mm256_loadu_ps (row + c), vm));
+    const __m256 e1 = lucid_exp_avx2 (_mm256_sub_ps (_mm256_loadu_ps (row + c + 8),
+            vm));
+    _mm256_storeu_ps (row + c, e0);
+    _mm256_storeu_ps (row + c + 8, e1);
+    vsum0 = _mm256_add_ps (vsum0, e0);
+    vsum1 = _mm256_add_ps (vsum1, e1);
+  }
+  if (c < body) {
+    const __m256 e = lucid_exp_avx2 (_mm256_sub_ps (_mm256_loadu_ps (row + c), vm));
     _mm256_storeu_ps (row + c, e);
-    vsum = _mm256_add_ps (vsum, e);
+    vsum0 = _mm256_add_ps (vsum0, e);
   }
   if (tail > 0) {
-    const __m256 e = exp_avx2 (_mm256_sub_ps (_mm256_loadu_ps (buf), vm));
+    const __m256 e = lucid_exp_avx2 (_mm256_sub_ps (_mm256_loadu_ps (buf), vm));
     _mm256_storeu_ps (buf, e);
-    vsum = _mm256_add_ps (vsum, e);
+    vsum1 = _mm256_add_ps (vsum1, e);
+    memcpy (row + body, buf, tail * sizeof (float));
   }
-  inv = 1.0f / hsum_avx2 (vsum);
-  vi = _mm256_set1_ps (inv);
-  for (gsize c = 0; c < body; c += 8)
-    _mm256_storeu_ps (row + c, _mm256_mul_ps (_mm256_loadu_ps (row + c), vi));
-  for (gsize i = 0; i < tail; i++)
-    row[body + i] = buf[i] * inv;
+  return hsum_avx2 (_mm256_add_ps (vsum0, vsum1));
 }
 
 /* ---- AVX-512F: 12 × 32 ------------------------------------------------- */
@@ -292,10 +263,9 @@ softmax_avx2 (float *row, gsize n)
 
 static inline __attribute__((always_inline, target ("avx512f"))) void
 att_tile_avx512_mr (const int mr, gsize k, const float *a, gsize lda,
-    const float *bp, float *c, gsize ldc, gsize cols, float scale)
+    const float *bp, float *c, gsize ldc, gsize cols, const float *scale)
 {
   __m512 c0[AVX512_MR], c1[AVX512_MR];
-  const __m512 sc = _mm512_set1_ps (scale);
 
 #pragma GCC unroll 12
   for (int i = 0; i < mr; i++)
@@ -313,6 +283,7 @@ att_tile_avx512_mr (const int mr, gsize k, const float *a, gsize lda,
   if (cols == AVX512_NR) {
 #pragma GCC unroll 12
     for (int i = 0; i < mr; i++) {
+      const __m512 sc = _mm512_set1_ps (scale[i]);
       _mm512_storeu_ps (c + i * ldc, _mm512_mul_ps (c0[i], sc));
       _mm512_storeu_ps (c + i * ldc + 16, _mm512_mul_ps (c1[i], sc));
     }
@@ -323,6 +294,7 @@ att_tile_avx512_mr (const int mr, gsize k, const float *a, gsize lda,
         (__mmask16) ((1u << (cols - 16)) - 1);
 #pragma GCC unroll 12
     for (int i = 0; i < mr; i++) {
+      const __m512 sc = _mm512_set1_ps (scale[i]);
       _mm512_mask_storeu_ps (c + i * ldc, m0, _mm512_mul_ps (c0[i], sc));
       _mm512_mask_storeu_ps (c + i * ldc + 16, m1, _mm512_mul_ps (c1[i],
               sc));
@@ -332,7 +304,7 @@ att_tile_avx512_mr (const int mr, gsize k, const float *a, gsize lda,
 
 __attribute__((target ("avx512f"))) static void
 att_tile_avx512 (int mr, gsize k, const float *a, gsize lda, const float *bp,
-    float *c, gsize ldc, gsize cols, float scale)
+    float *c, gsize ldc, gsize cols, const float *scale)
 {
   switch (mr) {
 #define CASE(M) case M: att_tile_avx512_mr (M, k, a, lda, bp, c, ldc, cols, scale); break;
@@ -344,65 +316,52 @@ att_tile_avx512 (int mr, gsize k, const float *a, gsize lda, const float *bp,
   }
 }
 
-static inline __attribute__((always_inline, target ("avx512f"))) __m512
-exp_avx512 (__m512 x)
-{
-  const __mmask16 under = _mm512_cmp_ps_mask (x, _mm512_set1_ps (EXP_FLUSH),
-      _CMP_LT_OQ);
-  __m512 n, r, p;
-
-  /* max/min return their second operand when one is NaN: NaN stays */
-  x = _mm512_max_ps (_mm512_set1_ps (EXP_FLUSH), x);
-  x = _mm512_min_ps (_mm512_set1_ps (88.0f), x);
-  n = _mm512_roundscale_ps (_mm512_mul_ps (x, _mm512_set1_ps (EXP_LOG2E)),
-      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (EXP_C1), x);
-  r = _mm512_fnmadd_ps (n, _mm512_set1_ps (EXP_C2), r);
-  p = _mm512_set1_ps (EXP_P0);
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_P1));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_P2));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_P3));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_P4));
-  p = _mm512_fmadd_ps (p, r, _mm512_set1_ps (EXP_P5));
-  p = _mm512_fmadd_ps (p, _mm512_mul_ps (r, r), r);
-  p = _mm512_add_ps (p, _mm512_set1_ps (1.0f));
-  return _mm512_maskz_mov_ps ((__mmask16) ~under, _mm512_scalef_ps (p, n));
-}
-
 /* The last n % 16 entries are read and written with masks. */
-__attribute__((target ("avx512f"))) static void
+__attribute__((target ("avx512f"))) static float
 softmax_avx512 (float *row, gsize n)
 {
-  const gsize body = n & ~(gsize) 15;
-  const __mmask16 tail = (__mmask16) ((1u << (n - body)) - 1);
+  const gsize body = n & ~(gsize) 31;
   const __m512 ninf = _mm512_set1_ps (-INFINITY);
-  __m512 vmax = ninf, vsum = _mm512_setzero_ps (), vm, vi, x, e;
+  __m512 vmax0 = ninf, vmax1 = ninf, vsum0 = _mm512_setzero_ps (),
+      vsum1 = vsum0, vm, x, e;
+  __mmask16 m;
+  gsize c;
   float max;
 
-  for (gsize c = 0; c < body; c += 16)
-    vmax = _mm512_max_ps (vmax, _mm512_loadu_ps (row + c));
-  vmax = _mm512_max_ps (vmax, _mm512_mask_loadu_ps (ninf, tail, row + body));
-  max = _mm512_reduce_max_ps (vmax);
+  /* two accumulators: a max or an add waits 4 cycles for the previous */
+  for (c = 0; c < body; c += 32) {
+    vmax0 = _mm512_max_ps (vmax0, _mm512_loadu_ps (row + c));
+    vmax1 = _mm512_max_ps (vmax1, _mm512_loadu_ps (row + c + 16));
+  }
+  for (; c < n; c += 16) {
+    m = n - c >= 16 ? 0xffff : (__mmask16) ((1u << (n - c)) - 1);
+    vmax0 = _mm512_max_ps (vmax0, _mm512_mask_loadu_ps (ninf, m, row + c));
+  }
+  max = _mm512_reduce_max_ps (_mm512_max_ps (vmax0, vmax1));
   if (max == -INFINITY) {
     memset (row, 0, n * sizeof (float));
-    return;
+    return 0.0f;
   }
   vm = _mm512_set1_ps (max);
-  for (gsize c = 0; c < body; c += 16) {
-    e = exp_avx512 (_mm512_sub_ps (_mm512_loadu_ps (row + c), vm));
-    _mm512_storeu_ps (row + c, e);
-    vsum = _mm512_add_ps (vsum, e);
+  for (c = 0; c < body; c += 32) {
+    const __m512 e0 = lucid_exp_avx512 (_mm512_sub_ps (_mm512_loadu_ps (row + c),
+            vm));
+    const __m512 e1 = lucid_exp_avx512 (_mm512_sub_ps (_mm512_loadu_ps (row + c
+                + 16), vm));
+    _mm512_storeu_ps (row + c, e0);
+    _mm512_storeu_ps (row + c + 16, e1);
+    vsum0 = _mm512_add_ps (vsum0, e0);
+    vsum1 = _mm512_add_ps (vsum1, e1);
   }
   /* the tail's masked-off lanes load −inf: exp gives 0 */
-  x = _mm512_mask_loadu_ps (ninf, tail, row + body);
-  e = exp_avx512 (_mm512_sub_ps (x, vm));
-  _mm512_mask_storeu_ps (row + body, tail, e);
-  vsum = _mm512_add_ps (vsum, e);
-  vi = _mm512_set1_ps (1.0f / _mm512_reduce_add_ps (vsum));
-  for (gsize c = 0; c < body; c += 16)
-    _mm512_storeu_ps (row + c, _mm512_mul_ps (_mm512_loadu_ps (row + c), vi));
-  _mm512_mask_storeu_ps (row + body, tail,
-      _mm512_mul_ps (_mm512_maskz_loadu_ps (tail, row + body), vi));
+  for (; c < n; c += 16) {
+    m = n - c >= 16 ? 0xffff : (__mmask16) ((1u << (n - c)) - 1);
+    x = _mm512_mask_loadu_ps (ninf, m, row + c);
+    e = lucid_exp_avx512 (_mm512_sub_ps (x, vm));
+    _mm512_mask_storeu_ps (row + c, m, e);
+    vsum0 = _mm512_add_ps (vsum0, e);
+  }
+  return _mm512_reduce_add_ps (_mm512_add_ps (vsum0, vsum1));
 }
 
 #endif /* LUCID_ATT_X86 */
@@ -470,8 +429,10 @@ attention_head (const KernelInfo *ki, const Head *hd)
   const gsize mr = ki->mr, nr = ki->nr, len = hd->len, d = hd->d;
   const gsize kpanels = (len + nr - 1) / nr, lds = kpanels * nr;
   const gsize vpanels = (d + nr - 1) / nr;
-  float *kt, *vp, *s;
+  float *kt, *vp, *s, scale[MAX_MR];
 
+  for (gsize r = 0; r < mr; r++)
+    scale[r] = hd->scale;
   kt = scratch_get (kpanels * d * nr + vpanels * len * nr + mr * lds);
   vp = kt + kpanels * d * nr;
   s = vp + vpanels * len * nr;
@@ -504,32 +465,37 @@ attention_head (const KernelInfo *ki, const Head *hd)
     const gsize rows = MIN (mr, len - i0);
     /* keys any row of the block attends to */
     const gsize keys = hd->causal ? i0 + rows : len;
+    float inv[MAX_MR];
 
     for (gsize j = 0; j < (keys + nr - 1) / nr; j++)
       ki->tile ((int) rows, d, hd->q + i0 * hd->ld, hd->ld, kt + j * d * nr,
-          s + j * nr, lds, nr, hd->scale);
+          s + j * nr, lds, nr, scale);
     for (gsize r = 0; r < rows; r++) {
       float *row = s + r * lds;
       const gsize n = hd->causal ? i0 + r + 1 : len;
+      float sum;
 
       if (hd->key_mask != NULL)
         for (gsize j = 0; j < n; j++)
           if (hd->key_mask[j] == 0)
             row[j] = -INFINITY;
-      ki->softmax (row, n);
+      sum = ki->softmax (row, n);
+      inv[r] = sum > 0.0f ? 1.0f / sum : 0.0f;
       /* causal: the keys after this row that later rows of the block see */
       for (gsize j = n; j < keys; j++)
         row[j] = 0.0f;
       if (hd->probs != NULL) {
         float *p = hd->probs + (i0 + r) * len;
-        memcpy (p, row, keys * sizeof (float));
+        for (gsize j = 0; j < keys; j++)
+          p[j] = row[j] * inv[r];
         memset (p + keys, 0, (len - keys) * sizeof (float));
       }
     }
+    /* O = diag (1 / sum) · E · V: the softmax's division on the output */
     for (gsize c = 0; c < vpanels; c++)
       ki->tile ((int) rows, keys, s, lds, vp + c * len * nr,
           hd->out + i0 * hd->ld_out + c * nr, hd->ld_out, MIN (nr,
-              d - c * nr), 1.0f);
+              d - c * nr), inv);
   }
 }
 

@@ -16,6 +16,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-backend.h"
+#include "lucid-activation.h"
 #include "lucid-attention.h"
 #include "lucid-blas.h"
 #include "lucid-gemm.h"
@@ -117,13 +118,21 @@ layernorm_rows (float *x, const float *residual, const float *gamma,
   }
 }
 
+/* The kernel of the hand-vectorised element-wise code (the exact GELU):
+ * the one the GEMM packs for, or with LUCID_GEMM_KERNEL=blas the best. */
+static LucidGemmKernel
+elementwise_kernel (void)
+{
+  LucidGemmKernel k;
+  return lucid_gemm_kernel_for_process (&k) ? k : lucid_gemm_kernel_best ();
+}
+
 LUCID_MULTIVERSION static void
 activation_range (LucidActivation act, float *x, gsize n)
 {
   switch (act) {
     case LUCID_ACT_GELU:
-      for (gsize i = 0; i < n; i++)
-        x[i] = 0.5f * x[i] * (1.0f + lucid_erff (x[i] * (float) M_SQRT1_2));
+      lucid_activation_gelu (elementwise_kernel (), x, n);
       break;
     case LUCID_ACT_GELU_TANH:
       for (gsize i = 0; i < n; i++) {

@@ -287,14 +287,14 @@ typedef struct {
 
 static const KernelInfo kernels[LUCID_GEMM_N_KERNELS] = {
   [LUCID_GEMM_KERNEL_PORTABLE] = { "portable", PORT_MR, PORT_NR,
-      tile_portable },
+      tile_portable, NULL },
 #ifdef LUCID_GEMM_X86
-  [LUCID_GEMM_KERNEL_AVX2] = { "avx2", AVX2_MR, AVX2_NR, tile_avx2 },
+  [LUCID_GEMM_KERNEL_AVX2] = { "avx2", AVX2_MR, AVX2_NR, tile_avx2, NULL },
   [LUCID_GEMM_KERNEL_AVX512] = { "avx512", AVX512_MR, AVX512_NR,
       NULL, tile_avx512_direct },
 #else
-  [LUCID_GEMM_KERNEL_AVX2] = { "avx2", 0, 0, NULL },
-  [LUCID_GEMM_KERNEL_AVX512] = { "avx512", 0, 0, NULL },
+  [LUCID_GEMM_KERNEL_AVX2] = { "avx2", 0, 0, NULL, NULL },
+  [LUCID_GEMM_KERNEL_AVX512] = { "avx512", 0, 0, NULL, NULL },
 #endif
 };
 

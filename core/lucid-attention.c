@@ -376,6 +376,11 @@ static const KernelInfo kernels[LUCID_GEMM_N_KERNELS] = {
 #endif
 };
 
+G_STATIC_ASSERT (PORT_MR <= MAX_MR);
+#ifdef LUCID_ATT_X86
+G_STATIC_ASSERT (AVX2_MR <= MAX_MR && AVX512_MR <= MAX_MR);
+#endif
+
 /* ---- per-thread scratch ------------------------------------------------ */
 
 typedef struct {

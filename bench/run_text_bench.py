@@ -537,11 +537,12 @@ def write_doc(path, R):
              f"AVX2: {'yes' if m['avx2'] else 'no'}; AMX: {' '.join(m['amx']) or 'no'}.")
     for k in lucid_keys:
         b = R["blas"][k]
+        own = b.get("gemm", "blas") != "blas"
         L.append(f"- {R['labels'][k]}: Linear layers on "
-                 + (f"Lucid's packed GEMM (**{b['gemm']}** kernel), " if b.get("gemm", "blas")
-                    != "blas" else "BLAS sgemm, ")
-                 + f"attention on BLAS `{b.get('blas')}` — kernel core "
-                 f"**{b.get('core', '?')}**.")
+                 + (f"Lucid's packed GEMM (**{b['gemm']}** kernel), attention on Lucid's "
+                    f"fused kernel (lucid-attention.c, **{b['gemm']}**), "
+                    if own else "BLAS sgemm, attention per head on BLAS sgemm + softmax_rows, ")
+                 + f"BLAS `{b.get('blas')}` — kernel core **{b.get('core', '?')}**.")
     L.append(f"- Lucid {v['lucid']}, `{v['gcc']}`, meson buildtype release; "
              f"PyTorch {v['torch']} ({v.get('torch_blas', '?')}, {v.get('torch_isa', '?')}), "
              f"transformers {v['transformers']}; ONNX Runtime {v['onnxruntime']}, "
@@ -743,8 +744,9 @@ def main():
                     help="also run Lucid with OPENBLAS_CORETYPE=X ('auto': SkylakeX when the "
                          "CPU has AVX-512 and OpenBLAS picked another core; 'none': never)")
     ap.add_argument("--blas-variant", default="on", choices=["on", "off"],
-                    help="also run Lucid with LUCID_GEMM_KERNEL=blas: its Linear layers on "
-                         "OpenBLAS sgemm, as before the packed GEMM (default on)")
+                    help="also run Lucid with LUCID_GEMM_KERNEL=blas: its Linear layers and "
+                         "attention products on OpenBLAS sgemm, with the separate softmax, as "
+                         "before the packed GEMM and the fused attention (default on)")
     ap.add_argument("--wait-idle", type=float, default=300,
                     help="before each thread count, wait up to S seconds for other load to "
                          "drop below 10%% of the CPUs (default 300)")
@@ -813,7 +815,7 @@ def main():
         labels["lucid"] = f"Lucid (own GEMM, {blas['lucid']['gemm']})"
         if a.blas_variant == "on":
             engines_lucid["lucid_blas"] = dict(best_env, LUCID_GEMM_KERNEL="blas")
-            labels["lucid_blas"] = "Lucid (OpenBLAS GEMMs: before)"
+            labels["lucid_blas"] = "Lucid (OpenBLAS GEMMs and attention: before)"
             short["lucid_blas"] = "Lucid[BLAS]"
             blas["lucid_blas"] = lucid_info(bench, engines_lucid["lucid_blas"])
     engines = list(engines_lucid) + ["ort", "torch"]

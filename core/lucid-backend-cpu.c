@@ -16,6 +16,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-backend.h"
+#include "lucid-activation.h"
+#include "lucid-attention.h"
 #include "lucid-blas.h"
 #include "lucid-gemm.h"
 #include "lucid-parallel.h"
@@ -116,13 +118,21 @@ layernorm_rows (float *x, const float *residual, const float *gamma,
   }
 }
 
+/* The kernel of the hand-vectorised element-wise code (the exact GELU):
+ * the one the GEMM packs for, or with LUCID_GEMM_KERNEL=blas the best. */
+static LucidGemmKernel
+elementwise_kernel (void)
+{
+  LucidGemmKernel k;
+  return lucid_gemm_kernel_for_process (&k) ? k : lucid_gemm_kernel_best ();
+}
+
 LUCID_MULTIVERSION static void
 activation_range (LucidActivation act, float *x, gsize n)
 {
   switch (act) {
     case LUCID_ACT_GELU:
-      for (gsize i = 0; i < n; i++)
-        x[i] = 0.5f * x[i] * (1.0f + lucid_erff (x[i] * (float) M_SQRT1_2));
+      lucid_activation_gelu (elementwise_kernel (), x, n);
       break;
     case LUCID_ACT_GELU_TANH:
       for (gsize i = 0; i < n; i++) {
@@ -311,11 +321,20 @@ cpu_linear_packed (const LucidBackend *be, const float *x,
       packed_range, &job);
 }
 
+/* ---- attention ---------------------------------------------------------
+ *
+ * With a packing kernel (every LUCID_GEMM_KERNEL but blas) attention runs
+ * on the fused kernel of lucid-attention.c, its (sequence, head) blocks
+ * split over the pool by cost. LUCID_GEMM_KERNEL=blas keeps the path from
+ * before it, the comparison the benches time: per head, S = Q·Kᵀ on BLAS
+ * into a len × len matrix, softmax_rows, O = P·V on BLAS. */
+
 typedef struct {
   const float *qkv;
   float *out, *probs, *scratch;
   gsize len, heads, head_dim;
   gboolean causal;
+  const guint8 *key_mask;      /* NULL or [len] */
 } AttentionJob;
 
 /* Heads [begin, end) of one sequence; each head has its own len × len
@@ -342,6 +361,12 @@ attention_range (gsize begin, gsize end, gpointer data)
         for (gsize c = i + 1; c < len; c++)
           s[i * len + c] = -INFINITY;
     }
+    if (j->key_mask != NULL) {
+      for (gsize c = 0; c < len; c++)
+        if (j->key_mask[c] == 0)
+          for (gsize i = 0; i < len; i++)
+            s[i * len + c] = -INFINITY;
+    }
     softmax_rows (s, len, len);
     /* O_h = P V_h */
     lucid_blas_sgemm (FALSE, FALSE, len, d, len, 1.0f, s, len, v, stride,
@@ -349,15 +374,108 @@ attention_range (gsize begin, gsize end, gpointer data)
   }
 }
 
+/* The BLAS path's len × len matrices (when probabilities are not asked
+ * for): per calling thread, kept between calls, freed at thread exit. */
+static void
+blas_scratch_free (gpointer data)
+{
+  GArray *a = data;
+  g_array_unref (a);
+}
+
+static GPrivate blas_scratch_key = G_PRIVATE_INIT (blas_scratch_free);
+
+static float *
+blas_attention_scratch (gsize floats)
+{
+  GArray *a = g_private_get (&blas_scratch_key);
+  if (a == NULL) {
+    a = g_array_new (FALSE, FALSE, sizeof (float));
+    g_private_set (&blas_scratch_key, a);
+  }
+  if (a->len < floats)
+    g_array_set_size (a, floats);
+  return (float *) a->data;
+}
+
+typedef struct {
+  LucidGemmKernel kernel;
+  const LucidAttentionBatch *batch;
+  gsize n_parts;
+} FusedAttentionJob;
+
+static void
+fused_attention_range (gsize begin, gsize end, gpointer data)
+{
+  const FusedAttentionJob *j = data;
+  lucid_attention_run (j->kernel, j->batch, begin, end, j->n_parts);
+}
+
+/* Below this many multiply-adds attention runs on the calling thread. */
+#define ATTENTION_PARALLEL_MIN_COST 5e5
+
+static void
+cpu_attention_batch (const LucidBackend *be, const float *qkv, float *out,
+    const gsize *seq_offset, gsize n_seqs, gsize heads, gsize head_dim,
+    gboolean causal, const guint8 *key_mask, float *probs,
+    const gsize *probs_offset)
+{
+  const LucidAttentionBatch batch = { qkv, out, seq_offset, n_seqs, heads,
+    head_dim, causal, key_mask, probs, probs_offset
+  };
+  FusedAttentionJob job = { LUCID_GEMM_KERNEL_PORTABLE, &batch, 1 };
+
+  if (n_seqs == 0 || heads == 0 || head_dim == 0)
+    return;
+  if (!lucid_gemm_kernel_for_process (&job.kernel)) {
+    /* LUCID_GEMM_KERNEL=blas: the BLAS path, one sequence at a time */
+    gsize max_len = 0, poff = 0;
+    float *scratch = NULL;
+
+    for (gsize s = 0; s < n_seqs; s++)
+      max_len = MAX (max_len, seq_offset[s + 1] - seq_offset[s]);
+    if (probs == NULL)
+      scratch = blas_attention_scratch (heads * max_len * max_len);
+    for (gsize s = 0; s < n_seqs; s++) {
+      const gsize len = seq_offset[s + 1] - seq_offset[s];
+      AttentionJob aj = { qkv + seq_offset[s] * 3 * heads * head_dim,
+        out + seq_offset[s] * heads * head_dim, NULL, scratch, len, heads,
+        head_dim, causal,
+        key_mask != NULL ? key_mask + seq_offset[s] : NULL
+      };
+      if (probs != NULL)
+        aj.probs = probs + (probs_offset != NULL ? probs_offset[s] : poff);
+      poff += heads * len * len;
+      if (len > 0)
+        lucid_parallel_for (heads, 1, attention_range, &aj);
+    }
+    return;
+  }
+  if (lucid_attention_batch_cost (&batch) >= ATTENTION_PARALLEL_MIN_COST)
+    job.n_parts = lucid_parallel_get_n_threads ();
+  if (job.n_parts <= 1)
+    lucid_attention_run (job.kernel, &batch, 0, 1, 1);
+  else
+    lucid_parallel_for (job.n_parts, 1, fused_attention_range, &job);
+}
+
 static void
 cpu_attention (const LucidBackend *be, const float *qkv, float *out,
     float *probs, gsize len, gsize heads, gsize head_dim, gboolean causal,
     float *scratch)
 {
-  AttentionJob job = { qkv, out, probs, scratch, len, heads, head_dim,
-    causal
-  };
-  lucid_parallel_for (heads, 1, attention_range, &job);
+  LucidGemmKernel kernel;
+
+  if (lucid_gemm_kernel_for_process (&kernel)) {
+    const gsize seq_offset[2] = { 0, len };
+    cpu_attention_batch (be, qkv, out, seq_offset, 1, heads, head_dim,
+        causal, NULL, probs, NULL);
+  } else {
+    AttentionJob job = { qkv, out, probs, scratch, len, heads, head_dim,
+      causal, NULL
+    };
+    lucid_parallel_for (heads, 1, attention_range, &job);
+  }
 }
 
 static const LucidBackend cpu_backend = {
@@ -366,6 +484,7 @@ static const LucidBackend cpu_backend = {
   .layernorm = cpu_layernorm,
   .activation = cpu_activation,
   .attention = cpu_attention,
+  .attention_batch = cpu_attention_batch,
   .pack_linear = cpu_pack_linear,
   .linear_packed = cpu_linear_packed,
   .free_packed = cpu_free_packed,

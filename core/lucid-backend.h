@@ -47,6 +47,21 @@ struct _LucidBackend {
       float *probs, gsize len, gsize heads, gsize head_dim, gboolean causal,
       float *scratch);
 
+  /* Optional (NULL means "call attention per sequence"): multi-head
+   * attention of every sequence of a packed batch in one call, so the
+   * backend can spread (sequence, head) blocks over its threads.
+   * qkv: [T × 3·hidden] (T = seq_offset[n_seqs]), out: [T × hidden],
+   * seq_offset: [n_seqs + 1] token offsets. causal as above. key_mask
+   * (optional): [T], 0 for a key (padding) no query may attend to; a query
+   * with every key masked gets zeros. probs (optional): sequence s's
+   * [heads × len × len] probabilities at probs + probs_offset[s], or, when
+   * probs_offset is NULL, one block after the other. The backend needs no
+   * scratch from the caller. */
+  void (*attention_batch) (const LucidBackend *be, const float *qkv,
+      float *out, const gsize *seq_offset, gsize n_seqs, gsize heads,
+      gsize head_dim, gboolean causal, const guint8 *key_mask, float *probs,
+      const gsize *probs_offset);
+
   /* Optional (NULL, or pack_linear returning NULL, means "use linear"):
    * pack W[n×k] and b[n] (b may be NULL) once, then
    * Y[m×n] = act(X[m×k] · Wᵀ + b) from the packed form, act applied when

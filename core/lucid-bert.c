@@ -50,8 +50,9 @@ struct _LucidBert {
   guint num_labels;
 
   /* scratch, grown on demand */
-  gsize cap_tokens, cap_len;
-  float *h, *tmp, *qkv, *ctx, *inter, *att;
+  gsize cap_tokens, cap_len, cap_seqs;
+  float *h, *tmp, *qkv, *ctx, *inter, *att; /* att: only without attention_batch */
+  gsize *seq_off;                               /* [cap_seqs + 1] */
   float *mlm_tmp, *mlm_logits;
 };
 
@@ -299,6 +300,7 @@ lucid_bert_free (LucidBert *b)
   g_free (b->ctx);
   g_free (b->inter);
   g_free (b->att);
+  g_free (b->seq_off);
   g_free (b->mlm_tmp);
   g_free (b->mlm_logits);
   g_free (b);
@@ -344,7 +346,7 @@ linear (const LucidBackend *be, const float *x, const LucidPackedLinear *p,
 }
 
 static void
-reserve (LucidBert *b, gsize tokens, gsize max_len)
+reserve (LucidBert *b, gsize tokens, gsize max_len, gsize n_seqs)
 {
   const gsize H = b->cfg->hidden_size, I = b->cfg->intermediate_size;
   if (tokens > b->cap_tokens) {
@@ -355,7 +357,12 @@ reserve (LucidBert *b, gsize tokens, gsize max_len)
     b->qkv = g_renew (float, b->qkv, b->cap_tokens * 3 * H);
     b->inter = g_renew (float, b->inter, b->cap_tokens * I);
   }
-  if (max_len > b->cap_len) {
+  if (n_seqs > b->cap_seqs || b->seq_off == NULL) {
+    b->cap_seqs = MAX (n_seqs, b->cap_seqs * 3 / 2);
+    b->seq_off = g_renew (gsize, b->seq_off, b->cap_seqs + 1);
+  }
+  /* the backend's batched attention needs no len × len scratch */
+  if (b->be->attention_batch == NULL && max_len > b->cap_len) {
     b->cap_len = max_len;
     b->att = g_renew (float, b->att,
         max_len * max_len * b->cfg->num_attention_heads);
@@ -406,7 +413,9 @@ lucid_bert_forward (LucidBert *b, const LucidBertBatch *batch,
 
   if (!check_batch (b, batch, &max_len, error))
     return NULL;
-  reserve (b, MAX (T, 1), MAX (max_len, 1));
+  reserve (b, MAX (T, 1), MAX (max_len, 1), batch->n_seqs);
+  for (guint s = 0; s <= batch->n_seqs; s++)
+    b->seq_off[s] = batch->seq_offset[s];
 
   /* Embeddings. */
   for (guint s = 0; s < batch->n_seqs; s++) {
@@ -427,14 +436,23 @@ lucid_bert_forward (LucidBert *b, const LucidBertBatch *batch,
     float *swap;
 
     linear (be, b->h, L->qkv_p, L->qkv_w, L->qkv_b, b->qkv, T, 3 * H, H, NULL);
-    for (guint s = 0; s < batch->n_seqs; s++) {
-      const gsize off = batch->seq_offset[s];
-      const gsize len = batch->seq_offset[s + 1] - off;
-      float *probs = attentions != NULL ? attentions[l] + attn_offset[s] : NULL;
-      if (len == 0)
-        continue;
-      be->attention (be, b->qkv + off * 3 * H, b->ctx + off * H, probs, len,
-          nh, d, FALSE, b->att);
+    if (be->attention_batch != NULL) {
+      /* all sequences and heads in one call: the backend spreads them
+       * over its threads */
+      be->attention_batch (be, b->qkv, b->ctx, b->seq_off, batch->n_seqs,
+          nh, d, FALSE, NULL, attentions != NULL ? attentions[l] : NULL,
+          attn_offset);
+    } else {
+      for (guint s = 0; s < batch->n_seqs; s++) {
+        const gsize off = batch->seq_offset[s];
+        const gsize len = batch->seq_offset[s + 1] - off;
+        float *probs = attentions != NULL ? attentions[l] + attn_offset[s]
+            : NULL;
+        if (len == 0)
+          continue;
+        be->attention (be, b->qkv + off * 3 * H, b->ctx + off * H, probs,
+            len, nh, d, FALSE, b->att);
+      }
     }
     linear (be, b->ctx, L->o_p, L->o_w, L->o_b, b->tmp, T, H, H, NULL);
     be->layernorm (be, b->tmp, b->h, L->ln1_g, L->ln1_b, T, H,

@@ -68,8 +68,10 @@ lucid_encoder_scratch_reserve (LucidEncoderScratch *s,
                                gsize max_len)
 {
   const gsize H = d->hidden, I = d->intermediate;
-  const gsize att = d->heads * max_len * max_len;
 
+  /* @max_len: the len × len matrices of a backend without attention_batch
+   * are sized by lucid_prenorm_layer_forward, when it needs them */
+  (void) max_len;
   if (tokens > s->cap_tokens) {
     s->cap_tokens = tokens;
     s->a = g_renew (float, s->a, tokens *H);
@@ -77,10 +79,6 @@ lucid_encoder_scratch_reserve (LucidEncoderScratch *s,
     s->ctx = g_renew (float, s->ctx, tokens *H);
     s->qkv = g_renew (float, s->qkv, tokens * 3 * H);
     s->inter = g_renew (float, s->inter, tokens *I);
-  }
-  if (att > s->cap_att) {
-    s->cap_att = att;
-    s->att = g_renew (float, s->att, att);
   }
 }
 
@@ -93,6 +91,7 @@ lucid_encoder_scratch_clear (LucidEncoderScratch *s)
   g_free (s->ctx);
   g_free (s->inter);
   g_free (s->att);
+  g_free (s->offsets);
   memset (s, 0, sizeof *s);
 }
 
@@ -129,14 +128,35 @@ lucid_prenorm_layer_forward (const LucidBackend *be,
   layernorm_copy (be, d, s->a, h, Ly->ln1_g, Ly->ln1_b, T);
   lucid_encoder_linear (be, s->a, Ly->qkv_p, Ly->qkv_w, Ly->qkv_b, s->qkv, T,
                         3 * H, H, NULL);
-  for (gsize i = 0; i < n_seqs; i++) {
-    const gsize len = lens[i];
+  if (be->attention_batch != NULL) {
+    /* all sequences and heads in one call: the backend spreads them over
+     * its threads */
+    if (s->offsets == NULL || n_seqs > s->cap_seqs) {
+      s->cap_seqs = MAX (n_seqs, s->cap_seqs * 3 / 2);
+      s->offsets = g_renew (gsize, s->offsets, s->cap_seqs + 1);
+    }
+    s->offsets[0] = 0;
+    for (gsize i = 0; i < n_seqs; i++)
+      s->offsets[i + 1] = s->offsets[i] + lens[i];
+    be->attention_batch (be, s->qkv, s->ctx, s->offsets, n_seqs, nh, H / nh,
+                         d->causal, NULL, probs, NULL);
+  } else {
+    gsize max_len = 0;
+    for (gsize i = 0; i < n_seqs; i++)
+      max_len = MAX (max_len, lens[i]);
+    if (nh * max_len * max_len > s->cap_att) {
+      s->cap_att = nh * max_len * max_len;
+      s->att = g_renew (float, s->att, s->cap_att);
+    }
+    for (gsize i = 0; i < n_seqs; i++) {
+      const gsize len = lens[i];
 
-    be->attention (be, s->qkv + off * 3 * H, s->ctx + off * H,
-                   probs != NULL ? probs + poff : NULL, len, nh, H / nh,
-                   d->causal, s->att);
-    off += len;
-    poff += nh * len * len;
+      be->attention (be, s->qkv + off * 3 * H, s->ctx + off * H,
+                     probs != NULL ? probs + poff : NULL, len, nh, H / nh,
+                     d->causal, s->att);
+      off += len;
+      poff += nh * len * len;
+    }
   }
   lucid_encoder_linear (be, s->ctx, Ly->o_p, Ly->o_w, Ly->o_b, s->tmp, T, H, H,
                         NULL);

@@ -61,8 +61,10 @@ typedef struct {
 
 /* Scratch of one forward pass, grown on demand. */
 typedef struct {
-  float *a, *tmp, *qkv, *ctx, *inter, *att;
-  gsize cap_tokens, cap_att;
+  float *a, *tmp, *qkv, *ctx, *inter;
+  float *att;     /* len × len matrices: only without attention_batch */
+  gsize *offsets; /* [cap_seqs + 1]: token offsets for attention_batch */
+  gsize cap_tokens, cap_att, cap_seqs;
 } LucidEncoderScratch;
 
 /* Room for @tokens packed tokens and sequences up to @max_len long. */

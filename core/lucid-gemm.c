@@ -5,9 +5,13 @@
  * micro-kernel reads one panel front to back. The bias is copied next to
  * it, zero-padded to whole panels (zeros when the layer has none).
  *
- * A call packs X too, per thread, in blocks of MR rows (row p of a block:
- * the MR values X[i][p]), MC rows at a time so the packed rows stay in L2
- * while every panel of the thread's range passes over them:
+ * The AVX2 and portable kernels pack X too, per thread, in blocks of MR
+ * rows (row p of a block: the MR values X[i][p]), MC rows at a time so the
+ * packed rows stay in L2 while every panel of the thread's range passes
+ * over them (the AVX-512 tile reads X where it lies instead: its
+ * broadcasts take any address, and the scalar transpose that packing is
+ * cost ~5% of a forward pass for a tile no faster — 150–157 against
+ * 166–168 GFLOP/s at K = 1536):
  *
  *   for each MC rows of X:      pack them (MR-row blocks)
  *     for each panel j:         (K × NR floats, streamed from L2/L3)
@@ -202,9 +206,13 @@ tile_avx2 (int mr, gsize k, const float *xp, const float *wp,
 #define AVX512_MR 12
 #define AVX512_NR 32
 
+/* The tile reads X where it lies (row i at xd + i·ldx), not from a packed
+ * block: broadcasts take any address, and packing X was ~5% of a forward
+ * pass (a scalar transpose) for a tile no faster. */
 static inline __attribute__((always_inline, target ("avx512f"))) void
-tile_avx512_mr (const int mr, gsize k, const float *xp, const float *wp,
-    const float *bias, gboolean acc, float *y, gsize ldy, gsize cols)
+tile_avx512_direct_mr (const int mr, gsize k, const float *xd, gsize ldx,
+    const float *wp, const float *bias, gboolean acc, float *y, gsize ldy,
+    gsize cols)
 {
   __m512 c0[AVX512_MR], c1[AVX512_MR];
   const __m512 bb0 = _mm512_loadu_ps (bias), bb1 = _mm512_loadu_ps (bias + 16);
@@ -218,12 +226,11 @@ tile_avx512_mr (const int mr, gsize k, const float *xp, const float *wp,
     _mm_prefetch ((const char *) (wp + PREFETCH_FLOATS + 16), _MM_HINT_T0);
 #pragma GCC unroll 12
     for (int i = 0; i < mr; i++) {
-      const __m512 a = _mm512_set1_ps (xp[i]);
+      const __m512 a = _mm512_set1_ps (xd[i * ldx + p]);
       c0[i] = _mm512_fmadd_ps (a, b0, c0[i]);
       c1[i] = _mm512_fmadd_ps (a, b1, c1[i]);
     }
     wp += AVX512_NR;
-    xp += AVX512_MR;
   }
   if (cols == AVX512_NR) {
 #pragma GCC unroll 12
@@ -234,7 +241,6 @@ tile_avx512_mr (const int mr, gsize k, const float *xp, const float *wp,
       _mm512_storeu_ps (y + i * ldy + 16, _mm512_add_ps (c1[i], a1));
     }
   } else {
-    /* masked loads and stores: nothing touched past the last column */
     const __mmask16 m0 = cols >= 16 ? 0xffff : (__mmask16) ((1u << cols) - 1);
     const __mmask16 m1 = cols <= 16 ? 0 :
         (__mmask16) ((1u << (cols - 16)) - 1);
@@ -251,11 +257,12 @@ tile_avx512_mr (const int mr, gsize k, const float *xp, const float *wp,
 }
 
 __attribute__((target ("avx512f"))) static void
-tile_avx512 (int mr, gsize k, const float *xp, const float *wp,
-    const float *bias, gboolean acc, float *y, gsize ldy, gsize cols)
+tile_avx512_direct (int mr, gsize k, const float *xd, gsize ldx,
+    const float *wp, const float *bias, gboolean acc, float *y, gsize ldy,
+    gsize cols)
 {
   switch (mr) {
-#define CASE(M) case M: tile_avx512_mr (M, k, xp, wp, bias, acc, y, ldy, cols); break;
+#define CASE(M) case M: tile_avx512_direct_mr (M, k, xd, ldx, wp, bias, acc, y, ldy, cols); break;
       CASE (1) CASE (2) CASE (3) CASE (4) CASE (5) CASE (6)
       CASE (7) CASE (8) CASE (9) CASE (10) CASE (11) CASE (12)
 #undef CASE
@@ -266,22 +273,28 @@ tile_avx512 (int mr, gsize k, const float *xp, const float *wp,
 
 #endif /* LUCID_GEMM_X86 */
 
+/* A tile that reads X in place, row i at xd + i · ldx. */
+typedef void (*DirectTileFunc) (int mr, gsize k, const float *xd, gsize ldx,
+    const float *wp, const float *bias, gboolean acc, float *y, gsize ldy,
+    gsize cols);
+
 typedef struct {
   const char *name;
   gsize mr, nr;
-  TileFunc tile;
+  TileFunc tile;                /* over X packed per call, or NULL: */
+  DirectTileFunc direct;       /* over X in place */
 } KernelInfo;
 
 static const KernelInfo kernels[LUCID_GEMM_N_KERNELS] = {
   [LUCID_GEMM_KERNEL_PORTABLE] = { "portable", PORT_MR, PORT_NR,
-      tile_portable },
+      tile_portable, NULL },
 #ifdef LUCID_GEMM_X86
-  [LUCID_GEMM_KERNEL_AVX2] = { "avx2", AVX2_MR, AVX2_NR, tile_avx2 },
+  [LUCID_GEMM_KERNEL_AVX2] = { "avx2", AVX2_MR, AVX2_NR, tile_avx2, NULL },
   [LUCID_GEMM_KERNEL_AVX512] = { "avx512", AVX512_MR, AVX512_NR,
-      tile_avx512 },
+      NULL, tile_avx512_direct },
 #else
-  [LUCID_GEMM_KERNEL_AVX2] = { "avx2", 0, 0, NULL },
-  [LUCID_GEMM_KERNEL_AVX512] = { "avx512", 0, 0, NULL },
+  [LUCID_GEMM_KERNEL_AVX2] = { "avx2", 0, 0, NULL, NULL },
+  [LUCID_GEMM_KERNEL_AVX512] = { "avx512", 0, 0, NULL, NULL },
 #endif
 };
 
@@ -512,6 +525,24 @@ lucid_gemm_run (const LucidGemmPacked *p, const float *x, gsize ldx, gsize m,
   kc = (k + kc - 1) / kc;
   mc = CLAMP (MC_BYTES / (mr * kc * sizeof (float)), 1, 64) * mr;
   mc = MIN (mc, (m + mr - 1) / mr * mr);
+  if (ki->direct != NULL) {
+    /* no packing of X: the same loops, the tile reads X in place */
+    for (gsize i0 = 0; i0 < m; i0 += mc) {
+      const gsize rows = MIN (mc, m - i0);
+      for (gsize k0 = 0; k0 < k; k0 += kc) {
+        const gsize kk = MIN (kc, k - k0);
+        for (gsize j = panel_begin; j < panel_end; j++) {
+          const float *wp = p->panels + (j * k + k0) * nr;
+          const gsize cols = MIN (nr, p->n - j * nr);
+          for (gsize r = 0; r < rows; r += mr)
+            ki->direct ((int) MIN (mr, rows - r), kk,
+                x + (i0 + r) * ldx + k0, ldx, wp, p->bias + j * nr, k0 > 0,
+                y + (i0 + r) * ldy + j * nr, ldy, cols);
+        }
+      }
+    }
+    return;
+  }
   xp = scratch_get (mc * kc);
 
   for (gsize i0 = 0; i0 < m; i0 += mc) {

@@ -91,7 +91,7 @@ lucid_store_open_readonly (const char *path, GError **error)
     goto fail;
   }
   sqlite3_extended_result_codes (db, 1);
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  lucid_store_set_busy_handler (db, BUSY_TIMEOUT_MS);
   sqlite3_limit (db, SQLITE_LIMIT_ATTACHED, 0);
   sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
   sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);

@@ -43,6 +43,33 @@ rc_is_io (int rc)
   }
 }
 
+/* The write connection's busy handler. SQLite's own (sqlite3_busy_timeout)
+ * sleeps longer and longer, up to 100 ms between tries, so under many
+ * writers committing often a waiter keeps waking when the lock is taken
+ * again and can starve for the whole timeout while the others go on. Short
+ * randomised sleeps (0.2-2 ms) try the lock often enough to get a fair turn.
+ * Gives up after the timeout (@data, in ms), as busy_timeout would. One busy
+ * wait at a time per thread, so its start can live in a thread-local. */
+static int
+busy_handler (void *data, int count)
+{
+  static _Thread_local gint64 start_us;
+  gint64 now = g_get_monotonic_time ();
+
+  if (count == 0)
+    start_us = now;
+  if (now - start_us >= (gint64)GPOINTER_TO_UINT (data) * 1000)
+    return 0;
+  g_usleep (g_random_int_range (200, 2000));
+  return 1;
+}
+
+void
+lucid_store_set_busy_handler (sqlite3 *db, guint timeout_ms)
+{
+  sqlite3_busy_handler (db, busy_handler, GUINT_TO_POINTER (timeout_ms));
+}
+
 /* "PATH: WHAT: SQLite's message (SQLite error N[, errno text])". Failures of
  * the file system (full, read-only, cannot open, I/O) are LUCID_ERROR_IO. */
 void
@@ -244,7 +271,7 @@ lucid_store_open_write_connection (const char *path, GError **error)
     goto fail;
   }
   sqlite3_extended_result_codes (db, 1);
-  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
+  lucid_store_set_busy_handler (db, BUSY_TIMEOUT_MS);
 
   /* SQLite silently falls back to read-only when it may not write the file. */
   if (sqlite3_db_readonly (db, "main") == 1) {

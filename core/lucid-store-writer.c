@@ -130,7 +130,7 @@ lucid_store_begin_immediate (LucidStoreWriter *w, GError **error)
   int rc = SQLITE_BUSY;
 
   lucid_store_log_catch_up (w);
-  /* busy_timeout already waits 5 s per attempt. */
+  /* The busy handler already waits up to 5 s per attempt. */
   for (int attempt = 0; attempt < BEGIN_ATTEMPTS; attempt++) {
     rc = sqlite3_exec (w->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if ((rc & 0xff) != SQLITE_BUSY)

@@ -13,7 +13,9 @@
  * connection in the caller's thread, so that every problem (a directory, a
  * read-only file, not a database, a schema newer than this code) is reported
  * to the caller of open: the connection gets extended result codes,
- * busy_timeout 5 s, foreign_keys=ON, journal_mode=WAL, synchronous=FULL,
+ * a busy handler (fair, short randomised retries for up to 5 s, instead of
+ * busy_timeout's sleeps that grow to 100 ms and starve a waiter among many
+ * busy writers), foreign_keys=ON, journal_mode=WAL, synchronous=FULL,
  * then the migrations (below), then it is handed to a new writer thread,
  * which from then on is the only thread that touches it. Later handles on
  * the same file share that writer (refcounted; the last close stops it).

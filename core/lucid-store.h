@@ -175,4 +175,11 @@ gboolean lucid_store_shares_writer (LucidStore *a, LucidStore *b);
  * Close with sqlite3_close(). */
 sqlite3 *lucid_store_open_readonly (const char *path, GError **error);
 
+/* Busy handling for any other connection to a store file (lucidd's own):
+ * what every connection the store opens uses. SQLite's busy_timeout sleeps
+ * longer and longer (up to 100 ms between tries), so a connection using it
+ * starves among writers that retry often; this handler retries after short
+ * random sleeps (0.2-2 ms) and gives up after @timeout_ms. */
+void lucid_store_set_busy_handler (sqlite3 *db, guint timeout_ms);
+
 G_END_DECLS

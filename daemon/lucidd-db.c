@@ -85,7 +85,7 @@ lucidd_db_open (const char *path, GError **error)
     lucidd_db_close (db);
     return NULL;
   }
-  sqlite3_busy_timeout (db->conn, 10000);
+  lucid_store_set_busy_handler (db->conn, 10000);
   sqlite3_exec (db->conn, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 
   stmt = prepare (db,

@@ -64,9 +64,9 @@ default_socket (void)
     return g_strdup (env);
   if (opt_config != NULL || g_file_test (path, G_FILE_TEST_IS_REGULAR))
     config = lucidd_config_load (path, NULL);
-  if (config != NULL)
-    return g_strdup (config->socket_path);
-  return g_strdup ("/var/lib/lucid/lucidd.sock");
+  if (config == NULL)
+    config = lucidd_config_load (NULL, NULL); /* the built-in defaults */
+  return g_strdup (config->socket_path);
 }
 
 /* Sends a request; returns the parsed JSON (or NULL for non-JSON bodies,

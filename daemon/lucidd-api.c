@@ -167,11 +167,30 @@ token_ok (LucidApi *api, SoupServerMessage *msg)
   return diff == 0 && a == b;
 }
 
+static void refuse_stream (GIOStream *stream, guint status,
+                           const char *why);
+
+/* A request refused on its headers alone (no or a wrong token on TCP, a
+ * chunked or too large body): libsoup would still read, and buffer, the
+ * whole declared body before answering, so the connection is taken from
+ * it, answered and closed here (refuse_stream). */
+static void
+refuse_early (SoupServerMessage *msg, guint status, const char *why)
+{
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+
+  if (stream == NULL) { /* not expected; answer the libsoup way */
+    respond_error (msg, status, why);
+    return;
+  }
+  refuse_stream (stream, status, why);
+  g_object_unref (stream);
+}
+
 static void
 early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  const char *method = soup_server_message_get_method (msg);
   goffset len;
 
   /* One request per connection: libsoup 3.2 keeps an idle keep-alive
@@ -180,15 +199,12 @@ early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
   if (is_tcp && !token_ok (api, msg)) {
-    soup_message_headers_replace (
-        soup_server_message_get_response_headers (msg), "WWW-Authenticate",
-        "Bearer");
-    respond_error (msg, SOUP_STATUS_UNAUTHORIZED,
-                   "missing or wrong bearer token");
+    refuse_early (msg, SOUP_STATUS_UNAUTHORIZED,
+                  "missing or wrong bearer token");
     return;
   }
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CHUNKED) {
-    respond_error (msg, 411, "send the body with a Content-Length");
+    refuse_early (msg, 411, "send the body with a Content-Length");
     return;
   }
   len = soup_message_headers_get_content_length (h);
@@ -197,10 +213,9 @@ early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
                                           " bytes; the limit is %u "
                                           "([daemon] max_request_bytes)",
                                           len, api->config->max_request_bytes);
-    respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, m);
+    refuse_early (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, m);
     return;
   }
-  (void)method;
 }
 
 static void
@@ -689,19 +704,22 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
 /* A refused peer: its request is read and thrown away (so that the peer
  * is not cut off while it still writes, which it would see as a broken
  * pipe instead of our answer), then the connection closes. Bounded: 64 KiB
- * or 5 s, whichever comes first. */
+ * or 5 s, whichever comes first; nothing read is kept. */
 typedef struct {
-  GSocketConnection *conn;
+  GIOStream *stream;
+  char *reply;
   gsize drained;
   guint timeout;
+  gboolean closing;
 } RefusedPeer;
 
 static void
 refused_peer_done (RefusedPeer *rp)
 {
   g_clear_handle_id (&rp->timeout, g_source_remove);
-  g_io_stream_close (G_IO_STREAM (rp->conn), NULL, NULL);
-  g_object_unref (rp->conn);
+  g_io_stream_close (rp->stream, NULL, NULL);
+  g_object_unref (rp->stream);
+  g_free (rp->reply);
   g_free (rp);
 }
 
@@ -716,7 +734,7 @@ drained (GObject *src, GAsyncResult *res, gpointer data)
   gsize n = bytes ? g_bytes_get_size (bytes) : 0;
 
   rp->drained += n;
-  if (n == 0 || rp->drained > 64 * 1024 || rp->timeout == 0)
+  if (n == 0 || rp->drained > 64 * 1024 || rp->closing)
     refused_peer_done (rp);
   else
     drain_next (rp);
@@ -725,33 +743,57 @@ drained (GObject *src, GAsyncResult *res, gpointer data)
 static void
 drain_next (RefusedPeer *rp)
 {
-  g_input_stream_read_bytes_async (
-      g_io_stream_get_input_stream (G_IO_STREAM (rp->conn)), 4096,
-      G_PRIORITY_DEFAULT, NULL, drained, rp);
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (rp->stream),
+                                   4096, G_PRIORITY_DEFAULT, NULL, drained,
+                                   rp);
+}
+
+static GSocket *
+stream_socket (GIOStream *stream)
+{
+  if (G_IS_SOCKET_CONNECTION (stream))
+    return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  return g_object_get_data (G_OBJECT (stream), "GSocket"); /* stolen */
 }
 
 static gboolean
 refused_peer_timeout (gpointer data)
 {
   RefusedPeer *rp = data;
+  GSocket *sock = stream_socket (rp->stream);
 
   rp->timeout = 0;
+  rp->closing = TRUE;
   /* closing makes the pending read fail, which frees @rp */
-  g_socket_shutdown (g_socket_connection_get_socket (rp->conn), TRUE, TRUE,
-                     NULL);
+  if (sock != NULL)
+    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  else
+    g_io_stream_close (rp->stream, NULL, NULL);
   return G_SOURCE_REMOVE;
 }
 
-/* A peer that may not use the socket gets a 403, before any of its bytes
- * are parsed. */
 static void
-refuse_peer (GSocketConnection *conn, const char *why)
+reply_written (GObject *src, GAsyncResult *res, gpointer data)
+{
+  RefusedPeer *rp = data;
+  GSocket *sock = stream_socket (rp->stream);
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (src), res, NULL, NULL);
+  g_output_stream_flush (G_OUTPUT_STREAM (src), NULL, NULL);
+  if (sock != NULL)
+    g_socket_shutdown (sock, FALSE, TRUE, NULL);
+  drain_next (rp);
+}
+
+/* Answers STATUS with {"error": WHY} on @stream (a connection no longer
+ * libsoup's), drains what the peer still sends, closes. */
+static void
+refuse_stream (GIOStream *stream, guint status, const char *why)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
-  g_autofree char *body = NULL, *reply = NULL;
-  GSocket *sock = g_socket_connection_get_socket (conn);
+  g_autofree char *body = NULL;
   RefusedPeer *rp;
 
   json_builder_begin_object (b);
@@ -761,19 +803,30 @@ refuse_peer (GSocketConnection *conn, const char *why)
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   body = json_generator_to_data (gen, NULL);
-  reply = g_strdup_printf ("HTTP/1.1 403 Forbidden\r\n"
-                           "Content-Type: application/json\r\n"
-                           "Content-Length: %zu\r\nConnection: close\r\n"
-                           "\r\n%s",
-                           strlen (body), body);
-  /* A fresh socket's send buffer takes this whole reply: never blocks. */
-  g_socket_set_blocking (sock, FALSE);
-  g_socket_send (sock, reply, strlen (reply), NULL, NULL);
-  g_socket_shutdown (sock, FALSE, TRUE, NULL);
   rp = g_new0 (RefusedPeer, 1);
-  rp->conn = g_object_ref (conn);
+  rp->stream = g_object_ref (stream);
+  rp->reply = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Content-Length: %zu\r\nConnection: close\r\n"
+                               "%s\r\n%s",
+                               status, soup_status_get_phrase (status),
+                               strlen (body),
+                               status == SOUP_STATUS_UNAUTHORIZED
+                                   ? "WWW-Authenticate: Bearer\r\n"
+                                   : "",
+                               body);
   rp->timeout = g_timeout_add_seconds (5, refused_peer_timeout, rp);
-  drain_next (rp);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   rp->reply, strlen (rp->reply),
+                                   G_PRIORITY_DEFAULT, NULL, reply_written, rp);
+}
+
+/* A peer that may not use the socket gets a 403, before any of its bytes
+ * are parsed. */
+static void
+refuse_peer (GSocketConnection *conn, const char *why)
+{
+  refuse_stream (G_IO_STREAM (conn), SOUP_STATUS_FORBIDDEN, why);
 }
 
 /* Connections are accepted here rather than by
@@ -823,6 +876,34 @@ on_tcp_incoming (GSocketService *service, GSocketConnection *conn,
 {
   LucidApi *api = data;
   return accept_connection (api, api->tcp_server, conn, FALSE);
+}
+
+/* The socket's group must be able to traverse every directory above the
+ * socket, or its 0660 mode grants nothing: say so at start rather than let
+ * lucidctl fail with "permission denied". */
+static void
+warn_unreachable (const char *dir, gid_t gid)
+{
+  g_autofree char *d = g_strdup (dir);
+
+  for (;;) {
+    struct stat st;
+    char *parent;
+    if (stat (d, &st) == 0 && (st.st_mode & S_IXOTH) == 0
+        && !(st.st_gid == gid && (st.st_mode & S_IXGRP) != 0)) {
+      g_warning ("control socket: %s is mode %04o: members of the socket's "
+                 "group cannot reach the socket below it (put the socket "
+                 "in a directory they can traverse: [daemon] socket, "
+                 "RuntimeDirectory=)",
+                 d, (unsigned)(st.st_mode & 07777));
+      return;
+    }
+    if (strcmp (d, "/") == 0 || strcmp (d, ".") == 0)
+      return;
+    parent = g_path_get_dirname (d);
+    g_free (d);
+    d = parent;
+  }
 }
 
 static gboolean
@@ -886,6 +967,7 @@ listen_unix (LucidApi *api, GError **error)
   } else
     api->socket_gid = getegid ();
   chmod (path, 0660);
+  warn_unreachable (dir, api->socket_gid);
   if (!g_socket_listen (sock, error))
     return FALSE;
   api->socket_path = g_strdup (path);

@@ -4,6 +4,8 @@
  */
 #include "lucidd-config.h"
 
+#include <string.h>
+
 #include "lucid-error.h"
 
 /* Elements an API client may use when the configuration names none: the
@@ -109,6 +111,28 @@ get_list (GKeyFile *kf, const char *group, const char *key, char ***out)
   g_strfreev (*out);
   *out = v;
   return TRUE;
+}
+
+/* The socket when the configuration names none. Never inside the state
+ * directory by default: that directory is 0750 (under systemd's
+ * DynamicUser even below /var/lib/private, 0700), so the socket's group
+ * could not reach a socket there. Under systemd, $RUNTIME_DIRECTORY
+ * (RuntimeDirectory=lucid, 0755); otherwise LUCIDD_RUNTIME_DIR, the same
+ * /run/lucid, which lucidctl computes too. Only a configuration that moved
+ * the state directory keeps its socket there (tests, the demo). */
+static char *
+default_socket (gboolean state_dir_configured, const char *state_dir)
+{
+  const char *rt = g_getenv ("RUNTIME_DIRECTORY");
+
+  if (rt != NULL && rt[0] == '/') {
+    /* several directories are separated by ':'; lucid's is the first */
+    g_autofree char *first = g_strndup (rt, strcspn (rt, ":"));
+    return g_build_filename (first, "lucidd.sock", NULL);
+  }
+  if (!state_dir_configured)
+    return g_build_filename (LUCIDD_RUNTIME_DIR, "lucidd.sock", NULL);
+  return g_build_filename (state_dir, "lucidd.sock", NULL);
 }
 
 static const char *const known_daemon_keys[] = {
@@ -247,9 +271,9 @@ lucidd_config_load (const char *path, GError **error)
   }
   c->database = database ? resolve (base_dir, database)
                          : g_build_filename (c->state_dir, "lucid.db", NULL);
-  c->socket_path = socket_path
-                       ? resolve (base_dir, socket_path)
-                       : g_build_filename (c->state_dir, "lucidd.sock", NULL);
+  c->socket_path = socket_path ? resolve (base_dir, socket_path)
+                              : default_socket (state_dir != NULL,
+                                                c->state_dir);
   if (pipelines_dir != NULL) {
     g_free (c->pipelines_dir);
     c->pipelines_dir = resolve (base_dir, pipelines_dir);

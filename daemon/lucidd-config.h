@@ -10,7 +10,12 @@
 
 G_BEGIN_DECLS
 
+#ifndef LUCIDD_DEFAULT_CONFIG
 #define LUCIDD_DEFAULT_CONFIG "/etc/lucid/lucidd.conf"
+#endif
+/* The socket's directory when neither the configuration nor
+ * $RUNTIME_DIRECTORY names one (the unit's RuntimeDirectory=lucid). */
+#define LUCIDD_RUNTIME_DIR "/run/lucid"
 
 typedef struct {
   char *path; /* the file read, NULL for built-in defaults */

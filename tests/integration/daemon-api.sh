@@ -122,6 +122,15 @@ expect_eq "bad name" "$(code -X POST -d '{"name":"../a","pipeline":"fakesrc ! fa
 expect_eq "not an object" "$(code -X POST -d '[1,2]' http://lucidd/v1/pipelines)" 400
 head -c 200000 /dev/zero | tr '\0' 'a' > "$TMP/big"
 expect_eq "oversized body" "$(code -X POST --data-binary @"$TMP/big" http://lucidd/v1/pipelines)" 413
+# A declared 100 MB body is refused on its headers: the answer comes
+# before the body (which is never sent in full) and lucidd buffers none
+# of it.
+rss_before=$(rss_kb "$LUCIDD_PID")
+for _ in 1 2 3; do
+  expect_eq "100 MB Content-Length answered 413 at once" "$(huge_request "unix:$SOCK")" 413
+done
+expect_eq "lucidd buffered none of the declared bodies (RSS grew < 8 MiB)" \
+  "$([ $(( $(rss_kb "$LUCIDD_PID") - rss_before )) -lt 8192 ] && echo yes)" yes
 expect_eq "chunked body" "$(code -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big" http://lucidd/v1/pipelines)" 411
 expect_eq "unknown path" "$(code http://lucidd/v2/nothing)" 404
 expect_eq "unknown pipeline" "$(code http://lucidd/v1/pipelines/nope)" 404

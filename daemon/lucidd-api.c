@@ -48,7 +48,30 @@ struct _LucidApi {
   gid_t socket_gid;
   char *token;
   gint64 started_us;
+  GPtrArray *conns; /* of Tracked: every open control connection */
+  guint sweep_source;
 };
+
+/* A control connection, from accept to close: counted against
+ * max_connections, and shut down when its request has not arrived
+ * complete within request_timeout. */
+typedef struct {
+  GSocketConnection *conn;
+  GSocketAddress *remote; /* the address handed to libsoup: identifies it */
+  gint64 deadline_us;
+  gboolean complete;
+  gboolean cut;
+} Tracked;
+
+static void
+tracked_free (gpointer data)
+{
+  Tracked *t = data;
+
+  g_object_unref (t->conn);
+  g_clear_object (&t->remote);
+  g_free (t);
+}
 
 /* ---- responses --------------------------------------------------------- */
 
@@ -833,6 +856,20 @@ refuse_peer (GSocketConnection *conn, const char *why)
  * soup_server_listen_socket(): on the Unix socket the peer's credentials
  * (SO_PEERCRED) are checked once, at accept; and libsoup 3.2 leaks the
  * GSocket of every connection it accepts itself. */
+static gboolean sweep_connections (gpointer data);
+static void refuse_busy (LucidApi *api, GSocketConnection *conn);
+
+static void
+forget_closed (LucidApi *api)
+{
+  for (guint i = api->conns->len; i-- > 0;) {
+    Tracked *t = g_ptr_array_index (api->conns, i);
+    if (g_socket_is_closed (g_socket_connection_get_socket (t->conn))
+        || g_io_stream_is_closed (G_IO_STREAM (t->conn)))
+      g_ptr_array_remove_index_fast (api->conns, i);
+  }
+}
+
 static gboolean
 accept_connection (LucidApi *api, SoupServer *server, GSocketConnection *conn,
                    gboolean is_unix)
@@ -842,9 +879,26 @@ accept_connection (LucidApi *api, SoupServer *server, GSocketConnection *conn,
   g_autoptr (GSocketAddress) local = NULL;
   g_autoptr (GSocketAddress) remote = NULL;
   GSocket *sock = g_socket_connection_get_socket (conn);
+  Tracked *t;
 
+  forget_closed (api);
+  if (api->conns->len >= api->config->max_connections) {
+    g_message ("control socket: %u connections open ([daemon] "
+               "max_connections); refused one",
+               api->conns->len);
+    refuse_busy (api, conn);
+    return TRUE;
+  }
+  t = g_new0 (Tracked, 1);
+  t->conn = g_object_ref (conn);
+  t->deadline_us = g_get_monotonic_time ()
+                   + (gint64)api->config->request_timeout_s * G_USEC_PER_SEC;
+  g_ptr_array_add (api->conns, t);
+  if (api->sweep_source == 0)
+    api->sweep_source = g_timeout_add_seconds (1, sweep_connections, api);
   if (is_unix && !peer_allowed (api, sock, &why)) {
     g_message ("control socket: refused a peer: %s", why);
+    t->complete = TRUE; /* the refusal bounds itself */
     refuse_peer (conn, why);
     return TRUE;
   }
@@ -852,14 +906,81 @@ accept_connection (LucidApi *api, SoupServer *server, GSocketConnection *conn,
   remote = g_socket_connection_get_remote_address (conn, NULL);
   if (local == NULL)
     local = is_unix ? g_unix_socket_address_new (api->socket_path) : NULL;
-  if (remote == NULL)
+  if (remote == NULL || is_unix) {
+    g_clear_object (&remote); /* a fresh object per connection */
     remote = is_unix ? g_unix_socket_address_new ("") : NULL;
+  }
   if (local == NULL || remote == NULL)
     g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-  else if (!soup_server_accept_iostream (server, G_IO_STREAM (conn), local,
-                                         remote, &error))
-    g_warning ("control connection: %s", error->message);
+  else {
+    t->remote = g_object_ref (remote);
+    if (!soup_server_accept_iostream (server, G_IO_STREAM (conn), local,
+                                      remote, &error))
+      g_warning ("control connection: %s", error->message);
+  }
   return TRUE;
+}
+
+/* Once a second while connections are open: forget the closed ones, cut
+ * those whose request is late. */
+static gboolean
+sweep_connections (gpointer data)
+{
+  LucidApi *api = data;
+  gint64 now = g_get_monotonic_time ();
+
+  forget_closed (api);
+  for (guint i = 0; i < api->conns->len; i++) {
+    Tracked *t = g_ptr_array_index (api->conns, i);
+    GSocket *sock = g_socket_connection_get_socket (t->conn);
+    if (!t->complete && !t->cut && now > t->deadline_us) {
+      g_message ("control connection: no complete request in %u s "
+                 "([daemon] request_timeout); closed it",
+                 api->config->request_timeout_s);
+      t->cut = TRUE;
+      /* libsoup (or the refusal's drain) sees the end and closes */
+      g_socket_shutdown (sock, TRUE, TRUE, NULL);
+    }
+  }
+  if (api->conns->len == 0) {
+    api->sweep_source = 0;
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_request_read (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  LucidApi *api = data;
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  for (guint i = 0; i < api->conns->len; i++) {
+    Tracked *t = g_ptr_array_index (api->conns, i);
+    if (t->remote == remote)
+      t->complete = TRUE;
+  }
+}
+
+/* Over max_connections: a 503 into the fresh socket's send buffer (never
+ * blocks) and close, without reading anything. */
+static void
+refuse_busy (LucidApi *api, GSocketConnection *conn)
+{
+  GSocket *sock = g_socket_connection_get_socket (conn);
+  g_autofree char *body = g_strdup_printf (
+      "{\"error\":\"too many control connections (%u, [daemon] "
+      "max_connections)\"}",
+      api->config->max_connections);
+  g_autofree char *reply = g_strdup_printf (
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+      strlen (body), body);
+
+  g_socket_set_blocking (sock, FALSE);
+  g_socket_send (sock, reply, strlen (reply), NULL, NULL);
+  g_socket_shutdown (sock, FALSE, TRUE, NULL);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
 }
 
 static gboolean
@@ -999,6 +1120,8 @@ listen_tcp (LucidApi *api, GError **error)
   api->tcp_server = soup_server_new ("server-header", "lucidd", NULL);
   soup_server_add_early_handler (api->tcp_server, NULL, early_tcp, api, NULL);
   soup_server_add_handler (api->tcp_server, NULL, handle_request, api, NULL);
+  g_signal_connect (api->tcp_server, "request-read",
+                    G_CALLBACK (on_request_read), api);
   /* Loopback only, never 0.0.0.0. The socket is made here rather than by
    * soup_server_listen_local(), which leaks an address in libsoup 3.2,
    * and accepted by accept_connection(). */
@@ -1036,9 +1159,12 @@ lucidd_api_new (LucidDaemonConfig *config, LucidSupervisor *sup,
   api->sup = sup;
   api->db = db;
   api->started_us = g_get_monotonic_time ();
+  api->conns = g_ptr_array_new_with_free_func (tracked_free);
   api->unix_server = soup_server_new ("server-header", "lucidd", NULL);
   soup_server_add_early_handler (api->unix_server, NULL, early_unix, api, NULL);
   soup_server_add_handler (api->unix_server, NULL, handle_request, api, NULL);
+  g_signal_connect (api->unix_server, "request-read",
+                    G_CALLBACK (on_request_read), api);
   if (!listen_unix (api, error)
       || (config->tcp_port != 0 && !listen_tcp (api, error))) {
     lucidd_api_free (api);
@@ -1074,6 +1200,8 @@ lucidd_api_free (LucidApi *api)
     soup_server_disconnect (api->tcp_server);
   g_clear_object (&api->unix_server);
   g_clear_object (&api->tcp_server);
+  g_clear_handle_id (&api->sweep_source, g_source_remove);
+  g_clear_pointer (&api->conns, g_ptr_array_unref);
   if (api->socket_path != NULL)
     unlink (api->socket_path);
   g_free (api->socket_path);

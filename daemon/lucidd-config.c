@@ -142,7 +142,8 @@ static const char *const known_daemon_keys[] = {
   "backoff_initial_ms", "backoff_max_ms",    "backoff_reset_s",
   "max_pipelines",      "max_request_bytes", "messages_kept",
   "tcp_port",           "tcp_token_file",    "run_reclaim_s",
-  "check_timeout",      NULL,
+  "check_timeout",      "max_connections",   "request_timeout",
+  NULL,
 };
 static const char *const known_api_keys[] = {
   "allowed_elements",
@@ -190,6 +191,8 @@ lucidd_config_load (const char *path, GError **error)
   c->messages_kept = 50;
   c->run_reclaim_s = 60;
   c->check_timeout_s = 30;
+  c->max_connections = 64;
+  c->request_timeout_s = 10;
   c->allowed_elements = g_strdupv ((char **)default_allowed_elements);
   c->allowed_uri_schemes = g_strsplit ("file", ",", -1);
   c->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -248,7 +251,11 @@ lucidd_config_load (const char *path, GError **error)
         || !get_uint (kf, "daemon", "run_reclaim_s", &c->run_reclaim_s, 86400,
                       path, error)
         || !get_uint (kf, "daemon", "check_timeout", &c->check_timeout_s, 3600,
-                      path, error))
+                      path, error)
+        || !get_uint (kf, "daemon", "max_connections", &c->max_connections,
+                      65536, path, error)
+        || !get_uint (kf, "daemon", "request_timeout", &c->request_timeout_s,
+                      3600, path, error))
       return NULL;
     get_list (kf, "api", "allowed_elements", &c->allowed_elements);
     get_list (kf, "api", "allowed_uri_schemes", &c->allowed_uri_schemes);
@@ -289,6 +296,14 @@ lucidd_config_load (const char *path, GError **error)
                  "%s: [daemon] tcp_port needs tcp_token_file (the bearer "
                  "token clients must send)",
                  c->path ? c->path : "(defaults)");
+    return NULL;
+  }
+  if (c->max_connections == 0 || c->request_timeout_s == 0) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 "%s: [daemon] %s must be at least 1",
+                 c->path ? c->path : "(defaults)",
+                 c->max_connections == 0 ? "max_connections"
+                                         : "request_timeout");
     return NULL;
   }
   if (c->check_timeout_s == 0) {

@@ -36,6 +36,8 @@ typedef struct {
   guint messages_kept; /* recent bus messages kept per pipeline */
   guint run_reclaim_s; /* an ended run instance is deleted after this */
   guint check_timeout_s; /* the create check's time limit */
+  guint max_connections;   /* open control connections at once */
+  guint request_timeout_s; /* for a request to arrive complete */
   guint tcp_port;      /* 0 = no TCP listener (loopback only) */
   char *tcp_token_file;
   char **allowed_elements; /* for API-submitted pipelines */

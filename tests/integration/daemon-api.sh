@@ -16,7 +16,7 @@ input = src
 ---
 filesrc name=src ! subparse ! lucidtextenc model=${model} ! lucidsink
 P
-write_conf
+write_conf "max_connections = 8" "request_timeout = 3"
 start_daemon
 
 # create (started), status, messages
@@ -143,6 +143,33 @@ for _ in $(seq 1 20); do
   ctl status > /dev/null
 done
 expect_eq "lucidd fds after 60 requests" "$(ls "/proc/$LUCIDD_PID/fd" | wc -l)" "$fds_before"
+# Slow clients: 8 connections (max_connections) that never finish their
+# request hold every slot, so a 9th is refused (503) without being read;
+# after request_timeout lucidd closes the 8, and answers again.
+hold_slots() {
+  python3 - "$SOCK" <<'PY'
+import socket, sys
+held = []
+for _ in range(8):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(30)
+    s.sendall(b"POST /v1/pipelines HTTP/1.1\r\nHost: lucidd\r\nContent-Le")
+    held.append(s)
+extra = socket.socket(socket.AF_UNIX); extra.connect(sys.argv[1]); extra.settimeout(30)
+head = extra.recv(4096).split(b"\r\n")[0].split()
+closed = 0
+for s in held:
+    try:
+        while s.recv(4096):
+            pass
+        closed += 1
+    except OSError:
+        pass
+print(head[1].decode() if len(head) > 1 else "none", closed)
+PY
+}
+expect_eq "9th connection refused; the 8 half-sent requests closed" "$(hold_slots)" "503 8"
+expect_match "a late request's close is logged" "$(cat "$TMP/lucidd.log")" 'no complete request in 3 s'
+expect_match "the daemon answers after the slow clients are gone" "$(ctl status)" 'talk-file'
 expect_match "metrics" "$(ctl metrics)" 'lucid_pipeline_up\{pipeline="talk-file"\} 0'
 
 # lucidctl query is read-only

@@ -635,6 +635,13 @@ cmd_query_remote (Client *c, const char *sql)
     return rc;
   cols = json_object_get_array_member (json_node_get_object (json), "columns");
   rows = json_object_get_array_member (json_node_get_object (json), "rows");
+  /* stdout keeps only rows (also under --json): the cut is said here */
+  if (json_object_get_boolean_member_with_default (json_node_get_object (json),
+                                                   "truncated", FALSE))
+    g_printerr ("lucidctl query: %s\n",
+                json_object_get_string_member_with_default (
+                    json_node_get_object (json), "note",
+                    "only the first rows were returned"));
   if (opt_json) {
     g_autoptr (JsonBuilder) out = json_builder_new ();
     g_autoptr (JsonNode) root = NULL;
@@ -677,9 +684,6 @@ cmd_query_remote (Client *c, const char *sql)
     }
     g_print ("\n");
   }
-  if (json_object_get_boolean_member_with_default (json_node_get_object (json),
-                                                   "truncated", FALSE))
-    g_printerr ("lucidctl query: only the first 10000 rows were returned\n");
   return 0;
 }
 

@@ -427,6 +427,11 @@ handle_create (LucidApi *api, SoupServerMessage *msg, const char *body,
 
 #define QUERY_MAX_ROWS 10000
 #define QUERY_MAX_MS 5000
+/* One value (SQLITE_LIMIT_LENGTH: a bigger string or blob is an error, so
+ * `randomblob(1e8)` is never built) and the whole reply (estimated as
+ * it is built; the rows after the limit are left out, truncated:true). */
+#define QUERY_MAX_VALUE_BYTES (1024 * 1024)
+#define QUERY_MAX_REPLY_BYTES (8 * 1024 * 1024)
 
 static int
 query_deadline (void *data)
@@ -447,7 +452,8 @@ handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
   const char *tail = NULL;
   gint64 deadline = g_get_monotonic_time () + QUERY_MAX_MS * 1000;
   guint n_rows = 0;
-  gboolean truncated = FALSE;
+  gsize reply_bytes = 0;
+  const char *truncated = NULL;
   int rc;
 
   if (sql == NULL) {
@@ -461,6 +467,7 @@ handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
   }
   /* The main loop serves everyone: bound the time one query may take. */
   sqlite3_progress_handler (db, 10000, query_deadline, &deadline);
+  sqlite3_limit (db, SQLITE_LIMIT_LENGTH, QUERY_MAX_VALUE_BYTES);
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, &tail) != SQLITE_OK
       || stmt == NULL) {
     respond_error (msg, SOUP_STATUS_BAD_REQUEST,
@@ -488,10 +495,20 @@ handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
   json_builder_set_member_name (b, "rows");
   json_builder_begin_array (b);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    gsize row_bytes = 4;
+    for (int i = 0; i < sqlite3_column_count (stmt); i++)
+      /* JSON escapes and base64 make text and blobs up to ~4/3 longer */
+      row_bytes += 24 + (gsize)sqlite3_column_bytes (stmt, i) * 4 / 3;
     if (n_rows++ == QUERY_MAX_ROWS) {
-      truncated = TRUE;
+      truncated = "only the first 10000 rows were returned";
       break;
     }
+    if (reply_bytes + row_bytes > QUERY_MAX_REPLY_BYTES) {
+      truncated = "the reply was cut at 8 MiB: only the first rows were "
+                  "returned";
+      break;
+    }
+    reply_bytes += row_bytes;
     json_builder_begin_array (b);
     for (int i = 0; i < sqlite3_column_count (stmt); i++) {
       switch (sqlite3_column_type (stmt, i)) {
@@ -519,12 +536,19 @@ handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
   }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "truncated");
-  json_builder_add_boolean_value (b, truncated);
+  json_builder_add_boolean_value (b, truncated != NULL);
+  if (truncated != NULL) {
+    json_builder_set_member_name (b, "note");
+    json_builder_add_string_value (b, truncated);
+  }
   json_builder_end_object (b);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     g_autofree char *m = g_strdup_printf (
         "%s%s", sqlite3_errmsg (db),
-        rc == SQLITE_INTERRUPT ? " (the query took longer than 5 s)" : "");
+        rc == SQLITE_INTERRUPT ? " (the query took longer than 5 s)"
+        : rc == SQLITE_TOOBIG  ? " (a value over 1 MiB; the socket's query "
+                                 "returns at most 1 MiB per value)"
+                               : "");
     respond_error (msg, SOUP_STATUS_BAD_REQUEST, m);
   } else {
     node = json_builder_get_root (b);

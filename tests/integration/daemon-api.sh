@@ -187,6 +187,21 @@ expect_eq "remote DELETE refused" "$rc" 1
 expect_match "remote DELETE refusal" "$(cat "$TMP/rq.err")" 'not authorized.*400'
 rc=0; ctl query --remote "SELECT 1; SELECT 2" 2> /dev/null || rc=$?
 expect_eq "remote second statement refused" "$rc" 1
+# ... bounded in bytes: no value over 1 MiB is built, no reply over 8 MiB
+rc=0; ctl query --remote "SELECT randomblob(100000000)" > "$TMP/rq-big.out" 2> "$TMP/rq-big.err" || rc=$?
+expect_eq "a 100 MB value refused" "$rc:$(wc -c < "$TMP/rq-big.out")" "1:0"
+expect_match "the refusal names the limit" "$(cat "$TMP/rq-big.err")" 'too big.*1 MiB'
+many="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40) SELECT x, randomblob(900000) FROM c"
+rc=0; ctl query --remote "$many" > "$TMP/rq-many.out" 2> "$TMP/rq-many.err" || rc=$?
+expect_eq "36 MB of rows: the query succeeds" "$rc" 0
+expect_eq "... with fewer than all 40 rows and under 9 MB" \
+  "$(n=$(wc -l < "$TMP/rq-many.out"); [ "$n" -ge 1 ] && [ "$n" -lt 40 ] && [ "$(wc -c < "$TMP/rq-many.out")" -lt 9000000 ] && echo yes)" yes
+expect_match "... and says the reply was cut" "$(cat "$TMP/rq-many.err")" 'cut at 8 MiB'
+ctl --json query --remote "$many" > /dev/null 2> "$TMP/rq-many-json.err"
+expect_match "--json says so too (stderr)" "$(cat "$TMP/rq-many-json.err")" 'cut at 8 MiB'
+expect_match "the reply itself: truncated with the note" \
+  "$(curl -s --unix-socket "$SOCK" -d "{\"sql\": \"$many\"}" http://lucidd/v1/query | tail -c 200 | tr -d '\n')" \
+  '"truncated" : true, *"note" : "the reply was cut at 8 MiB'
 expect_eq "rows intact after the refused writes" "$(q "SELECT count(*) > 0 FROM results")" 1
 
 # Another user: refused by the socket's mode (0660) ...

@@ -55,6 +55,31 @@ wait_for 30 "api-one running again" state_is api-one running
 metric_rows() { sed -n 's/^lucid_pipeline_rows_written{pipeline="api-one"} \([0-9]*\)$/\1/p' <<<"$(ctl metrics)"; }
 expect_match "metrics rows_written counts on from the first run" "$(metric_rows)" '^[1-9][0-9]*$'
 expect_eq "two worker runs" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'api-one'")" 2
+# start while a stop drains: a restart once the drain is over, never lost.
+# 'slow' drains for a few seconds (EOS queues behind 3-5 cues of 1 s).
+ctl create slow "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=3 ! identity sleep-time=1000000 ! fakesink" > /dev/null || fail "create slow"
+slow_busy() { grep -Eq '"buffers" : [1-9]' <<<"$(ctl status slow --json)"; }
+wait_for 30 "slow pipeline busy" slow_busy
+# while it runs, fps is measured ...
+fps_of() { sed -n 's/^ *"fps" : \([0-9.e+-]*\),$/\1/p' <<<"$(ctl status "$1" --json)"; }
+fps_positive() { awk -v f="$(fps_of slow)" 'BEGIN { exit !(f > 0) }'; }
+wait_for 30 "slow reports fps > 0" fps_positive
+ctl stop slow > /dev/null
+expect_eq "slow is draining" "$(state slow)" draining
+ctl start slow > /dev/null
+wait_for 60 "start during the drain: running again after it" sql_true "SELECT count(*) = 2 FROM daemon_runs WHERE pipeline = 'slow'"
+wait_for 30 "slow running" state_is slow running
+expect_eq "the drained run was stopped" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'slow' ORDER BY id LIMIT 1")" stopped
+expect_eq "start during the drain persisted" "$(q "SELECT enabled FROM daemon_pipelines WHERE name = 'slow'")" 1
+# ... and once the worker is gone, fps is 0 (status and metric), not the
+# last run's rate
+wait_for 30 "slow reports fps > 0 again" fps_positive
+ctl stop slow > /dev/null
+wait_for 60 "slow stopped" state_is slow stopped
+expect_eq "fps after the stop" "$(awk -v f="$(fps_of slow)" 'BEGIN { print (f == 0) ? "zero" : f }')" zero
+expect_match "metric fps after the stop" "$(ctl metrics)" '^lucid_pipeline_fps\{pipeline="slow"\} 0(\.0+)?$'
+ctl delete slow > /dev/null
+
 ctl delete api-one > /dev/null
 wait_for 30 "api-one deleted" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status api-one"
 expect_eq "deleted from daemon_pipelines" "$(q "SELECT count(*) FROM daemon_pipelines")" 0

@@ -63,11 +63,19 @@ expect_eq "removed pipeline drained" "$(q "SELECT outcome FROM daemon_runs WHERE
 expect_match "broken file reported with file:line" "$(grep broken.pipeline "$TMP/lucidd.log")" 'broken.pipeline:1: restart must be'
 expect_match "reload recorded" "$(q "SELECT group_concat(message, ',') FROM daemon_events WHERE kind = 'reload'")" 'file changed.*file removed|file removed.*file changed'
 
+# An API pipeline that reached the end of its file (restart = never)
+# stays finished: stored as not enabled, not run again by a restart.
+ctl create once "filesrc location=$DATA/talk.srt ! subparse ! lucidtextenc model=$MODEL ! lucidsink" --restart=never > /dev/null || fail "create once"
+wait_for 60 "once finished" state_is once finished
+once_rows=$(label_rows once)
+expect_match "once wrote its rows" "$once_rows" '^[1-9][0-9]*$'
+expect_eq "a finished API pipeline is stored as not enabled" "$(q "SELECT enabled FROM daemon_pipelines WHERE name = 'once'")" 0
+
 # SIGTERM mid-stream: every pipeline gets EOS, every row sent is stored.
 sleep 1
 stop_daemon TERM
 expect_eq "no run left open" "$(q "SELECT count(*) FROM daemon_runs WHERE outcome = 'running'")" 0
-expect_eq "every run drained" "$(q "SELECT count(*) FROM daemon_runs WHERE ended_at IS NOT NULL AND outcome NOT IN ('stopped')")" 0
+expect_eq "every run drained" "$(q "SELECT count(*) FROM daemon_runs WHERE ended_at IS NOT NULL AND outcome NOT IN ('stopped') AND pipeline != 'once'")" 0
 for p in keep change add api-on; do
   sent=$(q "SELECT sum(rows_sent) FROM daemon_runs WHERE pipeline = '$p'")
   stored=$(label_rows "$p")
@@ -83,6 +91,8 @@ start_daemon
 expect_match "api-on back" "$(ctl status api-on)" 'api-on +api +running'
 expect_match "api-off back, still stopped" "$(ctl status api-off)" 'api-off +api +stopped'
 wait_for 60 "api-on writes again" sql_true "SELECT count(*) = 2 FROM runs WHERE label = 'api-on'"
+expect_eq "the finished pipeline did not run again after the restart" "$(runs_of once):$(label_rows once)" "1:$once_rows"
+expect_match "... and is listed stopped" "$(ctl status once)" 'once +api +stopped'
 # A request during the drain starts nothing (503) and cannot hold the
 # daemon up: api-off stays stopped and lucidd still exits 0. 'slow' keeps
 # the drain going for a few seconds (EOS queues behind 3-5 cues of 1 s).

@@ -618,7 +618,8 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
   gboolean is_api;
 
   if (p == NULL) {
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "no such pipeline");
+    g_autofree char *m = g_strdup_printf ("no such pipeline '%s'", name);
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, m);
     return;
   }
   lucidd_pipeline_touch (p);
@@ -637,7 +638,21 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
       return;
     }
     lucidd_pipeline_delete (p);
-    respond_ok (msg, "deleted");
+    /* With a worker still draining, the name stays taken until it exits:
+     * 202, and the client polls until GET answers 404 (lucidctl does). */
+    if (lucidd_supervisor_lookup (api->sup, name) != NULL) {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) node = NULL;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_string_value (b, "draining");
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      respond_json (msg, SOUP_STATUS_ACCEPTED, node);
+    } else
+      respond_ok (msg, "deleted");
   } else if (verb != NULL && strcmp (verb, "messages") == 0
              && strcmp (method, "GET") == 0) {
     g_autoptr (JsonNode) node = lucidd_pipeline_messages_json (p);

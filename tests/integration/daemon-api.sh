@@ -80,9 +80,27 @@ expect_eq "fps after the stop" "$(awk -v f="$(fps_of slow)" 'BEGIN { print (f ==
 expect_match "metric fps after the stop" "$(ctl metrics)" '^lucid_pipeline_fps\{pipeline="slow"\} 0(\.0+)?$'
 ctl delete slow > /dev/null
 
-ctl delete api-one > /dev/null
-wait_for 30 "api-one deleted" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status api-one"
+ctl delete api-one > "$TMP/del0.out" || fail "lucidctl delete api-one"
+expect_eq "lucidctl delete prints words, not JSON" "$(cat "$TMP/del0.out")" "api-one: deleted"
 expect_eq "deleted from daemon_pipelines" "$(q "SELECT count(*) FROM daemon_pipelines")" 0
+# delete of a pipeline whose drain takes seconds: DELETE answers 202
+# while the worker drains; lucidctl waits until the name is free.
+ctl create slow2 "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=3 ! identity sleep-time=1000000 ! fakesink" > /dev/null || fail "create slow2"
+slow2_busy() { grep -Eq '"buffers" : [1-9]' <<<"$(ctl status slow2 --json)"; }
+wait_for 30 "slow2 busy" slow2_busy
+expect_eq "DELETE while running: 202 draining" \
+  "$(curl -s -o "$TMP/del.body" -w '%{http_code}' --unix-socket "$SOCK" -X DELETE http://lucidd/v1/pipelines/slow2):$(tr -d ' \n' < "$TMP/del.body")" \
+  '202:{"ok":"draining","name":"slow2"}'
+expect_eq "still listed, draining" "$(state slow2)" draining
+ctl delete slow2 > "$TMP/del.out" 2>&1 || fail "lucidctl delete slow2 (during its drain)"
+expect_eq "lucidctl delete waited for the drain" "$(cat "$TMP/del.out")" "slow2: deleted"
+rc=0; ctl status slow2 > /dev/null 2> "$TMP/gone.err" || rc=$?
+expect_eq "gone as soon as lucidctl delete returned" "$rc" 1
+expect_match "404 names the pipeline" "$(cat "$TMP/gone.err")" "no such pipeline 'slow2'.*404"
+ctl create slow2 "$(paced_pipeline "$srt")" --no-start > /dev/null || fail "the name is free again at once"
+expect_eq "lucidctl --json delete" "$(ctl --json delete slow2 | tr -d ' \n')" '{"name":"slow2","deleted":true}'
+rc=0; out=$(ctl --json delete slow2 2> /dev/null) || rc=$?
+expect_eq "lucidctl --json delete error: exit 1, JSON on stdout" "$rc:$(tr -d ' \n' <<<"$out")" "1:{\"error\":\"nosuchpipeline'slow2'\",\"status\":404}"
 
 # lucidctl run: the file name goes into filesrc's location after parsing,
 # so '!' and spaces in it cannot change the pipeline.

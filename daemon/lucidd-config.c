@@ -179,7 +179,7 @@ lucidd_config_load (const char *path, GError **error)
   GError *local = NULL;
 
   c->state_dir = g_strdup ("/var/lib/lucid");
-  c->pipelines_dir = g_strdup ("/etc/lucid/pipelines");
+  c->pipelines_dir = g_strdup (LUCIDD_DEFAULT_PIPELINES_DIR);
   c->drain_timeout_s = 10;
   c->stall_timeout_s = 60;
   c->restart_limit = 5;

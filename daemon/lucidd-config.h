@@ -10,8 +10,12 @@
 
 G_BEGIN_DECLS
 
+/* meson passes both from sysconfdir (daemon/meson.build) */
 #ifndef LUCIDD_DEFAULT_CONFIG
 #define LUCIDD_DEFAULT_CONFIG "/etc/lucid/lucidd.conf"
+#endif
+#ifndef LUCIDD_DEFAULT_PIPELINES_DIR
+#define LUCIDD_DEFAULT_PIPELINES_DIR "/etc/lucid/pipelines"
 #endif
 /* The socket's directory when neither the configuration nor
  * $RUNTIME_DIRECTORY names one (the unit's RuntimeDirectory=lucid). */

@@ -807,9 +807,13 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
       continue;
     existing = lucidd_supervisor_lookup (sup, def->name);
     if (existing != NULL) {
-      g_warning ("%s: a pipeline file uses the name of a %s pipeline; "
-                 "ignored",
-                 def->name, lucidd_pipeline_source_to_string (existing->source));
+      g_autofree char *m = g_strdup_printf (
+          "%s: a pipeline file uses the name of %s %s pipeline; file ignored",
+          def->name,
+          existing->source == LUCIDD_SOURCE_API ? "an" : "a",
+          lucidd_pipeline_source_to_string (existing->source));
+      g_warning ("%s", m);
+      lucidd_db_event (sup->db, def->name, 0, "error", m);
       continue;
     }
     lucidd_db_event (sup->db, def->name, 0, "reload", "file added");

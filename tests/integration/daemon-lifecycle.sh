@@ -51,6 +51,8 @@ file_pipeline change "$(paced_pipeline "$srt" 10000)"
 rm "$PIPES/remove.pipeline"
 file_pipeline add "$(paced_pipeline "$srt")"
 printf 'restart = sometimes\n---\nfakesrc ! fakesink\n' > "$PIPES/broken.pipeline"
+# a file named like an API pipeline: ignored, and recorded as an error
+file_pipeline api-on "$(paced_pipeline "$srt")"
 kill -HUP "$LUCIDD_PID"
 wait_for 30 "added pipeline runs" state_is add running
 wait_for 30 "removed pipeline gone" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status remove"
@@ -60,6 +62,7 @@ expect_eq "API pipeline untouched by reload" "$(runs_of api-on)" 1
 expect_eq "stopped file pipeline stays stopped over SIGHUP" "$(state halt)" stopped
 expect_eq "stopped file pipeline not restarted by SIGHUP" "$(runs_of halt)" 1
 expect_eq "removed pipeline drained" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'remove'")" stopped
+expect_match "name clash recorded as an error event" "$(q "SELECT message FROM daemon_events WHERE pipeline = 'api-on' AND kind = 'error'")" 'uses the name of an api pipeline; file ignored'
 expect_match "broken file reported with file:line" "$(grep broken.pipeline "$TMP/lucidd.log")" 'broken.pipeline:1: restart must be'
 expect_match "reload recorded" "$(q "SELECT group_concat(message, ',') FROM daemon_events WHERE kind = 'reload'")" 'file changed.*file removed|file removed.*file changed'
 

@@ -271,6 +271,8 @@ main (int argc, char **argv)
     if (fd < 0) {
       int err = errno;
       g_printerr ("lucidd: %s: %s\n", lock_path, g_strerror (err));
+      lucidd_config_free (d.config);
+      g_free (d.config_path);
       return 1;
     }
     if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
@@ -282,6 +284,8 @@ main (int argc, char **argv)
       else
         g_printerr ("lucidd: %s: %s\n", lock_path, g_strerror (err));
       close (fd);
+      lucidd_config_free (d.config);
+      g_free (d.config_path);
       return 1;
     }
   }

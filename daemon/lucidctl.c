@@ -64,9 +64,9 @@ default_socket (void)
     return g_strdup (env);
   if (opt_config != NULL || g_file_test (path, G_FILE_TEST_IS_REGULAR))
     config = lucidd_config_load (path, NULL);
-  if (config != NULL)
-    return g_strdup (config->socket_path);
-  return g_strdup ("/var/lib/lucid/lucidd.sock");
+  if (config == NULL)
+    config = lucidd_config_load (NULL, NULL); /* the built-in defaults */
+  return g_strdup (config->socket_path);
 }
 
 /* Sends a request; returns the parsed JSON (or NULL for non-JSON bodies,
@@ -124,19 +124,34 @@ print_json (JsonNode *node)
   g_print ("%s\n", s);
 }
 
-/* Prints the daemon's error and returns 1, or returns 0 for 2xx. */
+static void print_json (JsonNode *node);
+
+/* Prints the daemon's error and returns 1, or returns 0 for 2xx. Under
+ * --json the error is a JSON object on stdout too ({"error", "status"}),
+ * for scripts that parse stdout. */
 static int
 check_reply (guint status, JsonNode *json)
 {
+  const char *err = "refused";
+
   if (status >= 200 && status < 300)
     return 0;
   if (json != NULL && JSON_NODE_HOLDS_OBJECT (json))
-    g_printerr ("lucidctl: %s (HTTP %u)\n",
-                json_object_get_string_member_with_default (
-                    json_node_get_object (json), "error", "refused"),
-                status);
-  else
-    g_printerr ("lucidctl: HTTP %u\n", status);
+    err = json_object_get_string_member_with_default (
+        json_node_get_object (json), "error", "refused");
+  g_printerr ("lucidctl: %s (HTTP %u)\n", err, status);
+  if (opt_json) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) root = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "error");
+    json_builder_add_string_value (b, err);
+    json_builder_set_member_name (b, "status");
+    json_builder_add_int_value (b, status);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    print_json (root);
+  }
   return 1;
 }
 
@@ -199,6 +214,56 @@ json_body (JsonBuilder *b)
 
   json_generator_set_root (gen, root);
   return json_generator_to_data (gen, NULL);
+}
+
+#define DELETE_WAIT_S 120
+
+/* DELETE, then (202: a worker still drains) wait until lucidd forgot the
+ * pipeline, so that its name is free when lucidctl returns. */
+static int
+cmd_delete (Client *c, const char *name)
+{
+  g_autofree char *path = g_strdup_printf ("/v1/pipelines/%s", name);
+  g_autoptr (JsonNode) json = NULL;
+  gint64 deadline;
+  guint status;
+  int rc;
+
+  if (!request (c, "DELETE", path, NULL, &status, &json, NULL))
+    return 3;
+  if ((rc = check_reply (status, json)) != 0)
+    return rc;
+  deadline = g_get_monotonic_time () + DELETE_WAIT_S * G_USEC_PER_SEC;
+  while (status == SOUP_STATUS_ACCEPTED) {
+    g_autoptr (JsonNode) again = NULL;
+    if (g_get_monotonic_time () > deadline) {
+      g_printerr ("lucidctl: %s: still draining after %d s\n", name,
+                  DELETE_WAIT_S);
+      return 1;
+    }
+    g_usleep (100 * 1000);
+    if (!request (c, "GET", path, NULL, &status, &again, NULL))
+      return 3;
+    if (status == SOUP_STATUS_NOT_FOUND)
+      break;
+    if (status != SOUP_STATUS_OK)
+      return check_reply (status, again);
+    status = SOUP_STATUS_ACCEPTED;
+  }
+  if (opt_json) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) root = NULL;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "name");
+    json_builder_add_string_value (b, name);
+    json_builder_set_member_name (b, "deleted");
+    json_builder_add_boolean_value (b, TRUE);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    print_json (root);
+  } else
+    g_print ("%s: deleted\n", name);
+  return 0;
 }
 
 static int
@@ -635,6 +700,13 @@ cmd_query_remote (Client *c, const char *sql)
     return rc;
   cols = json_object_get_array_member (json_node_get_object (json), "columns");
   rows = json_object_get_array_member (json_node_get_object (json), "rows");
+  /* stdout keeps only rows (also under --json): the cut is said here */
+  if (json_object_get_boolean_member_with_default (json_node_get_object (json),
+                                                   "truncated", FALSE))
+    g_printerr ("lucidctl query: %s\n",
+                json_object_get_string_member_with_default (
+                    json_node_get_object (json), "note",
+                    "only the first rows were returned"));
   if (opt_json) {
     g_autoptr (JsonBuilder) out = json_builder_new ();
     g_autoptr (JsonNode) root = NULL;
@@ -677,9 +749,6 @@ cmd_query_remote (Client *c, const char *sql)
     }
     g_print ("\n");
   }
-  if (json_object_get_boolean_member_with_default (json_node_get_object (json),
-                                                   "truncated", FALSE))
-    g_printerr ("lucidctl query: only the first 10000 rows were returned\n");
   return 0;
 }
 
@@ -854,10 +923,8 @@ main (int argc, char **argv)
     path = g_strdup_printf ("/v1/pipelines/%s/%s", argv[2], verb);
     rc = cmd_simple (&c, "POST", path, NULL, TRUE);
   } else if (strcmp (verb, "delete") == 0) {
-    g_autofree char *path = NULL;
     NEED (3);
-    path = g_strdup_printf ("/v1/pipelines/%s", argv[2]);
-    rc = cmd_simple (&c, "DELETE", path, NULL, FALSE);
+    rc = cmd_delete (&c, argv[2]);
   } else if (strcmp (verb, "messages") == 0) {
     g_autofree char *path = NULL;
     NEED (3);

@@ -48,7 +48,30 @@ struct _LucidApi {
   gid_t socket_gid;
   char *token;
   gint64 started_us;
+  GPtrArray *conns; /* of Tracked: every open control connection */
+  guint sweep_source;
 };
+
+/* A control connection, from accept to close: counted against
+ * max_connections, and shut down when its request has not arrived
+ * complete within request_timeout. */
+typedef struct {
+  GSocketConnection *conn;
+  GSocketAddress *remote; /* the address handed to libsoup: identifies it */
+  gint64 deadline_us;
+  gboolean complete;
+  gboolean cut;
+} Tracked;
+
+static void
+tracked_free (gpointer data)
+{
+  Tracked *t = data;
+
+  g_object_unref (t->conn);
+  g_clear_object (&t->remote);
+  g_free (t);
+}
 
 /* ---- responses --------------------------------------------------------- */
 
@@ -167,11 +190,30 @@ token_ok (LucidApi *api, SoupServerMessage *msg)
   return diff == 0 && a == b;
 }
 
+static void refuse_stream (GIOStream *stream, guint status,
+                           const char *why);
+
+/* A request refused on its headers alone (no or a wrong token on TCP, a
+ * chunked or too large body): libsoup would still read, and buffer, the
+ * whole declared body before answering, so the connection is taken from
+ * it, answered and closed here (refuse_stream). */
+static void
+refuse_early (SoupServerMessage *msg, guint status, const char *why)
+{
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+
+  if (stream == NULL) { /* not expected; answer the libsoup way */
+    respond_error (msg, status, why);
+    return;
+  }
+  refuse_stream (stream, status, why);
+  g_object_unref (stream);
+}
+
 static void
 early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  const char *method = soup_server_message_get_method (msg);
   goffset len;
 
   /* One request per connection: libsoup 3.2 keeps an idle keep-alive
@@ -180,15 +222,12 @@ early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
   if (is_tcp && !token_ok (api, msg)) {
-    soup_message_headers_replace (
-        soup_server_message_get_response_headers (msg), "WWW-Authenticate",
-        "Bearer");
-    respond_error (msg, SOUP_STATUS_UNAUTHORIZED,
-                   "missing or wrong bearer token");
+    refuse_early (msg, SOUP_STATUS_UNAUTHORIZED,
+                  "missing or wrong bearer token");
     return;
   }
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CHUNKED) {
-    respond_error (msg, 411, "send the body with a Content-Length");
+    refuse_early (msg, 411, "send the body with a Content-Length");
     return;
   }
   len = soup_message_headers_get_content_length (h);
@@ -197,10 +236,9 @@ early_check (LucidApi *api, SoupServerMessage *msg, gboolean is_tcp)
                                           " bytes; the limit is %u "
                                           "([daemon] max_request_bytes)",
                                           len, api->config->max_request_bytes);
-    respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, m);
+    refuse_early (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, m);
     return;
   }
-  (void)method;
 }
 
 static void
@@ -389,6 +427,11 @@ handle_create (LucidApi *api, SoupServerMessage *msg, const char *body,
 
 #define QUERY_MAX_ROWS 10000
 #define QUERY_MAX_MS 5000
+/* One value (SQLITE_LIMIT_LENGTH: a bigger string or blob is an error, so
+ * `randomblob(1e8)` is never built) and the whole reply (estimated as
+ * it is built; the rows after the limit are left out, truncated:true). */
+#define QUERY_MAX_VALUE_BYTES (1024 * 1024)
+#define QUERY_MAX_REPLY_BYTES (8 * 1024 * 1024)
 
 static int
 query_deadline (void *data)
@@ -409,7 +452,8 @@ handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
   const char *tail = NULL;
   gint64 deadline = g_get_monotonic_time () + QUERY_MAX_MS * 1000;
   guint n_rows = 0;
-  gboolean truncated = FALSE;
+  gsize reply_bytes = 0;
+  const char *truncated = NULL;
   int rc;
 
   if (sql == NULL) {
@@ -423,6 +467,7 @@ handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
   }
   /* The main loop serves everyone: bound the time one query may take. */
   sqlite3_progress_handler (db, 10000, query_deadline, &deadline);
+  sqlite3_limit (db, SQLITE_LIMIT_LENGTH, QUERY_MAX_VALUE_BYTES);
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, &tail) != SQLITE_OK
       || stmt == NULL) {
     respond_error (msg, SOUP_STATUS_BAD_REQUEST,
@@ -450,10 +495,20 @@ handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
   json_builder_set_member_name (b, "rows");
   json_builder_begin_array (b);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    gsize row_bytes = 4;
+    for (int i = 0; i < sqlite3_column_count (stmt); i++)
+      /* JSON escapes and base64 make text and blobs up to ~4/3 longer */
+      row_bytes += 24 + (gsize)sqlite3_column_bytes (stmt, i) * 4 / 3;
     if (n_rows++ == QUERY_MAX_ROWS) {
-      truncated = TRUE;
+      truncated = "only the first 10000 rows were returned";
       break;
     }
+    if (reply_bytes + row_bytes > QUERY_MAX_REPLY_BYTES) {
+      truncated = "the reply was cut at 8 MiB: only the first rows were "
+                  "returned";
+      break;
+    }
+    reply_bytes += row_bytes;
     json_builder_begin_array (b);
     for (int i = 0; i < sqlite3_column_count (stmt); i++) {
       switch (sqlite3_column_type (stmt, i)) {
@@ -481,12 +536,19 @@ handle_query (LucidApi *api, SoupServerMessage *msg, const char *body,
   }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "truncated");
-  json_builder_add_boolean_value (b, truncated);
+  json_builder_add_boolean_value (b, truncated != NULL);
+  if (truncated != NULL) {
+    json_builder_set_member_name (b, "note");
+    json_builder_add_string_value (b, truncated);
+  }
   json_builder_end_object (b);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     g_autofree char *m = g_strdup_printf (
         "%s%s", sqlite3_errmsg (db),
-        rc == SQLITE_INTERRUPT ? " (the query took longer than 5 s)" : "");
+        rc == SQLITE_INTERRUPT ? " (the query took longer than 5 s)"
+        : rc == SQLITE_TOOBIG  ? " (a value over 1 MiB; the socket's query "
+                                 "returns at most 1 MiB per value)"
+                               : "");
     respond_error (msg, SOUP_STATUS_BAD_REQUEST, m);
   } else {
     node = json_builder_get_root (b);
@@ -556,7 +618,8 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
   gboolean is_api;
 
   if (p == NULL) {
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "no such pipeline");
+    g_autofree char *m = g_strdup_printf ("no such pipeline '%s'", name);
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, m);
     return;
   }
   lucidd_pipeline_touch (p);
@@ -575,7 +638,21 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
       return;
     }
     lucidd_pipeline_delete (p);
-    respond_ok (msg, "deleted");
+    /* With a worker still draining, the name stays taken until it exits:
+     * 202, and the client polls until GET answers 404 (lucidctl does). */
+    if (lucidd_supervisor_lookup (api->sup, name) != NULL) {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) node = NULL;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_string_value (b, "draining");
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, name);
+      json_builder_end_object (b);
+      node = json_builder_get_root (b);
+      respond_json (msg, SOUP_STATUS_ACCEPTED, node);
+    } else
+      respond_ok (msg, "deleted");
   } else if (verb != NULL && strcmp (verb, "messages") == 0
              && strcmp (method, "GET") == 0) {
     g_autoptr (JsonNode) node = lucidd_pipeline_messages_json (p);
@@ -689,19 +766,22 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
 /* A refused peer: its request is read and thrown away (so that the peer
  * is not cut off while it still writes, which it would see as a broken
  * pipe instead of our answer), then the connection closes. Bounded: 64 KiB
- * or 5 s, whichever comes first. */
+ * or 5 s, whichever comes first; nothing read is kept. */
 typedef struct {
-  GSocketConnection *conn;
+  GIOStream *stream;
+  char *reply;
   gsize drained;
   guint timeout;
+  gboolean closing;
 } RefusedPeer;
 
 static void
 refused_peer_done (RefusedPeer *rp)
 {
   g_clear_handle_id (&rp->timeout, g_source_remove);
-  g_io_stream_close (G_IO_STREAM (rp->conn), NULL, NULL);
-  g_object_unref (rp->conn);
+  g_io_stream_close (rp->stream, NULL, NULL);
+  g_object_unref (rp->stream);
+  g_free (rp->reply);
   g_free (rp);
 }
 
@@ -716,7 +796,7 @@ drained (GObject *src, GAsyncResult *res, gpointer data)
   gsize n = bytes ? g_bytes_get_size (bytes) : 0;
 
   rp->drained += n;
-  if (n == 0 || rp->drained > 64 * 1024 || rp->timeout == 0)
+  if (n == 0 || rp->drained > 64 * 1024 || rp->closing)
     refused_peer_done (rp);
   else
     drain_next (rp);
@@ -725,33 +805,57 @@ drained (GObject *src, GAsyncResult *res, gpointer data)
 static void
 drain_next (RefusedPeer *rp)
 {
-  g_input_stream_read_bytes_async (
-      g_io_stream_get_input_stream (G_IO_STREAM (rp->conn)), 4096,
-      G_PRIORITY_DEFAULT, NULL, drained, rp);
+  g_input_stream_read_bytes_async (g_io_stream_get_input_stream (rp->stream),
+                                   4096, G_PRIORITY_DEFAULT, NULL, drained,
+                                   rp);
+}
+
+static GSocket *
+stream_socket (GIOStream *stream)
+{
+  if (G_IS_SOCKET_CONNECTION (stream))
+    return g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  return g_object_get_data (G_OBJECT (stream), "GSocket"); /* stolen */
 }
 
 static gboolean
 refused_peer_timeout (gpointer data)
 {
   RefusedPeer *rp = data;
+  GSocket *sock = stream_socket (rp->stream);
 
   rp->timeout = 0;
+  rp->closing = TRUE;
   /* closing makes the pending read fail, which frees @rp */
-  g_socket_shutdown (g_socket_connection_get_socket (rp->conn), TRUE, TRUE,
-                     NULL);
+  if (sock != NULL)
+    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  else
+    g_io_stream_close (rp->stream, NULL, NULL);
   return G_SOURCE_REMOVE;
 }
 
-/* A peer that may not use the socket gets a 403, before any of its bytes
- * are parsed. */
 static void
-refuse_peer (GSocketConnection *conn, const char *why)
+reply_written (GObject *src, GAsyncResult *res, gpointer data)
+{
+  RefusedPeer *rp = data;
+  GSocket *sock = stream_socket (rp->stream);
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (src), res, NULL, NULL);
+  g_output_stream_flush (G_OUTPUT_STREAM (src), NULL, NULL);
+  if (sock != NULL)
+    g_socket_shutdown (sock, FALSE, TRUE, NULL);
+  drain_next (rp);
+}
+
+/* Answers STATUS with {"error": WHY} on @stream (a connection no longer
+ * libsoup's), drains what the peer still sends, closes. */
+static void
+refuse_stream (GIOStream *stream, guint status, const char *why)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
-  g_autofree char *body = NULL, *reply = NULL;
-  GSocket *sock = g_socket_connection_get_socket (conn);
+  g_autofree char *body = NULL;
   RefusedPeer *rp;
 
   json_builder_begin_object (b);
@@ -761,25 +865,50 @@ refuse_peer (GSocketConnection *conn, const char *why)
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
   body = json_generator_to_data (gen, NULL);
-  reply = g_strdup_printf ("HTTP/1.1 403 Forbidden\r\n"
-                           "Content-Type: application/json\r\n"
-                           "Content-Length: %zu\r\nConnection: close\r\n"
-                           "\r\n%s",
-                           strlen (body), body);
-  /* A fresh socket's send buffer takes this whole reply: never blocks. */
-  g_socket_set_blocking (sock, FALSE);
-  g_socket_send (sock, reply, strlen (reply), NULL, NULL);
-  g_socket_shutdown (sock, FALSE, TRUE, NULL);
   rp = g_new0 (RefusedPeer, 1);
-  rp->conn = g_object_ref (conn);
+  rp->stream = g_object_ref (stream);
+  rp->reply = g_strdup_printf ("HTTP/1.1 %u %s\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Content-Length: %zu\r\nConnection: close\r\n"
+                               "%s\r\n%s",
+                               status, soup_status_get_phrase (status),
+                               strlen (body),
+                               status == SOUP_STATUS_UNAUTHORIZED
+                                   ? "WWW-Authenticate: Bearer\r\n"
+                                   : "",
+                               body);
   rp->timeout = g_timeout_add_seconds (5, refused_peer_timeout, rp);
-  drain_next (rp);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (stream),
+                                   rp->reply, strlen (rp->reply),
+                                   G_PRIORITY_DEFAULT, NULL, reply_written, rp);
+}
+
+/* A peer that may not use the socket gets a 403, before any of its bytes
+ * are parsed. */
+static void
+refuse_peer (GSocketConnection *conn, const char *why)
+{
+  refuse_stream (G_IO_STREAM (conn), SOUP_STATUS_FORBIDDEN, why);
 }
 
 /* Connections are accepted here rather than by
  * soup_server_listen_socket(): on the Unix socket the peer's credentials
  * (SO_PEERCRED) are checked once, at accept; and libsoup 3.2 leaks the
  * GSocket of every connection it accepts itself. */
+static gboolean sweep_connections (gpointer data);
+static void refuse_busy (LucidApi *api, GSocketConnection *conn);
+
+static void
+forget_closed (LucidApi *api)
+{
+  for (guint i = api->conns->len; i-- > 0;) {
+    Tracked *t = g_ptr_array_index (api->conns, i);
+    if (g_socket_is_closed (g_socket_connection_get_socket (t->conn))
+        || g_io_stream_is_closed (G_IO_STREAM (t->conn)))
+      g_ptr_array_remove_index_fast (api->conns, i);
+  }
+}
+
 static gboolean
 accept_connection (LucidApi *api, SoupServer *server, GSocketConnection *conn,
                    gboolean is_unix)
@@ -789,9 +918,26 @@ accept_connection (LucidApi *api, SoupServer *server, GSocketConnection *conn,
   g_autoptr (GSocketAddress) local = NULL;
   g_autoptr (GSocketAddress) remote = NULL;
   GSocket *sock = g_socket_connection_get_socket (conn);
+  Tracked *t;
 
+  forget_closed (api);
+  if (api->conns->len >= api->config->max_connections) {
+    g_message ("control socket: %u connections open ([daemon] "
+               "max_connections); refused one",
+               api->conns->len);
+    refuse_busy (api, conn);
+    return TRUE;
+  }
+  t = g_new0 (Tracked, 1);
+  t->conn = g_object_ref (conn);
+  t->deadline_us = g_get_monotonic_time ()
+                   + (gint64)api->config->request_timeout_s * G_USEC_PER_SEC;
+  g_ptr_array_add (api->conns, t);
+  if (api->sweep_source == 0)
+    api->sweep_source = g_timeout_add_seconds (1, sweep_connections, api);
   if (is_unix && !peer_allowed (api, sock, &why)) {
     g_message ("control socket: refused a peer: %s", why);
+    t->complete = TRUE; /* the refusal bounds itself */
     refuse_peer (conn, why);
     return TRUE;
   }
@@ -799,14 +945,81 @@ accept_connection (LucidApi *api, SoupServer *server, GSocketConnection *conn,
   remote = g_socket_connection_get_remote_address (conn, NULL);
   if (local == NULL)
     local = is_unix ? g_unix_socket_address_new (api->socket_path) : NULL;
-  if (remote == NULL)
+  if (remote == NULL || is_unix) {
+    g_clear_object (&remote); /* a fresh object per connection */
     remote = is_unix ? g_unix_socket_address_new ("") : NULL;
+  }
   if (local == NULL || remote == NULL)
     g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-  else if (!soup_server_accept_iostream (server, G_IO_STREAM (conn), local,
-                                         remote, &error))
-    g_warning ("control connection: %s", error->message);
+  else {
+    t->remote = g_object_ref (remote);
+    if (!soup_server_accept_iostream (server, G_IO_STREAM (conn), local,
+                                      remote, &error))
+      g_warning ("control connection: %s", error->message);
+  }
   return TRUE;
+}
+
+/* Once a second while connections are open: forget the closed ones, cut
+ * those whose request is late. */
+static gboolean
+sweep_connections (gpointer data)
+{
+  LucidApi *api = data;
+  gint64 now = g_get_monotonic_time ();
+
+  forget_closed (api);
+  for (guint i = 0; i < api->conns->len; i++) {
+    Tracked *t = g_ptr_array_index (api->conns, i);
+    GSocket *sock = g_socket_connection_get_socket (t->conn);
+    if (!t->complete && !t->cut && now > t->deadline_us) {
+      g_message ("control connection: no complete request in %u s "
+                 "([daemon] request_timeout); closed it",
+                 api->config->request_timeout_s);
+      t->cut = TRUE;
+      /* libsoup (or the refusal's drain) sees the end and closes */
+      g_socket_shutdown (sock, TRUE, TRUE, NULL);
+    }
+  }
+  if (api->conns->len == 0) {
+    api->sweep_source = 0;
+    return G_SOURCE_REMOVE;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_request_read (SoupServer *server, SoupServerMessage *msg, gpointer data)
+{
+  LucidApi *api = data;
+  GSocketAddress *remote = soup_server_message_get_remote_address (msg);
+
+  for (guint i = 0; i < api->conns->len; i++) {
+    Tracked *t = g_ptr_array_index (api->conns, i);
+    if (t->remote == remote)
+      t->complete = TRUE;
+  }
+}
+
+/* Over max_connections: a 503 into the fresh socket's send buffer (never
+ * blocks) and close, without reading anything. */
+static void
+refuse_busy (LucidApi *api, GSocketConnection *conn)
+{
+  GSocket *sock = g_socket_connection_get_socket (conn);
+  g_autofree char *body = g_strdup_printf (
+      "{\"error\":\"too many control connections (%u, [daemon] "
+      "max_connections)\"}",
+      api->config->max_connections);
+  g_autofree char *reply = g_strdup_printf (
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+      strlen (body), body);
+
+  g_socket_set_blocking (sock, FALSE);
+  g_socket_send (sock, reply, strlen (reply), NULL, NULL);
+  g_socket_shutdown (sock, FALSE, TRUE, NULL);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
 }
 
 static gboolean
@@ -823,6 +1036,34 @@ on_tcp_incoming (GSocketService *service, GSocketConnection *conn,
 {
   LucidApi *api = data;
   return accept_connection (api, api->tcp_server, conn, FALSE);
+}
+
+/* The socket's group must be able to traverse every directory above the
+ * socket, or its 0660 mode grants nothing: say so at start rather than let
+ * lucidctl fail with "permission denied". */
+static void
+warn_unreachable (const char *dir, gid_t gid)
+{
+  g_autofree char *d = g_strdup (dir);
+
+  for (;;) {
+    struct stat st;
+    char *parent;
+    if (stat (d, &st) == 0 && (st.st_mode & S_IXOTH) == 0
+        && !(st.st_gid == gid && (st.st_mode & S_IXGRP) != 0)) {
+      g_warning ("control socket: %s is mode %04o: members of the socket's "
+                 "group cannot reach the socket below it (put the socket "
+                 "in a directory they can traverse: [daemon] socket, "
+                 "RuntimeDirectory=)",
+                 d, (unsigned)(st.st_mode & 07777));
+      return;
+    }
+    if (strcmp (d, "/") == 0 || strcmp (d, ".") == 0)
+      return;
+    parent = g_path_get_dirname (d);
+    g_free (d);
+    d = parent;
+  }
 }
 
 static gboolean
@@ -886,6 +1127,7 @@ listen_unix (LucidApi *api, GError **error)
   } else
     api->socket_gid = getegid ();
   chmod (path, 0660);
+  warn_unreachable (dir, api->socket_gid);
   if (!g_socket_listen (sock, error))
     return FALSE;
   api->socket_path = g_strdup (path);
@@ -917,6 +1159,8 @@ listen_tcp (LucidApi *api, GError **error)
   api->tcp_server = soup_server_new ("server-header", "lucidd", NULL);
   soup_server_add_early_handler (api->tcp_server, NULL, early_tcp, api, NULL);
   soup_server_add_handler (api->tcp_server, NULL, handle_request, api, NULL);
+  g_signal_connect (api->tcp_server, "request-read",
+                    G_CALLBACK (on_request_read), api);
   /* Loopback only, never 0.0.0.0. The socket is made here rather than by
    * soup_server_listen_local(), which leaks an address in libsoup 3.2,
    * and accepted by accept_connection(). */
@@ -954,9 +1198,12 @@ lucidd_api_new (LucidDaemonConfig *config, LucidSupervisor *sup,
   api->sup = sup;
   api->db = db;
   api->started_us = g_get_monotonic_time ();
+  api->conns = g_ptr_array_new_with_free_func (tracked_free);
   api->unix_server = soup_server_new ("server-header", "lucidd", NULL);
   soup_server_add_early_handler (api->unix_server, NULL, early_unix, api, NULL);
   soup_server_add_handler (api->unix_server, NULL, handle_request, api, NULL);
+  g_signal_connect (api->unix_server, "request-read",
+                    G_CALLBACK (on_request_read), api);
   if (!listen_unix (api, error)
       || (config->tcp_port != 0 && !listen_tcp (api, error))) {
     lucidd_api_free (api);
@@ -992,6 +1239,8 @@ lucidd_api_free (LucidApi *api)
     soup_server_disconnect (api->tcp_server);
   g_clear_object (&api->unix_server);
   g_clear_object (&api->tcp_server);
+  g_clear_handle_id (&api->sweep_source, g_source_remove);
+  g_clear_pointer (&api->conns, g_ptr_array_unref);
   if (api->socket_path != NULL)
     unlink (api->socket_path);
   g_free (api->socket_path);

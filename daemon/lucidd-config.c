@@ -4,6 +4,8 @@
  */
 #include "lucidd-config.h"
 
+#include <string.h>
+
 #include "lucid-error.h"
 
 /* Elements an API client may use when the configuration names none: the
@@ -111,6 +113,28 @@ get_list (GKeyFile *kf, const char *group, const char *key, char ***out)
   return TRUE;
 }
 
+/* The socket when the configuration names none. Never inside the state
+ * directory by default: that directory is 0750 (under systemd's
+ * DynamicUser even below /var/lib/private, 0700), so the socket's group
+ * could not reach a socket there. Under systemd, $RUNTIME_DIRECTORY
+ * (RuntimeDirectory=lucid, 0755); otherwise LUCIDD_RUNTIME_DIR, the same
+ * /run/lucid, which lucidctl computes too. Only a configuration that moved
+ * the state directory keeps its socket there (tests, the demo). */
+static char *
+default_socket (gboolean state_dir_configured, const char *state_dir)
+{
+  const char *rt = g_getenv ("RUNTIME_DIRECTORY");
+
+  if (rt != NULL && rt[0] == '/') {
+    /* several directories are separated by ':'; lucid's is the first */
+    g_autofree char *first = g_strndup (rt, strcspn (rt, ":"));
+    return g_build_filename (first, "lucidd.sock", NULL);
+  }
+  if (!state_dir_configured)
+    return g_build_filename (LUCIDD_RUNTIME_DIR, "lucidd.sock", NULL);
+  return g_build_filename (state_dir, "lucidd.sock", NULL);
+}
+
 static const char *const known_daemon_keys[] = {
   "state_dir",          "database",          "socket",
   "socket_group",       "pipelines_dir",     "worker",
@@ -118,7 +142,8 @@ static const char *const known_daemon_keys[] = {
   "backoff_initial_ms", "backoff_max_ms",    "backoff_reset_s",
   "max_pipelines",      "max_request_bytes", "messages_kept",
   "tcp_port",           "tcp_token_file",    "run_reclaim_s",
-  "check_timeout",      NULL,
+  "check_timeout",      "max_connections",   "request_timeout",
+  NULL,
 };
 static const char *const known_api_keys[] = {
   "allowed_elements",
@@ -154,7 +179,7 @@ lucidd_config_load (const char *path, GError **error)
   GError *local = NULL;
 
   c->state_dir = g_strdup ("/var/lib/lucid");
-  c->pipelines_dir = g_strdup ("/etc/lucid/pipelines");
+  c->pipelines_dir = g_strdup (LUCIDD_DEFAULT_PIPELINES_DIR);
   c->drain_timeout_s = 10;
   c->stall_timeout_s = 60;
   c->restart_limit = 5;
@@ -166,6 +191,8 @@ lucidd_config_load (const char *path, GError **error)
   c->messages_kept = 50;
   c->run_reclaim_s = 60;
   c->check_timeout_s = 30;
+  c->max_connections = 64;
+  c->request_timeout_s = 10;
   c->allowed_elements = g_strdupv ((char **)default_allowed_elements);
   c->allowed_uri_schemes = g_strsplit ("file", ",", -1);
   c->vars = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -224,7 +251,11 @@ lucidd_config_load (const char *path, GError **error)
         || !get_uint (kf, "daemon", "run_reclaim_s", &c->run_reclaim_s, 86400,
                       path, error)
         || !get_uint (kf, "daemon", "check_timeout", &c->check_timeout_s, 3600,
-                      path, error))
+                      path, error)
+        || !get_uint (kf, "daemon", "max_connections", &c->max_connections,
+                      65536, path, error)
+        || !get_uint (kf, "daemon", "request_timeout", &c->request_timeout_s,
+                      3600, path, error))
       return NULL;
     get_list (kf, "api", "allowed_elements", &c->allowed_elements);
     get_list (kf, "api", "allowed_uri_schemes", &c->allowed_uri_schemes);
@@ -247,9 +278,9 @@ lucidd_config_load (const char *path, GError **error)
   }
   c->database = database ? resolve (base_dir, database)
                          : g_build_filename (c->state_dir, "lucid.db", NULL);
-  c->socket_path = socket_path
-                       ? resolve (base_dir, socket_path)
-                       : g_build_filename (c->state_dir, "lucidd.sock", NULL);
+  c->socket_path = socket_path ? resolve (base_dir, socket_path)
+                              : default_socket (state_dir != NULL,
+                                                c->state_dir);
   if (pipelines_dir != NULL) {
     g_free (c->pipelines_dir);
     c->pipelines_dir = resolve (base_dir, pipelines_dir);
@@ -265,6 +296,14 @@ lucidd_config_load (const char *path, GError **error)
                  "%s: [daemon] tcp_port needs tcp_token_file (the bearer "
                  "token clients must send)",
                  c->path ? c->path : "(defaults)");
+    return NULL;
+  }
+  if (c->max_connections == 0 || c->request_timeout_s == 0) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 "%s: [daemon] %s must be at least 1",
+                 c->path ? c->path : "(defaults)",
+                 c->max_connections == 0 ? "max_connections"
+                                         : "request_timeout");
     return NULL;
   }
   if (c->check_timeout_s == 0) {

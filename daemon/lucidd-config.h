@@ -10,7 +10,16 @@
 
 G_BEGIN_DECLS
 
+/* meson passes both from sysconfdir (daemon/meson.build) */
+#ifndef LUCIDD_DEFAULT_CONFIG
 #define LUCIDD_DEFAULT_CONFIG "/etc/lucid/lucidd.conf"
+#endif
+#ifndef LUCIDD_DEFAULT_PIPELINES_DIR
+#define LUCIDD_DEFAULT_PIPELINES_DIR "/etc/lucid/pipelines"
+#endif
+/* The socket's directory when neither the configuration nor
+ * $RUNTIME_DIRECTORY names one (the unit's RuntimeDirectory=lucid). */
+#define LUCIDD_RUNTIME_DIR "/run/lucid"
 
 typedef struct {
   char *path; /* the file read, NULL for built-in defaults */
@@ -31,6 +40,8 @@ typedef struct {
   guint messages_kept; /* recent bus messages kept per pipeline */
   guint run_reclaim_s; /* an ended run instance is deleted after this */
   guint check_timeout_s; /* the create check's time limit */
+  guint max_connections;   /* open control connections at once */
+  guint request_timeout_s; /* for a request to arrive complete */
   guint tcp_port;      /* 0 = no TCP listener (loopback only) */
   char *tcp_token_file;
   char **allowed_elements; /* for API-submitted pipelines */

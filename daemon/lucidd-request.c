@@ -131,6 +131,16 @@ lucidd_request_parse_run (const char *body, gsize len, GError **error)
                        "bytes");
     return NULL;
   }
+  /* A relative name would be resolved against lucidd's working
+   * directory, not the client's: refused (lucidctl run sends absolute
+   * names). */
+  if (g_uri_peek_scheme (input) == NULL && !g_path_is_absolute (input)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 LABEL ": 'input' '%s' is a relative file name: give an "
+                       "absolute one or a URI",
+                 input);
+    return NULL;
+  }
   req = g_new0 (LucidRunRequest, 1);
   req->input = g_strdup (input);
   if (lucid_json_has (obj, "lease_s")) {

@@ -49,6 +49,7 @@ struct _LucidPipeline {
   guint backoff_source;
   guint kill_source;
   gboolean want_stop, want_restart, want_delete, stalled;
+  gboolean killed_at_drain; /* SIGKILLed after drain_timeout + 2 s */
   /* The client's wanted state: the definition's 'enabled' at first, then
    * what start/stop asked. Kept apart from @def so that a reload compares
    * file definitions only. */

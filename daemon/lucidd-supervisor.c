@@ -321,6 +321,7 @@ lucidd_pipeline_finish_exit (LucidPipeline *p)
   g_clear_handle_id (&p->kill_source, g_source_remove);
   g_clear_handle_id (&p->eof_wait_source, g_source_remove);
   p->exited = p->reports_eof = FALSE;
+  p->fps = 0; /* no worker, no buffers: not the last run's rate */
 
   if (p->stalled)
     outcome = "stalled";
@@ -342,6 +343,7 @@ lucidd_pipeline_finish_exit (LucidPipeline *p)
   else
     outcome = "error";
   failed = strcmp (outcome, "stopped") != 0 && strcmp (outcome, "eos") != 0;
+
   if (sig >= 0 && p->last_error == NULL)
     p->last_error = g_strdup_printf ("worker killed by signal %d (%s)", sig,
                                      g_strsignal (sig));
@@ -353,8 +355,11 @@ lucidd_pipeline_finish_exit (LucidPipeline *p)
   p->last_outcome = g_strdup (outcome);
   p->last_exit_status = status;
   p->last_exit_signal = sig;
+  /* a worker killed at the drain's bound: outcome stopped, and the
+   * reason in daemon_runs.error, not only "signal 9" */
   lucidd_db_run_end (sup->db, p->run_id, outcome, status, sig,
-                     failed ? p->last_error : NULL, (guint64)p->buffers,
+                     failed || p->killed_at_drain ? p->last_error : NULL,
+                     (guint64)p->buffers,
                      (guint64)p->rows);
   {
     g_autofree char *msg = g_strdup_printf (
@@ -364,6 +369,7 @@ lucidd_pipeline_finish_exit (LucidPipeline *p)
     g_message ("%s: %s", p->def->name, msg);
   }
   g_clear_object (&p->proc);
+  p->killed_at_drain = FALSE;
   ran_us = g_get_monotonic_time () - p->started_us;
 
   if (p->want_delete) {
@@ -383,8 +389,18 @@ lucidd_pipeline_finish_exit (LucidPipeline *p)
     if (p->def->restart == LUCIDD_RESTART_ALWAYS) {
       p->attempt = 1;
       schedule_restart (p);
-    } else
+    } else {
+      /* An API pipeline that finished stays finished: stored as not
+       * enabled, so a daemon restart does not run it (and reprocess its
+       * input) again; `lucidctl start` does. */
+      if (p->source == LUCIDD_SOURCE_API && p->enabled) {
+        g_autoptr (GError) error = NULL;
+        if (!lucidd_db_set_enabled (sup->db, p->def->name, FALSE, &error))
+          g_warning ("%s: %s", p->def->name, error->message);
+        lucidd_pipeline_set_enabled (p, FALSE);
+      }
       set_state (p, LUCIDD_STATE_FINISHED);
+    }
   } else if (p->def->restart == LUCIDD_RESTART_NEVER) {
     lucidd_db_event (sup->db, p->def->name, p->run_id, "failed",
                      "restart = never");
@@ -415,8 +431,15 @@ kill_worker (gpointer data)
 
   p->kill_source = 0;
   if (p->proc != NULL) {
-    g_message ("%s: worker did not exit after the drain; killing it",
-               p->def->name);
+    g_autofree char *m = g_strdup_printf (
+        "the worker did not exit within drain_timeout + 2 s (%u s) after "
+        "its EOS: killed (SIGKILL)",
+        p->sup->config->drain_timeout_s + 2);
+    g_message ("%s: %s", p->def->name, m);
+    lucidd_db_event (p->sup->db, p->def->name, p->run_id, "error", m);
+    g_free (p->last_error);
+    p->last_error = g_steal_pointer (&m);
+    p->killed_at_drain = TRUE;
     g_subprocess_send_signal (p->proc, SIGKILL);
   }
   return G_SOURCE_REMOVE;
@@ -442,9 +465,19 @@ drain_worker (LucidPipeline *p)
 void
 lucidd_pipeline_start (LucidPipeline *p)
 {
-  p->want_stop = FALSE;
-  if (p->proc != NULL)
+  if (p->proc != NULL) {
+    /* A start while a stop drains the worker: start again once it is
+     * gone, rather than lose the start and leave the pipeline stopped
+     * (or finished). */
+    if (p->want_stop) {
+      p->want_stop = FALSE;
+      p->want_restart = TRUE;
+      lucidd_db_event (p->sup->db, p->def->name, p->run_id, "start",
+                       "after the drain");
+    }
     return;
+  }
+  p->want_stop = FALSE;
   g_clear_handle_id (&p->backoff_source, g_source_remove);
   p->attempt = 0;
   g_clear_pointer (&p->last_error, g_free);
@@ -774,9 +807,13 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
       continue;
     existing = lucidd_supervisor_lookup (sup, def->name);
     if (existing != NULL) {
-      g_warning ("%s: a pipeline file uses the name of a %s pipeline; "
-                 "ignored",
-                 def->name, lucidd_pipeline_source_to_string (existing->source));
+      g_autofree char *m = g_strdup_printf (
+          "%s: a pipeline file uses the name of %s %s pipeline; file ignored",
+          def->name,
+          existing->source == LUCIDD_SOURCE_API ? "an" : "a",
+          lucidd_pipeline_source_to_string (existing->source));
+      g_warning ("%s", m);
+      lucidd_db_event (sup->db, def->name, 0, "error", m);
       continue;
     }
     lucidd_db_event (sup->db, def->name, 0, "reload", "file added");

@@ -19,7 +19,10 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib-unix.h>
 
@@ -256,6 +259,35 @@ main (int argc, char **argv)
     int err = errno;
     g_printerr ("lucidd: %s: %s\n", d.config->state_dir, g_strerror (err));
     return 1;
+  }
+  /* One lucidd per state directory, decided before the database is
+   * touched: a second one would otherwise migrate it and mark the live
+   * daemon's runs crashed before finding the socket taken. The lock is
+   * held (fd kept open, close-on-exec) until exit. */
+  {
+    g_autofree char *lock_path
+        = g_build_filename (d.config->state_dir, "lucidd.lock", NULL);
+    int fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+      int err = errno;
+      g_printerr ("lucidd: %s: %s\n", lock_path, g_strerror (err));
+      lucidd_config_free (d.config);
+      g_free (d.config_path);
+      return 1;
+    }
+    if (flock (fd, LOCK_EX | LOCK_NB) != 0) {
+      int err = errno;
+      if (err == EWOULDBLOCK)
+        g_printerr ("lucidd: %s: another lucidd runs on this state directory; "
+                    "exiting without touching its database or socket\n",
+                    lock_path);
+      else
+        g_printerr ("lucidd: %s: %s\n", lock_path, g_strerror (err));
+      close (fd);
+      lucidd_config_free (d.config);
+      g_free (d.config_path);
+      return 1;
+    }
   }
   d.db = lucidd_db_open (d.config->database, &error);
   if (d.db == NULL) {

@@ -16,7 +16,7 @@ input = src
 ---
 filesrc name=src ! subparse ! lucidtextenc model=${model} ! lucidsink
 P
-write_conf
+write_conf "max_connections = 8" "request_timeout = 3"
 start_daemon
 
 # create (started), status, messages
@@ -55,9 +55,52 @@ wait_for 30 "api-one running again" state_is api-one running
 metric_rows() { sed -n 's/^lucid_pipeline_rows_written{pipeline="api-one"} \([0-9]*\)$/\1/p' <<<"$(ctl metrics)"; }
 expect_match "metrics rows_written counts on from the first run" "$(metric_rows)" '^[1-9][0-9]*$'
 expect_eq "two worker runs" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'api-one'")" 2
-ctl delete api-one > /dev/null
-wait_for 30 "api-one deleted" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status api-one"
+# start while a stop drains: a restart once the drain is over, never lost.
+# 'slow' drains for a few seconds (EOS queues behind 3-5 cues of 1 s).
+ctl create slow "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=3 ! identity sleep-time=1000000 ! fakesink" > /dev/null || fail "create slow"
+slow_busy() { grep -Eq '"buffers" : [1-9]' <<<"$(ctl status slow --json)"; }
+wait_for 30 "slow pipeline busy" slow_busy
+# while it runs, fps is measured ...
+fps_of() { sed -n 's/^ *"fps" : \([0-9.e+-]*\),$/\1/p' <<<"$(ctl status "$1" --json)"; }
+fps_positive() { awk -v f="$(fps_of slow)" 'BEGIN { exit !(f > 0) }'; }
+wait_for 30 "slow reports fps > 0" fps_positive
+ctl stop slow > /dev/null
+expect_eq "slow is draining" "$(state slow)" draining
+ctl start slow > /dev/null
+wait_for 60 "start during the drain: running again after it" sql_true "SELECT count(*) = 2 FROM daemon_runs WHERE pipeline = 'slow'"
+wait_for 30 "slow running" state_is slow running
+expect_eq "the drained run was stopped" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'slow' ORDER BY id LIMIT 1")" stopped
+expect_eq "start during the drain persisted" "$(q "SELECT enabled FROM daemon_pipelines WHERE name = 'slow'")" 1
+# ... and once the worker is gone, fps is 0 (status and metric), not the
+# last run's rate
+wait_for 30 "slow reports fps > 0 again" fps_positive
+ctl stop slow > /dev/null
+wait_for 60 "slow stopped" state_is slow stopped
+expect_eq "fps after the stop" "$(awk -v f="$(fps_of slow)" 'BEGIN { print (f == 0) ? "zero" : f }')" zero
+expect_match "metric fps after the stop" "$(ctl metrics)" '^lucid_pipeline_fps\{pipeline="slow"\} 0(\.0+)?$'
+ctl delete slow > /dev/null
+
+ctl delete api-one > "$TMP/del0.out" || fail "lucidctl delete api-one"
+expect_eq "lucidctl delete prints words, not JSON" "$(cat "$TMP/del0.out")" "api-one: deleted"
 expect_eq "deleted from daemon_pipelines" "$(q "SELECT count(*) FROM daemon_pipelines")" 0
+# delete of a pipeline whose drain takes seconds: DELETE answers 202
+# while the worker drains; lucidctl waits until the name is free.
+ctl create slow2 "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=3 ! identity sleep-time=1000000 ! fakesink" > /dev/null || fail "create slow2"
+slow2_busy() { grep -Eq '"buffers" : [1-9]' <<<"$(ctl status slow2 --json)"; }
+wait_for 30 "slow2 busy" slow2_busy
+expect_eq "DELETE while running: 202 draining" \
+  "$(curl -s -o "$TMP/del.body" -w '%{http_code}' --unix-socket "$SOCK" -X DELETE http://lucidd/v1/pipelines/slow2):$(tr -d ' \n' < "$TMP/del.body")" \
+  '202:{"ok":"draining","name":"slow2"}'
+expect_eq "still listed, draining" "$(state slow2)" draining
+ctl delete slow2 > "$TMP/del.out" 2>&1 || fail "lucidctl delete slow2 (during its drain)"
+expect_eq "lucidctl delete waited for the drain" "$(cat "$TMP/del.out")" "slow2: deleted"
+rc=0; ctl status slow2 > /dev/null 2> "$TMP/gone.err" || rc=$?
+expect_eq "gone as soon as lucidctl delete returned" "$rc" 1
+expect_match "404 names the pipeline" "$(cat "$TMP/gone.err")" "no such pipeline 'slow2'.*404"
+ctl create slow2 "$(paced_pipeline "$srt")" --no-start > /dev/null || fail "the name is free again at once"
+expect_eq "lucidctl --json delete" "$(ctl --json delete slow2 | tr -d ' \n')" '{"name":"slow2","deleted":true}'
+rc=0; out=$(ctl --json delete slow2 2> /dev/null) || rc=$?
+expect_eq "lucidctl --json delete error: exit 1, JSON on stdout" "$rc:$(tr -d ' \n' <<<"$out")" "1:{\"error\":\"nosuchpipeline'slow2'\",\"status\":404}"
 
 # lucidctl run: the file name goes into filesrc's location after parsing,
 # so '!' and spaces in it cannot change the pipeline.
@@ -122,6 +165,15 @@ expect_eq "bad name" "$(code -X POST -d '{"name":"../a","pipeline":"fakesrc ! fa
 expect_eq "not an object" "$(code -X POST -d '[1,2]' http://lucidd/v1/pipelines)" 400
 head -c 200000 /dev/zero | tr '\0' 'a' > "$TMP/big"
 expect_eq "oversized body" "$(code -X POST --data-binary @"$TMP/big" http://lucidd/v1/pipelines)" 413
+# A declared 100 MB body is refused on its headers: the answer comes
+# before the body (which is never sent in full) and lucidd buffers none
+# of it.
+rss_before=$(rss_kb "$LUCIDD_PID")
+for _ in 1 2 3; do
+  expect_eq "100 MB Content-Length answered 413 at once" "$(huge_request "unix:$SOCK")" 413
+done
+expect_eq "lucidd buffered none of the declared bodies (RSS grew < 8 MiB)" \
+  "$([ $(( $(rss_kb "$LUCIDD_PID") - rss_before )) -lt 8192 ] && echo yes)" yes
 expect_eq "chunked body" "$(code -X POST -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big" http://lucidd/v1/pipelines)" 411
 expect_eq "unknown path" "$(code http://lucidd/v2/nothing)" 404
 expect_eq "unknown pipeline" "$(code http://lucidd/v1/pipelines/nope)" 404
@@ -134,6 +186,33 @@ for _ in $(seq 1 20); do
   ctl status > /dev/null
 done
 expect_eq "lucidd fds after 60 requests" "$(ls "/proc/$LUCIDD_PID/fd" | wc -l)" "$fds_before"
+# Slow clients: 8 connections (max_connections) that never finish their
+# request hold every slot, so a 9th is refused (503) without being read;
+# after request_timeout lucidd closes the 8, and answers again.
+hold_slots() {
+  python3 - "$SOCK" <<'PY'
+import socket, sys
+held = []
+for _ in range(8):
+    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(30)
+    s.sendall(b"POST /v1/pipelines HTTP/1.1\r\nHost: lucidd\r\nContent-Le")
+    held.append(s)
+extra = socket.socket(socket.AF_UNIX); extra.connect(sys.argv[1]); extra.settimeout(30)
+head = extra.recv(4096).split(b"\r\n")[0].split()
+closed = 0
+for s in held:
+    try:
+        while s.recv(4096):
+            pass
+        closed += 1
+    except OSError:
+        pass
+print(head[1].decode() if len(head) > 1 else "none", closed)
+PY
+}
+expect_eq "9th connection refused; the 8 half-sent requests closed" "$(hold_slots)" "503 8"
+expect_match "a late request's close is logged" "$(cat "$TMP/lucidd.log")" 'no complete request in 3 s'
+expect_match "the daemon answers after the slow clients are gone" "$(ctl status)" 'talk-file'
 expect_match "metrics" "$(ctl metrics)" 'lucid_pipeline_up\{pipeline="talk-file"\} 0'
 
 # lucidctl query is read-only
@@ -151,6 +230,21 @@ expect_eq "remote DELETE refused" "$rc" 1
 expect_match "remote DELETE refusal" "$(cat "$TMP/rq.err")" 'not authorized.*400'
 rc=0; ctl query --remote "SELECT 1; SELECT 2" 2> /dev/null || rc=$?
 expect_eq "remote second statement refused" "$rc" 1
+# ... bounded in bytes: no value over 1 MiB is built, no reply over 8 MiB
+rc=0; ctl query --remote "SELECT randomblob(100000000)" > "$TMP/rq-big.out" 2> "$TMP/rq-big.err" || rc=$?
+expect_eq "a 100 MB value refused" "$rc:$(wc -c < "$TMP/rq-big.out")" "1:0"
+expect_match "the refusal names the limit" "$(cat "$TMP/rq-big.err")" 'too big.*1 MiB'
+many="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 40) SELECT x, randomblob(900000) FROM c"
+rc=0; ctl query --remote "$many" > "$TMP/rq-many.out" 2> "$TMP/rq-many.err" || rc=$?
+expect_eq "36 MB of rows: the query succeeds" "$rc" 0
+expect_eq "... with fewer than all 40 rows and under 9 MB" \
+  "$(n=$(wc -l < "$TMP/rq-many.out"); [ "$n" -ge 1 ] && [ "$n" -lt 40 ] && [ "$(wc -c < "$TMP/rq-many.out")" -lt 9000000 ] && echo yes)" yes
+expect_match "... and says the reply was cut" "$(cat "$TMP/rq-many.err")" 'cut at 8 MiB'
+ctl --json query --remote "$many" > /dev/null 2> "$TMP/rq-many-json.err"
+expect_match "--json says so too (stderr)" "$(cat "$TMP/rq-many-json.err")" 'cut at 8 MiB'
+expect_match "the reply itself: truncated with the note" \
+  "$(curl -s --unix-socket "$SOCK" -d "{\"sql\": \"$many\"}" http://lucidd/v1/query | tail -c 200 | tr -d '\n')" \
+  '"truncated" : true, *"note" : "the reply was cut at 8 MiB'
 expect_eq "rows intact after the refused writes" "$(q "SELECT count(*) > 0 FROM results")" 1
 
 # Another user: refused by the socket's mode (0660) ...

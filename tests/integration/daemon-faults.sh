@@ -56,6 +56,8 @@ expect_eq "broken: restart_limit + 1 attempts" "$(q "SELECT count(*) FROM daemon
 expect_eq "broken: every run an error" "$(q "SELECT group_concat(DISTINCT outcome) FROM daemon_runs WHERE pipeline = 'broken'")" error
 expect_match "broken: the element's error recorded" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'broken' LIMIT 1")" 'no-model'
 expect_eq "broken: backoff events" "$(q "SELECT count(*) FROM daemon_events WHERE pipeline = 'broken' AND kind = 'backoff'")" 3
+# the delay doubles from backoff_initial_ms (200 in write_conf): 200, 400, 800
+expect_eq "broken: backoff delays double" "$(q "SELECT group_concat(replace(substr(message, instr(message, ' in ') + 4), ' ms', ''), ',') FROM (SELECT message FROM daemon_events WHERE pipeline = 'broken' AND kind = 'backoff' ORDER BY id)")" "200,400,800"
 expect_match "broken: last error in status" "$(ctl status broken)" 'no-model'
 # each pipeline with its own limit: exactly limit + 1 failed starts, then
 # 'failed' for good; the daemon-wide limit (3) for those without one
@@ -89,6 +91,20 @@ expect_eq "termed: rows sent = stored" \
   "$(q "SELECT count(*) FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'termed'")" \
   "$(q "SELECT rows_sent FROM daemon_runs WHERE pipeline = 'termed'")"
 expect_eq "termed: lucidsink run closed at EOS" "$(q "SELECT group_concat(status) FROM runs WHERE label = 'termed'")" eos
+
+# A worker that does not exit after its EOS (here: stopped with SIGSTOP)
+# is killed at drain_timeout + 2 s (22 s) and recorded as such, not only
+# as "signal 9".
+ctl create frozen "$(paced_pipeline "$srt" 5000)" > /dev/null || fail "create frozen"
+wait_for 60 "frozen writes rows" sql_true "SELECT count(*) > 5 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'frozen'"
+fpid=$(ctl status frozen --json | sed -n 's/^ *"pid" : \([0-9]*\),$/\1/p')
+kill -STOP "$fpid"
+ctl stop frozen > /dev/null
+wait_for 60 "frozen killed at the drain's bound" state_is frozen stopped
+expect_eq "frozen: outcome and signal" "$(q "SELECT outcome || ':' || exit_signal FROM daemon_runs WHERE pipeline = 'frozen'")" "stopped:9"
+expect_match "frozen: the run says it was killed at the drain's bound" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'frozen'")" 'did not exit within drain_timeout \+ 2 s \(22 s\).*killed'
+expect_match "frozen: an error event too" "$(q "SELECT message FROM daemon_events WHERE pipeline = 'frozen' AND kind = 'error'")" 'did not exit within drain_timeout'
+ctl delete frozen > /dev/null
 
 # the steady pipeline never noticed
 expect_eq "steady: one worker run" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'steady'")" 1

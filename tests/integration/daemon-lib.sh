@@ -110,3 +110,27 @@ make_srt() {
 paced_pipeline() {
   echo "filesrc location=$1 ! subparse ! identity sleep-time=${2:-20000} ! lucidtextenc model=$MODEL ! lucidsink commit-interval=50"
 }
+
+# huge_request unix:PATH|tcp:PORT [HEADER]: declares a 100 MB body, sends
+# 1 KiB of it, prints the status code of the answer (which must come
+# without the rest of the body), or "none".
+huge_request() {
+  python3 - "$@" <<'PY'
+import socket, sys
+where, extra = sys.argv[1], (sys.argv[2] + "\r\n" if len(sys.argv) > 2 else "")
+if where.startswith("unix:"):
+    s = socket.socket(socket.AF_UNIX); s.connect(where[5:])
+else:
+    s = socket.create_connection(("127.0.0.1", int(where[4:])))
+s.settimeout(20)
+s.sendall(("POST /v1/pipelines HTTP/1.1\r\nHost: lucidd\r\n" + extra +
+           "Content-Length: 100000000\r\n\r\n").encode() + b"a" * 1024)
+try:
+    head = s.recv(4096).split(b"\r\n")[0].split()
+    print(head[1].decode() if len(head) > 1 else "none")
+except OSError:
+    print("none")
+PY
+}
+# rss_kb PID -> resident set size in KiB
+rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status"; }

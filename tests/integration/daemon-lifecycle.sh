@@ -28,6 +28,19 @@ for p in keep change remove halt api-on; do
 done
 expect_eq "api-off not started" "$(state api-off)" stopped
 
+# A second lucidd on the same configuration exits non-zero before it
+# touches anything: the live daemon's runs are not marked crashed, no
+# event is recorded, the first daemon keeps serving.
+open_runs=$(q "SELECT count(*) FROM daemon_runs WHERE outcome = 'running'")
+events=$(q "SELECT count(*) FROM daemon_events")
+rc=0; "$LUCIDD" --config "$CONF" > "$TMP/second.log" 2>&1 || rc=$?
+expect_eq "second lucidd exit status" "$rc" 1
+expect_match "second lucidd says why" "$(cat "$TMP/second.log")" 'lucidd.lock: another lucidd runs on this state directory'
+expect_eq "the live daemon's runs still running" "$(q "SELECT count(*) FROM daemon_runs WHERE outcome = 'running'")" "$open_runs"
+expect_eq "none marked crashed" "$(q "SELECT count(*) FROM daemon_runs WHERE outcome = 'crashed'")" 0
+expect_eq "no event from the second lucidd" "$(q "SELECT count(*) FROM daemon_events")" "$events"
+expect_match "the first lucidd still answers" "$(ctl status)" 'api-on +api +running'
+
 # SIGHUP: one file unchanged, one changed, one removed, one added, and a
 # broken one that is reported and skipped.
 # A file pipeline stopped through the API stays stopped when its file did
@@ -38,6 +51,8 @@ file_pipeline change "$(paced_pipeline "$srt" 10000)"
 rm "$PIPES/remove.pipeline"
 file_pipeline add "$(paced_pipeline "$srt")"
 printf 'restart = sometimes\n---\nfakesrc ! fakesink\n' > "$PIPES/broken.pipeline"
+# a file named like an API pipeline: ignored, and recorded as an error
+file_pipeline api-on "$(paced_pipeline "$srt")"
 kill -HUP "$LUCIDD_PID"
 wait_for 30 "added pipeline runs" state_is add running
 wait_for 30 "removed pipeline gone" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status remove"
@@ -47,19 +62,28 @@ expect_eq "API pipeline untouched by reload" "$(runs_of api-on)" 1
 expect_eq "stopped file pipeline stays stopped over SIGHUP" "$(state halt)" stopped
 expect_eq "stopped file pipeline not restarted by SIGHUP" "$(runs_of halt)" 1
 expect_eq "removed pipeline drained" "$(q "SELECT outcome FROM daemon_runs WHERE pipeline = 'remove'")" stopped
+expect_match "name clash recorded as an error event" "$(q "SELECT message FROM daemon_events WHERE pipeline = 'api-on' AND kind = 'error'")" 'uses the name of an api pipeline; file ignored'
 expect_match "broken file reported with file:line" "$(grep broken.pipeline "$TMP/lucidd.log")" 'broken.pipeline:1: restart must be'
 expect_match "reload recorded" "$(q "SELECT group_concat(message, ',') FROM daemon_events WHERE kind = 'reload'")" 'file changed.*file removed|file removed.*file changed'
+
+# An API pipeline that reached the end of its file (restart = never)
+# stays finished: stored as not enabled, not run again by a restart.
+ctl create once "filesrc location=$DATA/talk.srt ! subparse ! lucidtextenc model=$MODEL ! lucidsink" --restart=never > /dev/null || fail "create once"
+wait_for 60 "once finished" state_is once finished
+once_rows=$(label_rows once)
+expect_match "once wrote its rows" "$once_rows" '^[1-9][0-9]*$'
+expect_eq "a finished API pipeline is stored as not enabled" "$(q "SELECT enabled FROM daemon_pipelines WHERE name = 'once'")" 0
 
 # SIGTERM mid-stream: every pipeline gets EOS, every row sent is stored.
 sleep 1
 stop_daemon TERM
 expect_eq "no run left open" "$(q "SELECT count(*) FROM daemon_runs WHERE outcome = 'running'")" 0
-expect_eq "every run drained" "$(q "SELECT count(*) FROM daemon_runs WHERE ended_at IS NOT NULL AND outcome NOT IN ('stopped')")" 0
+expect_eq "every run drained" "$(q "SELECT count(*) FROM daemon_runs WHERE ended_at IS NOT NULL AND outcome NOT IN ('stopped') AND pipeline != 'once'")" 0
 for p in keep change add api-on; do
   sent=$(q "SELECT sum(rows_sent) FROM daemon_runs WHERE pipeline = '$p'")
   stored=$(label_rows "$p")
   expect_eq "$p: rows sent ($sent) = rows stored" "$stored" "$sent"
-  expect_match "$p: was mid-stream" "$stored" '^[0-9]+$'
+  expect_match "$p: was mid-stream" "$stored" '^[1-9][0-9]*$'
 done
 expect_eq "drained before the end of the file" "$(q "SELECT count(*) FROM daemon_runs WHERE rows_sent >= 3000")" 0
 expect_eq "lucidsink runs closed at EOS" "$(q "SELECT count(*) FROM runs WHERE status != 'eos'")" 0
@@ -70,6 +94,8 @@ start_daemon
 expect_match "api-on back" "$(ctl status api-on)" 'api-on +api +running'
 expect_match "api-off back, still stopped" "$(ctl status api-off)" 'api-off +api +stopped'
 wait_for 60 "api-on writes again" sql_true "SELECT count(*) = 2 FROM runs WHERE label = 'api-on'"
+expect_eq "the finished pipeline did not run again after the restart" "$(runs_of once):$(label_rows once)" "1:$once_rows"
+expect_match "... and is listed stopped" "$(ctl status once)" 'once +api +stopped'
 # A request during the drain starts nothing (503) and cannot hold the
 # daemon up: api-off stays stopped and lucidd still exits 0. 'slow' keeps
 # the drain going for a few seconds (EOS queues behind 3-5 cues of 1 s).

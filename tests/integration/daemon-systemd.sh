@@ -25,10 +25,39 @@ printf '%s\n' "$token" > "$TMP/token"
 srt="$TMP/long.srt"
 make_srt "$srt" 2000
 printf 'stall-timeout = 0\n---\n%s\n' "$(paced_pipeline "$srt")" > "$PIPES/paced.pipeline"
-write_conf "tcp_port = $port" "tcp_token_file = $TMP/token"
+# As under lucidd.service: a closed state directory (0750), the socket in
+# the runtime directory systemd made (RuntimeDirectory=lucid, 0755,
+# $RUNTIME_DIRECTORY), a socket group whose members use lucidctl.
+sock_group=users
+write_conf "tcp_port = $port" "tcp_token_file = $TMP/token" "socket_group = $sock_group"
+chmod 711 "$TMP"
+chmod 750 "$STATE"
+mkdir -m 755 "$TMP/run"
+# lucidctl reads the same configuration; given the same environment it
+# finds the socket there too (outside the unit, the default /run/lucid).
+export RUNTIME_DIRECTORY="$TMP/run"
 
 NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=400000 start_daemon
 unset NOTIFY_SOCKET WATCHDOG_USEC
+expect_eq "socket in \$RUNTIME_DIRECTORY" "$([ -S "$TMP/run/lucidd.sock" ] && [ ! -e "$STATE/lucidd.sock" ] && echo yes)" yes
+expect_eq "socket mode under the runtime directory" "$(stat -c %a "$TMP/run/lucidd.sock")" 660
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null; then
+  # a user whose only group is the socket's: no access to the database,
+  # results through the socket
+  member() { setpriv --reuid=nobody --regid="$sock_group" --clear-groups "$@"; }
+  rc=0; member "$LUCIDCTL" --config "$CONF" status > "$TMP/member.out" 2> "$TMP/member.err" || rc=$?
+  expect_eq "a socket_group member runs lucidctl status" "$rc" 0
+  [ "$rc" = 0 ] || cat "$TMP/member.err" >&2
+  expect_match "member's status lists the pipeline" "$(cat "$TMP/member.out")" 'paced +file'
+  rc=0; member sqlite3 "$DB" "SELECT 1" > /dev/null 2>&1 || rc=$?
+  expect_eq "the member cannot open the database itself" "$([ "$rc" != 0 ] && echo refused)" refused
+  rc=0; out=$(member "$LUCIDCTL" --config "$CONF" query "SELECT count(*) > 0 FROM daemon_runs WHERE pipeline = 'paced'" 2> "$TMP/member-q.err") || rc=$?
+  expect_eq "a socket_group member queries through the socket" "$rc:$out" "0:1"
+  rc=0; setpriv --reuid=nobody --regid=nogroup --clear-groups "$LUCIDCTL" --config "$CONF" status > /dev/null 2>&1 || rc=$?
+  expect_eq "a user outside the group is still refused" "$([ "$rc" != 0 ] && echo refused)" refused
+else
+  echo "SKIP: socket_group member checks need root and setpriv"
+fi
 wait_for 30 "READY=1 sent" grep -q '^READY=1' "$notify_log"
 wait_for 30 "STATUS= with a running pipeline" grep -q '^STATUS=1 pipelines: 1 running, 0 failed' "$notify_log"
 wait_for 10 "WATCHDOG=1 pings" sh -c "[ \$(grep -c '^WATCHDOG=1' '$notify_log') -ge 2 ]"
@@ -41,6 +70,13 @@ expect_eq "TCP with a token prefix" "$(tcp -H "Authorization: Bearer ${token:0:2
 expect_eq "TCP with the token" "$(tcp -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/status")" 200
 expect_match "TCP status body" "$(cat "$TMP/body")" '"running" : 1'
 expect_eq "TCP create without a token" "$(tcp -X POST -d '{"name":"x","pipeline":"fakesrc ! fakesink"}' "http://127.0.0.1:$port/v1/pipelines")" 401
+rss_before=$(rss_kb "$LUCIDD_PID")
+for _ in 1 2 3; do
+  expect_eq "TCP, no token, 100 MB Content-Length: 401 at once" "$(huge_request "tcp:$port")" 401
+  expect_eq "TCP, token, 100 MB Content-Length: 413 at once" "$(huge_request "tcp:$port" "Authorization: Bearer $token")" 413
+done
+expect_eq "lucidd buffered none of the declared bodies (RSS grew < 8 MiB)" \
+  "$([ $(( $(rss_kb "$LUCIDD_PID") - rss_before )) -lt 8192 ] && echo yes)" yes
 expect_eq "nothing created" "$(q "SELECT count(*) FROM daemon_pipelines")" 0
 if command -v ss > /dev/null; then
   expect_eq "listens on loopback only" "$(ss -ltnH "sport = :$port" | awk '{print $4}' | sort -u)" "127.0.0.1:$port"

@@ -177,6 +177,9 @@ test_request_run (void)
     "{\"input\": \"/a\", \"lease_s\": 86401}",
     "{\"input\": \"/a\", \"keep\": 1}",
     "{\"input\": \"/a\", \"lease\": 3}",
+    /* relative: lucidd's working directory is not the client's */
+    "{\"input\": \"talk.srt\"}",
+    "{\"input\": \"../etc/passwd\"}",
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (LucidRunRequest) r
@@ -226,7 +229,27 @@ test_config (void)
   g_assert_cmpstr (c->allowed_paths[0], ==, state);
   g_assert_cmpstr (g_hash_table_lookup (c->vars, "models_dir"), ==, "/m");
   g_assert_cmpstr (g_hash_table_lookup (c->vars, "db"), ==, db);
+  {
+    /* a moved state directory keeps its socket there */
+    g_autofree char *sock = g_build_filename (state, "lucidd.sock", NULL);
+    g_assert_cmpstr (c->socket_path, ==, sock);
+  }
   g_clear_pointer (&c, lucidd_config_free);
+
+  /* The default socket is never in the (0750) state directory: under
+   * systemd in $RUNTIME_DIRECTORY (its first entry), else /run/lucid. */
+  g_unsetenv ("RUNTIME_DIRECTORY");
+  c = lucidd_config_load (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (c->socket_path, ==, "/run/lucid/lucidd.sock");
+  g_assert_cmpuint (c->max_connections, ==, 64);
+  g_assert_cmpuint (c->request_timeout_s, ==, 10);
+  g_clear_pointer (&c, lucidd_config_free);
+  g_setenv ("RUNTIME_DIRECTORY", "/run/lucid-x:/run/other", TRUE);
+  c = lucidd_config_load (NULL, &error);
+  g_assert_cmpstr (c->socket_path, ==, "/run/lucid-x/lucidd.sock");
+  g_clear_pointer (&c, lucidd_config_free);
+  g_unsetenv ("RUNTIME_DIRECTORY");
 
   g_assert_true (
       g_file_set_contents (path, "[daemon]\ndrain_timout = 7\n", -1, NULL));

@@ -32,6 +32,7 @@ struct _LucidAudit
   LucidAnnotationsFormat annotations_format;
   LucidAnnotationsPolicy malformed;
   gchar *stream;
+  gchar *source; /* element name prefix or model-id; NULL: the last */
   gchar *positive_label;
   gdouble threshold;
   LucidAuditMissingTruth missing_truth;

@@ -461,6 +461,18 @@ merge_groups (const char *tag, const char *annotation, GError **error)
       pairs->len, error);
 }
 
+/* Whether result @s is one #LucidAudit:source names (any, when unset). */
+static gboolean
+result_matches (LucidAudit *self, const GstStructure *s)
+{
+  if (self->source == NULL || !*self->source)
+    return TRUE;
+  const char *element = gst_structure_get_string (s, "element");
+  const char *model = gst_structure_get_string (s, "model-id");
+  return (element && g_str_has_prefix (element, self->source))
+      || !g_strcmp0 (model, self->source);
+}
+
 GstFlowReturn
 lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
@@ -468,11 +480,11 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   gpointer state = NULL;
   const GstStructure *r = NULL, *s;
 
+  /* Metas iterate in the order they were added (GStreamer keeps it, also
+   * through copies): the last matching result is the nearest stage's. */
   while ((s = lucid_buffer_iterate_results (buf, &state)))
-    if (gst_structure_has_field (s, "label")) {
+    if (gst_structure_has_field (s, "label") && result_matches (self, s))
       r = s;
-      break;
-    }
   guint64 index = self->item_index++;
   if (!r) {
     self->n_no_result++;

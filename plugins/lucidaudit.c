@@ -12,7 +12,10 @@
  *
  * A pass-through transform that audits, as the stream flows, whether the
  * predictions of an upstream Lucid stage (the `label`/`score` of its
- * `lucid-result` meta) treat groups of people differently.  For every
+ * `lucid-result` meta) treat groups of people differently.  When several
+ * stages left a result with a label on a buffer (`lucidtextenc !
+ * lucidclassify`), the most recently added one is audited (the nearest
+ * upstream stage), or the last one #LucidAudit:source names.  For every
  * buffer with a result it forms one event: the prediction (the label equal
  * to #LucidAudit:positive-label, or with #LucidAudit:threshold the positive
  * label's score at or above it), the ground truth and the groups.  An
@@ -131,6 +134,7 @@ enum
   PROP_ALERT,
   PROP_GE_ALPHA,
   PROP_TAU,
+  PROP_SOURCE,
 };
 
 /* One audit per positive class (one-vs-rest when several are given). */
@@ -220,6 +224,7 @@ lucid_audit_set_property (GObject *object, guint prop_id,
       STR (PROP_UNPRIVILEGED, unprivileged);
       STR (PROP_REFERENCE_GROUP, reference_group);
       STR (PROP_ALERT, alert);
+      STR (PROP_SOURCE, source);
 #undef STR
     case PROP_ANNOTATIONS_FORMAT:
       self->annotations_format = g_value_get_enum (value);
@@ -300,6 +305,7 @@ lucid_audit_get_property (GObject *object, guint prop_id, GValue *value,
       STR (PROP_UNPRIVILEGED, unprivileged);
       STR (PROP_REFERENCE_GROUP, reference_group);
       STR (PROP_ALERT, alert);
+      STR (PROP_SOURCE, source);
 #undef STR
     case PROP_ANNOTATIONS_FORMAT:
       g_value_set_enum (value, self->annotations_format);
@@ -370,6 +376,7 @@ lucid_audit_finalize (GObject *object)
   lucid_audit_clear_state (self);
   g_free (self->annotations_path);
   g_free (self->stream);
+  g_free (self->source);
   g_free (self->positive_label);
   g_free (self->groupings);
   g_free (self->privileged);
@@ -427,6 +434,12 @@ lucid_audit_class_init (LucidAuditClass *klass)
       g_param_spec_string ("stream", "Stream",
           "This stream's name in the annotations file's 'stream' column "
           "(rows without a stream apply to every stream)", NULL, RW));
+  g_object_class_install_property (gobject_class, PROP_SOURCE,
+      g_param_spec_string ("source", "Source",
+          "Which lucid-result on a buffer is audited: the most recently "
+          "added one with a label whose element name starts with this, or "
+          "whose model-id equals it; NULL: the most recently added one "
+          "with a label (the nearest upstream stage)", NULL, RW));
   g_object_class_install_property (gobject_class, PROP_POSITIVE_LABEL,
       g_param_spec_string ("positive-label", "Positive label",
           "The label counted as a positive prediction and positive truth; "

@@ -1235,6 +1235,65 @@ GST_START_TEST (test_errors_name_the_problem)
 
 GST_END_TEST;
 
+/* Two stages left a labelled result on each buffer (`lucidtextenc !
+ * lucidclassify`): the most recently added one is audited, unless
+ * `source` names the other (by element name prefix or model-id). */
+static GstBuffer *
+two_results_buffer (guint i)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  GST_BUFFER_PTS (buf) = i * GST_SECOND;
+  GST_BUFFER_DURATION (buf) = GST_SECOND;
+  lucid_buffer_add_result (buf, gst_structure_new ("lucid-result",
+          "element", G_TYPE_STRING, "textenc0", "kind", G_TYPE_STRING,
+          "labels", "model-id", G_TYPE_STRING, "enc-model", "label",
+          G_TYPE_STRING, "no", "score", G_TYPE_DOUBLE, 0.9, NULL));
+  lucid_buffer_add_result (buf, gst_structure_new ("lucid-result",
+          "element", G_TYPE_STRING, "classify0", "kind", G_TYPE_STRING,
+          "labels", "model-id", G_TYPE_STRING, "cls-model", "label",
+          G_TYPE_STRING, "yes", "score", G_TYPE_DOUBLE, 0.8, NULL));
+  return buf;
+}
+
+static gdouble
+selection_rate_with_source (const gchar *source)
+{
+  gchar *ann = annotations_csv (4);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1 /* tumbling */ , "window-size", (guint64) 4,
+      "groupings", "gender", "source", source, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  gdouble sr = NAN;
+  for (guint i = 0; i < 4; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, two_results_buffer (i));
+    gpointer state = NULL;
+    const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
+    if (i == 3) {
+      fail_unless (w != NULL);
+      sr = figure (w, "gender", "gender=f", "selection_rate", NULL);
+    }
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  release_bus (bus);
+  g_free (ann);
+  return sr;
+}
+
+GST_START_TEST (test_source_picks_the_result)
+{
+  /* Default: the classifier's (added last) "yes" on every buffer. */
+  fail_unless_equals_float (selection_rate_with_source (NULL), 1.0);
+  fail_unless_equals_float (selection_rate_with_source ("classify"), 1.0);
+  /* The encoder's "no", by element name prefix and by model-id. */
+  fail_unless_equals_float (selection_rate_with_source ("textenc"), 0.0);
+  fail_unless_equals_float (selection_rate_with_source ("enc-model"), 0.0);
+}
+
+GST_END_TEST;
+
 static void
 register_elements (void)
 {
@@ -1268,6 +1327,7 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_stream_ids_in_windows_and_alerts);
   tcase_add_test (tc, test_conventions);
   tcase_add_test (tc, test_errors_name_the_problem);
+  tcase_add_test (tc, test_source_picks_the_result);
   return s;
 }
 

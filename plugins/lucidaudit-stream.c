@@ -90,6 +90,19 @@ lucid_audit_start (GstBaseTransform *trans)
   if (!error) {
     self->rules = lucid_audit_alert_parse (self->alert, &error);
   }
+  /* A rule on a figure this convention never reports would never fire. */
+  for (guint i = 0; !error && self->rules && i < self->rules->len; i++) {
+    const LucidAuditAlertRule *rule = self->rules->pdata[i];
+    if (!lucid_audit_figure_in_convention (rule->metric, self->convention)) {
+      g_autofree char *names =
+          lucid_audit_convention_figure_names_text (self->convention);
+      g_set_error (&error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+          "alert rule '%s': convention=%s never reports %s (it would never "
+          "fire); its figures are: %s", rule->text,
+          lucid_audit_convention_name (self->convention), rule->metric,
+          names);
+    }
+  }
   if (error) {
     GST_OBJECT_UNLOCK (self);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
@@ -104,7 +117,8 @@ lucid_audit_start (GstBaseTransform *trans)
       /* Not silent: each skipped line is a warning message on the bus. */
       GST_OBJECT_UNLOCK (self);
       GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("%s", (char *) w->pdata[i]),
-          ("annotation line skipped (malformed=skip)"));
+          ("annotations file warning (malformed lines: skipped with "
+          "malformed=skip); docs/audit.md, \"Annotations files\""));
       GST_OBJECT_LOCK (self);
     }
   }

@@ -65,6 +65,7 @@ struct _LucidAudit
   guint64 max_t;                /* latest stream time counted since then */
   guint64 item_index;
   guint64 n_no_truth, n_no_group, n_no_result;
+  gboolean warned_reference;    /* warn_reference() posted its warning */
   gboolean warned_unannotated;  /* warn_unannotated() posted its warning */
   GHashTable *breached;         /* rule text + group → TRUE while held */
   GPtrArray *closed;            /* GstStructure windows closed by this call */

@@ -200,6 +200,7 @@ lucid_audit_start (GstBaseTransform *trans)
   /* "so far" means since this start (an element may be restarted). */
   self->n_no_truth = self->n_no_group = self->n_no_result = 0;
   self->warned_unannotated = FALSE;
+  self->warned_reference = FALSE;
   self->error = GST_FLOW_OK;
   return TRUE;
 }
@@ -230,6 +231,35 @@ lucid_audit_stop (GstBaseTransform *trans)
 
 /* ---- windows ------------------------------------------------------------ */
 
+/* reference=given with a reference-group that is none of the window's
+ * groups: Aequitas raises ValueError; here that grouping has no
+ * disparities, which is said once. */
+static void
+warn_reference (LucidAudit *self, const LucidAuditFigures *figures)
+{
+  if (self->warned_reference || self->convention
+      != LUCID_AUDIT_CONVENTION_AEQUITAS || self->reference
+      != LUCID_AEQUITAS_REF_GIVEN || !self->reference_group
+      || figures->groups->len == 0)
+    return;
+  GString *seen = g_string_new (NULL);
+  for (guint i = 0; i < figures->groups->len; i++) {
+    const LucidAuditGroup *g = figures->groups->pdata[i];
+    if (!g_strcmp0 (g->group, self->reference_group)) {
+      g_string_free (seen, TRUE);
+      return;
+    }
+    g_string_append_printf (seen, "%s%s", i ? ", " : "", g->group);
+  }
+  self->warned_reference = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("reference-group '%s' matches no group, so no disparity is computed "
+          "(Aequitas raises ValueError); groups: %s", self->reference_group,
+          seen->str), ("reference=given; a group key is attribute=value "
+          "pairs joined by ';' in attribute order, e.g. age=30-39;gender=f"));
+  g_string_free (seen, TRUE);
+}
+
 /* Called by core inside lucid_audit_window_add/finish (streaming thread). */
 static void
 window_closed (const LucidAuditWindowReport *report, gpointer user_data)
@@ -245,6 +275,7 @@ window_closed (const LucidAuditWindowReport *report, gpointer user_data)
     self->error = GST_FLOW_ERROR;
     return;
   }
+  warn_reference (self, figures);
   GstStructure *s = lucid_audit_window_structure (report, figures,
       &self->config, GST_OBJECT_NAME (self),
       ca->klass, window_kind_name (self->window_kind),

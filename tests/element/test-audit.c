@@ -1294,6 +1294,70 @@ GST_START_TEST (test_source_picks_the_result)
 
 GST_END_TEST;
 
+/* A reference group that is no group warns once, naming it; an alert rule
+ * on a figure the convention never reports is refused at start. */
+GST_START_TEST (test_reference_and_alert_checks)
+{
+  gchar *ann = annotations_csv (8);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1 /* tumbling */ , "window-size", (guint64) 4,
+      "groupings", "gender", "reference-group", "gender=x", NULL);
+  gst_util_set_object_arg (G_OBJECT (audit), "convention", "aequitas");
+  gst_util_set_object_arg (G_OBJECT (audit), "reference", "given");
+  GstHarness *h = make_harness (audit, &bus);
+  for (guint i = 0; i < 8; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h,
+            result_buffer (i, label_of (i), 0.9)));
+  guint n_warnings = 0;
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gst_message_parse_warning (msg, &err, NULL);
+    if (strstr (err->message, "reference-group 'gender=x' matches no group")) {
+      n_warnings++;
+      fail_unless (strstr (err->message, "gender=f, gender=m") != NULL,
+          "%s", err->message);
+    }
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (n_warnings, 1);   /* two windows, one warning */
+  gst_harness_teardown (h);
+  release_bus (bus);
+
+  audit = gst_element_factory_make ("lucidaudit", NULL);
+  bus = gst_bus_new ();
+  g_object_set (audit, "positive-label", "yes", "alert",
+      "disparate_impact<0.8", NULL);
+  gst_util_set_object_arg (G_OBJECT (audit), "convention", "fairlearn");
+  gchar *text = start_error (audit, bus, GST_MESSAGE_ERROR);
+  fail_unless (text != NULL);
+  fail_unless (strstr (text, "alert rule 'disparate_impact<0.8': "
+          "convention=fairlearn never reports disparate_impact") != NULL,
+      "%s", text);
+  fail_unless (strstr (text, "demographic_parity_ratio") != NULL, "%s", text);
+  g_free (text);
+  release_bus (bus);
+  gst_object_unref (audit);
+  /* The same rule is accepted with AIF360. */
+  audit = gst_element_factory_make ("lucidaudit", NULL);
+  bus = gst_bus_new ();
+  g_object_set (audit, "positive-label", "yes", "alert",
+      "disparate_impact<0.8", NULL);
+  gst_util_set_object_arg (G_OBJECT (audit), "convention", "aif360");
+  gst_element_set_bus (audit, bus);
+  fail_unless (gst_element_set_state (audit, GST_STATE_PAUSED)
+      != GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (audit, GST_STATE_NULL);
+  release_bus (bus);
+  gst_object_unref (audit);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
 static void
 register_elements (void)
 {
@@ -1328,6 +1392,7 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_conventions);
   tcase_add_test (tc, test_errors_name_the_problem);
   tcase_add_test (tc, test_source_picks_the_result);
+  tcase_add_test (tc, test_reference_and_alert_checks);
   return s;
 }
 

@@ -194,9 +194,11 @@ DEFINE_ENUM (convention_type, "LucidAuditConvention",
     {LUCID_AUDIT_CONVENTION_FAIRLEARN, "Fairlearn (MetricFrame)", "fairlearn"},
     {LUCID_AUDIT_CONVENTION_AIF360, "AIF360 (ClassificationMetric)", "aif360"},
     {LUCID_AUDIT_CONVENTION_AEQUITAS, "Aequitas (Group, Bias)", "aequitas"})
+/* The value names are Fairlearn's own spellings (method="to_overall"), so
+ * that both parse: GStreamer reads an enum by name, then by nick. */
 DEFINE_ENUM (method_type, "LucidAuditMethod",
-    {LUCID_FAIRNESS_BETWEEN_GROUPS, "between groups", "between-groups"},
-    {LUCID_FAIRNESS_TO_OVERALL, "each group to the overall", "to-overall"})
+    {LUCID_FAIRNESS_BETWEEN_GROUPS, "between_groups", "between-groups"},
+    {LUCID_FAIRNESS_TO_OVERALL, "to_overall", "to-overall"})
 DEFINE_ENUM (aggregation_type, "LucidAuditAggregation",
     {LUCID_FAIRNESS_WORST_CASE, "worst case", "worst-case"},
     {LUCID_FAIRNESS_MEAN, "mean", "mean"})
@@ -480,7 +482,9 @@ lucid_audit_class_init (LucidAuditClass *klass)
           convention_type (), LUCID_AUDIT_CONVENTION_FAIRLEARN, RW));
   g_object_class_install_property (gobject_class, PROP_METHOD,
       g_param_spec_enum ("method", "Method",
-          "Fairlearn: differences and ratios between groups or to overall",
+          "Fairlearn: differences and ratios between groups (between-groups "
+          "or Fairlearn's between_groups) or each group to the overall "
+          "(to-overall or to_overall)",
           method_type (), LUCID_FAIRNESS_BETWEEN_GROUPS, RW));
   g_object_class_install_property (gobject_class, PROP_AGGREGATION,
       g_param_spec_enum ("aggregation", "Aggregation",

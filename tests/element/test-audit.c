@@ -1358,6 +1358,27 @@ GST_START_TEST (test_reference_and_alert_checks)
 
 GST_END_TEST;
 
+/* method takes Fairlearn's spellings (to_overall, between_groups) and the
+ * nicks (to-overall, between-groups). */
+GST_START_TEST (test_method_spellings)
+{
+  const struct { const gchar *text; gint want; } cases[] = {
+    {"to_overall", 1}, {"to-overall", 1}, {"between_groups", 0},
+    {"between-groups", 0},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+    gint other = cases[i].want ? 0 : 1, got = -1;
+    g_object_set (audit, "method", other, NULL);
+    gst_util_set_object_arg (G_OBJECT (audit), "method", cases[i].text);
+    g_object_get (audit, "method", &got, NULL);
+    fail_unless_equals_int (got, cases[i].want);
+    gst_object_unref (audit);
+  }
+}
+
+GST_END_TEST;
+
 static void
 register_elements (void)
 {
@@ -1393,6 +1414,7 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_errors_name_the_problem);
   tcase_add_test (tc, test_source_picks_the_result);
   tcase_add_test (tc, test_reference_and_alert_checks);
+  tcase_add_test (tc, test_method_spellings);
   return s;
 }
 

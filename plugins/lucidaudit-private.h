@@ -21,6 +21,7 @@ typedef struct
   LucidAudit *self;
   char *klass;
   LucidAuditWindow *window;
+  GstStructure *last;           /* the last window closed, for attach-current */
 } ClassAudit;
 
 struct _LucidAudit
@@ -33,6 +34,7 @@ struct _LucidAudit
   LucidAnnotationsPolicy malformed;
   gchar *stream;
   gchar *source; /* element name prefix or model-id; NULL: the last */
+  gboolean attach_current;
   gchar *positive_label;
   gdouble threshold;
   LucidAuditMissingTruth missing_truth;

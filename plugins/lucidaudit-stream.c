@@ -46,6 +46,8 @@ class_audit_free (gpointer p)
 {
   ClassAudit *c = p;
   lucid_audit_window_free (c->window);
+  if (c->last)
+    gst_structure_free (c->last);
   g_free (c->klass);
   g_free (c);
 }
@@ -337,7 +339,23 @@ window_closed (const LucidAuditWindowReport *report, gpointer user_data)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), a));
   }
+  if (ca->last)
+    gst_structure_free (ca->last);
+  ca->last = gst_structure_copy (s);
   g_ptr_array_add (self->closed, s);
+}
+
+/* attach-current: the last closed window of each class on @buf. */
+static void
+attach_current (LucidAudit *self, GstBuffer *buf)
+{
+  if (!self->attach_current || !self->classes)
+    return;
+  for (guint i = 0; i < self->classes->len; i++) {
+    const ClassAudit *ca = self->classes->pdata[i];
+    if (ca->last)
+      lucid_buffer_add_audit_current (buf, ca->last);
+  }
 }
 
 /* Pushes the windows closed without a buffer downstream, each as a
@@ -533,6 +551,7 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   guint64 index = self->item_index++;
   if (!r) {
     self->n_no_result++;
+    attach_current (self, buf);
     return GST_FLOW_OK;
   }
 
@@ -563,6 +582,7 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     self->n_no_truth++;
     if (self->annotations && !ann)
       warn_unannotated (self, pts, TRUE);
+    attach_current (self, buf);
     return GST_FLOW_OK;
   }
   g_autoptr (GError) error = NULL;
@@ -577,6 +597,7 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     self->n_no_group++;
     if (self->annotations && !ann)
       warn_unannotated (self, pts, TRUE);
+    attach_current (self, buf);
     return GST_FLOW_OK;
   }
   if (self->annotations && !ann)
@@ -604,6 +625,7 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   for (guint i = 0; i < self->closed->len; i++)
     lucid_buffer_add_audit_window (buf, self->closed->pdata[i]);
   g_ptr_array_set_size (self->closed, 0);
+  attach_current (self, buf);
   return GST_FLOW_OK;
 }
 

@@ -135,6 +135,7 @@ enum
   PROP_GE_ALPHA,
   PROP_TAU,
   PROP_SOURCE,
+  PROP_ATTACH_CURRENT,
 };
 
 /* One audit per positive class (one-vs-rest when several are given). */
@@ -231,6 +232,9 @@ lucid_audit_set_property (GObject *object, guint prop_id,
     case PROP_ANNOTATIONS_FORMAT:
       self->annotations_format = g_value_get_enum (value);
       break;
+    case PROP_ATTACH_CURRENT:
+      self->attach_current = g_value_get_boolean (value);
+      break;
     case PROP_MALFORMED:
       self->malformed = g_value_get_enum (value);
       break;
@@ -311,6 +315,9 @@ lucid_audit_get_property (GObject *object, guint prop_id, GValue *value,
 #undef STR
     case PROP_ANNOTATIONS_FORMAT:
       g_value_set_enum (value, self->annotations_format);
+      break;
+    case PROP_ATTACH_CURRENT:
+      g_value_set_boolean (value, self->attach_current);
       break;
     case PROP_MALFORMED:
       g_value_set_enum (value, self->malformed);
@@ -399,6 +406,7 @@ lucid_audit_init (LucidAudit *self)
   self->ge_alpha = 2.0;
   self->tau = 0.8;
   self->missing_truth = LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY;
+  self->attach_current = TRUE;
   /* Never passthrough: windows are attached as metas. */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -436,6 +444,11 @@ lucid_audit_class_init (LucidAuditClass *klass)
       g_param_spec_string ("stream", "Stream",
           "This stream's name in the annotations file's 'stream' column "
           "(rows without a stream apply to every stream)", NULL, RW));
+  g_object_class_install_property (gobject_class, PROP_ATTACH_CURRENT,
+      g_param_spec_boolean ("attach-current", "Attach current",
+          "Attach the last closed window of each class to every later "
+          "buffer too, as a lucid-audit-current structure in the audit meta "
+          "(the current figures; a copy per buffer and class)", TRUE, RW));
   g_object_class_install_property (gobject_class, PROP_SOURCE,
       g_param_spec_string ("source", "Source",
           "Which lucid-result on a buffer is audited: the most recently "

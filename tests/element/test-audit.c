@@ -1379,6 +1379,56 @@ GST_START_TEST (test_method_spellings)
 
 GST_END_TEST;
 
+/* attach-current (default on): every buffer after the first window closed
+ * carries the last closed window as "lucid-audit-current", which
+ * lucid_buffer_iterate_audit_windows() skips (lucidsink logs each window
+ * once); off, only the closing buffers carry a window. */
+static void
+check_attach_current (gboolean on)
+{
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1 /* tumbling */ , "window-size", (guint64) 4,
+      "groupings", "gender", NULL);
+  if (!on)
+    g_object_set (audit, "attach-current", FALSE, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  for (guint i = 0; i < 10; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h,
+        result_buffer (i, label_of (i), 0.9));
+    gpointer state = NULL;
+    guint n_windows = 0, n_current = 0;
+    while (lucid_buffer_iterate_audit_windows (out, &state))
+      n_windows++;
+    fail_unless_equals_int (n_windows, i == 3 || i == 7 ? 1 : 0);
+    state = NULL;
+    const GstStructure *c;
+    while ((c = lucid_buffer_iterate_audit_current (out, &state))) {
+      n_current++;
+      guint64 index;
+      fail_unless (gst_structure_get_uint64 (c, "index", &index));
+      fail_unless_equals_uint64 (index, i >= 7 ? 1 : 0);
+      fail_unless_equals_float (figure (c, "gender", "gender=m",
+              "selection_rate", NULL), 0.5);
+    }
+    fail_unless_equals_int (n_current, on && i >= 3 ? 1 : 0);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  release_bus (bus);
+  g_free (ann);
+}
+
+GST_START_TEST (test_attach_current)
+{
+  check_attach_current (TRUE);
+  check_attach_current (FALSE);
+}
+
+GST_END_TEST;
+
 static void
 register_elements (void)
 {
@@ -1415,6 +1465,7 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_source_picks_the_result);
   tcase_add_test (tc, test_reference_and_alert_checks);
   tcase_add_test (tc, test_method_spellings);
+  tcase_add_test (tc, test_attach_current);
   return s;
 }
 

@@ -31,6 +31,14 @@ for t in audit_windows audit_groups audit_group_figures audit_between_figures \
   expect_eq "$t has rows" "$(sql "$base" "SELECT count(*) > 0 FROM $t")" 1
 done
 
+# The cookbook's Aequitas variants (docs/audit.md) find the Aequitas rows.
+expect_eq "cookbook, Aequitas: pprev_disparity per group" "$(sql "$base" "SELECT count(*) FROM audit_disparities
+  WHERE metric = 'pprev_disparity' AND grouping = 'gender' AND element = 'aeq'")" \
+  "$(sql "$base" "SELECT 2 * count(*) FROM audit_windows WHERE element = 'aeq'")"
+expect_eq "cookbook, Aequitas: pprev per group" "$(sql "$base" "SELECT count(*) FROM audit_group_figures f
+  JOIN audit_windows w ON w.seq = f.window_seq WHERE w.element = 'aeq' AND f.metric = 'pprev'")" \
+  "$(sql "$base" "SELECT 2 * count(*) FROM audit_windows WHERE element = 'aeq'")"
+
 # run WHAT WANT_RC REGEX [options]
 run() {
   local what=$1 want=$2 re=$3 rc=0 out; shift 3

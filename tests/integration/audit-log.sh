@@ -11,6 +11,11 @@
 #     caught by --expect-root and --min-signed-size.
 # Each verdict of lucid-verify is cross-checked with tools/
 # lucid_audit_verify.py, an independent verifier written from the docs.
+# That one checks the log only; where an attack leaves the tables derived
+# from the log (audit_windows) as they were, lucid-verify's derived-tables
+# check (on by default) also names it, which is checked on its own and the
+# log-only verdicts compared with --no-derived (tests/integration/
+# audit-derived.sh covers the derived tables).
 #
 # Usage (meson): audit-log.sh WRITER LUCID-VERIFY LUCID-AUDIT-KEYGEN
 # SPDX-License-Identifier: LGPL-2.1-or-later

@@ -43,6 +43,7 @@ struct _LucidAnnotations {
   GHashTable *items;            /* owned key → GUINT_TO_POINTER (row + 1) */
   GHashTable *ranges;           /* owned stream → GTree of owned Range* */
   GHashTable *whole;            /* owned stream → GUINT_TO_POINTER (row + 1) */
+  GPtrArray *columns;           /* column / member names seen, owned */
 };
 
 /* One cell of a line: column name and value (NULL: unset/empty). */
@@ -169,6 +170,9 @@ build_row (LucidAnnotations *ann, const Cell *cells, guint n_cells,
   row.line = line;
   for (guint i = 0; i < n_cells; i++) {
     const char *name = cells[i].name, *value = cells[i].value;
+    if (!g_ptr_array_find_with_equal_func (ann->columns, name, g_str_equal,
+            NULL))
+      g_ptr_array_add (ann->columns, g_strdup (name));
     if (value && !*value)
       value = NULL;
     if (!strcmp (name, "stream"))
@@ -519,6 +523,11 @@ parse_jsonl_line (LucidAnnotations *ann, const char *text, gsize len,
       msg += strlen (label) + 1;
     while (*msg == ' ')
       msg++;
+    /* The data parsed is this one line: its "line 1" says nothing. */
+    if (g_str_has_prefix (msg, "line 1: "))
+      msg += strlen ("line 1: ");
+    else if (g_str_has_prefix (msg, "line 1 column "))
+      msg += strlen ("line 1 ");
     *problem = g_strdup (msg);
     return FALSE;
   }
@@ -593,6 +602,31 @@ tree_destroy (gpointer tree)
   g_tree_destroy (tree);
 }
 
+/* Rows but no `truth` column: every event would lack ground truth, which
+ * is more often a misspelt header ("Truth") than the intent. */
+static void
+warn_no_truth_column (LucidAnnotations *ann)
+{
+  if (ann->rows->len == 0 || g_ptr_array_find_with_equal_func (ann->columns,
+          "truth", g_str_equal, NULL))
+    return;
+  GString *cols = g_string_new (NULL);
+  const char *near = NULL;
+  for (guint i = 0; i < ann->columns->len; i++) {
+    const char *c = ann->columns->pdata[i];
+    g_string_append_printf (cols, "%s'%s'", i ? ", " : "", c);
+    if (!g_ascii_strcasecmp (c, "truth"))
+      near = c;
+  }
+  g_autofree char *hint = near ? g_strdup_printf ("; column names are "
+      "case-sensitive: '%s' is not 'truth'", near) : NULL;
+  g_ptr_array_add (ann->warnings, g_strdup_printf ("%s: no 'truth' column "
+          "(columns: %s), so no event has ground truth and only the "
+          "prediction-only figures are computed%s", ann->label, cols->str,
+          hint ? hint : ""));
+  g_string_free (cols, TRUE);
+}
+
 LucidAnnotations *
 lucid_annotations_parse (const char *data, gsize len, const char *label,
     LucidAnnotationsFormat format, LucidAnnotationsPolicy policy,
@@ -604,6 +638,7 @@ lucid_annotations_parse (const char *data, gsize len, const char *label,
   ann->strings = g_string_chunk_new (1024);
   ann->rows = g_array_new (FALSE, FALSE, sizeof (LucidAnnotation));
   ann->warnings = g_ptr_array_new_with_free_func (g_free);
+  ann->columns = g_ptr_array_new_with_free_func (g_free);
   ann->items = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ann->ranges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       tree_destroy);
@@ -621,6 +656,8 @@ lucid_annotations_parse (const char *data, gsize len, const char *label,
   gboolean ok = format == LUCID_ANNOTATIONS_FORMAT_JSONL
       ? parse_jsonl (ann, data, len, error)
       : parse_csv (ann, data, len, error);
+  if (ok)
+    warn_no_truth_column (ann);
   return ok ? g_steal_pointer (&ann) : NULL;
 }
 
@@ -662,6 +699,8 @@ lucid_annotations_free (LucidAnnotations *ann)
     g_array_unref (ann->rows);
   if (ann->warnings)
     g_ptr_array_unref (ann->warnings);
+  if (ann->columns)
+    g_ptr_array_unref (ann->columns);
   if (ann->items)
     g_hash_table_unref (ann->items);
   if (ann->ranges)

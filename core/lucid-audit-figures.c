@@ -131,6 +131,51 @@ lucid_audit_figure_names_text (void)
   return g_string_free (s, FALSE);
 }
 
+/* @convention's names into @s, ", "-separated. */
+static void
+convention_names (LucidAuditConvention convention, GString *s)
+{
+  if (convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
+    for (int m = 0; m < LUCID_AEQUITAS_N_METRICS; m++)
+      g_string_append_printf (s, "%s, ", lucid_aequitas_metric_name (m));
+    for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++)
+      g_string_append_printf (s, "%s_disparity, ",
+          lucid_aequitas_metric_name (m));
+  } else {
+    for (int r = 0; r < LUCID_FAIRNESS_N_RATES; r++)
+      g_string_append_printf (s, "%s, ", lucid_fairness_rate_name (r));
+    if (convention == LUCID_AUDIT_CONVENTION_FAIRLEARN) {
+      for (guint i = 0; i < G_N_ELEMENTS (fairlearn_names); i++)
+        g_string_append_printf (s, "%s, ", fairlearn_names[i]);
+    } else {
+      for (guint i = 0; i < G_N_ELEMENTS (aif360_names); i++)
+        g_string_append_printf (s, "%s, ", aif360_names[i]);
+      for (guint i = 0; i < N_INEQ; i++)
+        g_string_append_printf (s, "%s, ", inequality_names[i]);
+    }
+  }
+  if (s->len >= 2)
+    g_string_truncate (s, s->len - 2);
+}
+
+gboolean
+lucid_audit_figure_in_convention (const char *metric,
+    LucidAuditConvention convention)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  convention_names (convention, s);
+  g_auto (GStrv) names = g_strsplit (s->str, ", ", -1);
+  return g_strv_contains ((const char *const *) names, metric);
+}
+
+char *
+lucid_audit_convention_figure_names_text (LucidAuditConvention convention)
+{
+  GString *s = g_string_new (NULL);
+  convention_names (convention, s);
+  return g_string_free (s, FALSE);
+}
+
 /* ---- projection --------------------------------------------------------- */
 
 /* The cut of @key to @attrs (sorted), or NULL when @key lacks one. */

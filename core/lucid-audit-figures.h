@@ -132,6 +132,12 @@ void lucid_audit_figures_free (LucidAuditFigures * figures);
 gboolean lucid_audit_figure_known (const char *metric);
 gboolean lucid_audit_figure_is_per_group (const char *metric);
 char *lucid_audit_figure_names_text (void);
+/* Whether @convention's windows ever report @metric, and the names they
+ * report ("a, b, ..."; new string): an alert on another name never fires. */
+gboolean lucid_audit_figure_in_convention (const char *metric,
+    LucidAuditConvention convention);
+char *lucid_audit_convention_figure_names_text (LucidAuditConvention
+    convention);
 
 /* "fairlearn" | "aif360" | "aequitas". */
 const char *lucid_audit_convention_name (LucidAuditConvention convention);

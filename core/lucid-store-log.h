@@ -184,6 +184,13 @@ typedef struct {
    * change re-sealed after deleting every signed checkpoint that followed
    * it, which the key alone cannot (docs/audit.md, "Guarantees"). */
   gint64 min_signed_size;
+  /* TRUE: skip the "derived tables" check (by default, once the log
+   * verified, every row of the tables its triggers fill — audit_windows,
+   * audit_groups, audit_group_figures, audit_between_figures,
+   * audit_references, audit_verdicts, audit_alerts — is re-derived from
+   * the log's payloads and compared; the first row that differs, is
+   * missing or has no entry behind it fails verification). */
+  gboolean skip_derived;
 } LucidAuditVerifyOptions;
 
 typedef struct {
@@ -209,6 +216,10 @@ typedef struct {
    * the whole log, e.g. --expect-root not found) and what is wrong. */
   gint64 bad_seq;
   char *problem; /* NULL when ok */
+  /* The derived tables were re-derived from the log and matched (FALSE:
+   * skipped, or the database has none), and how many rows that was. */
+  gboolean derived_checked;
+  gint64 n_derived_rows;
 } LucidAuditReport;
 
 /* Verifies the audit log of the database at @path (read-only; never

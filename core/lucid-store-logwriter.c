@@ -61,6 +61,41 @@ static const char SQL_LOG_MODEL[]
       "'family', family, 'config', json(config), 'first_seen', first_seen) "
       "FROM models WHERE id = ?1";
 
+/* A writer without a key must not append unsigned checkpoints to a log
+ * whose checkpoints are signed: `lucid-verify --public-key` requires every
+ * checkpoint signed by that key, so the file would fail it from then on.
+ * FALSE (refusing to open) when the newest checkpoint is signed and this
+ * writer has no key. */
+static gboolean
+signer_matches (LucidStoreWriter *w, GError **error)
+{
+  sqlite3_stmt *s = NULL;
+  g_autofree char *signer = NULL;
+
+  if (w->signing_key.has_secret)
+    return TRUE;
+  if (sqlite3_prepare_v2 (w->db,
+                          "SELECT json_extract(payload, '$.public_key') "
+                          "FROM audit_log WHERE kind = 'checkpoint' "
+                          "AND json_valid(payload) ORDER BY seq DESC LIMIT 1",
+                          -1, &s, NULL)
+          == SQLITE_OK
+      && sqlite3_step (s) == SQLITE_ROW
+      && sqlite3_column_type (s, 0) == SQLITE_TEXT)
+    signer = g_strdup ((const char *)sqlite3_column_text (s, 0));
+  sqlite3_finalize (s);
+  if (signer == NULL)
+    return TRUE;
+  g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+               "%s: the audit log's checkpoints are signed (by key %s), but "
+               "no signing key was given: unsigned checkpoints would make "
+               "'lucid-verify --public-key' fail this database from now on; "
+               "give the same secret key (lucidsink audit-signing-key), or "
+               "write to another database",
+               w->path, signer);
+  return FALSE;
+}
+
 gboolean
 lucid_store_log_prepare (LucidStoreWriter *w, GError **error)
 {
@@ -85,7 +120,7 @@ lucid_store_log_prepare (LucidStoreWriter *w, GError **error)
       return FALSE;
     }
   lucid_store_log_catch_up (w);
-  return TRUE;
+  return signer_matches (w, error);
 }
 
 void

@@ -115,6 +115,13 @@ struct _LucidStoreWriter {
 G_GNUC_INTERNAL void lucid_store_item_free (Item *item);
 
 /* lucid-store-schema.c */
+/* The "derived tables" check of lucid_audit_log_verify()
+ * (lucid-store-verify-derived.c): on a problem sets report->ok FALSE and
+ * report->problem and returns TRUE; FALSE (with @error) when SQLite fails. */
+G_GNUC_INTERNAL gboolean lucid_audit_derived_verify (sqlite3 *db,
+                                                     const char *path,
+                                                     LucidAuditReport *report,
+                                                     GError **error);
 G_GNUC_INTERNAL void lucid_store_set_db_error (GError **error, gint code,
                                                sqlite3 *db, const char *path,
                                                const char *what);

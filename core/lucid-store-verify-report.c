@@ -53,6 +53,10 @@ lucid_audit_report_to_json (const char *path, const LucidAuditReport *r,
     }
     json_builder_set_member_name (b, "triggers_intact");
     json_builder_add_boolean_value (b, r->triggers_intact);
+    json_builder_set_member_name (b, "derived_checked");
+    json_builder_add_boolean_value (b, r->derived_checked);
+    json_builder_set_member_name (b, "derived_rows");
+    json_builder_add_int_value (b, r->n_derived_rows);
     json_builder_set_member_name (b, "key_trusted");
     json_builder_add_boolean_value (b, r->key_trusted);
     json_builder_set_member_name (b, "tree_size");
@@ -112,6 +116,13 @@ lucid_audit_report_to_text (const char *path,
   } else {
     g_string_append_printf (s, "  signed:      no signed checkpoint\n");
   }
+  if (r->derived_checked)
+    g_string_append_printf (s, "  derived:     %" G_GINT64_FORMAT
+            " rows of the audit figure tables match the log's payloads\n",
+            r->n_derived_rows);
+  else
+    g_string_append_printf (s, "  derived:     not checked%s\n",
+            opts->skip_derived ? " (--no-derived)" : " (no audit figure tables)");
   if (opts->min_signed_size > 0)
     g_string_append_printf (s, "  min-signed:  at least %" G_GINT64_FORMAT " entries required\n",
             opts->min_signed_size);

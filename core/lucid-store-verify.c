@@ -476,6 +476,11 @@ lucid_audit_log_verify (const char *path,
   }
   if (report->ok && v.have_trusted)
     check_signed_size (report, opts.min_signed_size);
+  if (report->ok && !opts.skip_derived
+      && !lucid_audit_derived_verify (db, path, report, error)) {
+    report->ok = FALSE;
+    goto out;
+  }
   if (!report->ok) {
     if (report->bad_seq > 0)
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_TAMPERED,

@@ -21,6 +21,7 @@ typedef struct
   LucidAudit *self;
   char *klass;
   LucidAuditWindow *window;
+  GstStructure *last;           /* the last window closed, for attach-current */
 } ClassAudit;
 
 struct _LucidAudit
@@ -32,6 +33,8 @@ struct _LucidAudit
   LucidAnnotationsFormat annotations_format;
   LucidAnnotationsPolicy malformed;
   gchar *stream;
+  gchar *source; /* element name prefix or model-id; NULL: the last */
+  gboolean attach_current;
   gchar *positive_label;
   gdouble threshold;
   LucidAuditMissingTruth missing_truth;
@@ -64,6 +67,7 @@ struct _LucidAudit
   guint64 max_t;                /* latest stream time counted since then */
   guint64 item_index;
   guint64 n_no_truth, n_no_group, n_no_result;
+  gboolean warned_reference;    /* warn_reference() posted its warning */
   gboolean warned_unannotated;  /* warn_unannotated() posted its warning */
   GHashTable *breached;         /* rule text + group → TRUE while held */
   GPtrArray *closed;            /* GstStructure windows closed by this call */

@@ -46,6 +46,8 @@ class_audit_free (gpointer p)
 {
   ClassAudit *c = p;
   lucid_audit_window_free (c->window);
+  if (c->last)
+    gst_structure_free (c->last);
   g_free (c->klass);
   g_free (c);
 }
@@ -90,6 +92,19 @@ lucid_audit_start (GstBaseTransform *trans)
   if (!error) {
     self->rules = lucid_audit_alert_parse (self->alert, &error);
   }
+  /* A rule on a figure this convention never reports would never fire. */
+  for (guint i = 0; !error && self->rules && i < self->rules->len; i++) {
+    const LucidAuditAlertRule *rule = self->rules->pdata[i];
+    if (!lucid_audit_figure_in_convention (rule->metric, self->convention)) {
+      g_autofree char *names =
+          lucid_audit_convention_figure_names_text (self->convention);
+      g_set_error (&error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+          "alert rule '%s': convention=%s never reports %s (it would never "
+          "fire); its figures are: %s", rule->text,
+          lucid_audit_convention_name (self->convention), rule->metric,
+          names);
+    }
+  }
   if (error) {
     GST_OBJECT_UNLOCK (self);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
@@ -104,7 +119,8 @@ lucid_audit_start (GstBaseTransform *trans)
       /* Not silent: each skipped line is a warning message on the bus. */
       GST_OBJECT_UNLOCK (self);
       GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("%s", (char *) w->pdata[i]),
-          ("annotation line skipped (malformed=skip)"));
+          ("annotations file warning (malformed lines: skipped with "
+          "malformed=skip); docs/audit.md, \"Annotations files\""));
       GST_OBJECT_LOCK (self);
     }
   }
@@ -186,6 +202,7 @@ lucid_audit_start (GstBaseTransform *trans)
   /* "so far" means since this start (an element may be restarted). */
   self->n_no_truth = self->n_no_group = self->n_no_result = 0;
   self->warned_unannotated = FALSE;
+  self->warned_reference = FALSE;
   self->error = GST_FLOW_OK;
   return TRUE;
 }
@@ -216,6 +233,35 @@ lucid_audit_stop (GstBaseTransform *trans)
 
 /* ---- windows ------------------------------------------------------------ */
 
+/* reference=given with a reference-group that is none of the window's
+ * groups: Aequitas raises ValueError; here that grouping has no
+ * disparities, which is said once. */
+static void
+warn_reference (LucidAudit *self, const LucidAuditFigures *figures)
+{
+  if (self->warned_reference || self->convention
+      != LUCID_AUDIT_CONVENTION_AEQUITAS || self->reference
+      != LUCID_AEQUITAS_REF_GIVEN || !self->reference_group
+      || figures->groups->len == 0)
+    return;
+  GString *seen = g_string_new (NULL);
+  for (guint i = 0; i < figures->groups->len; i++) {
+    const LucidAuditGroup *g = figures->groups->pdata[i];
+    if (!g_strcmp0 (g->group, self->reference_group)) {
+      g_string_free (seen, TRUE);
+      return;
+    }
+    g_string_append_printf (seen, "%s%s", i ? ", " : "", g->group);
+  }
+  self->warned_reference = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("reference-group '%s' matches no group, so no disparity is computed "
+          "(Aequitas raises ValueError); groups: %s", self->reference_group,
+          seen->str), ("reference=given; a group key is attribute=value "
+          "pairs joined by ';' in attribute order, e.g. age=30-39;gender=f"));
+  g_string_free (seen, TRUE);
+}
+
 /* Called by core inside lucid_audit_window_add/finish (streaming thread). */
 static void
 window_closed (const LucidAuditWindowReport *report, gpointer user_data)
@@ -231,6 +277,7 @@ window_closed (const LucidAuditWindowReport *report, gpointer user_data)
     self->error = GST_FLOW_ERROR;
     return;
   }
+  warn_reference (self, figures);
   GstStructure *s = lucid_audit_window_structure (report, figures,
       &self->config, GST_OBJECT_NAME (self),
       ca->klass, window_kind_name (self->window_kind),
@@ -292,7 +339,23 @@ window_closed (const LucidAuditWindowReport *report, gpointer user_data)
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), a));
   }
+  if (ca->last)
+    gst_structure_free (ca->last);
+  ca->last = gst_structure_copy (s);
   g_ptr_array_add (self->closed, s);
+}
+
+/* attach-current: the last closed window of each class on @buf. */
+static void
+attach_current (LucidAudit *self, GstBuffer *buf)
+{
+  if (!self->attach_current || !self->classes)
+    return;
+  for (guint i = 0; i < self->classes->len; i++) {
+    const ClassAudit *ca = self->classes->pdata[i];
+    if (ca->last)
+      lucid_buffer_add_audit_current (buf, ca->last);
+  }
 }
 
 /* Pushes the windows closed without a buffer downstream, each as a
@@ -461,6 +524,18 @@ merge_groups (const char *tag, const char *annotation, GError **error)
       pairs->len, error);
 }
 
+/* Whether result @s is one #LucidAudit:source names (any, when unset). */
+static gboolean
+result_matches (LucidAudit *self, const GstStructure *s)
+{
+  if (self->source == NULL || !*self->source)
+    return TRUE;
+  const char *element = gst_structure_get_string (s, "element");
+  const char *model = gst_structure_get_string (s, "model-id");
+  return (element && g_str_has_prefix (element, self->source))
+      || !g_strcmp0 (model, self->source);
+}
+
 GstFlowReturn
 lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
@@ -468,14 +543,15 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   gpointer state = NULL;
   const GstStructure *r = NULL, *s;
 
+  /* Metas iterate in the order they were added (GStreamer keeps it, also
+   * through copies): the last matching result is the nearest stage's. */
   while ((s = lucid_buffer_iterate_results (buf, &state)))
-    if (gst_structure_has_field (s, "label")) {
+    if (gst_structure_has_field (s, "label") && result_matches (self, s))
       r = s;
-      break;
-    }
   guint64 index = self->item_index++;
   if (!r) {
     self->n_no_result++;
+    attach_current (self, buf);
     return GST_FLOW_OK;
   }
 
@@ -506,6 +582,7 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     self->n_no_truth++;
     if (self->annotations && !ann)
       warn_unannotated (self, pts, TRUE);
+    attach_current (self, buf);
     return GST_FLOW_OK;
   }
   g_autoptr (GError) error = NULL;
@@ -520,6 +597,7 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     self->n_no_group++;
     if (self->annotations && !ann)
       warn_unannotated (self, pts, TRUE);
+    attach_current (self, buf);
     return GST_FLOW_OK;
   }
   if (self->annotations && !ann)
@@ -547,6 +625,7 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   for (guint i = 0; i < self->closed->len; i++)
     lucid_buffer_add_audit_window (buf, self->closed->pdata[i]);
   g_ptr_array_set_size (self->closed, 0);
+  attach_current (self, buf);
   return GST_FLOW_OK;
 }
 

@@ -6,6 +6,13 @@
  * seek) travels as a serialized custom downstream event carrying the same
  * structure.  lucidsink turns either into audit log rows.
  *
+ * With #LucidAudit:attach-current (default on), every later buffer also
+ * carries the last closed window of each class in the same meta, as a
+ * structure named "lucid-audit-current" with the same fields: "the
+ * current figures" for a consumer that looks at any buffer.
+ * lucid_buffer_iterate_audit_windows() skips those (so lucidsink logs a
+ * window once); lucid_buffer_iterate_audit_current() returns them.
+ *
  * "lucid-audit-window" fields:
  *   element      string   the lucidaudit instance
  *   convention   string   fairlearn | aif360 | aequitas
@@ -63,6 +70,7 @@ G_BEGIN_DECLS
 #define LUCID_AUDIT_META_NAME "LucidAuditMeta"
 #define LUCID_AUDIT_WINDOW_STRUCTURE "lucid-audit-window"
 #define LUCID_AUDIT_ALERT_STRUCTURE "lucid-audit-alert"
+#define LUCID_AUDIT_CURRENT_STRUCTURE "lucid-audit-current"
 
 /* Registers the custom meta; idempotent. */
 void lucid_audit_meta_init (void);
@@ -71,8 +79,15 @@ void lucid_audit_meta_init (void);
 void lucid_buffer_add_audit_window (GstBuffer * buffer,
     const GstStructure * window);
 
-/* Iterates the audit windows on @buffer: start with *state = NULL. */
+/* Attaches a copy of @window renamed "lucid-audit-current". */
+void lucid_buffer_add_audit_current (GstBuffer * buffer,
+    const GstStructure * window);
+/* Iterates the audit windows closed on @buffer (not the "current" copies):
+ * start with *state = NULL. */
 const GstStructure *lucid_buffer_iterate_audit_windows (GstBuffer * buffer,
+    gpointer * state);
+/* Iterates the "lucid-audit-current" structures on @buffer. */
+const GstStructure *lucid_buffer_iterate_audit_current (GstBuffer * buffer,
     gpointer * state);
 
 G_END_DECLS

@@ -357,6 +357,10 @@ def main():
     v.add_argument("--public-key")
     v.add_argument("--expect-root")
     v.add_argument("--min-signed-size", type=int)
+    # lucid-verify's check of the tables derived from the log; this
+    # verifier checks the log only, and accepts the options for symmetry.
+    v.add_argument("--no-derived", action="store_true")
+    v.add_argument("--derived", action="store_true")
     r = sub.add_parser("reseal")
     r.add_argument("db")
     r.add_argument("--sign-key")

@@ -2,7 +2,7 @@
  * (a thin main over lucid_audit_log_verify(); docs/audit.md).
  *
  *   lucid-verify DB [--expect-root HEX] [--public-key FILE]
- *                [--min-signed-size N] [--json]
+ *                [--min-signed-size N] [--no-derived] [--json]
  *
  * Exit status: 0 the log verified, 1 it did not (the first bad row is
  * named), 2 it could not be checked (unreadable file, bad arguments).
@@ -21,7 +21,7 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *expect_root = NULL, *public_key = NULL;
-  gboolean as_json = FALSE;
+  gboolean as_json = FALSE, derived = FALSE, no_derived = FALSE;
   gint64 min_signed_size = 0;
   GOptionEntry entries[] = {
     { "expect-root", 0, 0, G_OPTION_ARG_STRING, &expect_root,
@@ -37,6 +37,14 @@ main (int argc, char **argv)
       "least N entries (the signed tree size of an earlier run, kept "
       "elsewhere); catches signed checkpoints deleted after a change",
       "N" },
+    { "derived", 0, 0, G_OPTION_ARG_NONE, &derived,
+      "Re-derive the audit figure tables (audit_windows, audit_groups, "
+      "audit_*_figures, audit_references, audit_verdicts, audit_alerts) "
+      "from the log's payloads and compare, naming the first row that "
+      "differs (the default)",
+      NULL },
+    { "no-derived", 0, 0, G_OPTION_ARG_NONE, &no_derived,
+      "Check the log only, not the tables derived from it", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print the report as JSON",
       NULL },
     { NULL },
@@ -58,13 +66,19 @@ main (int argc, char **argv)
     fprintf (stderr,
              "lucid-verify: %s\nUsage: lucid-verify DB "
              "[--expect-root HEX] [--public-key FILE] "
-             "[--min-signed-size N] [--json]\n",
+             "[--min-signed-size N] [--no-derived] [--json]\n",
              error ? error->message : "expected one database file");
     return 2;
   }
   opts.expect_root = expect_root;
   opts.public_key_path = public_key;
   opts.min_signed_size = min_signed_size;
+  if (derived && no_derived) {
+    fprintf (stderr, "lucid-verify: --derived and --no-derived contradict "
+                     "each other\n");
+    return 2;
+  }
+  opts.skip_derived = no_derived;
 
   if (lucid_audit_log_verify (argv[1], &opts, &report, &error))
     status = 0;

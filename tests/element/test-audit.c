@@ -1235,6 +1235,200 @@ GST_START_TEST (test_errors_name_the_problem)
 
 GST_END_TEST;
 
+/* Two stages left a labelled result on each buffer (`lucidtextenc !
+ * lucidclassify`): the most recently added one is audited, unless
+ * `source` names the other (by element name prefix or model-id). */
+static GstBuffer *
+two_results_buffer (guint i)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  GST_BUFFER_PTS (buf) = i * GST_SECOND;
+  GST_BUFFER_DURATION (buf) = GST_SECOND;
+  lucid_buffer_add_result (buf, gst_structure_new ("lucid-result",
+          "element", G_TYPE_STRING, "textenc0", "kind", G_TYPE_STRING,
+          "labels", "model-id", G_TYPE_STRING, "enc-model", "label",
+          G_TYPE_STRING, "no", "score", G_TYPE_DOUBLE, 0.9, NULL));
+  lucid_buffer_add_result (buf, gst_structure_new ("lucid-result",
+          "element", G_TYPE_STRING, "classify0", "kind", G_TYPE_STRING,
+          "labels", "model-id", G_TYPE_STRING, "cls-model", "label",
+          G_TYPE_STRING, "yes", "score", G_TYPE_DOUBLE, 0.8, NULL));
+  return buf;
+}
+
+static gdouble
+selection_rate_with_source (const gchar *source)
+{
+  gchar *ann = annotations_csv (4);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1 /* tumbling */ , "window-size", (guint64) 4,
+      "groupings", "gender", "source", source, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  gdouble sr = NAN;
+  for (guint i = 0; i < 4; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, two_results_buffer (i));
+    gpointer state = NULL;
+    const GstStructure *w = lucid_buffer_iterate_audit_windows (out, &state);
+    if (i == 3) {
+      fail_unless (w != NULL);
+      sr = figure (w, "gender", "gender=f", "selection_rate", NULL);
+    }
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  release_bus (bus);
+  g_free (ann);
+  return sr;
+}
+
+GST_START_TEST (test_source_picks_the_result)
+{
+  /* Default: the classifier's (added last) "yes" on every buffer. */
+  fail_unless_equals_float (selection_rate_with_source (NULL), 1.0);
+  fail_unless_equals_float (selection_rate_with_source ("classify"), 1.0);
+  /* The encoder's "no", by element name prefix and by model-id. */
+  fail_unless_equals_float (selection_rate_with_source ("textenc"), 0.0);
+  fail_unless_equals_float (selection_rate_with_source ("enc-model"), 0.0);
+}
+
+GST_END_TEST;
+
+/* A reference group that is no group warns once, naming it; an alert rule
+ * on a figure the convention never reports is refused at start. */
+GST_START_TEST (test_reference_and_alert_checks)
+{
+  gchar *ann = annotations_csv (8);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1 /* tumbling */ , "window-size", (guint64) 4,
+      "groupings", "gender", "reference-group", "gender=x", NULL);
+  gst_util_set_object_arg (G_OBJECT (audit), "convention", "aequitas");
+  gst_util_set_object_arg (G_OBJECT (audit), "reference", "given");
+  GstHarness *h = make_harness (audit, &bus);
+  for (guint i = 0; i < 8; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h,
+            result_buffer (i, label_of (i), 0.9)));
+  guint n_warnings = 0;
+  GstMessage *msg;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gst_message_parse_warning (msg, &err, NULL);
+    if (strstr (err->message, "reference-group 'gender=x' matches no group")) {
+      n_warnings++;
+      fail_unless (strstr (err->message, "gender=f, gender=m") != NULL,
+          "%s", err->message);
+    }
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (n_warnings, 1);   /* two windows, one warning */
+  gst_harness_teardown (h);
+  release_bus (bus);
+
+  audit = gst_element_factory_make ("lucidaudit", NULL);
+  bus = gst_bus_new ();
+  g_object_set (audit, "positive-label", "yes", "alert",
+      "disparate_impact<0.8", NULL);
+  gst_util_set_object_arg (G_OBJECT (audit), "convention", "fairlearn");
+  gchar *text = start_error (audit, bus, GST_MESSAGE_ERROR);
+  fail_unless (text != NULL);
+  fail_unless (strstr (text, "alert rule 'disparate_impact<0.8': "
+          "convention=fairlearn never reports disparate_impact") != NULL,
+      "%s", text);
+  fail_unless (strstr (text, "demographic_parity_ratio") != NULL, "%s", text);
+  g_free (text);
+  release_bus (bus);
+  gst_object_unref (audit);
+  /* The same rule is accepted with AIF360. */
+  audit = gst_element_factory_make ("lucidaudit", NULL);
+  bus = gst_bus_new ();
+  g_object_set (audit, "positive-label", "yes", "alert",
+      "disparate_impact<0.8", NULL);
+  gst_util_set_object_arg (G_OBJECT (audit), "convention", "aif360");
+  gst_element_set_bus (audit, bus);
+  fail_unless (gst_element_set_state (audit, GST_STATE_PAUSED)
+      != GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (audit, GST_STATE_NULL);
+  release_bus (bus);
+  gst_object_unref (audit);
+  g_free (ann);
+}
+
+GST_END_TEST;
+
+/* method takes Fairlearn's spellings (to_overall, between_groups) and the
+ * nicks (to-overall, between-groups). */
+GST_START_TEST (test_method_spellings)
+{
+  const struct { const gchar *text; gint want; } cases[] = {
+    {"to_overall", 1}, {"to-overall", 1}, {"between_groups", 0},
+    {"between-groups", 0},
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+    gint other = cases[i].want ? 0 : 1, got = -1;
+    g_object_set (audit, "method", other, NULL);
+    gst_util_set_object_arg (G_OBJECT (audit), "method", cases[i].text);
+    g_object_get (audit, "method", &got, NULL);
+    fail_unless_equals_int (got, cases[i].want);
+    gst_object_unref (audit);
+  }
+}
+
+GST_END_TEST;
+
+/* attach-current (default on): every buffer after the first window closed
+ * carries the last closed window as "lucid-audit-current", which
+ * lucid_buffer_iterate_audit_windows() skips (lucidsink logs each window
+ * once); off, only the closing buffers carry a window. */
+static void
+check_attach_current (gboolean on)
+{
+  gchar *ann = annotations_csv (10);
+  GstElement *audit = gst_element_factory_make ("lucidaudit", NULL);
+  GstBus *bus;
+  g_object_set (audit, "annotations", ann, "positive-label", "yes",
+      "window", 1 /* tumbling */ , "window-size", (guint64) 4,
+      "groupings", "gender", NULL);
+  if (!on)
+    g_object_set (audit, "attach-current", FALSE, NULL);
+  GstHarness *h = make_harness (audit, &bus);
+  for (guint i = 0; i < 10; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h,
+        result_buffer (i, label_of (i), 0.9));
+    gpointer state = NULL;
+    guint n_windows = 0, n_current = 0;
+    while (lucid_buffer_iterate_audit_windows (out, &state))
+      n_windows++;
+    fail_unless_equals_int (n_windows, i == 3 || i == 7 ? 1 : 0);
+    state = NULL;
+    const GstStructure *c;
+    while ((c = lucid_buffer_iterate_audit_current (out, &state))) {
+      n_current++;
+      guint64 index;
+      fail_unless (gst_structure_get_uint64 (c, "index", &index));
+      fail_unless_equals_uint64 (index, i >= 7 ? 1 : 0);
+      fail_unless_equals_float (figure (c, "gender", "gender=m",
+              "selection_rate", NULL), 0.5);
+    }
+    fail_unless_equals_int (n_current, on && i >= 3 ? 1 : 0);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  release_bus (bus);
+  g_free (ann);
+}
+
+GST_START_TEST (test_attach_current)
+{
+  check_attach_current (TRUE);
+  check_attach_current (FALSE);
+}
+
+GST_END_TEST;
+
 static void
 register_elements (void)
 {
@@ -1268,6 +1462,10 @@ lucidaudit_suite (void)
   tcase_add_test (tc, test_stream_ids_in_windows_and_alerts);
   tcase_add_test (tc, test_conventions);
   tcase_add_test (tc, test_errors_name_the_problem);
+  tcase_add_test (tc, test_source_picks_the_result);
+  tcase_add_test (tc, test_reference_and_alert_checks);
+  tcase_add_test (tc, test_method_spellings);
+  tcase_add_test (tc, test_attach_current);
   return s;
 }
 

@@ -643,6 +643,20 @@ GST_START_TEST (test_audit_signing_key_signs_checkpoints)
   assert_sql_int (1, "SELECT count(DISTINCT json_extract(payload, "
                      "'$.public_key')) FROM audit_log WHERE kind = "
                      "'checkpoint'");
+
+  /* A second run without the key would append unsigned checkpoints, and
+   * lucid-verify --public-key would fail the file: refused, naming it. */
+  {
+    GstElement *unsigned_sink = make_sink (FALSE);
+    gchar *text = start_error_message (unsigned_sink);
+    fail_unless (text != NULL);
+    fail_unless (strstr (text, db_path) != NULL, "%s", text);
+    fail_unless (strstr (text, "checkpoints are signed") != NULL, "%s", text);
+    g_free (text);
+    assert_sql_int (0, "SELECT count(*) FROM audit_checkpoints "
+                       "WHERE NOT signed");
+    assert_sql_int (1, "SELECT count(*) FROM runs");
+  }
   g_free (key);
 }
 

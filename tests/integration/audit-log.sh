@@ -11,6 +11,11 @@
 #     caught by --expect-root and --min-signed-size.
 # Each verdict of lucid-verify is cross-checked with tools/
 # lucid_audit_verify.py, an independent verifier written from the docs.
+# That one checks the log only; where an attack leaves the tables derived
+# from the log (audit_windows) as they were, lucid-verify's derived-tables
+# check (on by default) also names it, which is checked on its own and the
+# log-only verdicts compared with --no-derived (tests/integration/
+# audit-derived.sh covers the derived tables).
 #
 # Usage (meson): audit-log.sh WRITER LUCID-VERIFY LUCID-AUDIT-KEYGEN
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -25,10 +30,12 @@ python3 -c 'import cryptography' 2> /dev/null ||
 base="$TMP/base.db" db="$TMP/t.db"
 "$WRITER" "$base" 40 10 "$TMP/key"
 
-# A fresh copy of the base database without the append-only triggers.
+# A fresh copy of the base database without the append-only triggers (nor
+# the derived tables' insert guards, which an entry inserted mid-log trips).
 fresh() {
   cp "$base" "$db"
-  sql "$db" "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+  sql "$db" "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;
+    DROP TRIGGER audit_windows_insert_guard; DROP TRIGGER audit_alerts_insert_guard;"
 }
 
 # seq of the Nth row of kind K (1-based)
@@ -132,8 +139,14 @@ sql "$db" "UPDATE audit_log SET payload = json_set(payload, '\$.group', 'g9') WH
 python3 "$PYV" reseal "$db"
 expect_eq "checkpoints left before the change" \
   "$(sql "$db" "SELECT count(*) > 0 AND max(seq) < $S FROM audit_log WHERE kind = 'checkpoint'")" 1
+# (--no-derived: this attacker left audit_windows as it was, which the
+# derived-tables check names, tested below; one who rewrites it too passes.)
 check "re-sealed edit, later checkpoints deleted, trusted key only (documented limit)" 0 \
-  "audit log verified" --public-key "$TMP/key.pub"
+  "audit log verified" --public-key "$TMP/key.pub" --no-derived
+rc=0; out=$(timeout 60 "$VERIFY" "$db" --public-key "$TMP/key.pub" 2>&1) || rc=$?
+expect_eq "re-sealed edit, derived rows left as they were: exit" "$rc" 1
+expect_match "re-sealed edit, derived rows left as they were: names the row" "$out" \
+  "audit_windows row [0-9]+ \(seq [0-9]+\)"
 check "re-sealed edit, later checkpoints deleted, --expect-root" 1 \
   "no prefix of the log's [0-9]+ entries has the expected root" --expect-root "$root"
 check "re-sealed edit, later checkpoints deleted, --min-signed-size" 1 \
@@ -144,7 +157,7 @@ fresh; S=$(nth audit-window 3)
 sql "$db" "UPDATE audit_log SET payload = json_set(payload, '\$.group', 'g9') WHERE seq = $S;
            DELETE FROM audit_log WHERE kind = 'checkpoint';"
 python3 "$PYV" reseal "$db"
-check "re-sealed edit, every checkpoint deleted, no key" 0 "no signed checkpoint"
+check "re-sealed edit, every checkpoint deleted, no key" 0 "no signed checkpoint" --no-derived
 check "re-sealed edit, every checkpoint deleted, trusted key" 1 \
   "no checkpoint in the log's [0-9]+ entries is signed by the given public key" \
   --public-key "$TMP/key.pub"
@@ -219,7 +232,12 @@ check "re-sealed deletion before a signed checkpoint, trusted key" 1 \
   "audit log row $((C - 1)): checkpoint is signed by another key" --public-key "$TMP/key.pub"
 # The limit docs/audit.md states: without the trusted key, a re-sealed file
 # re-signed by the attacker cannot be told from a genuine one.
-check "re-sealed deletion, no trusted key (documented limit)" 0 "audit log verified"
+# (--no-derived: the deleted entry's audit_windows row is still there,
+# which the derived-tables check names.)
+check "re-sealed deletion, no trusted key (documented limit)" 0 "audit log verified" --no-derived
+rc=0; out=$(timeout 60 "$VERIFY" "$db" 2>&1) || rc=$?
+expect_eq "re-sealed deletion, derived row left: exit" "$rc" 1
+expect_match "re-sealed deletion, derived row left: names it" "$out" "audit_windows row [0-9]+"
 fresh; S=$(nth audit-window 9)
 sql "$db" "DELETE FROM audit_log WHERE seq = $S"
 python3 "$PYV" reseal "$db"
@@ -229,6 +247,13 @@ check "re-sealed deletion, signatures stripped, trusted key" 1 "checkpoint is no
 # ---- a truncated tail -----------------------------------------------------
 fresh; L=$(sql "$db" "SELECT max(seq) FROM audit_log")
 sql "$db" "DELETE FROM audit_log WHERE seq > $((L - 3))"
+# The truncated entries' derived rows are still there: named by default;
+# an attacker who deletes those too passes (the documented limit).
+rc=0; out=$(timeout 60 "$VERIFY" "$db" 2>&1) || rc=$?
+expect_eq "truncated tail, derived rows left: exit" "$rc" 1
+expect_match "truncated tail, derived rows left: named" "$out" \
+  "audit_windows row [0-9]+ \(seq [0-9]+\) comes from no audit_log payload"
+sql "$db" "DROP TRIGGER audit_windows_no_delete; DELETE FROM audit_windows WHERE seq > $((L - 3))"
 check "truncated tail, no expected root" 0 "triggers of audit_log are missing"
 check "truncated tail, trusted key only" 0 "audit log verified" --public-key "$TMP/key.pub"
 check "truncated tail, --min-signed-size" 1 "fewer than the $signed required" \

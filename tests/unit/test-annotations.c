@@ -224,7 +224,7 @@ test_jsonl_bad_lines (void)
     {"[1,2]", "ann.csv:3: expected a JSON object"},
     {"{\"item\":\"z\",\"gender\":[1]}", "member 'gender' must be"},
     {"{\"item\":\"z\",\"age\":30.5}", "member 'age' must be"},
-    {"{\"item\":\"z\",\"item\":\"y\"}", "ann.csv:3: "},
+    {"{\"item\":\"z\",\"item\":\"y\"}", "ann.csv:3: duplicate key 'item'"},
     {"{\"start\":-1,\"end\":2}", "start '-1' is not a time"},
     {"{\"item\":\"z\",\"weight\":\"heavy\"}", "weight 'heavy'"},
     {"{\"item\":\"z\",\"a=b\":\"c\"}", "member name 'a=b'"},
@@ -242,6 +242,8 @@ test_jsonl_bad_lines (void)
     g_test_message ("%s", (char *) w->pdata[0]);
     g_assert_true (g_str_has_prefix (w->pdata[0], "ann.csv:3: "));
     g_assert_nonnull (strstr (w->pdata[0], cases[i].problem));
+    /* Not "ann.csv:3: line 1: …" (the parser sees one line). */
+    g_assert_null (strstr (w->pdata[0], "line 1"));
     /* Not "ann.csv:3: ann.csv:3:". */
     g_assert_null (strstr ((char *) w->pdata[0] + 3, "ann.csv:3"));
 
@@ -250,6 +252,37 @@ test_jsonl_bad_lines (void)
     g_assert_null (fatal);
     g_assert_true (g_str_has_prefix (error->message, "ann.csv:3: "));
   }
+}
+
+/* A file whose rows have no `truth` column (a header "Truth") warns,
+ * naming the file, its columns and the case mismatch. */
+static void
+test_no_truth_column (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LucidAnnotations) ann = parse ("start,end,Truth,gender\n"
+      "0,1,yes,f\n", LUCID_ANNOTATIONS_FORMAT_CSV, LUCID_ANNOTATIONS_FATAL,
+      &error);
+  g_assert_no_error (error);
+  const GPtrArray *w = lucid_annotations_get_warnings (ann);
+  g_assert_cmpuint (w->len, ==, 1);
+  g_assert_cmpstr (w->pdata[0], ==, "ann.csv: no 'truth' column (columns: "
+      "'start', 'end', 'Truth', 'gender'), so no event has ground truth and "
+      "only the prediction-only figures are computed; column names are "
+      "case-sensitive: 'Truth' is not 'truth'");
+  g_autoptr (LucidAnnotations) jl = parse ("{\"item\":\"a\",\"g\":\"f\"}\n",
+      LUCID_ANNOTATIONS_FORMAT_JSONL, LUCID_ANNOTATIONS_FATAL, &error);
+  g_assert_no_error (error);
+  w = lucid_annotations_get_warnings (jl);
+  g_assert_cmpuint (w->len, ==, 1);
+  g_assert_nonnull (strstr (w->pdata[0], "(columns: 'item', 'g')"));
+  g_assert_null (strstr (w->pdata[0], "case-sensitive"));
+  /* With the column (even empty in every row) there is nothing to say. */
+  g_autoptr (LucidAnnotations) ok = parse ("start,end,truth,gender\n"
+      "0,1,,f\n", LUCID_ANNOTATIONS_FORMAT_CSV, LUCID_ANNOTATIONS_FATAL,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (lucid_annotations_get_warnings (ok)->len, ==, 0);
 }
 
 static void
@@ -290,5 +323,6 @@ main (int argc, char **argv)
   g_test_add_func ("/annotations/csv-header-errors", test_csv_header_errors);
   g_test_add_func ("/annotations/jsonl-bad-lines", test_jsonl_bad_lines);
   g_test_add_func ("/annotations/load-file", test_load_file);
+  g_test_add_func ("/annotations/no-truth-column", test_no_truth_column);
   return g_test_run ();
 }

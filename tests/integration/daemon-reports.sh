@@ -35,7 +35,9 @@ esac
 exec "$LUCID_REAL_WORKER" "$@"
 SH
 chmod +x "$shim"
-write_conf "worker = $shim" "check_timeout = 2"
+# check_timeout: long enough for a real check under ASan on a loaded
+# machine (the creates below), short enough for the hanging one.
+write_conf "worker = $shim" "check_timeout = 8"
 start_daemon
 live="videotestsrc is-live=true ! video/x-raw,width=32,height=32,framerate=10/1 ! fakesink"
 ctl create steady "$live" > /dev/null || fail "create steady (through the stand-in)"
@@ -72,7 +74,7 @@ wait_for 10 "steady: its reports are read (buffers counted)" fps_ok
 # the check process killed, nothing stored
 rc=0; ctl create hang-check "$live" 2> "$TMP/hang.err" || rc=$?
 expect_eq "hanging check refused" "$rc" 1
-expect_match "hanging check message" "$(cat "$TMP/hang.err")" 'did not finish in 2 s \(\[daemon\] check_timeout\) and was killed.*403'
+expect_match "hanging check message" "$(cat "$TMP/hang.err")" 'did not finish in 8 s \(\[daemon\] check_timeout\) and was killed.*403'
 hang_pid=$(cat "$TMP/hang.pid")
 expect_match "the check ran" "$hang_pid" '^[0-9]+$'
 wait_for 10 "the hanging check process was killed" sh -c "! kill -0 $hang_pid"

@@ -115,7 +115,7 @@ GST_DEBUG_CATEGORY_STATIC (lucid_classify_debug);
 #define DEFAULT_HEAD NULL
 #define DEFAULT_TEXT_MODEL NULL
 #define DEFAULT_LABELS NULL
-#define DEFAULT_PROMPT_TEMPLATE "{}"
+#define DEFAULT_PROMPT_TEMPLATE NULL
 #define DEFAULT_TENSOR NULL
 #define DEFAULT_THRESHOLD (-G_MAXDOUBLE)
 
@@ -156,6 +156,7 @@ struct _LucidClassify {
    * text tower on its own and for other heads. */
   gdouble clip_logit_scale;
   gboolean clip_text; /* text-model is a CLIP model or text tower */
+  gchar *template_active; /* the prompt template used (zero-shot), or NULL */
   GQuark tensor_id;   /* 0: the most recent meta's first tensor */
   guint top_k_active;
   gdouble threshold_active;
@@ -252,7 +253,10 @@ lucid_classify_class_init (LucidClassifyClass *klass)
    * for the label. Several templates separated by `|` make a prompt
    * ensemble (each label's embedding: the normalised mean of its prompts'
    * normalised embeddings; white space around each template is ignored).
-   * Results name the label.
+   * Unset: `a photo of {}` for a CLIP text-model (CLIP's zero-shot prompt,
+   * the default of lucidvisionenc too, so both elements give the same
+   * scores), `{}` (the bare label) for a BERT-family one. Results name the
+   * label, and record the template used in their `prompt-template` field.
    */
   g_object_class_install_property (
       gobject_class, PROP_PROMPT_TEMPLATE,
@@ -260,7 +264,8 @@ lucid_classify_class_init (LucidClassifyClass *klass)
           "prompt-template", "Prompt template",
           "Text each zero-shot label is put into; '{}' stands for the label "
           "(once per template); several templates separated by '|' are "
-          "averaged per label (a prompt ensemble)",
+          "averaged per label (a prompt ensemble); unset: 'a photo of {}' "
+          "for a CLIP text-model, '{}' for a BERT-family one",
           DEFAULT_PROMPT_TEMPLATE, flags));
 
   /**
@@ -483,7 +488,7 @@ lucid_classify_start (GstBaseTransform *trans)
   } else {
     self->head = lucid_classify_zero_shot_head (
         text_model, labels, template, &self->model_id, &self->clip_text,
-        &self->clip_logit_scale, &error);
+        &self->clip_logit_scale, &self->template_active, &error);
     if (self->head != NULL)
       self->model_dir = g_strdup (text_model);
   }
@@ -525,6 +530,7 @@ lucid_classify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->model_id, g_free);
   g_clear_pointer (&self->model_dir, g_free);
   g_clear_pointer (&self->element_name, g_free);
+  g_clear_pointer (&self->template_active, g_free);
   self->clip_logit_scale = 0;
   self->clip_text = FALSE;
   return TRUE;
@@ -702,6 +708,9 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
                        NULL);
   if (input_model)
     gst_structure_set (s, "input-model-id", G_TYPE_STRING, input_model, NULL);
+  if (self->template_active)
+    gst_structure_set (s, "prompt-template", G_TYPE_STRING,
+                       self->template_active, NULL);
   lucid_result_set_top_k (s, scores, names, n_labels, self->top_k_active,
                           self->threshold_active);
   lucid_buffer_add_result (buffer, s);

@@ -124,5 +124,23 @@ n_cues=$(grep -c -- '-->' "$srt")
 expect_eq "zero-shot: one classify row per cue" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = $b AND element LIKE 'lucidclassify%'")" "$n_cues"
 expect_eq "zero-shot: same labels and cosines as lucidtextenc labels=" \
   "$(sql "$db" "SELECT count(*) FROM results x JOIN results y ON x.pts = y.pts AND x.label = y.label AND abs(x.score - y.score) < 1e-5 WHERE x.run_id = $a AND y.run_id = $b AND y.element LIKE 'lucidclassify%'")" "$n_cues"
+expect_eq "zero-shot (BERT): default template recorded" \
+  "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.prompt-template') || ' ' || json_extract(extras, '\$.scoring') FROM results WHERE run_id = $b AND element LIKE 'lucidclassify%'")" "{} cosine"
+
+# 7. Provenance of scores: a head's scoring function is in the extras, and
+#    CLIP zero-shot through lucidvisionenc labels= and lucidclassify
+#    text-model= with both templates left at their defaults records the
+#    same template and gives the same scores.
+expect_eq "head rows record their scoring" "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.scoring') FROM results WHERE run_id = 1")" softmax
+clip="$LUCID_FIXTURES_DIR/tiny-clip"
+run zs-clip videotestsrc pattern=blue num-buffers=2 ! video/x-raw,format=RGB ! \
+  lucidvisionenc model="$clip" labels="red,green,blue" ! \
+  lucidclassify text-model="$clip" labels="red,green,blue" ! lucidsink location="$db" run-label=zs-clip
+c=$(sql "$db" "SELECT id FROM runs WHERE label = 'zs-clip'")
+expect_eq "CLIP zero-shot: both elements record CLIP's default template and clip-softmax" \
+  "$(sql "$db" "SELECT group_concat(t, ';') FROM (SELECT DISTINCT substr(element, 1, 14) || ':' || json_extract(extras, '\$.prompt-template') || ':' || json_extract(extras, '\$.scoring') AS t FROM results WHERE run_id = $c ORDER BY t)")" \
+  "lucidclassify0:a photo of {}:clip-softmax;lucidvisionenc:a photo of {}:clip-softmax"
+expect_eq "CLIP zero-shot: same labels and scores from both elements by default" \
+  "$(sql "$db" "SELECT count(*) FROM results x JOIN results y ON x.pts = y.pts AND x.label = y.label AND abs(x.score - y.score) < 1e-5 WHERE x.run_id = $c AND y.run_id = $c AND x.element LIKE 'lucidvisionenc%' AND y.element LIKE 'lucidclassify%'")" 2
 expect_eq "integrity" "$(sql "$db" 'PRAGMA integrity_check')" ok
 finish

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* clang-format off */
 /**
  * SECTION:element-lucidclassify
  * @title: lucidclassify
@@ -57,7 +58,10 @@
  * an empty one or one of another size than the head's. Its
  * `model-id`/`model-dir` name the head file (its SHA-256 and path) or the text
  * model, so lucidsink records which head produced each row; `input-model-id`
- * names the model that produced the embedding.
+ * names the model that produced the embedding, `scoring` how the scores
+ * were made and, for zero-shot, `prompt-template` the template used (by
+ * default `a photo of {}` for a CLIP text-model, as lucidvisionenc's, and
+ * `{}` for a BERT-family one).
  *
  * ## Example launch line
  * |[
@@ -88,13 +92,15 @@
  * cosine scores.
  * |[
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
- *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 output=embedding !
- * \
+ *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 \
+ *         output=embedding ! \
  *     lucidclassify text-model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 \
- *         labels="sports,politics,weather" prompt-template="This is about {}."
- * ! \ lucidsink location=out.db
+ *         labels="sports,politics,weather" \
+ *         prompt-template="This is about {}." ! \
+ *     lucidsink location=out.db
  * ]|
  */
+/* clang-format on */
 
 #include "lucidclassify.h"
 #include "lucidclassify-private.h"

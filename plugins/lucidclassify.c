@@ -14,7 +14,11 @@
  * #LucidTensorMeta) with one of three heads, and adds its own
  * `lucid-result` (kind `labels`) next to the encoder's. The media passes
  * through unchanged, with any caps; buffers without an embedding (frames
- * an encoder's interval skipped) pass untouched.
+ * an encoder's interval skipped) pass untouched. So that a pipeline that
+ * gives no rows says why, the element warns once when buffers carry
+ * tensors but none with the #LucidClassify:tensor id (naming the ids
+ * present), and at end of stream when no buffer carried an embedding at
+ * all (no Lucid encoder upstream).
  *
  * * #LucidClassify:head names a head file: a linear probe (softmax,
  *   sigmoid or raw logits of weight · e + bias) or nearest centroids
@@ -167,6 +171,9 @@ struct _LucidClassify {
   guint top_k_active;
   gdouble threshold_active;
   gboolean warned_other_model;
+  gboolean warned_no_match;   /* metas present, none with the tensor id */
+  guint64 n_buffers;          /* buffers seen since start */
+  guint64 n_classified;       /* buffers that carried an embedding */
 };
 
 #define lucid_classify_parent_class parent_class
@@ -191,6 +198,8 @@ static void lucid_classify_get_property (GObject *object, guint prop_id,
                                          GValue *value, GParamSpec *pspec);
 static gboolean lucid_classify_start (GstBaseTransform *trans);
 static gboolean lucid_classify_stop (GstBaseTransform *trans);
+static gboolean lucid_classify_sink_event (GstBaseTransform *trans,
+                                           GstEvent *event);
 static GstFlowReturn lucid_classify_transform_ip (GstBaseTransform *trans,
                                                   GstBuffer *buffer);
 
@@ -325,6 +334,7 @@ lucid_classify_class_init (LucidClassifyClass *klass)
   trans_class->start = GST_DEBUG_FUNCPTR (lucid_classify_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (lucid_classify_stop);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (lucid_classify_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (lucid_classify_sink_event);
   trans_class->transform_ip_on_passthrough = FALSE;
 }
 
@@ -519,6 +529,8 @@ lucid_classify_start (GstBaseTransform *trans)
             ? "clip"
             : lucid_head_kind_to_string (lucid_head_get_kind (self->head));
   self->warned_other_model = FALSE;
+  self->warned_no_match = FALSE;
+  self->n_buffers = self->n_classified = 0;
   GST_INFO_OBJECT (self, "%s head (%s), %u labels of %u-value embeddings",
                    lucid_head_kind_to_string (lucid_head_get_kind (self->head)),
                    lucid_head_get_scoring (self->head),
@@ -545,18 +557,30 @@ lucid_classify_stop (GstBaseTransform *trans)
 /* ------------------------------------------------------------------------ */
 /* Streaming                                                                 */
 
-/* The tensor to classify: the last match (most recently added meta). */
+/* The tensor to classify: the last match (most recently added meta).
+ * Without one, *@present gets the ids of the tensors there are (NULL when
+ * the buffer carries no tensor meta at all, as for frames an encoder's
+ * interval skipped). */
 static LucidTensor *
-find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id)
+find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id,
+                GString **present)
 {
   LucidTensor *found = NULL;
   gpointer state = NULL;
   LucidTensorMeta *meta;
 
+  *present = NULL;
   while ((meta = lucid_buffer_iterate_tensor_metas (buffer, &state))) {
     for (gsize i = 0; i < meta->num_tensors; i++) {
       LucidTensor *t = meta->tensors[i];
 
+      if (t != NULL && found == NULL) {
+        if (*present == NULL)
+          *present = g_string_new (NULL);
+        else
+          g_string_append (*present, ", ");
+        g_string_append (*present, g_quark_to_string (t->id));
+      }
       if (t == NULL || (self->tensor_id != 0 && t->id != self->tensor_id))
         continue;
       found = t;
@@ -565,7 +589,31 @@ find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id)
         break; /* the first tensor of this meta */
     }
   }
+  if (found != NULL && *present != NULL) {
+    g_string_free (*present, TRUE);
+    *present = NULL;
+  }
   return found;
+}
+
+/* At EOS, a stream in which no buffer carried an embedding is worth a
+ * warning: no row came out, and nothing else would say why. */
+static gboolean
+lucid_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
+{
+  LucidClassify *self = LUCID_CLASSIFY (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->n_buffers > 0
+      && self->n_classified == 0 && !self->warned_no_match)
+    GST_ELEMENT_WARNING (
+        self, STREAM, FORMAT,
+        ("None of the %" G_GUINT64_FORMAT " buffers carried an embedding "
+         "(a LucidTensorMeta%s%s): nothing was classified. Put a Lucid "
+         "encoder (lucidvisionenc, lucidtextenc) upstream.",
+         self->n_buffers, self->tensor_id ? " with tensor " : "",
+         self->tensor_id ? g_quark_to_string (self->tensor_id) : ""),
+        (NULL));
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* CLIPModel's zero-shot scores from the cosines in @scores, in place:
@@ -601,7 +649,8 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
 {
   LucidClassify *self = LUCID_CLASSIFY (trans);
   const gchar *input_model = NULL;
-  LucidTensor *t = find_embedding (self, buffer, &input_model);
+  GString *present = NULL;
+  LucidTensor *t = find_embedding (self, buffer, &input_model, &present);
   g_autoptr (GError) error = NULL;
   g_autofree double *scores = NULL;
   g_autofree const gchar **names = NULL;
@@ -612,8 +661,24 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   GstMapInfo map;
   gboolean ok;
 
-  if (t == NULL)
+  self->n_buffers++;
+  if (t == NULL) {
+    /* Tensors there, but not the one asked for: say which there are, once
+     * (tensor= is probably misspelt). */
+    if (present != NULL && !self->warned_no_match) {
+      self->warned_no_match = TRUE;
+      GST_ELEMENT_WARNING (
+          self, STREAM, FORMAT,
+          ("No tensor %s on the buffers: they carry %s. Set tensor= to one "
+           "of these (or leave it unset for the most recent embedding).",
+           g_quark_to_string (self->tensor_id), present->str),
+          (NULL));
+    }
+    if (present != NULL)
+      g_string_free (present, TRUE);
     return GST_FLOW_OK;
+  }
+  self->n_classified++;
 
   if (t->data_type != LUCID_TENSOR_DATA_TYPE_FLOAT32 || t->data == NULL) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,

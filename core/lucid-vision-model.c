@@ -157,7 +157,10 @@ lucid_vision_model_load (const char *dir, GError **error)
 
       /* Reads preprocessor_config.json too, and checks that it gives the
        * vision tower's image_size. */
-      model->clip = lucid_clip_load (dir, NULL, error);
+      /* The tokenizer is read only when labels= needs it (set_zero_shot):
+       * embeddings need none. */
+      model->clip = lucid_clip_load_parts (dir, NULL,
+          LUCID_CLIP_LOAD_IMAGE_CONFIG, error);
       if (model->clip == NULL)
         return NULL;
       cfg = lucid_clip_get_config (model->clip);

@@ -84,7 +84,9 @@ clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
                      guint n_templates, gchar **sha256, gdouble *logit_scale,
                      GError **error)
 {
-  g_autoptr (LucidClip) clip = lucid_clip_load (dir, NULL, error);
+  /* Prompts only: an image tower's preprocessor_config.json is not read. */
+  g_autoptr (LucidClip) clip
+      = lucid_clip_load_parts (dir, NULL, LUCID_CLIP_LOAD_TOKENIZER, error);
   g_autofree float *embeds = NULL;
   guint dim;
 

@@ -90,7 +90,7 @@ expect_eq "decoded file: frame size" "$(sql "$db" "SELECT DISTINCT json_extract(
 # conversion of the decoder's format must give (nearly) the same numbers.
 # Both converters are GstVideoConverter with its defaults, so the bound is
 # tight: same label and every listed score within 1e-4 (0 here with
-# GStreamer 1.26).
+# GStreamer 1.22).
 run file-rgb filesrc location="$clip" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! \
   lucidvisionenc model="$model" interval=10 ! lucidsink location="$db" run-label=file-rgb
 frgb=$(sql "$db" "SELECT id FROM runs WHERE label = 'file-rgb'")

@@ -33,8 +33,8 @@ lucid_score_function_to_string (LucidScoreFunction fn)
 }
 
 void
-lucid_score_function_apply (LucidScoreFunction fn, const float *logits,
-    guint n, double *out)
+lucid_score_function_apply (LucidScoreFunction fn, const float *logits, guint n,
+                            double *out)
 {
   double max = -INFINITY, sum = 0;
 
@@ -45,15 +45,15 @@ lucid_score_function_apply (LucidScoreFunction fn, const float *logits,
       return;
     case LUCID_SCORE_SIGMOID:
       for (guint i = 0; i < n; i++)
-        out[i] = 1.0 / (1.0 + exp (-(double) logits[i]));
+        out[i] = 1.0 / (1.0 + exp (-(double)logits[i]));
       return;
     case LUCID_SCORE_SOFTMAX:
       break;
   }
   for (guint i = 0; i < n; i++)
-    max = MAX (max, (double) logits[i]);
+    max = MAX (max, (double)logits[i]);
   for (guint i = 0; i < n; i++) {
-    out[i] = exp ((double) logits[i] - max);
+    out[i] = exp ((double)logits[i] - max);
     sum += out[i];
   }
   for (guint i = 0; i < n; i++)

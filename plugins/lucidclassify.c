@@ -165,15 +165,15 @@ struct _LucidClassify {
   /* CLIP text-model: exp(logit_scale) of a whole CLIPModel; 0 for a CLIP
    * text tower on its own and for other heads. */
   gdouble clip_logit_scale;
-  gboolean clip_text; /* text-model is a CLIP model or text tower */
+  gboolean clip_text;     /* text-model is a CLIP model or text tower */
   gchar *template_active; /* the prompt template used (zero-shot), or NULL */
-  GQuark tensor_id;   /* 0: the most recent meta's first tensor */
+  GQuark tensor_id;       /* 0: the most recent meta's first tensor */
   guint top_k_active;
   gdouble threshold_active;
   gboolean warned_other_model;
-  gboolean warned_no_match;   /* metas present, none with the tensor id */
-  guint64 n_buffers;          /* buffers seen since start */
-  guint64 n_classified;       /* buffers that carried an embedding */
+  gboolean warned_no_match; /* metas present, none with the tensor id */
+  guint64 n_buffers;        /* buffers seen since start */
+  guint64 n_classified;     /* buffers that carried an embedding */
 };
 
 #define lucid_classify_parent_class parent_class

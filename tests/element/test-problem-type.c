@@ -91,15 +91,13 @@ check_case (const gchar *element, const gchar *caps, GstBuffer *buffer,
   fail_unless_equals_int (gst_value_array_get_size (got_labels), n);
   for (guint i = 0; i < n; i++) {
     double want = json_array_get_double_element (scores, i);
-    double got
-        = g_value_get_double (gst_value_array_get_value (got_scores, i));
+    double got = g_value_get_double (gst_value_array_get_value (got_scores, i));
 
     fail_unless_equals_string (
         g_value_get_string (gst_value_array_get_value (got_labels, i)),
         json_array_get_string_element (labels, i));
-    fail_unless (fabs (got - want) <= TAU, "%s %s: score %u %g vs %g",
-                 element, json_object_get_string_member (c, "model"), i, got,
-                 want);
+    fail_unless (fabs (got - want) <= TAU, "%s %s: score %u %g vs %g", element,
+                 json_object_get_string_member (c, "model"), i, got, want);
   }
   gst_buffer_unref (out);
   gst_harness_teardown (h);
@@ -123,8 +121,9 @@ GST_START_TEST (test_vit_head_matches_pipeline)
                 "video/x-raw, format=RGB, width=320, height=240, "
                 "framerate=25/1",
                 solid_rgb (json_object_get_string_member (c, "solid")), c);
-    n_sigmoid += strcmp (json_object_get_string_member (c, "function"),
-                         "sigmoid") == 0;
+    n_sigmoid
+        += strcmp (json_object_get_string_member (c, "function"), "sigmoid")
+           == 0;
     n_checked++;
   }
   fail_unless (n_checked >= 6 && n_sigmoid >= 3, "%u cases, %u sigmoid",
@@ -150,8 +149,9 @@ GST_START_TEST (test_bert_head_matches_pipeline)
     text = json_object_get_string_member (c, "text");
     check_case ("lucidtextenc", "text/x-raw, format=utf8",
                 gst_buffer_new_memdup (text, strlen (text)), c);
-    n_sigmoid += strcmp (json_object_get_string_member (c, "function"),
-                         "sigmoid") == 0;
+    n_sigmoid
+        += strcmp (json_object_get_string_member (c, "function"), "sigmoid")
+           == 0;
     n_checked++;
   }
   fail_unless (n_checked >= 6 && n_sigmoid >= 3, "%u cases, %u sigmoid",

@@ -28,7 +28,7 @@
 
 #include <glib.h>
 #include "lucid-image.h"
-#include "lucid-model-config.h"
+#include "lucid-scores.h"
 
 G_BEGIN_DECLS
 

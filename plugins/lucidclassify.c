@@ -509,6 +509,8 @@ lucid_classify_start (GstBaseTransform *trans)
       self->model_dir = g_strdup (text_model);
   }
   if (self->head == NULL) {
+    /* stop() is not called after a failed start(). */
+    g_clear_pointer (&self->template_active, g_free);
     if (error->domain == LUCID_ERROR
         && (error->code == LUCID_ERROR_MISSING
             || error->code == LUCID_ERROR_IO))

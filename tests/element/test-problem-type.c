@@ -15,6 +15,7 @@
 
 #include "lucid-check-util.h"
 #include "lucid-error.h"
+#include "lucid-scores.h"
 #include "lucid-vit.h"
 #include "lucidmeta.h"
 
@@ -186,6 +187,46 @@ GST_START_TEST (test_unknown_problem_type_refused)
 
 GST_END_TEST;
 
+/* The choice itself, case by case, as postprocess() of transformers 5.24's
+ * Image/TextClassificationPipeline makes it (regression first, then
+ * multi-label or one output, then softmax), and what each function does
+ * to logits. */
+GST_START_TEST (test_score_function_choice)
+{
+  static const struct {
+    LucidProblemType type;
+    guint num_labels;
+    LucidScoreFunction want;
+  } cases[] = {
+    { LUCID_PROBLEM_UNSET, 3, LUCID_SCORE_SOFTMAX },
+    { LUCID_PROBLEM_UNSET, 1, LUCID_SCORE_SIGMOID },
+    { LUCID_PROBLEM_SINGLE_LABEL, 2, LUCID_SCORE_SOFTMAX },
+    { LUCID_PROBLEM_MULTI_LABEL, 5, LUCID_SCORE_SIGMOID },
+    { LUCID_PROBLEM_REGRESSION, 1, LUCID_SCORE_IDENTITY },
+    { LUCID_PROBLEM_REGRESSION, 3, LUCID_SCORE_IDENTITY },
+  };
+  const float logits[3] = { 2.0f, -1.0f, 0.0f };
+  double out[3];
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    fail_unless_equals_int (
+        lucid_problem_type_score_function (cases[i].type, cases[i].num_labels),
+        cases[i].want);
+
+  lucid_score_function_apply (LUCID_SCORE_SIGMOID, logits, 3, out);
+  fail_unless (fabs (out[0] - 1 / (1 + exp (-2.0))) < 1e-12
+               && fabs (out[2] - 0.5) < 1e-12);
+  lucid_score_function_apply (LUCID_SCORE_IDENTITY, logits, 3, out);
+  fail_unless (out[0] == 2.0 && out[1] == -1.0 && out[2] == 0.0);
+  lucid_score_function_apply (LUCID_SCORE_SOFTMAX, logits, 3, out);
+  fail_unless (fabs (out[0] + out[1] + out[2] - 1) < 1e-12
+               && fabs (out[0] / out[2] - exp (2.0)) < 1e-9);
+  fail_unless_equals_string (
+      lucid_score_function_to_string (LUCID_SCORE_IDENTITY), "identity");
+}
+
+GST_END_TEST;
+
 static Suite *
 problem_type_suite (void)
 {
@@ -197,6 +238,7 @@ problem_type_suite (void)
   tcase_add_test (tc, test_vit_head_matches_pipeline);
   tcase_add_test (tc, test_bert_head_matches_pipeline);
   tcase_add_test (tc, test_unknown_problem_type_refused);
+  tcase_add_test (tc, test_score_function_choice);
   return s;
 }
 

@@ -243,6 +243,13 @@ static gboolean load_image_config (LucidClip *c, const char *dir,
 LucidClip *
 lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
 {
+  return lucid_clip_load_parts (dir, backend, LUCID_CLIP_LOAD_ALL, error);
+}
+
+LucidClip *
+lucid_clip_load_parts (const char *dir, const LucidBackend *backend,
+                       LucidClipLoadParts parts, GError **error)
+{
   g_autoptr (LucidClip) c = NULL;
   g_autofree char *weights = NULL;
   const LucidClipVisionConfig *vc;
@@ -279,18 +286,48 @@ lucid_clip_load (const char *dir, const LucidBackend *backend, GError **error)
   if (c->be == NULL || !bind_all (c, error))
     return NULL;
 
-  if (c->has_text && !load_tokenizer (c, dir, error))
+  c->max_text_len = c->cfg->text.max_position_embeddings;
+  if ((parts & LUCID_CLIP_LOAD_TOKENIZER) && c->has_text
+      && !load_tokenizer (c, dir, error))
     return NULL;
-  if (c->has_vision && !load_image_config (c, dir, error))
+  if ((parts & LUCID_CLIP_LOAD_IMAGE_CONFIG) && c->has_vision
+      && !load_image_config (c, dir, error))
     return NULL;
   return g_steal_pointer (&c);
+}
+
+gboolean
+lucid_clip_load_tokenizer (LucidClip *c, GError **error)
+{
+  g_return_val_if_fail (c != NULL, FALSE);
+  if (c->tok != NULL)
+    return TRUE;
+  if (!c->has_text) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+                 "%s: a CLIP image tower on its own has no text tower to "
+                 "tokenize for",
+                 c->dir);
+    return FALSE;
+  }
+  return load_tokenizer (c, c->dir, error);
 }
 
 static gboolean
 load_tokenizer (LucidClip *c, const char *dir, GError **error)
 {
+  g_autofree char *json = g_build_filename (dir, "tokenizer.json", NULL);
   guint tok_max;
 
+  /* The generic loader would also look for a WordPiece vocab.txt, which
+   * means nothing for CLIP: name the file CLIP needs. */
+  if (!g_file_test (json, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+                 "%s: no tokenizer.json; CLIP's text tower needs its BPE "
+                 "tokenizer (tokenizer.json, as transformers saves it) to "
+                 "embed prompts",
+                 dir);
+    return FALSE;
+  }
   if ((c->tok = lucid_tokenizer_load (dir, error)) == NULL)
     return FALSE;
   if (lucid_tokenizer_get_vocab_size (c->tok) > c->cfg->text.vocab_size) {
@@ -316,13 +353,22 @@ load_image_config (LucidClip *c, const char *dir, GError **error)
 
   if ((c->img_cfg = lucid_image_config_load (dir, error)) == NULL)
     return FALSE;
-  lucid_image_config_get_output_size (c->img_cfg, 4 * vc->image_size,
-                                      3 * vc->image_size, &out_w, &out_h);
+  /* Only a size that does not depend on the frame (a centre crop, or a
+   * fixed height × width resize) can be checked here; a shortest-edge
+   * resize without a crop gives the tower's size for some aspect ratios
+   * only (square frames, for a square tower), and
+   * lucid_vision_model_check_frame_size() checks each frame size at caps
+   * time, naming both sizes. */
+  if (!c->img_cfg->do_center_crop
+      && !(c->img_cfg->do_resize && c->img_cfg->shortest_edge == 0))
+    return TRUE;
+  lucid_image_config_get_output_size (c->img_cfg, vc->image_size,
+                                      vc->image_size, &out_w, &out_h);
   if (out_w != vc->image_size || out_h != vc->image_size) {
     g_set_error (
         error, LUCID_ERROR, LUCID_ERROR_FORMAT,
-        "%s/preprocessor_config.json: it gives %u×%u pixel values, the "
-        "vision tower takes %u×%u (vision_config.image_size)",
+        "%s/preprocessor_config.json: it gives %u×%u pixel values for any "
+        "frame, the vision tower takes %u×%u (vision_config.image_size)",
         dir, out_w, out_h, vc->image_size, vc->image_size);
     return FALSE;
   }

@@ -267,6 +267,8 @@ lucid_clip_encode_texts (LucidClip *c, const char *const *texts, guint n,
     set_no_tower_error (c, "text", error);
     return FALSE;
   }
+  if (!lucid_clip_load_tokenizer (c, error))
+    return FALSE;
   offsets = g_new (gsize, n + 1);
   offsets[0] = 0;
   for (guint i = 0; i < n; i++) {

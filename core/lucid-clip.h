@@ -115,6 +115,27 @@ typedef struct _LucidClip LucidClip;
  * with config.json are errors naming the file and the tensor. */
 LucidClip *lucid_clip_load (const char *dir, const LucidBackend *backend,
                             GError **error);
+
+/* Which of the side files lucid_clip_load_parts() reads at load time. */
+typedef enum {
+  LUCID_CLIP_LOAD_TOKENIZER = 1 << 0,    /* a text tower's tokenizer.json */
+  LUCID_CLIP_LOAD_IMAGE_CONFIG = 1 << 1, /* an image tower's
+                                            preprocessor_config.json */
+  LUCID_CLIP_LOAD_ALL = 3,
+} LucidClipLoadParts;
+
+/* lucid_clip_load() reading only the side files in @parts: an image-only
+ * use (embeddings) needs no tokenizer, a prompt-only use (lucidclassify
+ * text-model=) no preprocessor_config.json. Without LOAD_TOKENIZER the
+ * tokenizer is read by lucid_clip_load_tokenizer() or the first
+ * lucid_clip_encode_texts(); without LOAD_IMAGE_CONFIG
+ * lucid_clip_get_image_config() returns NULL. */
+LucidClip *lucid_clip_load_parts (const char *dir, const LucidBackend *backend,
+                                  LucidClipLoadParts parts, GError **error);
+/* Reads the text tower's tokenizer.json unless already read; errors name
+ * the file ("DIR: no tokenizer.json; CLIP's text tower needs …"). Not
+ * thread-safe against encode_texts(): call it before sharing @clip. */
+gboolean lucid_clip_load_tokenizer (LucidClip *clip, GError **error);
 void lucid_clip_free (LucidClip *clip);
 
 const LucidClipConfig *lucid_clip_get_config (const LucidClip *clip);

@@ -226,6 +226,35 @@ lucid_config_read_id2label (JsonObject *obj, const char *path, char ***labels,
   return TRUE;
 }
 
+gboolean
+lucid_config_read_problem_type (JsonObject *obj, const char *path,
+    LucidProblemType *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (obj, "problem_type");
+  const char *s;
+
+  *out = LUCID_PROBLEM_UNSET;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  s = lucid_json_get_string (obj, "problem_type", path, error);
+  if (s == NULL)
+    return FALSE;
+  if (strcmp (s, "single_label_classification") == 0)
+    *out = LUCID_PROBLEM_SINGLE_LABEL;
+  else if (strcmp (s, "multi_label_classification") == 0)
+    *out = LUCID_PROBLEM_MULTI_LABEL;
+  else if (strcmp (s, "regression") == 0)
+    *out = LUCID_PROBLEM_REGRESSION;
+  else {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+        "%s: \"problem_type\" \"%s\" is not one of "
+        "\"single_label_classification\", \"multi_label_classification\", "
+        "\"regression\"", path, s);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 LucidBertConfig *
 lucid_bert_config_load (const char *dir, GError **error)
 {
@@ -304,7 +333,9 @@ lucid_bert_config_new_from_data (const char *data, gsize len,
   cfg->pad_token_id = (gint) pad;
 
   if (!lucid_config_read_id2label (obj, path, &cfg->id2label,
-          &cfg->num_labels, error))
+          &cfg->num_labels, error)
+      || !lucid_config_read_problem_type (obj, path, &cfg->problem_type,
+          error))
     return NULL;
 
   return g_steal_pointer (&cfg);

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
+#include "lucid-scores.h"
 #include "lucid-text-model.h"
 
 G_BEGIN_DECLS
@@ -61,6 +62,10 @@ gboolean lucid_config_get_activation (JsonObject *obj, const char *key,
 gboolean lucid_config_read_id2label (JsonObject *obj, const char *path,
     char ***labels, guint *n_labels, GError **error);
 
+/* Reads the optional "problem_type" (UNSET when absent or null); any other
+ * value than the three transformers knows is an error naming @path. */
+gboolean lucid_config_read_problem_type (JsonObject *obj, const char *path,
+    LucidProblemType *out, GError **error);
 /* Parses a config.json `hidden_act` value; FALSE when unknown. */
 gboolean lucid_activation_from_string (const char *s, LucidActivation *out);
 
@@ -78,6 +83,7 @@ typedef struct {
   gint pad_token_id;           /* -1 when absent */
   guint num_labels;            /* size of id2label (0 when absent) */
   char **id2label;             /* [num_labels], NULL-terminated */
+  LucidProblemType problem_type;
   char *json;                  /* config.json as read */
 } LucidBertConfig;
 

@@ -226,6 +226,13 @@ lucid_text_model_get_label (const LucidTextModel *m, guint i)
   return m->cfg->id2label[i];
 }
 
+LucidScoreFunction
+lucid_text_model_get_score_function (const LucidTextModel *m)
+{
+  return lucid_problem_type_score_function (m->cfg->problem_type,
+      lucid_bert_get_num_labels (m->bert));
+}
+
 gboolean
 lucid_text_model_has_mlm_head (const LucidTextModel *m)
 {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <glib.h>
+#include "lucid-scores.h"
 #include "lucid-tokenizer.h"
 
 G_BEGIN_DECLS
@@ -50,6 +51,10 @@ gboolean lucid_text_model_get_normalize (const LucidTextModel *model);
 guint lucid_text_model_get_num_labels (const LucidTextModel *model);
 /* id2label[i], or "LABEL_i" when config.json has none. */
 const char *lucid_text_model_get_label (const LucidTextModel *model, guint i);
+/* How the head's logits become scores (config.json problem_type and the
+ * number of labels, as transformers' TextClassificationPipeline decides). */
+LucidScoreFunction lucid_text_model_get_score_function (
+    const LucidTextModel *model);
 gboolean lucid_text_model_has_mlm_head (const LucidTextModel *model);
 
 /* Maximum tokens per sequence: @override when > 0 (capped at

@@ -1,7 +1,7 @@
 /* lucid-vision-model.c — family dispatch for vision model directories.
  *
  * Every family-specific line is in a `switch (model->family)` below; the
- * rest (preprocessing, softmax, output bookkeeping) is shared.
+ * rest (preprocessing, logits to scores, output bookkeeping) is shared.
  *
  * CLIP zero-shot follows CLIPModel exactly: the prompts are embedded once by
  * the text tower (text_projection, L2-normalised), each frame by the image
@@ -157,7 +157,10 @@ lucid_vision_model_load (const char *dir, GError **error)
 
       /* Reads preprocessor_config.json too, and checks that it gives the
        * vision tower's image_size. */
-      model->clip = lucid_clip_load (dir, NULL, error);
+      /* The tokenizer is read only when labels= needs it (set_zero_shot):
+       * embeddings need none. */
+      model->clip = lucid_clip_load_parts (dir, NULL,
+          LUCID_CLIP_LOAD_IMAGE_CONFIG, error);
       if (model->clip == NULL)
         return NULL;
       cfg = lucid_clip_get_config (model->clip);
@@ -487,21 +490,27 @@ lucid_vision_model_preprocess_rgb8 (const LucidVisionModel *model,
       stride, pixels, error);
 }
 
-/* Softmax over each row of @logits, accumulated in double. */
-static void
-softmax_rows (const float *logits, guint rows, guint cols, float *out)
+LucidScoreFunction
+lucid_vision_model_get_score_function (const LucidVisionModel *model)
 {
-  for (guint r = 0; r < rows; r++) {
-    const float *x = logits + (gsize) r * cols;
-    float *y = out + (gsize) r * cols;
-    double max = -INFINITY, sum = 0;
+  if (lucid_vision_model_get_scores_kind (model) == LUCID_VISION_SCORES_HEAD)
+    return lucid_problem_type_score_function (lucid_vit_get_config
+        (model->vit)->problem_type, lucid_vision_model_get_num_head_labels
+        (model));
+  return LUCID_SCORE_SOFTMAX;
+}
 
+/* @fn over each row of @logits, accumulated in double. */
+static void
+score_rows (LucidScoreFunction fn, const float *logits, guint rows,
+    guint cols, float *out)
+{
+  g_autofree double *row = g_new (double, cols);
+
+  for (guint r = 0; r < rows; r++) {
+    lucid_score_function_apply (fn, logits + (gsize) r * cols, cols, row);
     for (guint c = 0; c < cols; c++)
-      max = MAX (max, (double) x[c]);
-    for (guint c = 0; c < cols; c++)
-      sum += exp ((double) x[c] - max);
-    for (guint c = 0; c < cols; c++)
-      y[c] = (float) (exp ((double) x[c] - max) / sum);
+      out[(gsize) r * cols + c] = (float) row[c];
   }
 }
 
@@ -566,7 +575,8 @@ lucid_vision_model_encode (LucidVisionModel *model, const float *pixels,
   }
 
   if (num_scores > 0)
-    softmax_rows (model->logits, n_images, num_scores, model->scores);
+    score_rows (lucid_vision_model_get_score_function (model), model->logits,
+        n_images, num_scores, model->scores);
 
   out->n_images = n_images;
   out->embedding_dim = dim;
@@ -575,5 +585,6 @@ lucid_vision_model_encode (LucidVisionModel *model, const float *pixels,
   out->num_scores = num_scores;
   out->logits = num_scores > 0 ? model->logits : NULL;
   out->scores = num_scores > 0 ? model->scores : NULL;
+  out->score_function = lucid_vision_model_get_score_function (model);
   return TRUE;
 }

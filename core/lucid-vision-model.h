@@ -8,7 +8,9 @@
  *   - the preprocessing of preprocessor_config.json (core/lucid-image.h),
  *     from 8-bit RGB of any size,
  *   - what turns the encoder's output into scores: the classification head
- *     (ViTForImageClassification: softmax of the logits, id2label names)
+ *     (ViTForImageClassification: softmax of the logits — sigmoid with
+ *     problem_type multi_label_classification or one label — id2label
+ *     names)
  *     or, for families with a text tower (CLIP), zero-shot prompts set with
  *     lucid_vision_model_set_prompts(): softmax(exp(logit_scale) · cosine),
  *     CLIPModel's logits_per_image.softmax(-1).
@@ -26,6 +28,7 @@
 
 #include <glib.h>
 #include "lucid-image.h"
+#include "lucid-scores.h"
 
 G_BEGIN_DECLS
 
@@ -43,7 +46,8 @@ const char *lucid_vision_family_to_string (LucidVisionFamily family);
 /* Where a result's scores come from. */
 typedef enum {
   LUCID_VISION_SCORES_NONE,    /* embedding only */
-  LUCID_VISION_SCORES_HEAD,    /* softmax of the classification head */
+  LUCID_VISION_SCORES_HEAD,    /* the classification head (see
+                                  get_score_function) */
   LUCID_VISION_SCORES_PROMPTS, /* softmax of logit_scale · cosine to the
                                   prompt embeddings (CLIP zero-shot) */
 } LucidVisionScores;
@@ -108,6 +112,13 @@ gboolean lucid_vision_model_set_zero_shot (LucidVisionModel *model,
 /* What encode() scores: prompts when set, else the head, else nothing. */
 LucidVisionScores lucid_vision_model_get_scores_kind (
     const LucidVisionModel *model);
+/* How encode() turns logits into scores: softmax for prompts (CLIP's
+ * logits_per_image.softmax(-1)); for the head what config.json's
+ * problem_type and the number of labels say (sigmoid for
+ * multi_label_classification or one label, identity for regression, else
+ * softmax: transformers' ImageClassificationPipeline default). */
+LucidScoreFunction lucid_vision_model_get_score_function (
+    const LucidVisionModel *model);
 /* Number of scores per image, and the name of score @i (prompt or head
  * label). */
 guint lucid_vision_model_get_num_scores (const LucidVisionModel *model);
@@ -138,7 +149,8 @@ typedef struct {
   guint num_scores;            /* 0 with LUCID_VISION_SCORES_NONE */
   const float *logits;         /* [n × num_scores]: head logits, or
                                   exp(logit_scale) · cosine for prompts */
-  const float *scores;         /* [n × num_scores]: softmax of logits */
+  const float *scores;         /* [n × num_scores]: score_function (logits) */
+  LucidScoreFunction score_function;
 } LucidVisionOutput;
 
 /* Encodes @n_images preprocessed images (@pixels: n × pixels_per_image) as

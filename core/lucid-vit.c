@@ -177,7 +177,9 @@ lucid_vit_config_new_from_data (const char *data, gsize len,
     return NULL;
 
   if (!lucid_config_read_id2label (obj, path, &cfg->id2label,
-          &cfg->num_labels, error))
+          &cfg->num_labels, error)
+      || !lucid_config_read_problem_type (obj, path, &cfg->problem_type,
+          error))
     return NULL;
   return g_steal_pointer (&cfg);
 }

@@ -36,6 +36,7 @@ typedef struct {
   LucidActivation pooler_act;
   guint num_labels;            /* size of id2label (0 when absent) */
   char **id2label;             /* [num_labels], NULL-terminated */
+  LucidProblemType problem_type;  /* how the head's logits become scores */
 } LucidVitConfig;
 
 /* Reads DIR/config.json; errors name the file and the key. */

@@ -203,7 +203,8 @@ lucid_base_enc_class_init (LucidBaseEncClass *klass)
       g_param_spec_string (
           "model", "Model directory",
           "Directory of a Hugging Face style model (config.json, "
-          "model.safetensors, tokenizer and sentence-transformers files)",
+          "model.safetensors and the tokenizer / preprocessor files the "
+          "model family needs)",
           DEFAULT_MODEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
               | GST_PARAM_MUTABLE_READY));

@@ -17,11 +17,15 @@ G_BEGIN_DECLS
  * embedded once by the text model at @dir — a CLIP text tower (*@is_clip;
  * *@logit_scale = exp(logit_scale) of a whole CLIPModel, 0 for a
  * CLIPTextModelWithProjection on its own) or a BERT-family model
- * (*@logit_scale = 0). *@sha256 gets the weights' SHA-256 (owned). Errors
- * name the directory or the property. */
+ * (*@logit_scale = 0). @template NULL or "": "a photo of {}" for a CLIP
+ * model, "{}" for a BERT-family one; *@resolved_template gets the template
+ * used (owned, set even on failure). *@sha256 gets the weights' SHA-256
+ * (owned). Errors name the directory or the property. */
 LucidHead *lucid_classify_zero_shot_head (const gchar *dir, const gchar *labels,
                                           const gchar *template, gchar **sha256,
                                           gboolean *is_clip,
-                                          gdouble *logit_scale, GError **error);
+                                          gdouble *logit_scale,
+                                          gchar **resolved_template,
+                                          GError **error);
 
 G_END_DECLS

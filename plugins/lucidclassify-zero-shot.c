@@ -10,7 +10,50 @@
 #include "lucidresult.h"
 #include "lucid-clip.h"
 #include "lucid-error.h"
+#include "lucid-json.h"
+#include "lucid-model-config.h"
 #include "lucid-text-model.h"
+
+/* What prompt-template unset means: CLIP's own zero-shot prompt for a CLIP
+ * text model (so lucidclassify and lucidvisionenc labels= give the same
+ * scores by default), the bare label for a BERT-family model. */
+#define CLIP_DEFAULT_TEMPLATE "a photo of {}"
+#define TEXT_DEFAULT_TEMPLATE "{}"
+
+/* Fails unless DIR/config.json names a BERT-family text model, with a
+ * message that lists every kind of text-model= Lucid takes (the text model
+ * loader's own would name BERT only). */
+static gboolean
+check_text_model_type (const gchar *dir, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *obj;
+  JsonNode *type;
+  g_autofree gchar *name = NULL;
+  gsize len;
+
+  data = lucid_config_read (dir, &path, &len, error);
+  if (data == NULL)
+    return FALSE;
+  root = lucid_config_parse (data, len, path, &obj, error);
+  if (root == NULL)
+    return FALSE;
+  type = json_object_get_member (obj, "model_type");
+  if (type != NULL && JSON_NODE_HOLDS_VALUE (type)
+      && json_node_get_value_type (type) == G_TYPE_STRING)
+    name = g_strdup_printf ("\"%s\"", json_node_get_string (type));
+  if (g_strcmp0 (name, "\"bert\"") == 0)
+    return TRUE;
+  g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+               "text-model=%s: %s has model_type %s, which is not a text "
+               "model lucidclassify can use (expected \"bert\" for a "
+               "BERT-family model, or \"clip\" / \"clip_text_model\" for a "
+               "CLIP model or CLIP text tower)",
+               dir, path, name ? name : "(none)");
+  return FALSE;
+}
 
 /* Row l of the head: the embedding of label l's prompt, or with several
  * templates the normalised mean of its prompts' normalised embeddings
@@ -41,7 +84,9 @@ clip_zero_shot_head (const gchar *dir, GPtrArray *names, GPtrArray *prompts,
                      guint n_templates, gchar **sha256, gdouble *logit_scale,
                      GError **error)
 {
-  g_autoptr (LucidClip) clip = lucid_clip_load (dir, NULL, error);
+  /* Prompts only: an image tower's preprocessor_config.json is not read. */
+  g_autoptr (LucidClip) clip
+      = lucid_clip_load_parts (dir, NULL, LUCID_CLIP_LOAD_TOKENIZER, error);
   g_autofree float *embeds = NULL;
   guint dim;
 
@@ -79,7 +124,7 @@ LucidHead *
 lucid_classify_zero_shot_head (const gchar *dir, const gchar *labels,
                                const gchar *template, gchar **sha256,
                                gboolean *is_clip, gdouble *logit_scale,
-                               GError **error)
+                               gchar **resolved_template, GError **error)
 {
   g_autoptr (LucidTextModel) model = NULL;
   g_autoptr (GPtrArray) names = NULL;
@@ -89,7 +134,10 @@ lucid_classify_zero_shot_head (const gchar *dir, const gchar *labels,
   guint n_templates = 1;
 
   *logit_scale = 0;
-  *is_clip = FALSE;
+  *is_clip = lucid_clip_dir_is_clip (dir, NULL);
+  if (template == NULL || *template == '\0')
+    template = *is_clip ? CLIP_DEFAULT_TEMPLATE : TEXT_DEFAULT_TEMPLATE;
+  *resolved_template = g_strdup (template);
   names = lucid_result_parse_labels_checked (labels, "labels", error);
   if (names == NULL)
     return NULL;
@@ -104,11 +152,11 @@ lucid_classify_zero_shot_head (const gchar *dir, const gchar *labels,
   }
   g_ptr_array_add (names, NULL);
 
-  if (lucid_clip_dir_is_clip (dir, NULL)) {
-    *is_clip = TRUE;
+  if (*is_clip)
     return clip_zero_shot_head (dir, names, prompts, n_templates, sha256,
                                 logit_scale, error);
-  }
+  if (!check_text_model_type (dir, error))
+    return NULL;
   model = lucid_text_model_load (dir, error);
   if (model == NULL)
     return NULL;

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
+/* clang-format off */
 /**
  * SECTION:element-lucidclassify
  * @title: lucidclassify
@@ -13,7 +14,11 @@
  * #LucidTensorMeta) with one of three heads, and adds its own
  * `lucid-result` (kind `labels`) next to the encoder's. The media passes
  * through unchanged, with any caps; buffers without an embedding (frames
- * an encoder's interval skipped) pass untouched.
+ * an encoder's interval skipped) pass untouched. So that a pipeline that
+ * gives no rows says why, the element warns once when buffers carry
+ * tensors but none with the #LucidClassify:tensor id (naming the ids
+ * present), and at end of stream when no buffer carried an embedding at
+ * all (no Lucid encoder upstream).
  *
  * * #LucidClassify:head names a head file: a linear probe (softmax,
  *   sigmoid or raw logits of weight · e + bias) or nearest centroids
@@ -57,7 +62,10 @@
  * an empty one or one of another size than the head's. Its
  * `model-id`/`model-dir` name the head file (its SHA-256 and path) or the text
  * model, so lucidsink records which head produced each row; `input-model-id`
- * names the model that produced the embedding.
+ * names the model that produced the embedding, `scoring` how the scores
+ * were made and, for zero-shot, `prompt-template` the template used (by
+ * default `a photo of {}` for a CLIP text-model, as lucidvisionenc's, and
+ * `{}` for a BERT-family one).
  *
  * ## Example launch line
  * |[
@@ -88,13 +96,15 @@
  * cosine scores.
  * |[
  * gst-launch-1.0 filesrc location=talk.srt ! subparse ! \
- *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 output=embedding !
- * \
+ *     lucidtextenc model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 \
+ *         output=embedding ! \
  *     lucidclassify text-model=$LUCID_MODELS_DIR/all-MiniLM-L6-v2 \
- *         labels="sports,politics,weather" prompt-template="This is about {}."
- * ! \ lucidsink location=out.db
+ *         labels="sports,politics,weather" \
+ *         prompt-template="This is about {}." ! \
+ *     lucidsink location=out.db
  * ]|
  */
+/* clang-format on */
 
 #include "lucidclassify.h"
 #include "lucidclassify-private.h"
@@ -115,7 +125,7 @@ GST_DEBUG_CATEGORY_STATIC (lucid_classify_debug);
 #define DEFAULT_HEAD NULL
 #define DEFAULT_TEXT_MODEL NULL
 #define DEFAULT_LABELS NULL
-#define DEFAULT_PROMPT_TEMPLATE "{}"
+#define DEFAULT_PROMPT_TEMPLATE NULL
 #define DEFAULT_TENSOR NULL
 #define DEFAULT_THRESHOLD (-G_MAXDOUBLE)
 
@@ -155,11 +165,15 @@ struct _LucidClassify {
   /* CLIP text-model: exp(logit_scale) of a whole CLIPModel; 0 for a CLIP
    * text tower on its own and for other heads. */
   gdouble clip_logit_scale;
-  gboolean clip_text; /* text-model is a CLIP model or text tower */
-  GQuark tensor_id;   /* 0: the most recent meta's first tensor */
+  gboolean clip_text;     /* text-model is a CLIP model or text tower */
+  gchar *template_active; /* the prompt template used (zero-shot), or NULL */
+  GQuark tensor_id;       /* 0: the most recent meta's first tensor */
   guint top_k_active;
   gdouble threshold_active;
   gboolean warned_other_model;
+  gboolean warned_no_match; /* metas present, none with the tensor id */
+  guint64 n_buffers;        /* buffers seen since start */
+  guint64 n_classified;     /* buffers that carried an embedding */
 };
 
 #define lucid_classify_parent_class parent_class
@@ -184,6 +198,8 @@ static void lucid_classify_get_property (GObject *object, guint prop_id,
                                          GValue *value, GParamSpec *pspec);
 static gboolean lucid_classify_start (GstBaseTransform *trans);
 static gboolean lucid_classify_stop (GstBaseTransform *trans);
+static gboolean lucid_classify_sink_event (GstBaseTransform *trans,
+                                           GstEvent *event);
 static GstFlowReturn lucid_classify_transform_ip (GstBaseTransform *trans,
                                                   GstBuffer *buffer);
 
@@ -252,7 +268,10 @@ lucid_classify_class_init (LucidClassifyClass *klass)
    * for the label. Several templates separated by `|` make a prompt
    * ensemble (each label's embedding: the normalised mean of its prompts'
    * normalised embeddings; white space around each template is ignored).
-   * Results name the label.
+   * Unset: `a photo of {}` for a CLIP text-model (CLIP's zero-shot prompt,
+   * the default of lucidvisionenc too, so both elements give the same
+   * scores), `{}` (the bare label) for a BERT-family one. Results name the
+   * label, and record the template used in their `prompt-template` field.
    */
   g_object_class_install_property (
       gobject_class, PROP_PROMPT_TEMPLATE,
@@ -260,7 +279,8 @@ lucid_classify_class_init (LucidClassifyClass *klass)
           "prompt-template", "Prompt template",
           "Text each zero-shot label is put into; '{}' stands for the label "
           "(once per template); several templates separated by '|' are "
-          "averaged per label (a prompt ensemble)",
+          "averaged per label (a prompt ensemble); unset: 'a photo of {}' "
+          "for a CLIP text-model, '{}' for a BERT-family one",
           DEFAULT_PROMPT_TEMPLATE, flags));
 
   /**
@@ -314,6 +334,7 @@ lucid_classify_class_init (LucidClassifyClass *klass)
   trans_class->start = GST_DEBUG_FUNCPTR (lucid_classify_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (lucid_classify_stop);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (lucid_classify_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (lucid_classify_sink_event);
   trans_class->transform_ip_on_passthrough = FALSE;
 }
 
@@ -483,11 +504,13 @@ lucid_classify_start (GstBaseTransform *trans)
   } else {
     self->head = lucid_classify_zero_shot_head (
         text_model, labels, template, &self->model_id, &self->clip_text,
-        &self->clip_logit_scale, &error);
+        &self->clip_logit_scale, &self->template_active, &error);
     if (self->head != NULL)
       self->model_dir = g_strdup (text_model);
   }
   if (self->head == NULL) {
+    /* stop() is not called after a failed start(). */
+    g_clear_pointer (&self->template_active, g_free);
     if (error->domain == LUCID_ERROR
         && (error->code == LUCID_ERROR_MISSING
             || error->code == LUCID_ERROR_IO))
@@ -508,6 +531,8 @@ lucid_classify_start (GstBaseTransform *trans)
             ? "clip"
             : lucid_head_kind_to_string (lucid_head_get_kind (self->head));
   self->warned_other_model = FALSE;
+  self->warned_no_match = FALSE;
+  self->n_buffers = self->n_classified = 0;
   GST_INFO_OBJECT (self, "%s head (%s), %u labels of %u-value embeddings",
                    lucid_head_kind_to_string (lucid_head_get_kind (self->head)),
                    lucid_head_get_scoring (self->head),
@@ -525,6 +550,7 @@ lucid_classify_stop (GstBaseTransform *trans)
   g_clear_pointer (&self->model_id, g_free);
   g_clear_pointer (&self->model_dir, g_free);
   g_clear_pointer (&self->element_name, g_free);
+  g_clear_pointer (&self->template_active, g_free);
   self->clip_logit_scale = 0;
   self->clip_text = FALSE;
   return TRUE;
@@ -533,18 +559,30 @@ lucid_classify_stop (GstBaseTransform *trans)
 /* ------------------------------------------------------------------------ */
 /* Streaming                                                                 */
 
-/* The tensor to classify: the last match (most recently added meta). */
+/* The tensor to classify: the last match (most recently added meta).
+ * Without one, *@present gets the ids of the tensors there are (NULL when
+ * the buffer carries no tensor meta at all, as for frames an encoder's
+ * interval skipped). */
 static LucidTensor *
-find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id)
+find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id,
+                GString **present)
 {
   LucidTensor *found = NULL;
   gpointer state = NULL;
   LucidTensorMeta *meta;
 
+  *present = NULL;
   while ((meta = lucid_buffer_iterate_tensor_metas (buffer, &state))) {
     for (gsize i = 0; i < meta->num_tensors; i++) {
       LucidTensor *t = meta->tensors[i];
 
+      if (t != NULL && found == NULL) {
+        if (*present == NULL)
+          *present = g_string_new (NULL);
+        else
+          g_string_append (*present, ", ");
+        g_string_append (*present, g_quark_to_string (t->id));
+      }
       if (t == NULL || (self->tensor_id != 0 && t->id != self->tensor_id))
         continue;
       found = t;
@@ -553,7 +591,31 @@ find_embedding (LucidClassify *self, GstBuffer *buffer, const gchar **model_id)
         break; /* the first tensor of this meta */
     }
   }
+  if (found != NULL && *present != NULL) {
+    g_string_free (*present, TRUE);
+    *present = NULL;
+  }
   return found;
+}
+
+/* At EOS, a stream in which no buffer carried an embedding is worth a
+ * warning: no row came out, and nothing else would say why. */
+static gboolean
+lucid_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
+{
+  LucidClassify *self = LUCID_CLASSIFY (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->n_buffers > 0
+      && self->n_classified == 0 && !self->warned_no_match)
+    GST_ELEMENT_WARNING (
+        self, STREAM, FORMAT,
+        ("None of the %" G_GUINT64_FORMAT " buffers carried an embedding "
+         "(a LucidTensorMeta%s%s): nothing was classified. Put a Lucid "
+         "encoder (lucidvisionenc, lucidtextenc) upstream.",
+         self->n_buffers, self->tensor_id ? " with tensor " : "",
+         self->tensor_id ? g_quark_to_string (self->tensor_id) : ""),
+        (NULL));
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* CLIPModel's zero-shot scores from the cosines in @scores, in place:
@@ -589,7 +651,8 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
 {
   LucidClassify *self = LUCID_CLASSIFY (trans);
   const gchar *input_model = NULL;
-  LucidTensor *t = find_embedding (self, buffer, &input_model);
+  GString *present = NULL;
+  LucidTensor *t = find_embedding (self, buffer, &input_model, &present);
   g_autoptr (GError) error = NULL;
   g_autofree double *scores = NULL;
   g_autofree const gchar **names = NULL;
@@ -600,8 +663,24 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
   GstMapInfo map;
   gboolean ok;
 
-  if (t == NULL)
+  self->n_buffers++;
+  if (t == NULL) {
+    /* Tensors there, but not the one asked for: say which there are, once
+     * (tensor= is probably misspelt). */
+    if (present != NULL && !self->warned_no_match) {
+      self->warned_no_match = TRUE;
+      GST_ELEMENT_WARNING (
+          self, STREAM, FORMAT,
+          ("No tensor %s on the buffers: they carry %s. Set tensor= to one "
+           "of these (or leave it unset for the most recent embedding).",
+           g_quark_to_string (self->tensor_id), present->str),
+          (NULL));
+    }
+    if (present != NULL)
+      g_string_free (present, TRUE);
     return GST_FLOW_OK;
+  }
+  self->n_classified++;
 
   if (t->data_type != LUCID_TENSOR_DATA_TYPE_FLOAT32 || t->data == NULL) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -702,6 +781,9 @@ lucid_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buffer)
                        NULL);
   if (input_model)
     gst_structure_set (s, "input-model-id", G_TYPE_STRING, input_model, NULL);
+  if (self->template_active)
+    gst_structure_set (s, "prompt-template", G_TYPE_STRING,
+                       self->template_active, NULL);
   lucid_result_set_top_k (s, scores, names, n_labels, self->top_k_active,
                           self->threshold_active);
   lucid_buffer_add_result (buffer, s);

@@ -19,8 +19,12 @@
  *   dims [hidden]: the pooled embedding (L2-normalised when the model's
  *   sentence-transformers files say so);
  * * exactly one `lucid-result` structure (see lucidmeta.h) whose `kind` is
- *   `labels` (label/score/labels/scores: the softmax of the classification
- *   head, or the cosine similarity to the #LucidTextEnc:labels prompts),
+ *   `labels` (label/score/labels/scores: the classification head's logits
+ *   through the function transformers' TextClassificationPipeline applies —
+ *   softmax, or sigmoid when config.json's `problem_type` is
+ *   `multi_label_classification` or there is one label, the raw logits for
+ *   `regression` — or the cosine similarity to the #LucidTextEnc:labels
+ *   prompts; `scoring` names which: softmax, sigmoid, identity or cosine),
  *   `pll` (pll, pll-tokens: the masked-LM pseudo-log-likelihood) or
  *   `embedding` (the tensor meta only), plus the analysed `text`.
  *
@@ -718,21 +722,6 @@ set_top_k (LucidTextEnc *self, GstStructure *s, const double *scores,
                           -INFINITY);
 }
 
-static void
-softmax (const float *logits, guint n, double *out)
-{
-  double max = -INFINITY, sum = 0;
-
-  for (guint i = 0; i < n; i++)
-    max = MAX (max, (double)logits[i]);
-  for (guint i = 0; i < n; i++) {
-    out[i] = exp ((double)logits[i] - max);
-    sum += out[i];
-  }
-  for (guint i = 0; i < n; i++)
-    out[i] /= sum;
-}
-
 static gboolean
 lucid_text_enc_process (LucidBaseEnc *base, GstBuffer **buffers, guint n,
                         GError **error)
@@ -802,11 +791,18 @@ lucid_text_enc_process (LucidBaseEnc *base, GstBuffer **buffers, guint n,
                               self->prompt_embeddings + (gsize)j * self->hidden,
                               self->hidden);
         set_top_k (self, s, scores, self->prompts->len);
+        gst_structure_set (s, "scoring", G_TYPE_STRING, "cosine", NULL);
       } else {
+        LucidScoreFunction fn
+            = lucid_text_model_get_score_function (self->model);
+
         g_autofree double *probs = g_new (double, out.num_labels);
 
-        softmax (out.logits + (gsize)i * out.num_labels, out.num_labels, probs);
+        lucid_score_function_apply (fn, out.logits + (gsize)i * out.num_labels,
+                                    out.num_labels, probs);
         set_top_k (self, s, probs, out.num_labels);
+        gst_structure_set (s, "scoring", G_TYPE_STRING,
+                           lucid_score_function_to_string (fn), NULL);
       }
     } else if (self->kind == LUCID_TEXT_ENC_OUTPUT_PLL) {
       double pll = 0;

@@ -37,10 +37,17 @@
  *   for CLIPVisionModelWithProjection's image_embeds), for a
  *   CLIPVisionModel its pooler_output as is (D = hidden_size);
  * * one `lucid-result` structure (see lucidmeta.h) with `kind` `labels`
- *   (label/score/labels/scores: the top-k of the softmax of the model's
- *   classification head, or of the zero-shot prompts' logits) or
- *   `embedding` (a model without a head and no labels), plus the analysed
- *   frame's `width` and `height`; `model-family` is `vit` or `clip`.
+ *   (label/score/labels/scores: the top-k of the scores of the model's
+ *   classification head — its logits through the function transformers'
+ *   ImageClassificationPipeline applies: softmax, or sigmoid when
+ *   config.json's `problem_type` is `multi_label_classification` or there
+ *   is one label, the raw logits for `regression` — or of the zero-shot
+ *   prompts' softmax) or `embedding` (a model without a head and no
+ *   labels), plus the analysed frame's `width` and `height`;
+ *   `model-family` is `vit` or `clip`. A `labels` result also records
+ *   `scoring` (`softmax`, `sigmoid` or `identity` for the head,
+ *   `clip-softmax` for zero-shot labels) and, for zero-shot labels, the
+ *   `prompt-template` used; lucidsink keeps both in the row's extras.
  *
  * With #LucidBaseEnc:interval N only every Nth frame is analysed; the others
  * pass through untouched, without metas. Batching (#LucidBaseEnc:batch-size,
@@ -132,6 +139,7 @@ struct _LucidVisionEnc {
   const gchar *family;
   guint top_k_active;
   GPtrArray *label_names; /* gchar*: what results call score i */
+  gchar *template_active; /* prompt-template of labels=, or NULL */
   float *pixels;          /* [batch-size × pixels_per_image] */
   guint pixels_capacity;  /* images */
 
@@ -439,6 +447,7 @@ lucid_vision_enc_load (LucidBaseEnc *base, GError **error)
             model, (const char *const *)labels->pdata, labels->len,
             (const char *const *)prompts->pdata, n_templates, error))
       return FALSE;
+    self->template_active = g_strdup (template);
   }
 
   /* What results call each score: the label (not its prompt) or the head's
@@ -472,6 +481,7 @@ lucid_vision_enc_unload (LucidBaseEnc *base)
 
   g_clear_pointer (&self->model, lucid_vision_model_free);
   g_clear_pointer (&self->label_names, g_ptr_array_unref);
+  g_clear_pointer (&self->template_active, g_free);
   g_clear_pointer (&self->pixels, g_free);
   self->pixels_capacity = 0;
   lucid_vision_enc_clear_caps (self);
@@ -576,6 +586,17 @@ lucid_vision_enc_process (LucidBaseEnc *base, GstBuffer **buffers, guint n,
       lucid_result_set_top_k (s, scores,
                               (const gchar *const *)self->label_names->pdata,
                               out.num_scores, self->top_k_active, -INFINITY);
+      /* Provenance: how the scores were made, so that rows of the same
+       * model scored differently can be told apart. */
+      gst_structure_set (
+          s, "scoring", G_TYPE_STRING,
+          out.scores_kind == LUCID_VISION_SCORES_PROMPTS
+              ? "clip-softmax"
+              : lucid_score_function_to_string (out.score_function),
+          NULL);
+      if (out.scores_kind == LUCID_VISION_SCORES_PROMPTS)
+        gst_structure_set (s, "prompt-template", G_TYPE_STRING,
+                           self->template_active, NULL);
     }
     lucid_buffer_add_result (buffers[i], s);
   }

@@ -5,7 +5,9 @@
 # pipelines/ (text topics, a paced text stream, a bias audit with alerts,
 # vision on a generated test pattern), analyses one more file with
 # `lucidctl run`, shows `lucidctl status` and the audit alerts, stops lucidd
-# cleanly (SIGTERM: every pipeline drains, every row is committed), prints
+# cleanly (SIGTERM: every pipeline drains, every row is committed), labels
+# test frames zero-shot with a real CLIP when one is in the models directory
+# (clip-vit-base-patch32; skipped otherwise), prints
 # an SQL summary and verifies the database's audit log (`lucidctl verify`).
 #
 #   tools/demo.sh [SUBTITLE_FILE] [DATABASE]     defaults: tests/data/talk.srt, demo.db
@@ -32,6 +34,19 @@ for cfg in "$LUCID_MODELS_DIR"/*/config.json; do
   dir=$(dirname "$cfg")
   if grep -Eq '"model_type": *"vit"' "$cfg" && [ -f "$dir/preprocessor_config.json" ]; then
     vision_model=$dir
+    break
+  fi
+done
+
+# A real CLIP for zero-shot labels, when tools/fetch-model.py put one in the
+# models directory (clip-vit-base-patch32 first, else any CLIPModel with its
+# tokenizer and preprocessor); none: the demo skips that step.
+clip_model=
+for dir in "$LUCID_MODELS_DIR/clip-vit-base-patch32" "$LUCID_MODELS_DIR"/*; do
+  cfg="$dir/config.json"
+  if [ -f "$cfg" ] && grep -Eq '"model_type": *"clip"' "$cfg" && [ -f "$dir/model.safetensors" ] &&
+    [ -f "$dir/tokenizer.json" ] && [ -f "$dir/preprocessor_config.json" ]; then
+    clip_model=$dir
     break
   fi
 done
@@ -88,6 +103,24 @@ say "Stopping lucidd (SIGTERM: EOS to every pipeline, every row committed)"
 kill -TERM "$lucidd_pid"
 wait "$lucidd_pid"
 lucidd_pid=
+
+if [ -n "$clip_model" ]; then
+  say "Zero-shot labels with CLIP ($clip_model): solid red, green and blue test frames"
+  for pattern in red green blue; do
+    gst-launch-1.0 -q videotestsrc pattern=$pattern num-buffers=2 ! \
+      lucidvisionenc model="$clip_model" labels="red,green,blue,a cat" top-k=2 ! \
+      lucidsink location="$db" run-label="clip-zero-shot-$pattern"
+  done
+  sqlite3 -box "$db" <<'SQL'
+SELECT r.label AS run, x.label, printf('%.3f', x.score) AS score,
+       json_extract(x.extras, '$.prompt-template') AS template,
+       json_extract(x.extras, '$.scoring') AS scoring
+  FROM results x JOIN runs r ON r.id = x.run_id
+ WHERE r.label LIKE 'clip-zero-shot-%' AND x.pts = 0 ORDER BY r.id;
+SQL
+else
+  say "No CLIP model under $LUCID_MODELS_DIR (tools/fetch-model.py openai/clip-vit-base-patch32): zero-shot step skipped"
+fi
 
 say "What landed in $db (plain SQL; see docs/store.md and docs/daemon.md)"
 sqlite3 -box "$db" <<'SQL'

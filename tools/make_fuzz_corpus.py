@@ -314,6 +314,37 @@ def clip_config_seeds():
     return {'clip-tiny.json': tiny, 'clip-legacy.json': json.dumps(legacy).encode()}
 
 
+def vision_config_seeds():
+    """tests/fuzz/fuzz-config.c runs the ViT config.json and the
+    preprocessor_config.json parsers too: the fixtures' files, and a few
+    that each parser must refuse."""
+    root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+    fixtures = os.path.join(root, 'tests', 'fixtures')
+
+    def read(*parts):
+        with open(os.path.join(fixtures, *parts), 'rb') as f:
+            return f.read()
+    vit = json.loads(read('tiny-vit', 'config.json'))
+    seeds = {
+        'vit-tiny.json': read('tiny-vit', 'config.json'),
+        'vit-multilabel.json': read('tiny-vit-multilabel', 'config.json'),
+        'vit-bad-problem-type.json': json.dumps(dict(vit, problem_type='ranking')).encode(),
+        'vit-patch-too-big.json': json.dumps(dict(vit, patch_size=64)).encode(),
+        'vit-rect.json': json.dumps(dict(vit, image_size=[32, 48], patch_size=[8, 16])).encode(),
+        'image-vit.json': read('tiny-vit', 'preprocessor_config.json'),
+        'image-clip.json': read('tiny-clip', 'preprocessor_config.json'),
+    }
+    for name in ('image-clip', 'image-clip-pad', 'image-vit'):
+        seeds['golden-%s.json' % name] = read('goldens', name + '.preprocessor_config.json')
+    clip = json.loads(read('tiny-clip', 'preprocessor_config.json'))
+    seeds['image-shortest-edge-no-crop.json'] = json.dumps(
+        dict(clip, do_center_crop=False)).encode()
+    seeds['image-std-zero.json'] = json.dumps(dict(clip, image_std=[0.5, 0, 0.5])).encode()
+    seeds['image-std-scalar.json'] = json.dumps(dict(clip, image_std=0.25)).encode()
+    seeds['image-bad-size.json'] = json.dumps(dict(clip, size={'longest_edge': 3})).encode()
+    return seeds
+
+
 def model_dir_seeds():
     """tests/fuzz/fuzz-model-dir.c: vocab.txt + tokenizer_config.json +
     special_tokens_map.json, and the sentence-transformers files, as
@@ -419,6 +450,7 @@ def main():
     # added to the hand-made seeds already there
     write_all(os.path.join(corpus, 'tokenizer'), bpe_tokenizer_seeds())
     write_all(os.path.join(corpus, 'config'), clip_config_seeds())
+    write_all(os.path.join(corpus, 'config'), vision_config_seeds())
 
 
 if __name__ == '__main__':

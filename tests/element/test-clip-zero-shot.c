@@ -245,6 +245,28 @@ GST_START_TEST (test_ensemble_bad_templates)
 
 GST_END_TEST;
 
+/* text-model= a model that is neither BERT nor CLIP: the message names
+ * the file, the model_type found and every kind that is accepted. */
+GST_START_TEST (test_classify_text_model_not_text)
+{
+  gchar *dir = lucid_check_fixture_path ("tiny-vit");
+  GError *error = start_error ("lucidclassify", "text-model", dir, "labels",
+                               COLOURS, NULL);
+
+  fail_unless (error != NULL);
+  fail_unless (strstr (error->message, "config.json has model_type \"vit\"")
+                   != NULL,
+               "%s", error->message);
+  fail_unless (strstr (error->message, "\"bert\"") != NULL
+                   && strstr (error->message, "\"clip\"") != NULL
+                   && strstr (error->message, "\"clip_text_model\"") != NULL,
+               "%s", error->message);
+  g_error_free (error);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
 /* The ensemble with a BERT text model: each label's row is the normalised
  * mean of its prompts' normalised embeddings, label-major (the prompts'
  * embeddings are the text model's, checked against transformers in
@@ -535,6 +557,7 @@ lucid_clip_zero_shot_suite (void)
   tcase_add_test (tc, test_vision_tower_embedding);
   tcase_add_test (tc, test_split_towers_classify);
   tcase_add_test (tc, test_tower_errors);
+  tcase_add_test (tc, test_classify_text_model_not_text);
   return s;
 }
 

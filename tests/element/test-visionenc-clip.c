@@ -103,6 +103,21 @@ assert_scores_match (const GstStructure *s, Goldens *g, guint i,
   }
 }
 
+/* A playing harness around @e (taken over) with model=@dir and @caps. */
+static GstHarness *
+model_harness (GstElement *e, const gchar *caps,
+                                     const gchar *dir)
+{
+  GstHarness *h;
+
+  fail_unless (e != NULL);
+  g_object_set (e, "model", dir, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
 /* A playing lucidvisionenc harness with the NULL-terminated properties,
  * fed FRAME_CAPS. */
 static GstHarness *
@@ -477,6 +492,198 @@ GST_START_TEST (test_classify_clip_bad_dir)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------ */
+/* Copies of tiny-clip with a file left out or replaced                      */
+
+static const gchar *const CLIP_FILES[]
+    = { "config.json", "model.safetensors", "preprocessor_config.json",
+        "tokenizer.json", "tokenizer_config.json" };
+
+/* A temporary copy of tiny-clip without @skip (NULL: none), its
+ * preprocessor_config.json replaced by @preprocessor when not NULL. */
+static gchar *
+clip_copy (const gchar *skip, const gchar *preprocessor)
+{
+  gchar *src = lucid_check_fixture_path ("tiny-clip");
+  gchar *tmp = g_dir_make_tmp ("lucid-clip-copy-XXXXXX", NULL);
+
+  fail_unless (tmp != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (CLIP_FILES); i++) {
+    gchar *from = g_build_filename (src, CLIP_FILES[i], NULL);
+    gchar *to = g_build_filename (tmp, CLIP_FILES[i], NULL);
+    gchar *data;
+    gsize len;
+
+    if (g_strcmp0 (skip, CLIP_FILES[i]) != 0) {
+      fail_unless (g_file_get_contents (from, &data, &len, NULL));
+      if (preprocessor != NULL
+          && strcmp (CLIP_FILES[i], "preprocessor_config.json") == 0)
+        fail_unless (g_file_set_contents (to, preprocessor, -1, NULL));
+      else
+        fail_unless (g_file_set_contents (to, data, len, NULL));
+      g_free (data);
+    }
+    g_free (from);
+    g_free (to);
+  }
+  g_free (src);
+  return tmp;
+}
+
+static void
+clip_copy_remove (gchar *dir)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (CLIP_FILES); i++) {
+    gchar *p = g_build_filename (dir, CLIP_FILES[i], NULL);
+    g_unlink (p);
+    g_free (p);
+  }
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+/* The embedding lucidvisionenc model=@dir gives a solid red @w × @h frame
+ * (copied; n values in *@n). */
+static float *
+clip_embedding_of (const gchar *dir, guint w, guint h, guint *n)
+{
+  static const guint8 red[3] = { 255, 0, 0 };
+  GstElement *e = gst_element_factory_make ("lucidvisionenc", NULL);
+  gchar *caps = g_strdup_printf ("video/x-raw, format=RGB, width=%u, "
+                                 "height=%u, framerate=25/1", w, h);
+  GstHarness *h_ = model_harness (e, caps, dir);
+  GstVideoInfo info;
+  GstBuffer *buf, *out;
+  GstMapInfo map;
+  float *emb;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, w, h);
+  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (guint y = 0; y < h; y++)
+    for (guint x = 0; x < w; x++)
+      memcpy (map.data + y * GST_VIDEO_INFO_PLANE_STRIDE (&info, 0) + x * 3,
+              red, 3);
+  gst_buffer_unmap (buf, &map);
+  fail_unless_equals_int (gst_harness_push (h_, buf), GST_FLOW_OK);
+  out = gst_harness_pull (h_);
+  emb = lucid_check_vision_embedding (out, n);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h_);
+  g_free (caps);
+  return emb;
+}
+
+/* A CLIP processor that resizes by the shortest edge without a centre
+ * crop loads (no probe frame at start); a square frame gives the same
+ * embedding as the fixture with its crop, and a 64×48 frame is refused
+ * at caps time naming both sizes, as docs/vision.md says. */
+GST_START_TEST (test_clip_shortest_edge_without_crop)
+{
+  gchar *dir = clip_copy (
+      NULL, "{\"image_processor_type\": \"CLIPImageProcessor\", "
+            "\"do_center_crop\": false, \"size\": {\"shortest_edge\": 32}, "
+            "\"resample\": 3, \"image_mean\": [0.48145466, 0.4578275, "
+            "0.40821073], \"image_std\": [0.26862954, 0.26130258, "
+            "0.27577711]}");
+  gchar *orig = lucid_check_fixture_path ("tiny-clip");
+  GstElement *e = gst_element_factory_make ("lucidvisionenc", NULL);
+  GstBus *bus = gst_bus_new ();
+  float *a, *b;
+  guint na, nb;
+  GstHarness *h;
+  GstMessage *msg;
+  GError *error = NULL;
+
+  a = clip_embedding_of (dir, 64, 64, &na);
+  b = clip_embedding_of (orig, 64, 64, &nb);
+  fail_unless_equals_int (na, nb);
+  for (guint k = 0; k < na; k++)
+    fail_unless (fabs (a[k] - b[k]) <= 1e-6, "%u: %g vs %g", k, a[k], b[k]);
+  g_free (a);
+  g_free (b);
+
+  g_object_set (e, "model", dir, NULL);
+  gst_element_set_bus (e, bus);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, "video/x-raw, format=RGB, width=64, "
+                                   "height=48, framerate=25/1");
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "set_caps posted no error");
+  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (strstr (error->message, "preprocessor_config.json turns a "
+                                       "64×48 frame into 42×32 pixel values")
+                       != NULL
+                   && strstr (error->message, "takes 32×32") != NULL,
+               "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  g_free (orig);
+  clip_copy_remove (dir);
+}
+
+GST_END_TEST;
+
+/* A CLIPModel without tokenizer.json gives embeddings (nothing to
+ * tokenize); labels= is refused naming tokenizer.json, not vocab.txt. And
+ * lucidclassify text-model= a CLIPModel without preprocessor_config.json
+ * works (it embeds prompts only). */
+GST_START_TEST (test_clip_files_needed_only_when_used)
+{
+  gchar *no_tok = clip_copy ("tokenizer.json", NULL);
+  gchar *no_pre = clip_copy ("preprocessor_config.json", NULL);
+  GstElement *e = gst_element_factory_make ("lucidvisionenc", NULL);
+  GError *error;
+  float *emb, v[16];
+  guint n;
+  GstHarness *h;
+  GstBuffer *buf, *out;
+  LucidTensor **tensors;
+  gsize dims[1] = { 16 };
+  const GstStructure *s;
+
+  emb = clip_embedding_of (no_tok, 32, 32, &n);
+  fail_unless_equals_int (n, 16);
+  g_free (emb);
+
+  g_object_set (e, "model", no_tok, "labels", COLOURS, NULL);
+  error = lucid_check_start_and_get_error (e);
+  fail_unless (error != NULL);
+  fail_unless (strstr (error->message, "no tokenizer.json; CLIP's text tower")
+                       != NULL
+                   && strstr (error->message, "vocab.txt") == NULL,
+               "%s", error->message);
+  g_error_free (error);
+  gst_object_unref (e);
+
+  e = gst_element_factory_make ("lucidclassify", NULL);
+  g_object_set (e, "text-model", no_pre, "labels", COLOURS, NULL);
+  h = new_classify_harness (e);
+  for (guint k = 0; k < 16; k++)
+    v[k] = k == 0 ? 1.0f : 0.0f;
+  buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  tensors = g_new (LucidTensor *, 1);
+  tensors[0] = lucid_tensor_new_f32 (
+      g_quark_from_static_string ("lucid-vision-embedding"), v, 1, dims);
+  lucid_buffer_add_tensor_meta (buf, "some-model", 1, tensors);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  s = lucid_check_result_of (out, "lucidclassify");
+  fail_unless_equals_string (gst_structure_get_string (s, "scoring"),
+                             "cosine");
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+
+  clip_copy_remove (no_tok);
+  clip_copy_remove (no_pre);
+}
+
+GST_END_TEST;
+
 static Suite *
 lucid_vision_enc_clip_suite (void)
 {
@@ -491,6 +698,8 @@ lucid_vision_enc_clip_suite (void)
   tcase_add_test (tc, test_classify_clip_other_embedding);
   tcase_add_test (tc, test_classify_clip_wrong_dim);
   tcase_add_test (tc, test_classify_clip_bad_dir);
+  tcase_add_test (tc, test_clip_shortest_edge_without_crop);
+  tcase_add_test (tc, test_clip_files_needed_only_when_used);
   return s;
 }
 

@@ -697,6 +697,110 @@ GST_START_TEST (test_classify_tensor_by_id)
 
 GST_END_TEST;
 
+/* The warnings posted on @h's bus so far, their messages joined by '\n'. */
+static gchar *
+pop_warnings (GstBus *bus, guint *n)
+{
+  GString *all = g_string_new (NULL);
+  GstMessage *msg;
+
+  *n = 0;
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+
+    gst_message_parse_warning (msg, &err, NULL);
+    g_string_append_printf (all, "%s\n", err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+    (*n)++;
+  }
+  return g_string_free (all, FALSE);
+}
+
+/* tensor= naming no tensor the buffers carry: one warning (not one per
+ * buffer) naming the id wanted and the ids present; no rows. */
+GST_START_TEST (test_classify_warns_tensor_not_found)
+{
+  GstHarness *h
+      = classify_harness ("heads/probe.safetensors", "tensor", "nope", NULL);
+  GstBus *bus = gst_bus_new ();
+  float v32[32] = { 0 };
+  gchar *warnings;
+  guint n;
+
+  gst_element_set_bus (h->element, bus);
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, 4, NULL);
+    GstBuffer *out;
+
+    add_embedding (buf, "lucid-vision-embedding", "model-a", v32, 32);
+    add_embedding (buf, "other", "model-b", v32, 32);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless_equals_int (count_results (out), 0);
+    gst_buffer_unref (out);
+  }
+  warnings = pop_warnings (bus, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (strstr (warnings, "No tensor nope") != NULL
+                   && strstr (warnings, "lucid-vision-embedding, other")
+                          != NULL,
+               "%s", warnings);
+  g_free (warnings);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* No encoder upstream: buffers pass, and at EOS one warning says that
+ * none carried an embedding. A stream that had embeddings gets none. */
+GST_START_TEST (test_classify_warns_no_embedding_at_eos)
+{
+  GstHarness *h = classify_harness ("heads/probe.safetensors", NULL);
+  GstBus *bus = gst_bus_new ();
+  float v32[32] = { 0 };
+  GstBuffer *buf;
+  gchar *warnings;
+  guint n;
+
+  gst_element_set_bus (h->element, bus);
+  for (guint i = 0; i < 2; i++) {
+    fail_unless_equals_int (
+        gst_harness_push (h, gst_buffer_new_allocate (NULL, 4, NULL)),
+        GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  warnings = pop_warnings (bus, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (strstr (warnings, "None of the 2 buffers carried an embedding")
+                   != NULL,
+               "%s", warnings);
+  g_free (warnings);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+
+  h = classify_harness ("heads/probe.safetensors", NULL);
+  bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  buf = gst_buffer_new_allocate (NULL, 4, NULL);
+  add_embedding (buf, "lucid-vision-embedding", "model-a", v32, 32);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  warnings = pop_warnings (bus, &n);
+  fail_unless_equals_int (n, 0);
+  g_free (warnings);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* An embedding of the wrong size: a stream error naming the head file. */
 GST_START_TEST (test_classify_wrong_dim)
 {
@@ -881,6 +985,8 @@ lucid_vision_enc_suite (void)
   tcase_add_test (tc, test_classify_centroids_after_encoder);
   tcase_add_test (tc, test_classify_threshold);
   tcase_add_test (tc, test_classify_tensor_by_id);
+  tcase_add_test (tc, test_classify_warns_tensor_not_found);
+  tcase_add_test (tc, test_classify_warns_no_embedding_at_eos);
   tcase_add_test (tc, test_classify_wrong_dim);
   tcase_add_test (tc, test_classify_bad_settings);
   tcase_add_test (tc, test_classify_empty_embedding);

@@ -59,6 +59,12 @@ run smpte videotestsrc num-buffers=6 ! video/x-raw,format=I420,width=97,height=4
 expect_eq "I420 97x41: one row per frame" "$(sql "$db" 'SELECT count(*) FROM results WHERE run_id = 2')" 6
 expect_eq "I420 97x41: labels from id2label" \
   "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = 2 AND label IN ('cat','dog','car') AND score BETWEEN 0 AND 1")" 6
+run smpte-rgb videotestsrc num-buffers=6 ! video/x-raw,format=I420,width=97,height=41 ! videoconvert ! \
+  video/x-raw,format=RGB ! lucidvisionenc model="$model" top-k=1 ! lucidsink location="$db" run-label=smpte-rgb
+srgb=$(sql "$db" "SELECT id FROM runs WHERE label = 'smpte-rgb'")
+echo "I420 vs RGB: max score difference $(sql "$db" "SELECT max(abs(x.score - y.score)) FROM results x JOIN results y ON x.pts = y.pts WHERE x.run_id = 2 AND y.run_id = $srgb")"
+expect_eq "I420 97x41 = videoconvert to RGB: label and score within 1e-4, per frame" \
+  "$(sql "$db" "SELECT count(*) FROM results x JOIN results y ON x.pts = y.pts AND x.label = y.label AND abs(x.score - y.score) <= 1e-4 WHERE x.run_id = 2 AND y.run_id = $srgb")" 6
 
 # 3. A file encoded now with Debian's plugins, decoded by decodebin straight
 #    into the encoder (whatever raw format the decoder gives).
@@ -73,18 +79,30 @@ else
 fi
 run file filesrc location="$clip" ! decodebin ! lucidvisionenc model="$model" interval=10 ! \
   lucidsink location="$db" run-label=file
-expect_eq "decoded file: rows per interval" "$(sql "$db" 'SELECT count(*) FROM results WHERE run_id = 3')" 3
+frun=$(sql "$db" "SELECT id FROM runs WHERE label = 'file'")
+expect_eq "decoded file: rows per interval" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = $frun")" 3
 expect_eq "decoded file: pts" \
-  "$(sql "$db" 'SELECT group_concat(pts) FROM (SELECT pts FROM results WHERE run_id = 3 ORDER BY pts)')" \
+  "$(sql "$db" "SELECT group_concat(pts) FROM (SELECT pts FROM results WHERE run_id = $frun ORDER BY pts)")" \
   "0,1000000000,2000000000"
-expect_eq "decoded file: labels from id2label" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = 3 AND label IN ('cat','dog','car')")" 3
-expect_eq "decoded file: frame size" "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.width') FROM results WHERE run_id = 3")" 96
+expect_eq "decoded file: labels from id2label" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = $frun AND label IN ('cat','dog','car')")" 3
+expect_eq "decoded file: frame size" "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.width') FROM results WHERE run_id = $frun")" 96
+# The same frames converted to RGB by videoconvert first: the element's own
+# conversion of the decoder's format must give (nearly) the same numbers.
+# Both converters are GstVideoConverter with its defaults, so the bound is
+# tight: same label and every listed score within 1e-4 (0 here with
+# GStreamer 1.22).
+run file-rgb filesrc location="$clip" ! decodebin ! videoconvert ! video/x-raw,format=RGB ! \
+  lucidvisionenc model="$model" interval=10 ! lucidsink location="$db" run-label=file-rgb
+frgb=$(sql "$db" "SELECT id FROM runs WHERE label = 'file-rgb'")
+echo "decoded vs RGB: max score difference $(sql "$db" "SELECT max(abs(x.score - y.score)) FROM results x JOIN results y ON x.pts = y.pts WHERE x.run_id = $frun AND y.run_id = $frgb")"
+expect_eq "decoded file = videoconvert to RGB: label and score within 1e-4, per frame" \
+  "$(sql "$db" "SELECT count(*) FROM results x JOIN results y ON x.pts = y.pts AND x.label = y.label AND abs(x.score - y.score) <= 1e-4 WHERE x.run_id = $frun AND y.run_id = $frgb")" 3
 
 # 4. Batching changes nothing: batch-size 4 with a latency bound.
 run batched videotestsrc pattern=red num-buffers=20 ! video/x-raw,format=RGB,framerate=10/1 ! \
   lucidvisionenc model="$model" interval=5 batch-size=4 max-latency=100000000 ! lucidsink location="$db" run-label=batched
 expect_eq "batched: same rows and labels" \
-  "$(sql "$db" "SELECT count(*) FROM results a JOIN results b ON a.pts = b.pts AND a.label = b.label AND abs(a.score - b.score) < 1e-6 WHERE a.run_id = 1 AND b.run_id = 4")" 4
+  "$(sql "$db" "SELECT count(*) FROM results a JOIN results b ON a.pts = b.pts AND a.label = b.label AND abs(a.score - b.score) < 1e-6 WHERE a.run_id = 1 AND b.run_id = (SELECT id FROM runs WHERE label = 'batched')")" 4
 
 # 5. lucidclassify: nearest centroids of red/green/blue frames and a linear
 #    probe, after the encoder, each row with its head's provenance.
@@ -124,5 +142,23 @@ n_cues=$(grep -c -- '-->' "$srt")
 expect_eq "zero-shot: one classify row per cue" "$(sql "$db" "SELECT count(*) FROM results WHERE run_id = $b AND element LIKE 'lucidclassify%'")" "$n_cues"
 expect_eq "zero-shot: same labels and cosines as lucidtextenc labels=" \
   "$(sql "$db" "SELECT count(*) FROM results x JOIN results y ON x.pts = y.pts AND x.label = y.label AND abs(x.score - y.score) < 1e-5 WHERE x.run_id = $a AND y.run_id = $b AND y.element LIKE 'lucidclassify%'")" "$n_cues"
+expect_eq "zero-shot (BERT): default template recorded" \
+  "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.prompt-template') || ' ' || json_extract(extras, '\$.scoring') FROM results WHERE run_id = $b AND element LIKE 'lucidclassify%'")" "{} cosine"
+
+# 7. Provenance of scores: a head's scoring function is in the extras, and
+#    CLIP zero-shot through lucidvisionenc labels= and lucidclassify
+#    text-model= with both templates left at their defaults records the
+#    same template and gives the same scores.
+expect_eq "head rows record their scoring" "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.scoring') FROM results WHERE run_id = 1")" softmax
+clip="$LUCID_FIXTURES_DIR/tiny-clip"
+run zs-clip videotestsrc pattern=blue num-buffers=2 ! video/x-raw,format=RGB ! \
+  lucidvisionenc model="$clip" labels="red,green,blue" ! \
+  lucidclassify text-model="$clip" labels="red,green,blue" ! lucidsink location="$db" run-label=zs-clip
+c=$(sql "$db" "SELECT id FROM runs WHERE label = 'zs-clip'")
+expect_eq "CLIP zero-shot: both elements record CLIP's default template and clip-softmax" \
+  "$(sql "$db" "SELECT group_concat(t, ';') FROM (SELECT DISTINCT substr(element, 1, 14) || ':' || json_extract(extras, '\$.prompt-template') || ':' || json_extract(extras, '\$.scoring') AS t FROM results WHERE run_id = $c ORDER BY t)")" \
+  "lucidclassify0:a photo of {}:clip-softmax;lucidvisionenc:a photo of {}:clip-softmax"
+expect_eq "CLIP zero-shot: same labels and scores from both elements by default" \
+  "$(sql "$db" "SELECT count(*) FROM results x JOIN results y ON x.pts = y.pts AND x.label = y.label AND abs(x.score - y.score) < 1e-5 WHERE x.run_id = $c AND y.run_id = $c AND x.element LIKE 'lucidvisionenc%' AND y.element LIKE 'lucidclassify%'")" 2
 expect_eq "integrity" "$(sql "$db" 'PRAGMA integrity_check')" ok
 finish

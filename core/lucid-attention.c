@@ -26,6 +26,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-attention.h"
+#include "lucid-scratch.h"
 #include "lucid-vecmath.h"
 #include "lucid-vecmath-x86.h"
 
@@ -383,37 +384,7 @@ G_STATIC_ASSERT (AVX2_MR <= MAX_MR && AVX512_MR <= MAX_MR);
 
 /* ---- per-thread scratch ------------------------------------------------ */
 
-typedef struct {
-  gsize cap;
-  float *data;
-} Scratch;
-
-static void
-scratch_free (gpointer data)
-{
-  Scratch *s = data;
-  g_aligned_free (s->data);
-  g_free (s);
-}
-
-static GPrivate scratch_key = G_PRIVATE_INIT (scratch_free);
-
-/* 64-byte aligned, freed when the thread exits. */
-static float *
-scratch_get (gsize floats)
-{
-  Scratch *s = g_private_get (&scratch_key);
-  if (s == NULL) {
-    s = g_new0 (Scratch, 1);
-    g_private_set (&scratch_key, s);
-  }
-  if (s->cap < floats) {
-    g_aligned_free (s->data);
-    s->cap = MAX (floats, s->cap * 3 / 2);
-    s->data = g_aligned_alloc (s->cap, sizeof (float), 64);
-  }
-  return s->data;
-}
+static GPrivate scratch_key = G_PRIVATE_INIT (lucid_scratch_free);
 
 /* ---- one (sequence, head) ---------------------------------------------- */
 
@@ -438,7 +409,8 @@ attention_head (const KernelInfo *ki, const Head *hd)
 
   for (gsize r = 0; r < mr; r++)
     scale[r] = hd->scale;
-  kt = scratch_get (kpanels * d * nr + vpanels * len * nr + mr * lds);
+  kt = lucid_scratch_get (&scratch_key,
+                          kpanels * d * nr + vpanels * len * nr + mr * lds);
   vp = kt + kpanels * d * nr;
   s = vp + vpanels * len * nr;
 

@@ -26,6 +26,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-gemm.h"
+#include "lucid-scratch.h"
 
 #include <string.h>
 
@@ -455,37 +456,8 @@ lucid_gemm_packed_get_kernel (const LucidGemmPacked *p)
   return p->kernel;
 }
 
-/* Per-thread buffer for packed rows of X, freed when the thread exits. */
-typedef struct {
-  gsize cap;
-  float *data;
-} Scratch;
-
-static void
-scratch_free (gpointer data)
-{
-  Scratch *s = data;
-  g_aligned_free (s->data);
-  g_free (s);
-}
-
-static GPrivate scratch_key = G_PRIVATE_INIT (scratch_free);
-
-static float *
-scratch_get (gsize floats)
-{
-  Scratch *s = g_private_get (&scratch_key);
-  if (s == NULL) {
-    s = g_new0 (Scratch, 1);
-    g_private_set (&scratch_key, s);
-  }
-  if (s->cap < floats) {
-    g_aligned_free (s->data);
-    s->cap = MAX (floats, s->cap * 3 / 2);
-    s->data = g_aligned_alloc (s->cap, sizeof (float), 64);
-  }
-  return s->data;
-}
+/* Per-thread buffer for packed rows of X (lucid-scratch.h). */
+static GPrivate scratch_key = G_PRIVATE_INIT (lucid_scratch_free);
 
 /* rows of X (row stride ldx) → blocks of mr rows, each [k][mr]; the last
  * block's missing rows are left unset (the kernel never reads them). */
@@ -543,7 +515,7 @@ lucid_gemm_run (const LucidGemmPacked *p, const float *x, gsize ldx, gsize m,
     }
     return;
   }
-  xp = scratch_get (mc * kc);
+  xp = lucid_scratch_get (&scratch_key, mc * kc);
 
   for (gsize i0 = 0; i0 < m; i0 += mc) {
     const gsize rows = MIN (mc, m - i0);

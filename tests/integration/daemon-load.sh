@@ -28,6 +28,7 @@ sleep 10
 declare -A rss0 fd0
 for i in $(seq 1 "$N"); do
   p=$(pid_of "load$i"); rss0[$i]=$(rss "$p"); fd0[$i]=$(fds "$p")
+  ls -l "/proc/$p/fd" > "$TMP/fds$i.txt" 2>&1
 done
 dfd0=$(fds "$LUCIDD_PID"); drss0=$(rss "$LUCIDD_PID")
 sleep $((SECS - 10))
@@ -37,6 +38,10 @@ for i in $(seq 1 "$N"); do
   echo "load$i: RSS ${rss0[$i]} -> $r KiB, fds ${fd0[$i]} -> $f"
   if [ $((r - rss0[$i])) -le "$allowed" ]; then ok "load$i RSS growth $((r - rss0[$i])) KiB <= $allowed"; else fail "load$i RSS grew $((r - rss0[$i])) KiB > $allowed"; fi
   expect_eq "load$i fds unchanged" "$f" "${fd0[$i]}"
+  if [ "$f" != "${fd0[$i]}" ]; then
+    echo "load$i fds at 10 s:" >&2; cat "$TMP/fds$i.txt" >&2
+    echo "load$i fds now:" >&2; ls -l "/proc/$p/fd" >&2
+  fi
 done
 echo "lucidd: RSS $drss0 -> $(rss "$LUCIDD_PID") KiB, fds $dfd0 -> $(fds "$LUCIDD_PID")"
 expect_eq "lucidd fds unchanged" "$(fds "$LUCIDD_PID")" "$dfd0"
@@ -47,8 +52,17 @@ read -r lo mean < <(sqlite3 -separator ' ' "$DB" "SELECT min(buffers), avg(buffe
 echo "buffers per pipeline: min $lo, mean $mean over ${SECS}s"
 expect_eq "no pipeline reached the end of its file" "$(q "SELECT count(*) FROM daemon_runs WHERE buffers >= 200000")" 0
 expect_eq "each pipeline >= half its fair share" "$(sqlite3 "$DB" "SELECT min(buffers) >= 0.5 * avg(buffers) FROM daemon_runs")" 1
+accounting="SELECT pipeline, outcome, exit_status, exit_signal, error, rows_sent,
+  (SELECT count(*) FROM results x JOIN runs r ON r.id = x.run_id WHERE r.label = d.pipeline) AS stored
+  FROM daemon_runs d"
 expect_eq "every row accounted for" \
-  "$(sqlite3 "$DB" "SELECT count(*) FROM daemon_runs d WHERE rows_sent != (SELECT count(*) FROM results x JOIN runs r ON r.id = x.run_id WHERE r.label = d.pipeline)")" 0
+  "$(sqlite3 "$DB" "SELECT count(*) FROM ($accounting) WHERE rows_sent != stored")" 0
+# On a mismatch, what lucidd recorded about those runs (the next person
+# needs it: the run's outcome, its error, the events around its end).
+if [ "$(sqlite3 "$DB" "SELECT count(*) FROM ($accounting) WHERE rows_sent != stored")" != 0 ]; then
+  sqlite3 -header "$DB" "SELECT * FROM ($accounting) WHERE rows_sent != stored" >&2
+  sqlite3 "$DB" "SELECT e.* FROM daemon_events e JOIN ($accounting) a ON a.pipeline = e.pipeline WHERE a.rows_sent != a.stored" >&2
+fi
 echo "rows stored: $(sqlite3 "$DB" "SELECT count(*) FROM results")"
 expect_eq "integrity" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
 finish

@@ -11,6 +11,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "lucid-safetensors.h"
+
 /* DESIGN.md, fp32 on CPU: max-abs error ≤ τ·max(1, max|ref|). */
 #define LUCID_TEST_TAU_FP32 1e-4
 
@@ -161,4 +163,32 @@ lucid_test_remove_dir (const char *dir)
     g_unlink (p);
   }
   g_rmdir (dir);
+}
+
+/* The RGB frame of golden image case @c (index @i): the uint8 tensor
+ * "case@i.rgb" of @st, or a solid colour ("solid": [r, g, b]); sets *@w
+ * and *@h. Free with g_free(). */
+static inline guint8 *
+lucid_test_golden_frame (JsonObject *c, LucidSafetensors *st, guint i,
+    guint *w, guint *h)
+{
+  guint8 *rgb;
+
+  *w = json_object_get_int_member (c, "width");
+  *h = json_object_get_int_member (c, "height");
+  rgb = g_new (guint8, (gsize) *w * *h * 3);
+  if (json_object_has_member (c, "solid")) {
+    JsonArray *solid = json_object_get_array_member (c, "solid");
+    for (gsize p = 0; p < (gsize) *w * *h; p++)
+      for (guint k = 0; k < 3; k++)
+        rgb[p * 3 + k] = json_array_get_int_element (solid, k);
+  } else {
+    g_autofree char *name = g_strdup_printf ("case%u.rgb", i);
+    const LucidSafetensor *t = lucid_safetensors_lookup (st, name);
+    g_assert_nonnull (t);
+    g_assert_cmpint (t->dtype, ==, LUCID_DTYPE_U8);
+    g_assert_cmpint (t->n_bytes, ==, (gsize) *w * *h * 3);
+    memcpy (rgb, t->data, t->n_bytes);
+  }
+  return rgb;
 }

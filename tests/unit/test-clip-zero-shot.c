@@ -44,30 +44,6 @@ golden (LucidSafetensors *st, const char *name, guint n_dims,
   return p;
 }
 
-/* The frame of golden case @i: from the tensors, or a solid colour. */
-static guint8 *
-golden_frame (JsonObject *c, LucidSafetensors *st, guint i, guint *w, guint *h)
-{
-  guint8 *rgb;
-
-  *w = json_object_get_int_member (c, "width");
-  *h = json_object_get_int_member (c, "height");
-  rgb = g_new (guint8, (gsize)*w * *h * 3);
-  if (json_object_has_member (c, "solid")) {
-    JsonArray *solid = json_object_get_array_member (c, "solid");
-    for (gsize p = 0; p < (gsize)*w * *h; p++)
-      for (guint k = 0; k < 3; k++)
-        rgb[p * 3 + k] = json_array_get_int_element (solid, k);
-  } else {
-    g_autofree char *name = g_strdup_printf ("case%u.rgb", i);
-    const LucidSafetensor *t = lucid_safetensors_lookup (st, name);
-    g_assert_nonnull (t);
-    g_assert_cmpint (t->n_bytes, ==, (gsize)*w * *h * 3);
-    memcpy (rgb, t->data, t->n_bytes);
-  }
-  return rgb;
-}
-
 /* All golden frames of @doc, preprocessed with @cfg: [n × 3·32·32]. */
 static float *
 golden_pixels (JsonObject *doc, LucidSafetensors *st,
@@ -81,7 +57,7 @@ golden_pixels (JsonObject *doc, LucidSafetensors *st,
   for (guint i = 0; i < n; i++) {
     g_autoptr (GError) err = NULL;
     guint w, h;
-    g_autofree guint8 *rgb = golden_frame (
+    g_autofree guint8 *rgb = lucid_test_golden_frame (
         json_array_get_object_element (cases, i), st, i, &w, &h);
 
     g_assert_true (lucid_image_preprocess_rgb8 (cfg, rgb, w, h, (gsize)w * 3,

@@ -20,32 +20,6 @@ fixture (const char *name)
   return g_build_filename (g_getenv ("LUCID_FIXTURES_DIR"), name, NULL);
 }
 
-/* The frame of golden case @c: from the tensors, or a solid colour. */
-static guint8 *
-golden_frame (JsonObject *c, LucidSafetensors *st, guint i, guint *w,
-    guint *h)
-{
-  guint8 *rgb;
-
-  *w = json_object_get_int_member (c, "width");
-  *h = json_object_get_int_member (c, "height");
-  rgb = g_new (guint8, (gsize) *w * *h * 3);
-  if (json_object_has_member (c, "solid")) {
-    JsonArray *solid = json_object_get_array_member (c, "solid");
-    for (gsize p = 0; p < (gsize) *w * *h; p++)
-      for (guint k = 0; k < 3; k++)
-        rgb[p * 3 + k] = json_array_get_int_element (solid, k);
-  } else {
-    g_autofree char *name = g_strdup_printf ("case%u.rgb", i);
-    const LucidSafetensor *t = lucid_safetensors_lookup (st, name);
-    g_assert_nonnull (t);
-    g_assert_cmpint (t->dtype, ==, LUCID_DTYPE_U8);
-    g_assert_cmpint (t->n_bytes, ==, (gsize) *w * *h * 3);
-    memcpy (rgb, t->data, t->n_bytes);
-  }
-  return rgb;
-}
-
 static const float *
 golden_f32 (LucidSafetensors *st, guint i, const char *what, gint64 n)
 {
@@ -99,7 +73,7 @@ test_frames_match_reference (void)
   for (guint i = 0; i < n; i++) {
     JsonObject *c = json_array_get_object_element (cases, i);
     guint w, h;
-    g_autofree guint8 *rgb = golden_frame (c, st, i, &w, &h);
+    g_autofree guint8 *rgb = lucid_test_golden_frame (c, st, i, &w, &h);
 
     g_assert_true (lucid_vision_model_preprocess_rgb8 (model, rgb, w, h,
             (gsize) w * 3, pixels + per * i, &err));
@@ -375,7 +349,7 @@ test_clip_zero_shot_matches_reference (void)
   pixels = g_new (float, per * n);
   for (guint i = 0; i < n; i++) {
     JsonObject *c = json_array_get_object_element (cases, i);
-    g_autofree guint8 *rgb = golden_frame (c, st, i, &w, &h);
+    g_autofree guint8 *rgb = lucid_test_golden_frame (c, st, i, &w, &h);
 
     g_assert_true (lucid_vision_model_preprocess_rgb8 (model, rgb, w, h,
             (gsize) w * 3, pixels + per * i, &err));

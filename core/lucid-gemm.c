@@ -39,8 +39,13 @@
 #define MAX_NR 32
 /* Packed rows of X per block: about 256 KiB, well inside L2. */
 #define MC_BYTES (256 * 1024)
-/* Longest slice of k per pass: 384 × 32 floats of a panel = 48 KiB. */
-#define KC_MAX 384
+/* Longest slice of k per pass. A 768 × 32 slice of a panel (96 KiB) no
+ * longer fits L1 but streams from L2 under the prefetches below; what the
+ * longer slice saves is the reload of Y between slices, and hidden sizes
+ * up to 768 (BERT-base, ViT-B, CLIP) become one pass. Measured against 384
+ * with a thread-CPU-time microbenchmark of the tile loop at ViT-B/16 and
+ * MiniLM shapes (m = 50…1576): +2…+42 %, never slower (docs/BENCHMARKS.md). */
+#define KC_MAX 768
 /* The tiles prefetch the panel 4 KiB ahead of where they read: at batch 1
  * the weights come from memory (MiniLM's 42 MB do not stay in this VM's
  * cache), and the hardware prefetchers alone got 70–110 GFLOP/s where
@@ -491,7 +496,7 @@ lucid_gemm_run (const LucidGemmPacked *p, const float *x, gsize ldx, gsize m,
   mr = ki->mr;
   nr = p->nr;
   k = p->k;
-  /* k in slices of at most KC_MAX (a slice of a panel stays in L1 while
+  /* k in slices of at most KC_MAX (a slice of a panel stays in L2 while
    * every row block passes over it), of equal size */
   kc = (k + KC_MAX - 1) / KC_MAX;
   kc = (k + kc - 1) / kc;

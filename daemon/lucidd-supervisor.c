@@ -779,7 +779,12 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
     if (def == NULL) {
       lucidd_db_event (sup->db, p->def->name, 0, "reload", "file removed");
       lucidd_pipeline_delete (p);
-    } else if (!lucidd_pipeline_def_equal (def, p->def)) {
+    } else if (lucidd_pipeline_def_equal (def, p->def)) {
+      /* unchanged; maybe renamed: remember the file it now comes from
+       * (name clashes keep the running pipeline's file, lucidd.c) */
+      g_free (p->def->file);
+      p->def->file = g_strdup (def->file);
+    } else {
       gboolean was_running = p->proc != NULL;
       lucidd_db_event (sup->db, p->def->name, 0, "reload", "file changed");
       /* the table's key is the old def's name: take p out before the old

@@ -58,8 +58,8 @@ compare_strings (gconstpointer a, gconstpointer b)
 
 /* Two files that name the same pipeline. Neither file's name order nor
  * anything else in the files says which one the user meant, so no
- * definition replaces a running one because its file sorts first: when a
- * file pipeline of that name runs (was read from one of them), that file
+ * definition replaces a running one because its file sorts first: when
+ * lucidd has a file pipeline of that name read from one of them, that file
  * keeps the name and the others are skipped; otherwise (at start, or both
  * files new) none of them is used. Either way an `error` event names the
  * files. Returns the definition to use, or NULL. */

@@ -96,11 +96,12 @@ expect_eq "termed: lucidsink run closed at EOS" "$(q "SELECT group_concat(status
 # is killed at drain_timeout + 2 s (22 s) and recorded as such, not only
 # as "signal 9".
 # Beside it, a worker whose EOS cannot reach its sink within drain_timeout
-# (20 s: 40 cues queued before a 1 s-per-cue identity) gives up its own
-# drain (exit status 3): a stop that was asked for, so outcome 'stopped',
-# with the worker's error text kept.
+# (20 s: 160 cues queued before a 0.25 s-per-cue identity, 40 s) gives up
+# its own drain (exit status 3) before lucidd's kill at 22 s (short sleeps:
+# the worker's teardown waits for the one in progress): a stop that was
+# asked for, so outcome 'stopped', with the worker's error text kept.
 ctl create frozen "$(paced_pipeline "$srt" 5000)" > /dev/null || fail "create frozen"
-ctl create sluggish "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=40 max-size-bytes=0 max-size-time=0 ! identity sleep-time=1000000 ! fakesink" > /dev/null || fail "create sluggish"
+ctl create sluggish "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=160 max-size-bytes=0 max-size-time=0 ! identity sleep-time=250000 ! fakesink" > /dev/null || fail "create sluggish"
 wait_for 60 "frozen writes rows" sql_true "SELECT count(*) > 5 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'frozen'"
 sluggish_busy() { grep -Eq '"buffers" : [1-9]' <<<"$(ctl status sluggish --json)"; }
 wait_for 30 "sluggish busy" sluggish_busy

@@ -44,6 +44,19 @@ in_array (GPtrArray *array, const char *s)
   return FALSE;
 }
 
+/* [api] allowed_elements holds element factory names or glob patterns of
+ * them ('*' any run of characters, '?' one; g_pattern_match_simple()):
+ * "lucid*" admits every Lucid element. Only the factory name is matched,
+ * never the element's own name (which the client chooses). */
+static gboolean
+element_allowed (GPtrArray *patterns, const char *factory)
+{
+  for (guint i = 0; i < patterns->len; i++)
+    if (g_pattern_match_simple (g_ptr_array_index (patterns, i), factory))
+      return TRUE;
+  return FALSE;
+}
+
 static gboolean
 is_path_property (const char *name)
 {
@@ -213,7 +226,7 @@ lucid_worker_policy_check_element (const LucidWorkerPolicy *policy,
   if (GST_IS_PIPELINE (element)
       && (fname == NULL || strcmp (fname, "pipeline") == 0))
     return TRUE;
-  if (fname == NULL || !in_array (policy->elements, fname)) {
+  if (fname == NULL || !element_allowed (policy->elements, fname)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
                  "element '%s' (%s) is not in the allowlist for submitted "
                  "pipelines ([api] allowed_elements)",

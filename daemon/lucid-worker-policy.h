@@ -11,7 +11,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  GPtrArray *elements; /* factory names */
+  GPtrArray *elements; /* factory names or glob patterns of them */
   GPtrArray *paths;    /* absolute, canonical prefixes */
   GPtrArray *schemes;  /* URI schemes besides file */
 } LucidWorkerPolicy;

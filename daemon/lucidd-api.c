@@ -684,8 +684,15 @@ handle_pipeline (LucidApi *api, SoupServerMessage *msg, const char *method,
     }
     run = lucidd_pipeline_run_input (p, req->input, req->lease_s, req->keep,
                                      &error);
+    /* a pipeline without an input element cannot take one, whatever
+     * lucidd's state: the request is wrong (400); a full table is a
+     * conflict with the present state (409) */
     if (run == NULL)
-      respond_error (msg, SOUP_STATUS_CONFLICT, error->message);
+      respond_error (msg,
+                     lucidd_pipeline_get_def (p)->input == NULL
+                         ? SOUP_STATUS_BAD_REQUEST
+                         : SOUP_STATUS_CONFLICT,
+                     error->message);
     else
       respond_status (msg, SOUP_STATUS_CREATED, run);
   } else {

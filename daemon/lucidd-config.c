@@ -9,16 +9,16 @@
 #include "lucid-error.h"
 
 /* Elements an API client may use when the configuration names none: the
- * sources, parsers and converters of Lucid's pipelines, and no element that
- * writes files, opens sockets or shares memory. */
+ * sources, parsers and converters of Lucid's pipelines and Lucid's own
+ * elements (a glob pattern of factory names: lucid-worker-policy.c), and no
+ * element that writes files, opens sockets or shares memory. */
 static const char *const default_allowed_elements[] = {
-  "filesrc",        "subparse",      "queue",         "queue2",
-  "identity",       "capsfilter",    "tee",           "fakesink",
-  "videotestsrc",   "audiotestsrc",  "videoconvert",  "videoscale",
-  "videorate",      "audioconvert",  "audioresample", "decodebin",
-  "uridecodebin",   "typefind",      "taginject",     "lucidtextenc",
-  "lucidvisionenc", "lucidaudioenc", "lucidfuse",     "lucidclassify",
-  "lucidaudit",     "lucidexplain",  "lucidsink",     NULL,
+  "filesrc",      "subparse",     "queue",         "queue2",
+  "identity",     "capsfilter",   "tee",           "fakesink",
+  "videotestsrc", "audiotestsrc", "videoconvert",  "videoscale",
+  "videorate",    "audioconvert", "audioresample", "decodebin",
+  "uridecodebin", "typefind",     "taginject",     "lucid*", /* a pattern */
+  NULL,
 };
 
 void

@@ -321,3 +321,55 @@ lucidd_db_rows_written (LucidDaemonDb *db, const char *pipeline)
   sqlite3_finalize (stmt);
   return n;
 }
+
+void
+lucidd_run_history_clear (LucidRunHistory *history)
+{
+  g_clear_pointer (&history->outcome, g_free);
+  g_clear_pointer (&history->error, g_free);
+  history->restarts = 0;
+  history->exit_status = history->exit_signal = -1;
+}
+
+void
+lucidd_db_run_history (LucidDaemonDb *db, const char *pipeline,
+                       LucidRunHistory *history)
+{
+  g_autoptr (GError) error = NULL;
+  sqlite3_stmt *stmt;
+
+  *history = (LucidRunHistory){ .exit_status = -1, .exit_signal = -1 };
+  stmt = prepare (db,
+                  "SELECT count(*) FROM daemon_runs "
+                  "WHERE pipeline = ?1 AND attempt > 0",
+                  &error);
+  if (stmt == NULL) {
+    g_warning ("%s", error->message);
+    return;
+  }
+  sqlite3_bind_text (stmt, 1, pipeline, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    history->restarts = (guint)sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  stmt = prepare (db,
+                  "SELECT outcome, exit_status, exit_signal, error "
+                  "FROM daemon_runs WHERE pipeline = ?1 "
+                  "AND ended_at IS NOT NULL ORDER BY id DESC LIMIT 1",
+                  &error);
+  if (stmt == NULL) {
+    g_warning ("%s", error->message);
+    return;
+  }
+  sqlite3_bind_text (stmt, 1, pipeline, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW) {
+    history->outcome = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+    if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
+      history->exit_status = sqlite3_column_int (stmt, 1);
+    if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+      history->exit_signal = sqlite3_column_int (stmt, 2);
+    if (sqlite3_column_type (stmt, 3) != SQLITE_NULL)
+      history->error = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+  }
+  sqlite3_finalize (stmt);
+}

@@ -42,6 +42,22 @@ void lucidd_db_event (LucidDaemonDb *db, const char *pipeline, gint64 run_id,
  * it cannot be read. */
 gint64 lucidd_db_rows_written (LucidDaemonDb *db, const char *pipeline);
 
+/* What daemon_runs remembers of a pipeline name, so that its status tells
+ * the same after a daemon restart: the supervisor's restarts (runs with
+ * attempt > 0) and the latest ended run. */
+typedef struct {
+  guint restarts;
+  char *outcome;                /* NULL: no ended run */
+  char *error;                  /* NULL: none recorded */
+  int exit_status, exit_signal; /* -1: NULL */
+} LucidRunHistory;
+
+/* Fills @history (cleared first; free with lucidd_run_history_clear());
+ * on a read error it stays empty, with a warning. */
+void lucidd_db_run_history (LucidDaemonDb *db, const char *pipeline,
+                            LucidRunHistory *history);
+void lucidd_run_history_clear (LucidRunHistory *history);
+
 /* Current UTC time as the store writes it. */
 char *lucidd_now_iso8601 (void);
 

@@ -36,6 +36,7 @@ lucidd_pipeline_def_free (LucidPipelineDef *def)
   g_free (def->name);
   g_free (def->description);
   g_free (def->input);
+  g_free (def->file);
   g_free (def);
 }
 
@@ -50,6 +51,7 @@ lucidd_pipeline_def_copy (const LucidPipelineDef *def)
   copy->stall_timeout_s = def->stall_timeout_s;
   copy->restart_limit = def->restart_limit;
   copy->input = g_strdup (def->input);
+  copy->file = g_strdup (def->file);
   return copy;
 }
 
@@ -353,11 +355,15 @@ lucidd_pipeline_file_load (const char *path, GHashTable *vars, GError **error)
   g_autofree char *contents = NULL;
   gsize len;
   GError *local = NULL;
+  LucidPipelineDef *def;
 
   if (!g_file_get_contents (path, &contents, &len, &local)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_IO, "%s", local->message);
     g_error_free (local);
     return NULL;
   }
-  return lucidd_pipeline_file_parse (contents, len, path, vars, error);
+  def = lucidd_pipeline_file_parse (contents, len, path, vars, error);
+  if (def != NULL)
+    def->file = g_strdup (path);
+  return def;
 }

@@ -47,13 +47,17 @@ typedef struct {
   int stall_timeout_s; /* -1: the daemon's default */
   int restart_limit;   /* failed starts in a row; -1: the daemon's default */
   char *input;         /* NULL when none */
+  /* The *.pipeline file it was read from (lucidd_pipeline_file_load());
+   * NULL otherwise. Where a definition comes from, not what it runs:
+   * lucidd_pipeline_def_equal() ignores it. */
+  char *file;
 } LucidPipelineDef;
 
 LucidPipelineDef *lucidd_pipeline_def_new (const char *name,
                                            const char *description);
 void lucidd_pipeline_def_free (LucidPipelineDef *def);
 LucidPipelineDef *lucidd_pipeline_def_copy (const LucidPipelineDef *def);
-/* TRUE when both would run the same worker the same way. */
+/* TRUE when both would run the same worker the same way (@file aside). */
 gboolean lucidd_pipeline_def_equal (const LucidPipelineDef *a,
                                     const LucidPipelineDef *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LucidPipelineDef, lucidd_pipeline_def_free)

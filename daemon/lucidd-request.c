@@ -12,6 +12,28 @@
 
 #define LABEL "request body"
 
+/* json-glib decodes "\u0000" into a NUL inside the string it hands back,
+ * and every reader of a C string then stops there: {"name": "x\u0000y"}
+ * would create a pipeline named "x". No member of a request may hold a
+ * NUL, so the body is refused before it is parsed: a raw NUL byte, or a
+ * \u0000 escape (a backslash pair "\\" escapes itself, so "\\u0000" is
+ * the harmless text \u0000). Outside strings a backslash is a syntax
+ * error the parser reports anyway. */
+static gboolean
+has_nul (const char *body, gsize len)
+{
+  for (gsize i = 0; i < len; i++) {
+    if (body[i] == '\0')
+      return TRUE;
+    if (body[i] != '\\' || i + 1 >= len)
+      continue;
+    i++; /* the escaped character */
+    if (body[i] == 'u' && len - i > 4 && memcmp (body + i + 1, "0000", 4) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static JsonObject *
 parse_object (const char *body, gsize len, JsonNode **root,
               const char *const *known, GError **error)
@@ -19,6 +41,12 @@ parse_object (const char *body, gsize len, JsonNode **root,
   JsonObject *obj;
   GList *members;
 
+  if (has_nul (body, len)) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_FORMAT,
+                 LABEL ": holds a NUL character (\\u0000 or a NUL byte), "
+                       "which no member may contain");
+    return NULL;
+  }
   *root = lucid_json_parse_data (body, len, LABEL, error);
   if (*root == NULL)
     return NULL;

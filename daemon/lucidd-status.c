@@ -139,7 +139,7 @@ lucidd_supervisor_metrics (LucidSupervisor *sup, GString *out)
     { "lucid_pipeline_rows_written", "gauge",
       "Results rows committed for the pipeline (all runs)" },
     { "lucid_pipeline_restarts_total", "counter",
-      "Restarts since lucidd started" },
+      "Restarts by the supervisor (daemon_runs with attempt > 0)" },
     { "lucid_pipeline_audit_alerts_total", "counter",
       "lucid-audit-alert messages since lucidd started" },
     { "lucid_pipeline_audit_windows_total", "counter",

@@ -45,7 +45,11 @@ struct _LucidPipeline {
   gint64 run_id;
   gint64 started_us;
   guint attempt;  /* failed starts in a row */
-  guint restarts; /* restarts since the daemon started */
+  /* the supervisor's own restarts (after a failure, or after EOS with
+   * restart = always): the daemon_runs rows with attempt > 0 under this
+   * name, counted from the database when the pipeline is added; a client's
+   * restart is a new start, not counted */
+  guint restarts;
   guint backoff_source;
   guint kill_source;
   gboolean want_stop, want_restart, want_delete, stalled;

@@ -42,6 +42,7 @@
 #include "lucid-error.h"
 
 #define EXIT_REFUSED 2
+#define EXIT_DRAIN_TIMEOUT 3 /* lucid-worker: EOS did not reach every sink */
 
 static const char *const state_names[] = {
   [LUCIDD_STATE_STOPPED] = "stopped",   [LUCIDD_STATE_RUNNING] = "running",
@@ -224,6 +225,8 @@ spawn_worker (LucidPipeline *p)
     p->pid = id ? atoi (id) : 0;
   }
   p->run_id = lucidd_db_run_begin (sup->db, p->def->name, p->attempt, p->pid);
+  if (p->attempt > 0) /* as daemon_runs counts them (lucidd_db_run_history) */
+    p->restarts++;
   lucidd_db_event (sup->db, p->def->name, p->run_id,
                    p->attempt > 0 ? "restart" : "start", NULL);
   g_message ("%s: worker %d started (attempt %u)", p->def->name, p->pid,
@@ -239,7 +242,6 @@ backoff_done (gpointer data)
   LucidPipeline *p = data;
 
   p->backoff_source = 0;
-  p->restarts++;
   spawn_worker (p);
   return G_SOURCE_REMOVE;
 }
@@ -334,10 +336,11 @@ lucidd_pipeline_finish_exit (LucidPipeline *p)
                   : "eos";
   else if (status == EXIT_REFUSED)
     outcome = "refused";
-  else if (sig >= 0
+  else if ((sig >= 0 || status == EXIT_DRAIN_TIMEOUT)
            && (p->want_stop || p->want_restart || p->want_delete
                || sup->shutting_down))
-    outcome = "stopped"; /* killed after the drain timeout */
+    outcome = "stopped"; /* killed after the drain timeout, or the worker
+                          * gave up its own drain (its error text kept) */
   else if (sig >= 0)
     outcome = "crashed";
   else
@@ -358,7 +361,10 @@ lucidd_pipeline_finish_exit (LucidPipeline *p)
   /* a worker killed at the drain's bound: outcome stopped, and the
    * reason in daemon_runs.error, not only "signal 9" */
   lucidd_db_run_end (sup->db, p->run_id, outcome, status, sig,
-                     failed || p->killed_at_drain ? p->last_error : NULL,
+                     failed || p->killed_at_drain
+                             || status == EXIT_DRAIN_TIMEOUT
+                         ? p->last_error
+                         : NULL,
                      (guint64)p->buffers,
                      (guint64)p->rows);
   {
@@ -379,7 +385,6 @@ lucidd_pipeline_finish_exit (LucidPipeline *p)
     set_state (p, LUCIDD_STATE_STOPPED);
   } else if (p->want_restart) {
     p->attempt = 0;
-    p->restarts++;
     spawn_worker (p);
   } else if (strcmp (outcome, "refused") == 0) {
     lucidd_db_event (sup->db, p->def->name, p->run_id, "failed",
@@ -665,6 +670,18 @@ lucidd_supervisor_add (LucidSupervisor *sup, LucidPipelineDef *def,
   p->rows_written = source == LUCIDD_SOURCE_RUN
                         ? 0
                         : lucidd_db_rows_written (sup->db, def->name);
+  /* the status remembers what daemon_runs does: restarts and the latest
+   * run's end survive a daemon restart (and a reload, a re-create) */
+  if (source != LUCIDD_SOURCE_RUN) {
+    LucidRunHistory h;
+    lucidd_db_run_history (sup->db, def->name, &h);
+    p->restarts = h.restarts;
+    p->last_outcome = g_steal_pointer (&h.outcome);
+    p->last_error = g_steal_pointer (&h.error);
+    p->last_exit_status = h.exit_status;
+    p->last_exit_signal = h.exit_signal;
+    lucidd_run_history_clear (&h);
+  }
   g_queue_init (&p->messages);
   p->encoders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_insert (sup->pipelines, def->name, p);
@@ -779,7 +796,12 @@ lucidd_supervisor_reload_files (LucidSupervisor *sup, GPtrArray *defs)
     if (def == NULL) {
       lucidd_db_event (sup->db, p->def->name, 0, "reload", "file removed");
       lucidd_pipeline_delete (p);
-    } else if (!lucidd_pipeline_def_equal (def, p->def)) {
+    } else if (lucidd_pipeline_def_equal (def, p->def)) {
+      /* unchanged; maybe renamed: remember the file it now comes from
+       * (name clashes keep the running pipeline's file, lucidd.c) */
+      g_free (p->def->file);
+      p->def->file = g_strdup (def->file);
+    } else {
       gboolean was_running = p->proc != NULL;
       lucidd_db_event (sup->db, p->def->name, 0, "reload", "file changed");
       /* the table's key is the old def's name: take p out before the old

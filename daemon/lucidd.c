@@ -56,15 +56,67 @@ compare_strings (gconstpointer a, gconstpointer b)
   return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
+/* Two files that name the same pipeline. Neither file's name order nor
+ * anything else in the files says which one the user meant, so no
+ * definition replaces a running one because its file sorts first: when
+ * lucidd has a file pipeline of that name read from one of them, that file
+ * keeps the name and the others are skipped; otherwise (at start, or both
+ * files new) none of them is used. Either way an `error` event names the
+ * files. Returns the definition to use, or NULL. */
+static LucidPipelineDef *
+resolve_name_clash (Daemon *d, GPtrArray *claims)
+{
+  const char *name = ((LucidPipelineDef *)g_ptr_array_index (claims, 0))->name;
+  LucidPipeline *running = lucidd_supervisor_lookup (d->sup, name);
+  const char *owner_file = NULL;
+  LucidPipelineDef *keeper = NULL;
+  g_autoptr (GString) files = g_string_new (NULL);
+  g_autofree char *msg = NULL;
+
+  if (running != NULL
+      && lucidd_pipeline_get_source (running) == LUCIDD_SOURCE_FILE)
+    owner_file = lucidd_pipeline_get_def (running)->file;
+  for (guint i = 0; i < claims->len; i++) {
+    LucidPipelineDef *def = g_ptr_array_index (claims, i);
+    if (owner_file != NULL && keeper == NULL
+        && g_strcmp0 (def->file, owner_file) == 0) {
+      keeper = def;
+      continue;
+    }
+    g_string_append_printf (files, "%s%s", files->len > 0 ? ", " : "",
+                            def->file);
+  }
+  if (keeper != NULL)
+    msg = g_strdup_printf ("%s: %s also name%s pipeline '%s', which runs "
+                           "from %s: %s ignored (rename one of them)",
+                           name, files->str, claims->len > 2 ? "" : "s", name,
+                           keeper->file,
+                           claims->len > 2 ? "they are" : "it is");
+  else
+    msg = g_strdup_printf ("%s: the files %s name the same pipeline '%s': "
+                           "none of them is used until only one does",
+                           name, files->str, name);
+  g_warning ("%s", msg);
+  lucidd_db_event (d->db, name, 0, "error", msg);
+  return keeper;
+}
+
 /* Every *.pipeline of the directory, in name order; files that do not
- * parse are reported (FILE:LINE: problem) and skipped. */
+ * parse are reported (FILE:LINE: problem) and skipped, and so are files
+ * whose pipeline name another file uses too (resolve_name_clash()). */
 static GPtrArray *
 load_pipeline_files (Daemon *d)
 {
   GPtrArray *defs = g_ptr_array_new_with_free_func (
       (GDestroyNotify)lucidd_pipeline_def_free);
   g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) parsed = g_ptr_array_new_with_free_func (
+      (GDestroyNotify)lucidd_pipeline_def_free);
+  /* name -> GPtrArray of the definitions (borrowed) that claim it */
+  g_autoptr (GHashTable) claims = g_hash_table_new_full (
+      g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+  /* name -> the definition used after a clash (absent: none) */
+  g_autoptr (GHashTable) resolved = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GError) error = NULL;
   g_autoptr (GDir) dir = g_dir_open (d->config->pipelines_dir, 0, &error);
   const char *entry;
@@ -83,19 +135,33 @@ load_pipeline_files (Daemon *d)
     g_autoptr (GError) perr = NULL;
     LucidPipelineDef *def
         = lucidd_pipeline_file_load (path, d->config->vars, &perr);
+    GPtrArray *same;
     if (def == NULL) {
       g_warning ("%s (file skipped)", perr->message);
       lucidd_db_event (d->db, NULL, 0, "error", perr->message);
       continue;
     }
-    if (g_hash_table_contains (seen, def->name)) {
-      g_warning ("%s: a pipeline named '%s' was already read; file skipped",
-                 path, def->name);
-      lucidd_pipeline_def_free (def);
-      continue;
+    g_ptr_array_add (parsed, def);
+    same = g_hash_table_lookup (claims, def->name);
+    if (same == NULL) {
+      same = g_ptr_array_new ();
+      g_hash_table_insert (claims, def->name, same);
     }
-    g_hash_table_add (seen, def->name);
-    g_ptr_array_add (defs, def);
+    g_ptr_array_add (same, def);
+  }
+  for (guint i = 0; i < parsed->len; i++) {
+    LucidPipelineDef *def = g_ptr_array_index (parsed, i);
+    GPtrArray *same = g_hash_table_lookup (claims, def->name);
+    if (same->len > 1) {
+      if (g_ptr_array_index (same, 0) == def) {
+        LucidPipelineDef *keeper = resolve_name_clash (d, same);
+        if (keeper != NULL)
+          g_hash_table_insert (resolved, def->name, keeper);
+      }
+      if (g_hash_table_lookup (resolved, def->name) != def)
+        continue;
+    }
+    g_ptr_array_add (defs, lucidd_pipeline_def_copy (def));
   }
   return defs;
 }

@@ -163,6 +163,17 @@ expect_eq "duplicate key" "$(code -X POST -d '{"name":"a","name":"b","pipeline":
 expect_eq "unknown member" "$(code -X POST -d '{"name":"a","pipeline":"fakesrc ! fakesink","x":1}' http://lucidd/v1/pipelines)" 400
 expect_eq "bad name" "$(code -X POST -d '{"name":"../a","pipeline":"fakesrc ! fakesink"}' http://lucidd/v1/pipelines)" 400
 expect_eq "not an object" "$(code -X POST -d '[1,2]' http://lucidd/v1/pipelines)" 400
+# a NUL inside a string would cut it short ("x\u0000y" named the pipeline
+# "x"): refused, as is a raw NUL byte; an escaped backslash before u0000
+# is plain text
+expect_eq "a \\u0000 escape in a string" "$(code -X POST -d '{"name":"x\u0000y","pipeline":"fakesrc ! fakesink"}' http://lucidd/v1/pipelines)" 400
+expect_match "... says why" "$(cat "$TMP/body")" 'NUL character'
+printf '{"name":"x\0y","pipeline":"fakesrc ! fakesink"}' > "$TMP/nul.json"
+expect_eq "a raw NUL byte in a string" "$(code -X POST --data-binary @"$TMP/nul.json" http://lucidd/v1/pipelines)" 400
+expect_match "... says why" "$(cat "$TMP/body")" 'NUL character'
+expect_eq "no pipeline 'x' made of either" "$(code http://lucidd/v1/pipelines/x)" 404
+expect_eq "an escaped backslash before u0000 is text, not a NUL" "$(code -X POST -d '{"sql":"SELECT 1 \\u0000"}' http://lucidd/v1/query)" 400
+expect_match "... refused by SQLite, not as a NUL" "$(cat "$TMP/body")" 'syntax error|unrecognized token'
 head -c 200000 /dev/zero | tr '\0' 'a' > "$TMP/big"
 expect_eq "oversized body" "$(code -X POST --data-binary @"$TMP/big" http://lucidd/v1/pipelines)" 413
 # A declared 100 MB body is refused on its headers: the answer comes

@@ -95,17 +95,33 @@ expect_eq "termed: lucidsink run closed at EOS" "$(q "SELECT group_concat(status
 # A worker that does not exit after its EOS (here: stopped with SIGSTOP)
 # is killed at drain_timeout + 2 s (22 s) and recorded as such, not only
 # as "signal 9".
+# Beside it, a worker whose EOS cannot reach its sink within drain_timeout
+# (20 s: 160 cues queued before a 0.25 s-per-cue identity, 40 s) gives up
+# its own drain (exit status 3) before lucidd's kill at 22 s (short sleeps:
+# the worker's teardown waits for the one in progress): a stop that was
+# asked for, so outcome 'stopped', with the worker's error text kept.
 ctl create frozen "$(paced_pipeline "$srt" 5000)" > /dev/null || fail "create frozen"
+ctl create sluggish "filesrc blocksize=64 location=$srt ! subparse ! queue max-size-buffers=160 max-size-bytes=0 max-size-time=0 ! identity sleep-time=250000 ! fakesink" > /dev/null || fail "create sluggish"
 wait_for 60 "frozen writes rows" sql_true "SELECT count(*) > 5 FROM results JOIN runs ON runs.id = results.run_id WHERE runs.label = 'frozen'"
+sluggish_busy() { grep -Eq '"buffers" : [1-9]' <<<"$(ctl status sluggish --json)"; }
+wait_for 30 "sluggish busy" sluggish_busy
 fpid=$(ctl status frozen --json | sed -n 's/^ *"pid" : \([0-9]*\),$/\1/p')
 kill -STOP "$fpid"
 ctl stop frozen > /dev/null
+ctl stop sluggish > /dev/null
 wait_for 60 "frozen killed at the drain's bound" state_is frozen stopped
+wait_for 30 "sluggish gave up its drain" state_is sluggish stopped
+expect_eq "sluggish: a drain that timed out, as asked: outcome and status" "$(q "SELECT outcome || ':' || exit_status FROM daemon_runs WHERE pipeline = 'sluggish'")" "stopped:3"
+expect_match "sluggish: the worker's error kept" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'sluggish'")" 'drain timed out'
+expect_eq "sluggish: not restarted" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'sluggish'")" 1
+ctl delete sluggish > /dev/null
 expect_eq "frozen: outcome and signal" "$(q "SELECT outcome || ':' || exit_signal FROM daemon_runs WHERE pipeline = 'frozen'")" "stopped:9"
 expect_match "frozen: the run says it was killed at the drain's bound" "$(q "SELECT error FROM daemon_runs WHERE pipeline = 'frozen'")" 'did not exit within drain_timeout \+ 2 s \(22 s\).*killed'
 expect_match "frozen: an error event too" "$(q "SELECT message FROM daemon_events WHERE pipeline = 'frozen' AND kind = 'error'")" 'did not exit within drain_timeout'
 ctl delete frozen > /dev/null
 
+# stopped for good (stored as not enabled): see after the restart below
+ctl stop broken > /dev/null || fail "stop broken"
 # the steady pipeline never noticed
 expect_eq "steady: one worker run" "$(q "SELECT count(*) FROM daemon_runs WHERE pipeline = 'steady'")" 1
 expect_eq "steady: still running" "$(state steady)" running
@@ -119,7 +135,16 @@ expect_eq "audit chain verifies at the end" "$rc" 0
 
 # The API pipeline's own limit outlives the daemon: the next lucidd loads
 # it, and broken-once gives up after 2 more attempts, not 4.
+# 'broken' (stopped, so the next lucidd does not start it) shows what
+# daemon_runs remembers: its restarts and its last run's end.
 start_daemon
+broken_status=$(ctl status broken --json)
+expect_match "broken: stopped after the restart" "$broken_status" '"state" : "stopped",'
+expect_match "broken: restarts from daemon_runs (attempt > 0)" "$broken_status" '"restarts" : 3,'
+expect_match "broken: last outcome from daemon_runs" "$broken_status" '"last_outcome" : "error",'
+expect_match "broken: last exit status from daemon_runs" "$broken_status" '"last_exit_status" : 1,'
+expect_match "broken: last error from daemon_runs" "$broken_status" '"last_error" : ".*no-model'
+expect_match "broken: restarts in the metrics too" "$(ctl metrics)" 'lucid_pipeline_restarts_total\{pipeline="broken"\} 3'
 expect_match "restart limit reloaded from SQLite" "$(ctl status broken-once --json)" '"restart_limit" : 1,'
 wait_for 60 "broken-once gave up again" sh -c "[ \"\$(\"$LUCIDCTL\" --config \"$CONF\" query \"SELECT count(*) FROM daemon_runs WHERE pipeline = 'broken-once'\")\" = 4 ]"
 wait_for 30 "broken-once failed after the restart" state_is broken-once failed

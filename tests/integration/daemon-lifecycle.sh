@@ -53,11 +53,18 @@ file_pipeline add "$(paced_pipeline "$srt")"
 printf 'restart = sometimes\n---\nfakesrc ! fakesink\n' > "$PIPES/broken.pipeline"
 # a file named like an API pipeline: ignored, and recorded as an error
 file_pipeline api-on "$(paced_pipeline "$srt")"
+# a second file naming the running 'keep' pipeline, sorted before its
+# file: the running definition stays, the newcomer is reported
+printf 'name = keep\n---\n%s\n' "$(paced_pipeline "$srt" 7000)" > "$PIPES/a-twin.pipeline"
 kill -HUP "$LUCIDD_PID"
 wait_for 30 "added pipeline runs" state_is add running
 wait_for 30 "removed pipeline gone" sh -c "! \"$LUCIDCTL\" --config \"$CONF\" status remove"
 wait_for 30 "changed pipeline restarted" sql_true "SELECT count(*) = 2 FROM daemon_runs WHERE pipeline = 'change'"
 expect_eq "unchanged pipeline kept its worker" "$(runs_of keep)" 1
+expect_eq "a file naming a running pipeline does not replace it" "$(ctl status keep --json | grep -c 'sleep-time=7000')" 0
+expect_match "the name clash is an error event naming both files" \
+  "$(q "SELECT message FROM daemon_events WHERE pipeline = 'keep' AND kind = 'error'")" \
+  "a-twin\.pipeline also names pipeline 'keep', which runs from $PIPES/keep\.pipeline: it is ignored"
 expect_eq "API pipeline untouched by reload" "$(runs_of api-on)" 1
 expect_eq "stopped file pipeline stays stopped over SIGHUP" "$(state halt)" stopped
 expect_eq "stopped file pipeline not restarted by SIGHUP" "$(runs_of halt)" 1
@@ -90,7 +97,13 @@ expect_eq "lucidsink runs closed at EOS" "$(q "SELECT count(*) FROM runs WHERE s
 expect_eq "integrity" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
 
 # Restart: API pipelines come back from SQLite with their wanted state.
+# At start nothing runs 'keep' yet, so neither of the two files naming
+# it is used (file name order does not decide), and an error says so.
 start_daemon
+expect_eq "a name two files claim at start: not started" "$(ctl status keep > /dev/null 2>&1 && echo listed || echo absent)" absent
+expect_match "... an error event naming both files" \
+  "$(q "SELECT message FROM daemon_events WHERE pipeline = 'keep' AND kind = 'error' ORDER BY id DESC LIMIT 1")" \
+  "the files $PIPES/a-twin\.pipeline, $PIPES/keep\.pipeline name the same pipeline 'keep': none of them is used"
 expect_match "api-on back" "$(ctl status api-on)" 'api-on +api +running'
 expect_match "api-off back, still stopped" "$(ctl status api-off)" 'api-off +api +stopped'
 wait_for 60 "api-on writes again" sql_true "SELECT count(*) = 2 FROM runs WHERE label = 'api-on'"

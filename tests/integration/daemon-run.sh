@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `lucidctl run` instances do not outlive their use: an interrupted
 # lucidctl (SIGINT) stops and deletes its instance, whose max_pipelines
-# slot is then free (here max_pipelines = 2: the template file pipeline
-# and one run); a lucidctl killed with -9 loses its lease and lucidd
+# slot is then free (here max_pipelines = 3: two file pipelines and one
+# run); a lucidctl killed with -9 loses its lease and lucidd
 # reclaims the instance; a run that ended is deleted after run_reclaim_s
 # unless it was started with keep. Asserted with SQL and lucidctl list.
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -19,7 +19,19 @@ input = src
 ---
 filesrc name=src ! subparse ! identity sleep-time=50000 ! lucidtextenc model=${model} ! lucidsink commit-interval=50
 P
-write_conf "max_pipelines = 2" "run_reclaim_s = 2"
+# A file pipeline without an input element (so `run` on it is a 400), over
+# a 10 s WAV file: its status gives TIME position, duration and progress.
+python3 -c "
+import wave
+w = wave.open('$TMP/tone.wav', 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b'\\x00\\x10' * 80000); w.close()"
+cat > "$PIPES/wave.pipeline" <<'P'
+enabled = false
+restart = never
+---
+filesrc location=${tmp}/tone.wav ! wavparse ! identity sleep-time=200000 ! fakesink
+P
+write_conf "max_pipelines = 3" "run_reclaim_s = 2"
 start_daemon
 run_name() { "$LUCIDCTL" --config "$CONF" list | awk '$1 ~ /^slow-file\.run-/ { print $1 }'; }
 run_state() { "$LUCIDCTL" --config "$CONF" list | awk '$1 ~ /^slow-file\.run-/ { print $3 }'; }
@@ -75,6 +87,31 @@ sleep 4 # two reclaim windows: an unkept run would be gone by now
 expect_eq "E (keep) still listed" "$(state "$name_e")" finished
 expect_eq "E: no reclaim" "$(q "SELECT count(*) FROM daemon_events WHERE pipeline = '$name_e' AND kind = 'reclaim'")" 0
 ctl delete "$name_e" > /dev/null || fail "delete E"
+
+# 4. `run` on a pipeline that names no input element: a bad request (400),
+# whatever lucidd's state
+rc=$(curl -s -o "$TMP/noinput" -w '%{http_code}' --unix-socket "$SOCK" -X POST "http://lucidd/v1/pipelines/wave/run" -d "{\"input\": \"$TMP/tone.wav\"}")
+expect_eq "run on a pipeline without an input element" "$rc" 400
+expect_match "... says why" "$(cat "$TMP/noinput")" "names no input element"
+
+# 5. a file pipeline's status: TIME position and duration (the WAV file's
+# 10 s), progress = position / duration, the LATENCY query's minimum
+ctl start wave > /dev/null || fail "start wave"
+wave_mid() { ctl status wave --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin); s = s[0] if isinstance(s, list) else s
+pos, dur = s["position_ns"], s["duration_ns"]
+sys.exit(0 if s["state"] == "running" and s["buffers"] >= 3 and pos and dur and 0 < pos < dur else 1)'; }
+wait_for 30 "wave: running with a position" wave_mid
+ctl status wave --json > "$TMP/wave.json"
+wave_field() { python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); s = s[0] if isinstance(s, list) else s; print(s[sys.argv[2]])' "$TMP/wave.json" "$1"; }
+expect_eq "wave: duration_ns of a 10 s WAV file" "$(wave_field duration_ns)" 10000000000
+expect_match "wave: position_ns inside the file" "$(wave_field position_ns)" '^[1-9][0-9]{8,9}$'
+expect_eq "wave: progress = position / duration" \
+  "$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1])); s = s[0] if isinstance(s, list) else s; print(abs(s["progress"] - s["position_ns"] / s["duration_ns"]) < 1e-6)' "$TMP/wave.json")" True
+expect_match "wave: latency_ns answered" "$(wave_field latency_ns)" '^[0-9]+$'
+wait_for 30 "wave finished" state_is wave finished
+expect_eq "wave: progress 1 once finished" "$(ctl status wave --json | python3 -c 'import json, sys; s = json.load(sys.stdin); s = s[0] if isinstance(s, list) else s; print(s["progress"])')" 1.0
 
 stop_daemon TERM
 expect_eq "integrity at the end" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok

@@ -6,6 +6,39 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/daemon-lib.sh"
+
+# The generated unit (daemon/lucidd.service.in) agrees with the build:
+# ExecStart names the configuration lucidd reads by default, which is
+# where meson installs lucidd.conf; a ConfigurationDirectory= is that
+# file's directory (declared only for a sysconfdir below /etc); the
+# workers' GStreamer registry lives in the unit's CacheDirectory= (so
+# ProtectSystem=strict does not force a plugin scan at every worker start).
+unit="$LUCID_BUILD_ROOT/daemon/lucidd.service"
+unit_conf=$(sed -n 's/^ExecStart=[^ ]*lucidd --config \([^ ]*\)$/\1/p' "$unit")
+default_conf=$("$LUCIDD" --help | sed -n 's/.*(default \(.*\))$/\1/p')
+expect_match "ExecStart passes --config" "$unit_conf" '^/.*/lucidd\.conf$'
+expect_eq "the unit's --config is lucidd's default configuration" "$unit_conf" "$default_conf"
+if command -v meson > /dev/null; then
+  installed_conf=$(meson introspect --installed "$LUCID_BUILD_ROOT" | python3 -c 'import json, sys; print(*[v for k, v in json.load(sys.stdin).items() if k.endswith("/daemon/lucidd.conf")])')
+  expect_eq "lucidd.conf is installed where the unit's --config points" "$installed_conf" "$unit_conf"
+fi
+conf_dir=$(sed -n 's/^ConfigurationDirectory=//p' "$unit")
+if [ -n "$conf_dir" ]; then
+  expect_eq "ConfigurationDirectory= is the configuration's directory" "/etc/$conf_dir/lucidd.conf" "$unit_conf"
+else
+  expect_eq "no ConfigurationDirectory= for a configuration outside /etc" "${unit_conf#/etc/}" "$unit_conf"
+fi
+expect_eq "CacheDirectory=lucid" "$(sed -n 's/^CacheDirectory=//p' "$unit")" lucid
+expect_eq "the workers' registry in the cache directory" "$(sed -n 's/^Environment=GST_REGISTRY=//p' "$unit")" '%C/lucid/registry.bin'
+if command -v systemd-analyze > /dev/null; then
+  sed "s|^ExecStart=[^ ]*|ExecStart=$LUCIDD|" "$unit" > "$TMP/lucidd.service"
+  rc=0; systemd-analyze verify "$TMP/lucidd.service" > "$TMP/verify.out" 2>&1 || rc=$?
+  expect_eq "systemd-analyze verify accepts the unit" "$rc" 0
+  [ "$rc" = 0 ] || cat "$TMP/verify.out" >&2
+else
+  echo "SKIP: systemd-analyze not installed"
+fi
+
 notify_log="$TMP/notify.log"
 python3 - "$TMP/notify.sock" "$notify_log" <<'PY' &
 import socket, sys
@@ -37,7 +70,10 @@ mkdir -m 755 "$TMP/run"
 # finds the socket there too (outside the unit, the default /run/lucid).
 export RUNTIME_DIRECTORY="$TMP/run"
 
-NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=400000 start_daemon
+# GST_REGISTRY as the unit sets it (a fresh file in a cache directory):
+# lucidd passes its environment to the workers, which write it.
+mkdir -p "$TMP/cache/lucid"
+NOTIFY_SOCKET="$TMP/notify.sock" WATCHDOG_USEC=400000 GST_REGISTRY="$TMP/cache/lucid/registry.bin" start_daemon
 unset NOTIFY_SOCKET WATCHDOG_USEC
 expect_eq "socket in \$RUNTIME_DIRECTORY" "$([ -S "$TMP/run/lucidd.sock" ] && [ ! -e "$STATE/lucidd.sock" ] && echo yes)" yes
 expect_eq "socket mode under the runtime directory" "$(stat -c %a "$TMP/run/lucidd.sock")" 660
@@ -60,6 +96,7 @@ else
 fi
 wait_for 30 "READY=1 sent" grep -q '^READY=1' "$notify_log"
 wait_for 30 "STATUS= with a running pipeline" grep -q '^STATUS=1 pipelines: 1 running, 0 failed' "$notify_log"
+wait_for 30 "the worker wrote GST_REGISTRY of lucidd's environment" test -s "$TMP/cache/lucid/registry.bin"
 wait_for 10 "WATCHDOG=1 pings" sh -c "[ \$(grep -c '^WATCHDOG=1' '$notify_log') -ge 2 ]"
 
 # TCP: loopback only, bearer token required

@@ -4,7 +4,8 @@
  * ring buffer are refused, on an element checked alone as
  * deep-element-added hands it (created later inside a bin) as well as in a
  * parsed tree; temp-template is held to the allowed paths; the same
- * elements without them pass.
+ * elements without them pass. Allowlist entries are glob patterns of
+ * factory names ("lucid*").
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -176,6 +177,42 @@ test_tree (void)
   lucid_worker_policy_clear (&policy);
 }
 
+/* [api] allowed_elements entries are glob patterns of factory names:
+ * "lucid*" (in the default list) admits every Lucid element and nothing
+ * else; an element's own name, which the client picks, is never what is
+ * matched. */
+static void
+test_element_patterns (void)
+{
+  LucidWorkerPolicy policy;
+  const char *const lucid[] = { "lucidtextenc", "lucidsink" };
+  g_autoptr (GstElement) filesink
+      = gst_element_factory_make ("filesink", "lucidtextenc0");
+  g_autoptr (GstElement) fakesink = gst_element_factory_make ("fakesink", NULL);
+
+  lucid_worker_policy_init (&policy);
+  g_ptr_array_add (policy.elements, g_strdup ("lucid*"));
+  g_ptr_array_add (policy.elements, g_strdup ("fake?ink"));
+  for (guint i = 0; i < G_N_ELEMENTS (lucid); i++) {
+    g_autoptr (GstElement) e = gst_element_factory_make (lucid[i], NULL);
+    g_autoptr (GError) error = NULL;
+    if (e == NULL)
+      g_error ("%s: not found (GST_PLUGIN_PATH should name the build's "
+               "plugin)",
+               lucid[i]);
+    gst_object_ref_sink (e);
+    g_assert_true (lucid_worker_policy_check_element (&policy, e, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_nonnull (filesink);
+  gst_object_ref_sink (filesink);
+  /* named like a Lucid element, made by filesink: refused */
+  expect_refused (&policy, filesink, "(filesink) is not in the allowlist");
+  gst_object_ref_sink (fakesink);
+  g_assert_true (lucid_worker_policy_check_element (&policy, fakesink, NULL));
+  lucid_worker_policy_clear (&policy);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -187,5 +224,6 @@ main (int argc, char **argv)
   g_test_add_func ("/worker-policy/playbin-is-an-element",
                    test_playbin_is_an_element);
   g_test_add_func ("/worker-policy/tree", test_tree);
+  g_test_add_func ("/worker-policy/element-patterns", test_element_patterns);
   return g_test_run ();
 }

@@ -98,20 +98,22 @@ lucid_verify_cli_run (const LucidVerifyCli *cli, const char *program,
     /* Name the file and say why, before SQLite's vaguer "unable to open". */
     int e = errno;
 
-    g_printerr ("%s: %s: %s%s\n", program, database, g_strerror (e),
-                e == EACCES && unreadable_hint ? unreadable_hint : "");
-    return 2;
-  }
-  opts.expect_root = cli->expect_root;
-  opts.public_key_path = cli->public_key;
-  opts.min_signed_size = cli->min_signed_size;
-  opts.skip_derived = cli->no_derived;
-  if (lucid_audit_log_verify (database, &opts, &report, &error))
-    status = 0;
-  else if (g_error_matches (error, LUCID_ERROR, LUCID_ERROR_TAMPERED))
-    status = 1;
-  else
+    g_set_error (&error, LUCID_ERROR, LUCID_ERROR_IO, "%s: %s%s", database,
+                 g_strerror (e),
+                 e == EACCES && unreadable_hint ? unreadable_hint : "");
     status = 2;
+  } else {
+    opts.expect_root = cli->expect_root;
+    opts.public_key_path = cli->public_key;
+    opts.min_signed_size = cli->min_signed_size;
+    opts.skip_derived = cli->no_derived;
+    if (lucid_audit_log_verify (database, &opts, &report, &error))
+      status = 0;
+    else if (g_error_matches (error, LUCID_ERROR, LUCID_ERROR_TAMPERED))
+      status = 1;
+    else
+      status = 2;
+  }
 
   if (cli->json) {
     g_autofree char *text

@@ -345,6 +345,10 @@ for opt in "--expect-root 1234" "--min-signed-size 5" "--public-key $TMP/bad.pub
 done
 rc=0; out=$("$VERIFY" "$TMP/nope.db" 2>&1) || rc=$?
 db="$TMP/nope.db" same_as_ctl "missing database" "$rc" "$out"
+rc=0; out=$("$VERIFY" "$TMP/nope.db" --json 2> /dev/null) || rc=$?
+expect_eq "missing database --json: exit" "$rc" 2
+expect_match "missing database --json: the error member names it" "$out" "\"error\" : \"$TMP/nope.db: No such file"
+db="$TMP/nope.db" same_as_ctl "missing database --json" "$rc" "$out" --json
 if [ -n "$CTL" ]; then
   for opt in --derived --no-derived "--min-signed-size 3"; do
     rc=0; out=$("$CTL" list $opt 2>&1) || rc=$?

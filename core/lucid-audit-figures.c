@@ -13,46 +13,21 @@
  * (1 + n_boot) with the bootstrap; Aequitas' disparities are one figure per
  * group and metric, so they cost ten times the groups per grouping.
  *
+ * This file builds the report (groupings, per-group rates, Fairlearn and
+ * AIF360 figures, intervals); the Aequitas convention's figures are
+ * lucid-audit-figures-aequitas.c's, the figures' names per convention
+ * lucid-audit-figure-names.c's.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "lucid-audit-figures.h"
+#include "lucid-audit-figures-private.h"
 
 #include "lucid-error.h"
 #include "lucid-inequality.h"
 
 #include <math.h>
 #include <string.h>
-
-static const char *const fairlearn_names[] = {
-  "demographic_parity_difference", "demographic_parity_ratio",
-  "equalized_odds_difference", "equalized_odds_ratio",
-  "equal_opportunity_difference", "equal_opportunity_ratio",
-};
-
-static const char *const aif360_names[] = {
-  "statistical_parity_difference", "disparate_impact",
-  "average_odds_difference", "average_abs_odds_difference",
-  "equal_opportunity_difference",
-};
-
-/* AIF360's inequality indices: the first three over the whole window, the
- * next three between the privileged and unprivileged sets, the last three
- * between the groups of each grouping. */
-enum {
-  INEQ_GE, INEQ_THEIL, INEQ_CV,
-  INEQ_BETWEEN_GE, INEQ_BETWEEN_THEIL, INEQ_BETWEEN_CV,
-  INEQ_ALL_GE, INEQ_ALL_THEIL, INEQ_ALL_CV,
-  N_INEQ
-};
-
-static const char *const inequality_names[N_INEQ] = {
-  "generalized_entropy_index", "theil_index", "coefficient_of_variation",
-  "between_group_generalized_entropy_index", "between_group_theil_index",
-  "between_group_coefficient_of_variation",
-  "between_all_groups_generalized_entropy_index",
-  "between_all_groups_theil_index",
-  "between_all_groups_coefficient_of_variation",
-};
 
 /* Aequitas metric → the fairness rate with the same counts ratio (for its
  * Wilson interval); -1: ppr, whose denominator is all groups' k (its Wilson
@@ -63,118 +38,6 @@ static const int aequitas_rate[LUCID_AEQUITAS_N_METRICS] = {
   LUCID_FAIRNESS_TPR, LUCID_FAIRNESS_TNR, LUCID_FAIRNESS_NPV,
   LUCID_FAIRNESS_PREVALENCE, LUCID_FAIRNESS_ACCURACY,
 };
-
-const char *
-lucid_audit_convention_name (LucidAuditConvention convention)
-{
-  switch (convention) {
-    case LUCID_AUDIT_CONVENTION_FAIRLEARN:
-      return "fairlearn";
-    case LUCID_AUDIT_CONVENTION_AIF360:
-      return "aif360";
-    case LUCID_AUDIT_CONVENTION_AEQUITAS:
-      return "aequitas";
-  }
-  return "?";
-}
-
-/* ---- names -------------------------------------------------------------- */
-
-gboolean
-lucid_audit_figure_is_per_group (const char *metric)
-{
-  for (int r = 0; r < LUCID_FAIRNESS_N_RATES; r++)
-    if (!strcmp (metric, lucid_fairness_rate_name (r)))
-      return TRUE;
-  for (int m = 0; m < LUCID_AEQUITAS_N_METRICS; m++) {
-    const char *name = lucid_aequitas_metric_name (m);
-    gsize len = strlen (name);
-    if (!strcmp (metric, name))
-      return TRUE;
-    if (m < LUCID_AEQUITAS_N_DISPARITIES && !strncmp (metric, name, len)
-        && !strcmp (metric + len, "_disparity"))
-      return TRUE;
-  }
-  return FALSE;
-}
-
-gboolean
-lucid_audit_figure_known (const char *metric)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (fairlearn_names); i++)
-    if (!strcmp (metric, fairlearn_names[i]))
-      return TRUE;
-  for (guint i = 0; i < G_N_ELEMENTS (aif360_names); i++)
-    if (!strcmp (metric, aif360_names[i]))
-      return TRUE;
-  for (guint i = 0; i < N_INEQ; i++)
-    if (!strcmp (metric, inequality_names[i]))
-      return TRUE;
-  return lucid_audit_figure_is_per_group (metric);
-}
-
-char *
-lucid_audit_figure_names_text (void)
-{
-  GString *s = g_string_new (NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (fairlearn_names); i++)
-    g_string_append_printf (s, "%s, ", fairlearn_names[i]);
-  for (guint i = 0; i < G_N_ELEMENTS (aif360_names) - 1; i++)
-    g_string_append_printf (s, "%s, ", aif360_names[i]);
-  for (guint i = 0; i < N_INEQ; i++)
-    g_string_append_printf (s, "%s, ", inequality_names[i]);
-  for (int r = 0; r < LUCID_FAIRNESS_N_RATES; r++)
-    g_string_append_printf (s, "%s, ", lucid_fairness_rate_name (r));
-  for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++)
-    g_string_append_printf (s, "%s_disparity, ", lucid_aequitas_metric_name (m));
-  g_string_append (s, "ppr, pprev, precision, prev");
-  return g_string_free (s, FALSE);
-}
-
-/* @convention's names into @s, ", "-separated. */
-static void
-convention_names (LucidAuditConvention convention, GString *s)
-{
-  if (convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
-    for (int m = 0; m < LUCID_AEQUITAS_N_METRICS; m++)
-      g_string_append_printf (s, "%s, ", lucid_aequitas_metric_name (m));
-    for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++)
-      g_string_append_printf (s, "%s_disparity, ",
-          lucid_aequitas_metric_name (m));
-  } else {
-    for (int r = 0; r < LUCID_FAIRNESS_N_RATES; r++)
-      g_string_append_printf (s, "%s, ", lucid_fairness_rate_name (r));
-    if (convention == LUCID_AUDIT_CONVENTION_FAIRLEARN) {
-      for (guint i = 0; i < G_N_ELEMENTS (fairlearn_names); i++)
-        g_string_append_printf (s, "%s, ", fairlearn_names[i]);
-    } else {
-      for (guint i = 0; i < G_N_ELEMENTS (aif360_names); i++)
-        g_string_append_printf (s, "%s, ", aif360_names[i]);
-      for (guint i = 0; i < N_INEQ; i++)
-        g_string_append_printf (s, "%s, ", inequality_names[i]);
-    }
-  }
-  if (s->len >= 2)
-    g_string_truncate (s, s->len - 2);
-}
-
-gboolean
-lucid_audit_figure_in_convention (const char *metric,
-    LucidAuditConvention convention)
-{
-  g_autoptr (GString) s = g_string_new (NULL);
-  convention_names (convention, s);
-  g_auto (GStrv) names = g_strsplit (s->str, ", ", -1);
-  return g_strv_contains ((const char *const *) names, metric);
-}
-
-char *
-lucid_audit_convention_figure_names_text (LucidAuditConvention convention)
-{
-  GString *s = g_string_new (NULL);
-  convention_names (convention, s);
-  return g_string_free (s, FALSE);
-}
 
 /* ---- projection --------------------------------------------------------- */
 
@@ -225,8 +88,8 @@ typedef struct {
   int figure;
 } Job;
 
-static LucidFairnessCounts *
-project (const LucidFairnessCounts *counts, GHashTable *cut)
+LucidFairnessCounts *
+lucid_audit_counts_project (const LucidFairnessCounts *counts, GHashTable *cut)
 {
   LucidFairnessCounts *out = lucid_fairness_counts_new ();
   g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (counts);
@@ -237,13 +100,6 @@ project (const LucidFairnessCounts *counts, GHashTable *cut)
           lucid_fairness_counts_lookup (counts, keys->pdata[i]));
   }
   return out;
-}
-
-/* ppr and pprev: Aequitas metrics of the predictions alone. */
-static gboolean
-aequitas_prediction_only (int metric)
-{
-  return metric == LUCID_AEQUITAS_PPR || metric == LUCID_AEQUITAS_PPREV;
 }
 
 static LucidFairnessValue
@@ -293,7 +149,8 @@ job_eval (const LucidFairnessCounts *counts, gpointer data)
     return job->figure % 3 == 2 ? lucid_aif360_cv_from_ge2 (v) : v;
   }
 
-  g_autoptr (LucidFairnessCounts) proj = project (counts, job->cut);
+  g_autoptr (LucidFairnessCounts) proj =
+      lucid_audit_counts_project (counts, job->cut);
   if (job->kind == JOB_INEQUALITY) {
     double alpha = job->figure == INEQ_ALL_THEIL ? 1.0
         : job->figure == INEQ_ALL_CV ? 2.0 : c->ge_alpha;
@@ -304,37 +161,6 @@ job_eval (const LucidFairnessCounts *counts, gpointer data)
   }
   return lucid_fairlearn_figure (proj, job->figure, c->method,
       c->aggregation);
-}
-
-/* Aequitas' disparities of one grouping, all at once per replicate: ppr
- * and pprev over the groups included by all their events (cut_all), the
- * other eight over those included by their events with truth (cut_truth;
- * the same table when the cuts are equal). */
-typedef struct {
-  GHashTable *cut_all, *cut_truth;
-  const LucidAuditFiguresConfig *config;
-  GPtrArray *figures;           /* LucidAuditFigure*: group, metric name */
-  int *metric;                  /* each figure's LucidAequitasMetric */
-} AequitasJob;
-
-static void
-aequitas_eval (const LucidFairnessCounts *counts, double *out, gpointer data)
-{
-  AequitasJob *job = data;
-  g_autoptr (LucidFairnessCounts) proj_all = project (counts, job->cut_all);
-  g_autoptr (LucidFairnessCounts) proj_truth = NULL;
-  if (g_hash_table_size (job->cut_truth) != g_hash_table_size (job->cut_all))
-    proj_truth = project (counts, job->cut_truth);
-  for (guint i = 0; i < job->figures->len; i++) {
-    const LucidAuditFigure *f = job->figures->pdata[i];
-    LucidFairnessValue v;
-    const LucidFairnessCounts *proj = proj_truth
-        && !aequitas_prediction_only (job->metric[i]) ? proj_truth : proj_all;
-    if (lucid_aequitas_disparity (proj, f->group, job->metric[i],
-            job->config->reference, job->config->reference_group, 0, &v,
-            NULL))
-      out[i] = v.value;
-  }
 }
 
 /* ---- building the report ------------------------------------------------ */
@@ -388,77 +214,9 @@ lucid_audit_figures_free (LucidAuditFigures *figures)
   g_free (figures);
 }
 
-static void
-add_verdict (LucidAuditFigures *out, const char *grouping, const char *group,
-    LucidAequitasParity parity, LucidAequitasVerdict verdict)
-{
-  LucidAuditVerdict *v = g_new0 (LucidAuditVerdict, 1);
-  v->grouping = g_strdup (grouping);
-  v->group = g_strdup (group);
-  v->parity = parity;
-  v->verdict = verdict;
-  g_ptr_array_add (out->verdicts, v);
-}
-
-/* Aequitas' reference groups and Fairness' determinations of one grouping,
- * from its disparity figures @figs (group-major, @metrics[i] the metric of
- * figs[i]) over the included groups @inc. */
-static void
-aequitas_verdicts (const LucidFairnessCounts *included_all,
-    const LucidFairnessCounts *included_truth, GPtrArray *inc,
-    GPtrArray *figs, const int *metrics, const char *grouping,
-    const LucidAuditFiguresConfig *config, LucidAuditFigures *out)
-{
-  for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++) {
-    const char *ref = lucid_aequitas_reference_group (
-        aequitas_prediction_only (m) ? included_all : included_truth,
-        config->reference, config->reference_group, m, NULL);
-    if (!ref)
-      continue;
-    LucidAuditReference *r = g_new0 (LucidAuditReference, 1);
-    r->grouping = g_strdup (grouping);
-    r->metric = m;
-    r->group = g_strdup (ref);
-    g_ptr_array_add (out->references, r);
-  }
-  g_autofree LucidAequitasVerdict *all = g_new (LucidAequitasVerdict,
-      (gsize) inc->len * LUCID_AEQUITAS_N_PARITIES);
-  guint n_groups = 0;
-  for (guint g = 0, f = 0; g < inc->len; g++) {
-    double disparity[LUCID_AEQUITAS_N_DISPARITIES];
-    gboolean any = FALSE;
-    for (int m = 0; m < LUCID_AEQUITAS_N_DISPARITIES; m++)
-      disparity[m] = NAN;
-    for (; f < figs->len; f++) {
-      const LucidAuditFigure *x = figs->pdata[f];
-      if (strcmp (x->group, inc->pdata[g]))
-        break;
-      disparity[metrics[f]] = x->value;
-      any = TRUE;
-    }
-    if (!any)
-      continue;
-    LucidAequitasVerdict *v = all + (gsize) n_groups * LUCID_AEQUITAS_N_PARITIES;
-    lucid_aequitas_parities (disparity, config->tau, v);
-    for (int p = 0; p < LUCID_AEQUITAS_N_PARITIES; p++)
-      add_verdict (out, grouping, inc->pdata[g], p, v[p]);
-    n_groups++;
-  }
-  if (n_groups == 0)
-    return;
-  g_autofree LucidAequitasVerdict *column = g_new (LucidAequitasVerdict,
-      n_groups);
-  for (int p = 0; p < LUCID_AEQUITAS_N_PARITIES; p++) {
-    for (guint g = 0; g < n_groups; g++)
-      column[g] = all[(gsize) g * LUCID_AEQUITAS_N_PARITIES + p];
-    add_verdict (out, grouping, NULL, p,
-        lucid_aequitas_attribute_verdict (column, n_groups));
-  }
-}
-
-static LucidAuditFigure *
-add_figure (LucidAuditFigures *out, const char *grouping, const char *group,
-    const char *metric, LucidFairnessValue v)
+LucidAuditFigure *
+lucid_audit_figures_add (LucidAuditFigures *out, const char *grouping,
+    const char *group, const char *metric, LucidFairnessValue v)
 {
   LucidAuditFigure *f = g_new0 (LucidAuditFigure, 1);
   f->grouping = g_strdup (grouping);
@@ -661,15 +419,17 @@ compute_grouping (const LucidAuditWindowReport *report,
     if (to)
       g_hash_table_insert (cut_all, fine->pdata[i], to);
   }
-  g_autoptr (LucidFairnessCounts) all = project (report->counts, cut_all);
+  g_autoptr (LucidFairnessCounts) all =
+      lucid_audit_counts_project (report->counts, cut_all);
 
   /* Included groups, per kind of figure. */
   guint64 m = config->min_group_size;
   g_autoptr (GHashTable) cut = included_cut (cut_all, all, m, FALSE);
   g_autoptr (GHashTable) cut_truth = included_cut (cut_all, all, m, TRUE);
-  g_autoptr (LucidFairnessCounts) included = project (report->counts, cut);
-  g_autoptr (LucidFairnessCounts) included_truth = project (report->counts,
-      cut_truth);
+  g_autoptr (LucidFairnessCounts) included =
+      lucid_audit_counts_project (report->counts, cut);
+  g_autoptr (LucidFairnessCounts) included_truth =
+      lucid_audit_counts_project (report->counts, cut_truth);
 
   /* Per group: counts and rates with Wilson intervals. */
   g_autoptr (GPtrArray) keys = lucid_fairness_counts_keys (all);
@@ -733,7 +493,8 @@ compute_grouping (const LucidAuditWindowReport *report,
       }
       if (too_small)
         val = (LucidFairnessValue) {NAN, LUCID_FAIRNESS_TOO_SMALL};
-      LucidAuditFigure *f = add_figure (out, grouping, key, name, val);
+      LucidAuditFigure *f = lucid_audit_figures_add (out, grouping, key, name,
+          val);
       if (!too_small && rate >= 0) {
         LucidFairnessReason unused;
         lucid_fairness_wilson (c, rate, config->level, &f->lower, &f->upper,
@@ -748,11 +509,12 @@ compute_grouping (const LucidAuditWindowReport *report,
 
   /* Between groups. */
   if (config->convention == LUCID_AUDIT_CONVENTION_FAIRLEARN) {
-    for (int fig = 0; fig < (int) G_N_ELEMENTS (fairlearn_names); fig++) {
+    for (int fig = 0; fig < (int) G_N_ELEMENTS (lucid_audit_fairlearn_names);
+        fig++) {
       gboolean all_events = fairlearn_prediction_only (fig);
       Job job = { JOB_FAIRLEARN, all_events ? cut : cut_truth, config, fig };
-      LucidAuditFigure *f = add_figure (out, grouping, NULL,
-          fairlearn_names[fig], lucid_fairlearn_figure (all_events
+      LucidAuditFigure *f = lucid_audit_figures_add (out, grouping, NULL,
+          lucid_audit_fairlearn_names[fig], lucid_fairlearn_figure (all_events
               ? included : included_truth, fig, config->method,
               config->aggregation));
       if (all_events)
@@ -764,54 +526,14 @@ compute_grouping (const LucidAuditWindowReport *report,
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
     for (int fig = INEQ_ALL_GE; fig < N_INEQ; fig++) {
       Job job = { JOB_INEQUALITY, cut_truth, config, fig };
-      LucidAuditFigure *f = add_figure (out, grouping, NULL,
-          inequality_names[fig], job_eval (report->counts, &job));
+      LucidAuditFigure *f = lucid_audit_figures_add (out, grouping, NULL,
+          lucid_audit_inequality_names[fig], job_eval (report->counts, &job));
       mark_too_small (f, n_too_small_truth, n_included_truth);
       add_interval (report, f, &job);
     }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
-    /* Groups with events (the truth-included ones are among them); each
-     * disparity over the groups of its own run, see AequitasJob.  A group
-     * left out of a run gets no disparity of that run; a given reference
-     * that is no group of a run gives that run's metrics none. */
-    g_autoptr (GPtrArray) inc = lucid_fairness_counts_keys (included);
-    g_autoptr (GPtrArray) figs = g_ptr_array_new ();
-    g_autoptr (GArray) metrics = g_array_new (FALSE, FALSE, sizeof (int));
-    for (guint i = 0; i < inc->len; i++) {
-      for (int mi = 0; mi < LUCID_AEQUITAS_N_DISPARITIES; mi++) {
-        const LucidFairnessCounts *run = aequitas_prediction_only (mi)
-            ? included : included_truth;
-        LucidFairnessValue val;
-        if (!lucid_fairness_counts_lookup (run, inc->pdata[i])
-            || !lucid_aequitas_disparity (run, inc->pdata[i], mi,
-                config->reference, config->reference_group, 0, &val, NULL))
-          continue;
-        g_autofree char *name = g_strdup_printf ("%s_disparity",
-            lucid_aequitas_metric_name (mi));
-        g_ptr_array_add (figs, add_figure (out, grouping, inc->pdata[i],
-                name, val));
-        g_array_append_val (metrics, mi);
-      }
-    }
-    aequitas_verdicts (included, included_truth, inc, figs,
-        (int *) metrics->data, grouping, config, out);
-    if (report->n_boot > 0 && figs->len > 0) {
-      AequitasJob job = { cut, cut_truth, config, figs, (int *) metrics->data };
-      guint n = figs->len;
-      g_autofree double *lo = g_new (double, n);
-      g_autofree double *hi = g_new (double, n);
-      g_autofree guint *nv = g_new (guint, n);
-      lucid_audit_window_report_intervals (report, aequitas_eval, &job, n,
-          config->level, lo, hi, nv);
-      for (guint i = 0; i < n; i++) {
-        LucidAuditFigure *f = figs->pdata[i];
-        if (isnan (f->value))
-          continue;
-        f->lower = lo[i];
-        f->upper = hi[i];
-        f->n_boot_valid = nv[i];
-      }
-    }
+    lucid_audit_aequitas_between (report, config, grouping, cut, cut_truth,
+        included, included_truth, out);
   }
 }
 
@@ -839,18 +561,19 @@ lucid_audit_figures_compute (const LucidAuditWindowReport *report,
       if (fig >= INEQ_BETWEEN_GE && !sets)
         break;
       Job job = { JOB_INEQUALITY, NULL, config, fig };
-      LucidAuditFigure *f = add_figure (out, "", NULL, inequality_names[fig],
-          job_eval (report->counts, &job));
+      LucidAuditFigure *f = lucid_audit_figures_add (out, "", NULL,
+          lucid_audit_inequality_names[fig], job_eval (report->counts, &job));
       add_interval (report, f, &job);
     }
   }
   if (config->convention == LUCID_AUDIT_CONVENTION_AIF360
       && config->privileged && config->privileged[0]
       && config->unprivileged && config->unprivileged[0]) {
-    for (int fig = 0; fig < (int) G_N_ELEMENTS (aif360_names); fig++) {
+    for (int fig = 0; fig < (int) G_N_ELEMENTS (lucid_audit_aif360_names);
+        fig++) {
       Job job = { JOB_AIF360, NULL, config, fig };
-      LucidAuditFigure *f = add_figure (out, "", NULL, aif360_names[fig],
-          job_eval (report->counts, &job));
+      LucidAuditFigure *f = lucid_audit_figures_add (out, "", NULL,
+          lucid_audit_aif360_names[fig], job_eval (report->counts, &job));
       add_interval (report, f, &job);
     }
   }

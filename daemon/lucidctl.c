@@ -13,8 +13,10 @@
  *                      --remote)
  *   lucidctl [OPTIONS] metrics | daemon     Prometheus text | daemon status
  *   lucidctl [OPTIONS] verify [DB] [--expect-root HEX] [--public-key FILE]
- *                      [--min-signed-size N]    the audit log of DB (default:
- *                      the daemon's database); lucidctl-verify.c
+ *                      [--min-signed-size N] [--derived|--no-derived]
+ *                      the audit log of DB (default: the daemon's
+ *                      database), with lucid-verify's options and report
+ *                      (core/tools/lucid-verify-cli.c)
  *
  * OPTIONS: --socket=PATH (default: $LUCIDD_SOCKET, then the [daemon]
  * socket of --config / /etc/lucid/lucidd.conf), --json, --database=FILE
@@ -36,12 +38,12 @@
 #include <libsoup/soup.h>
 
 #include "lucid-store.h"
-#include "lucidctl-verify.h"
+#include "lucid-verify-cli.h"
 #include "lucidd-config.h"
 
 static char *opt_socket, *opt_config, *opt_database, *opt_restart;
-static char *opt_pipeline, *opt_expect_root, *opt_public_key;
-static gint64 opt_min_signed_size;
+static char *opt_pipeline;
+static LucidVerifyCli opt_verify; /* verify's options, as lucid-verify's */
 static gboolean opt_json, opt_no_start, opt_keep, opt_header, opt_remote;
 static int opt_stall = -1, opt_lease = 30;
 static int opt_restart_limit = G_MININT; /* not given; the daemon checks it */
@@ -794,20 +796,22 @@ verify_database (Client *c)
   return g_strdup (str_or (json_node_get_object (json), "database", NULL));
 }
 
+/* Verification reads the file itself, here, with a read-only connection:
+ * the user needs read access to it (the daemon never verifies on a
+ * client's behalf — the point of verifying is not to trust the writer).
+ * Exit status as lucid-verify's: 0 verified, 1 tampered, 2 cannot check. */
 static int
 cmd_verify (Client *c, const char *database)
 {
   g_autofree char *db = database ? g_strdup (database) : verify_database (c);
-  LucidctlVerifyOptions o = {
-    .expect_root = opt_expect_root,
-    .public_key = opt_public_key,
-    .min_signed_size = opt_min_signed_size,
-    .json = opt_json,
-  };
 
   if (db == NULL)
     return 2;
-  return lucidctl_verify (db, &o);
+  opt_verify.json = opt_json;
+  return lucid_verify_cli_run (
+      &opt_verify, "lucidctl verify", db,
+      " (run lucidctl verify as lucidd's user or a member of its group, or "
+      "verify a copy of the file)");
 }
 
 int
@@ -851,18 +855,6 @@ main (int argc, char **argv)
       "run: lucidd stops and deletes the run when lucidctl has not asked "
       "about it for S seconds (default 30; 0 = never)",
       "S" },
-    { "expect-root", 0, 0, G_OPTION_ARG_STRING, &opt_expect_root,
-      "verify: the Merkle root (64 hex digits) of the log kept elsewhere; "
-      "a truncated tail is detected only this way",
-      "HEX" },
-    { "public-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_public_key,
-      "verify: trusted Ed25519 public key file; every checkpoint must be "
-      "signed by it, and at least one must exist",
-      "FILE" },
-    { "min-signed-size", 0, 0, G_OPTION_ARG_INT64, &opt_min_signed_size,
-      "verify: with --public-key, a checkpoint signed by it must cover at "
-      "least N entries",
-      "N" },
     { NULL },
   };
 
@@ -870,16 +862,17 @@ main (int argc, char **argv)
       "VERB [ARGS] — status, list, create, start, stop, restart, delete, "
       "messages, run, query, metrics, daemon, verify");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  lucid_verify_cli_add_options (ctx, &opt_verify, "verify: ", FALSE);
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc < 2) {
     g_printerr ("lucidctl: %s\n",
                 error ? error->message : "give a verb (see --help)");
     return 2;
   }
   verb = argv[1];
-  if ((opt_expect_root || opt_public_key || opt_min_signed_size)
-      && strcmp (verb, "verify") != 0) {
-    g_printerr ("lucidctl %s: --expect-root, --public-key and "
-                "--min-signed-size are options of verify\n",
+  if (lucid_verify_cli_given (&opt_verify) && strcmp (verb, "verify") != 0) {
+    g_printerr ("lucidctl %s: --expect-root, --public-key, "
+                "--min-signed-size, --derived and --no-derived are options "
+                "of verify\n",
                 verb);
     return 2;
   }

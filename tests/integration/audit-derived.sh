@@ -9,12 +9,14 @@
 #     for an old window and for the newest log entry alike;
 #   - with the guards (and the append-only triggers) dropped, a forged,
 #     edited or deleted derived row is named by lucid-verify's derived
-#     check (on by default), and passes only with --no-derived.
+#     check (on by default), and passes only with --no-derived;
+#   - `lucidctl verify` (when LUCIDCTL is given) gives the same verdict in
+#     every case, with the same options.
 #
-# Usage (meson): audit-derived.sh LUCID-VERIFY
+# Usage (meson): audit-derived.sh LUCID-VERIFY [LUCIDCTL]
 # SPDX-License-Identifier: LGPL-2.1-or-later
 . "$(dirname "$0")/lib.sh"
-VERIFY=$1
+VERIFY=$1 CTL=${2:-}
 base="$TMP/base.db" db="$TMP/t.db"
 common="annotations=$DATA/talk-audit-missing-truth.csv positive-label=positive threshold=0.5 window=tumbling window-size=6 groupings=gender n-boot=20"
 
@@ -40,11 +42,16 @@ expect_eq "cookbook, Aequitas: pprev per group" "$(sql "$base" "SELECT count(*) 
   "$(sql "$base" "SELECT 2 * count(*) FROM audit_windows WHERE element = 'aeq'")"
 
 # run WHAT WANT_RC REGEX [options]
+# (and the same with lucidctl verify)
 run() {
   local what=$1 want=$2 re=$3 rc=0 out; shift 3
   out=$(timeout 60 "$VERIFY" "$db" "$@" 2>&1) || rc=$?
   expect_eq "$what: exit" "$rc" "$want"
   expect_match "$what: says" "$out" "$re"
+  [ -n "$CTL" ] || return 0
+  rc=0; out=$(timeout 60 "$CTL" verify "$db" "$@" 2>&1) || rc=$?
+  expect_eq "$what: lucidctl verify exit" "$rc" "$want"
+  expect_match "$what: lucidctl verify says" "$out" "$re"
 }
 cp "$base" "$db"
 total=$(sql "$db" "SELECT (SELECT count(*) FROM audit_windows) + (SELECT count(*) FROM audit_groups)
@@ -87,6 +94,7 @@ expect_eq "forged figure visible in the views" "$(sql "$db" "SELECT count(*) FRO
 R=$(sql "$db" "SELECT max(rowid) FROM audit_between_figures")
 run "forged between-group figure" 1 "audit_between_figures row $R \(window_seq $W\)"
 run "forged between-group figure, --no-derived" 0 "derived: +not checked" --no-derived
+run "forged between-group figure, --derived" 1 "audit_between_figures row $R \(window_seq $W\)" --derived
 
 fresh
 R=$(sql "$db" "SELECT min(rowid) FROM audit_between_figures WHERE metric = 'demographic_parity_ratio'")

@@ -15,12 +15,14 @@
 # from the log (audit_windows) as they were, lucid-verify's derived-tables
 # check (on by default) also names it, which is checked on its own and the
 # log-only verdicts compared with --no-derived (tests/integration/
-# audit-derived.sh covers the derived tables).
+# audit-derived.sh covers the derived tables). When LUCIDCTL is given
+# (the daemon is built), `lucidctl verify DB` runs every case with the same
+# options and must give the same exit status and the same output.
 #
-# Usage (meson): audit-log.sh WRITER LUCID-VERIFY LUCID-AUDIT-KEYGEN
+# Usage (meson): audit-log.sh WRITER LUCID-VERIFY LUCID-AUDIT-KEYGEN [LUCIDCTL]
 # SPDX-License-Identifier: LGPL-2.1-or-later
 . "$(dirname "$0")/lib.sh"
-WRITER=$1 VERIFY=$2 KEYGEN=$3
+WRITER=$1 VERIFY=$2 KEYGEN=$3 CTL=${4:-}
 PYV="$LUCID_SOURCE_ROOT/tools/lucid_audit_verify.py"
 python3 -c 'import cryptography' 2> /dev/null ||
   { echo "python3-cryptography is missing (tools/install-deps.sh)"; exit 1; }
@@ -43,15 +45,30 @@ nth() { sql "$db" "SELECT seq FROM audit_log WHERE kind = '$1' ORDER BY seq LIMI
 # seq of the first checkpoint after row S
 cp_after() { sql "$db" "SELECT min(seq) FROM audit_log WHERE kind = 'checkpoint' AND seq > $1"; }
 
+# same_as_ctl WHAT RC OUT [options]: `lucidctl verify` on $db with the
+# options gives exit status RC and output OUT, as lucid-verify did (its
+# messages start "lucidctl verify:" instead of "lucid-verify:").
+same_as_ctl() {
+  local what=$1 rc=$2 out=$3 crc=0 cout; shift 3
+  [ -n "$CTL" ] || return 0
+  cout=$(timeout 60 "$CTL" verify "$db" "$@" 2>&1) || crc=$?
+  expect_eq "$what: lucidctl verify exit" "$crc" "$rc"
+  cout=${cout//lucidctl verify: /lucid-verify: }
+  if [ "$cout" == "$out" ]; then ok "$what: lucidctl verify says the same"
+  else fail "$what: lucidctl verify says '$cout', lucid-verify '$out'"; fi
+}
+
 # check WHAT WANT_RC REGEX [lucid-verify options]: runs lucid-verify and the
 # independent verifier; both must give WANT_RC (0 ok, 1 tampered) and, when
-# tampered, name the same row; lucid-verify's message must match REGEX.
+# tampered, name the same row; lucid-verify's message must match REGEX, and
+# lucidctl verify must say the same.
 check() {
   local what=$1 want=$2 re=$3; shift 3
   local rc=0 prc=0 out pout cbad pbad
   out=$(timeout 60 "$VERIFY" "$db" "$@" 2>&1) || rc=$?
   expect_eq "$what: lucid-verify exit" "$rc" "$want"
   expect_match "$what: lucid-verify says" "$out" "$re"
+  same_as_ctl "$what" "$rc" "$out" "$@"
   pout=$(timeout 60 python3 "$PYV" verify "$db" "$@" 2>&1) || prc=$?
   expect_eq "$what: independent verifier exit" "$prc" "$want"
   if [ "$want" = 1 ]; then
@@ -315,6 +332,29 @@ expect_eq "missing key file: exit" "$rc" 2
 expect_match "missing key file: message" "$out" "missing.pub"
 rc=0; out=$("$VERIFY" 2>&1) || rc=$?
 expect_eq "no arguments: exit" "$rc" 2
-expect_match "no arguments: usage" "$out" "Usage: lucid-verify DB"
+expect_match "no arguments: usage" "$out" "Usage: lucid-verify DB .*--no-derived"
+db=$base
+rc=0; out=$("$VERIFY" "$db" --derived --no-derived 2>&1) || rc=$?
+expect_eq "--derived --no-derived: exit" "$rc" 2
+expect_match "--derived --no-derived: message" "$out" "contradict each other"
+same_as_ctl "--derived --no-derived" "$rc" "$out" --derived --no-derived
+for opt in "--expect-root 1234" "--min-signed-size 5" "--public-key $TMP/bad.pub" \
+           "--public-key $TMP/missing.pub"; do
+  rc=0; out=$("$VERIFY" "$db" $opt 2>&1) || rc=$?
+  same_as_ctl "bad option ($opt)" "$rc" "$out" $opt
+done
+rc=0; out=$("$VERIFY" "$TMP/nope.db" 2>&1) || rc=$?
+db="$TMP/nope.db" same_as_ctl "missing database" "$rc" "$out"
+rc=0; out=$("$VERIFY" "$TMP/nope.db" --json 2> /dev/null) || rc=$?
+expect_eq "missing database --json: exit" "$rc" 2
+expect_match "missing database --json: the error member names it" "$out" "\"error\" : \"$TMP/nope.db: No such file"
+db="$TMP/nope.db" same_as_ctl "missing database --json" "$rc" "$out" --json
+if [ -n "$CTL" ]; then
+  for opt in --derived --no-derived "--min-signed-size 3"; do
+    rc=0; out=$("$CTL" list $opt 2>&1) || rc=$?
+    expect_eq "lucidctl list $opt: exit" "$rc" 2
+    expect_match "lucidctl list $opt: message" "$out" "are options of verify"
+  done
+fi
 
 finish

@@ -6,7 +6,9 @@
 # found through the configuration or through the socket, --json, an
 # --expect-root kept from an earlier verification, and a tampered copy
 # (triggers dropped with the sqlite3 shell, one row edited) that fails
-# naming the row. The shipped pipelines/vision-testsrc.pipeline runs with
+# naming the row; a copy whose derived audit_windows table was edited
+# fails the derived check (on by default, --derived) and passes with
+# --no-derived, lucid-verify's options. The shipped pipelines/vision-testsrc.pipeline runs with
 # the fixture ViT (and pipelines/talk-audit.pipeline when the real model is
 # installed). The allowlist checks lucidaudit's annotations path.
 # SPDX-License-Identifier: LGPL-2.1-or-later
@@ -108,6 +110,30 @@ json=$(ctl verify "$TMP/tampered.db" --json) && rc=0 || rc=$?
 expect_eq "tampered copy --json: exit 1" "$rc" 1
 expect_match "JSON: bad_seq" "$json" "\"bad_seq\" : $S,"
 expect_match "JSON: triggers gone" "$json" '"triggers_intact" : false'
+# A copy with a derived table edited behind its triggers' back (the log
+# itself untouched): the derived check names the row; --no-derived skips it.
+sqlite3 "$DB" ".backup '$TMP/derived.db'"
+sqlite3 "$TMP/derived.db" "$(sqlite3 "$TMP/derived.db" "SELECT group_concat('DROP TRIGGER ' || name, '; ')
+  FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'audit_windows'")"
+R=$(sqlite3 "$TMP/derived.db" "SELECT min(rowid) FROM audit_windows")
+sqlite3 "$TMP/derived.db" "UPDATE audit_windows SET n_events = n_events + 1 WHERE rowid = $R"
+for opt in "" --derived; do
+  out=$(ctl verify "$TMP/derived.db" $opt 2>&1) && rc=0 || rc=$?
+  expect_eq "edited audit_windows ${opt:-(default)}: exit 1" "$rc" 1
+  expect_match "edited audit_windows ${opt:-(default)}: the row is named" "$out" \
+    "^lucidctl verify: $TMP/derived.db: .*audit_windows row $R \(seq [0-9]+\): n_events is"
+done
+out=$(ctl verify "$TMP/derived.db" --no-derived 2>&1) && rc=0 || rc=$?
+expect_eq "edited audit_windows --no-derived: exit 0" "$rc" 0
+expect_match "edited audit_windows --no-derived: derived not checked" "$out" 'derived: +not checked \(--no-derived\)'
+json=$(ctl verify "$TMP/derived.db" --no-derived --json) && rc=0 || rc=$?
+expect_eq "edited audit_windows --no-derived --json: exit 0" "$rc" 0
+expect_match "JSON: derived_checked false" "$json" '"derived_checked" : false'
+out=$(ctl verify "$TMP/derived.db" --derived --no-derived 2>&1) && rc=0 || rc=$?
+expect_eq "--derived --no-derived: exit 2" "$rc" 2
+expect_match "--derived --no-derived: says so" "$out" 'contradict each other'
+out=$(ctl status --no-derived 2>&1) && rc=0 || rc=$?
+expect_eq "--no-derived outside verify: exit 2" "$rc" 2
 # Cannot check: not a database, a missing file, an unreadable one.
 printf 'not a database' > "$TMP/junk.db"
 out=$(ctl verify "$TMP/junk.db" 2>&1) && rc=0 || rc=$?

@@ -574,12 +574,16 @@ lucid_audit_figures_compute (const LucidAuditWindowReport *report,
   if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
     gboolean sets = config->privileged && config->privileged[0]
         && config->unprivileged && config->unprivileged[0];
+    LucidFairnessCell total;
+    lucid_fairness_counts_total (report->counts, &total);
     for (int fig = INEQ_GE; fig < INEQ_ALL_GE; fig++) {
       if (fig >= INEQ_BETWEEN_GE && !sets)
         break;
       Job job = { JOB_INEQUALITY, NULL, config, fig };
       LucidAuditFigure *f = lucid_audit_figures_add (out, "", NULL,
           lucid_audit_inequality_names[fig], job_eval (report->counts, &job));
+      mark_no_truth (f, total.n > 0, lucid_fairness_cell_n_events (&total)
+          > 0);
       add_interval (report, f, &job);
     }
   }

@@ -608,6 +608,15 @@ warn_unannotated (LucidAudit *self, GstClockTime pts, gboolean skipped)
           "a timestamped buffer" : "a buffer without PTS"));
 }
 
+/* Keeps @label for warn_no_positive()'s message (at most 32 labels). */
+static void
+note_label (LucidAudit *self, const char *label)
+{
+  if (g_hash_table_size (self->labels_seen) < 32
+      && !g_hash_table_contains (self->labels_seen, label))
+    g_hash_table_add (self->labels_seen, g_strdup (label));
+}
+
 /* Whether result @r names @klass, as its label or in its labels; the
  * labels it names go to labels_seen (for warn_no_positive()). */
 static gboolean
@@ -617,8 +626,7 @@ names_class (LucidAudit *self, const GstStructure *r, const char *klass)
   const char *label = gst_structure_get_string (r, "label");
   if (label) {
     named = !strcmp (label, klass);
-    if (g_hash_table_size (self->labels_seen) < 32)
-      g_hash_table_add (self->labels_seen, g_strdup (label));
+    note_label (self, label);
   }
   const GValue *labels = gst_structure_get_value (r, "labels");
   if (labels && GST_VALUE_HOLDS_ARRAY (labels)) {
@@ -627,9 +635,7 @@ names_class (LucidAudit *self, const GstStructure *r, const char *klass)
       if (!G_VALUE_HOLDS_STRING (l) || !g_value_get_string (l))
         continue;
       named = named || !strcmp (g_value_get_string (l), klass);
-      if (g_hash_table_size (self->labels_seen) < 32)
-        g_hash_table_add (self->labels_seen,
-            g_value_dup_string (l));
+      note_label (self, g_value_get_string (l));
     }
   }
   return named;

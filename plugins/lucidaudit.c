@@ -485,7 +485,9 @@ lucid_audit_class_init (LucidAuditClass *klass)
   g_object_class_install_property (gobject_class, PROP_POSITIVE_LABEL,
       g_param_spec_string ("positive-label", "Positive label",
           "The label counted as a positive prediction and positive truth; "
-          "several, comma-separated, audit each one-vs-rest (required)",
+          "several, comma-separated, audit each one-vs-rest (required; a "
+          "label no result carries, or no annotation truth equals, is a "
+          "warning)",
           NULL, RW));
   g_object_class_install_property (gobject_class, PROP_THRESHOLD,
       g_param_spec_double ("threshold", "Threshold",

@@ -239,6 +239,18 @@ mark_too_small (LucidAuditFigure *f, guint n_too_small, guint n_included)
     f->reason = LUCID_FAIRNESS_TOO_SMALL;
 }
 
+/* A truth-based between-group figure over a grouping whose groups all
+ * lack truth (tag-only groups, no annotations): the projection to the
+ * groups with truth is empty, which the library functions call an empty
+ * group; the reason is the missing truth, as for the per-group rates. */
+static void
+mark_no_truth (LucidAuditFigure *f, guint n_with_truth, guint n_with_events)
+{
+  if (isnan (f->value) && f->reason == LUCID_FAIRNESS_EMPTY_GROUP
+      && n_with_truth == 0 && n_with_events > 0)
+    f->reason = LUCID_FAIRNESS_NO_TRUTH;
+}
+
 /* Figures folded at the value parity gives (Fairlearn's max − min and
  * min / max, AIF360's average absolute odds difference, the between-group
  * inequality indices): their range, for the basic bootstrap interval.
@@ -517,10 +529,13 @@ compute_grouping (const LucidAuditWindowReport *report,
           lucid_audit_fairlearn_names[fig], lucid_fairlearn_figure (all_events
               ? included : included_truth, fig, config->method,
               config->aggregation));
-      if (all_events)
+      if (all_events) {
         mark_too_small (f, n_too_small, n_included);
-      else
+      } else {
         mark_too_small (f, n_too_small_truth, n_included_truth);
+        mark_no_truth (f, n_too_small_truth + n_included_truth,
+            n_too_small + n_included);
+      }
       add_interval (report, f, &job);
     }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
@@ -529,6 +544,8 @@ compute_grouping (const LucidAuditWindowReport *report,
       LucidAuditFigure *f = lucid_audit_figures_add (out, grouping, NULL,
           lucid_audit_inequality_names[fig], job_eval (report->counts, &job));
       mark_too_small (f, n_too_small_truth, n_included_truth);
+      mark_no_truth (f, n_too_small_truth + n_included_truth,
+          n_too_small + n_included);
       add_interval (report, f, &job);
     }
   } else if (config->convention == LUCID_AUDIT_CONVENTION_AEQUITAS) {
@@ -557,12 +574,16 @@ lucid_audit_figures_compute (const LucidAuditWindowReport *report,
   if (config->convention == LUCID_AUDIT_CONVENTION_AIF360) {
     gboolean sets = config->privileged && config->privileged[0]
         && config->unprivileged && config->unprivileged[0];
+    LucidFairnessCell total;
+    lucid_fairness_counts_total (report->counts, &total);
     for (int fig = INEQ_GE; fig < INEQ_ALL_GE; fig++) {
       if (fig >= INEQ_BETWEEN_GE && !sets)
         break;
       Job job = { JOB_INEQUALITY, NULL, config, fig };
       LucidAuditFigure *f = lucid_audit_figures_add (out, "", NULL,
           lucid_audit_inequality_names[fig], job_eval (report->counts, &job));
+      mark_no_truth (f, total.n > 0, lucid_fairness_cell_n_events (&total)
+          > 0);
       add_interval (report, f, &job);
     }
   }

@@ -128,6 +128,23 @@ LucidAuditFigures *lucid_audit_figures_compute (const LucidAuditWindowReport
     * report, const LucidAuditFiguresConfig * config, GError ** error);
 void lucid_audit_figures_free (LucidAuditFigures * figures);
 
+/* lucid-audit-figures-check.c.  The syntax of @config: each grouping
+ * names attributes (no '='), each AIF360 condition and the reference
+ * group are attribute=value pairs joined by ';'.  FALSE with @error naming
+ * the entry otherwise (a check done once, before any event; figures_compute
+ * would otherwise make every set figure NaN). */
+gboolean lucid_audit_figures_config_check (const LucidAuditFiguresConfig *
+    config, GError ** error);
+
+/* What in @config matches none of the groups the window has seen (its
+ * counts' keys, since creation): a grouping attribute no group has, an
+ * AIF360 condition (convention aif360) no group satisfies.  NULL when all
+ * match (or no group was seen yet); else a new text naming each, then the
+ * groups (at most 12) — for a warning: such a grouping reports no group,
+ * such a set figure is NaN empty-group, which looks like no data. */
+char *lucid_audit_figures_unmatched (const LucidAuditWindowReport * report,
+    const LucidAuditFiguresConfig * config);
+
 /* Names an alert may use (lucid-audit-alert.h). */
 gboolean lucid_audit_figure_known (const char *metric);
 gboolean lucid_audit_figure_is_per_group (const char *metric);

@@ -27,6 +27,7 @@ struct _LucidAuditWindow {
   GHashTable *group_index;      /* key (owned by keys) → index + 1 */
   GPtrArray *keys;              /* owned strings, by index */
   guint groups_alloc;           /* cells allocated per bucket */
+  gsize max_bytes;              /* limit of the tables' bytes; 0: none */
 
   guint n_slots;                /* ring length: k (sliding) or 1 */
   Bucket *ring;                 /* [n_slots]; bucket b lives in b % n_slots */

@@ -144,19 +144,32 @@ bucket_accumulate (LucidAuditWindow * w, Bucket * into, const Bucket * b,
       : into->n_events + b->n_events;
 }
 
-static void
+/* Grows @b's tables from @old_alloc to @new_alloc groups; FALSE (and @b
+ * still usable at its old size) when memory runs out.  A bucket grown
+ * before a later one failed keeps its larger tables: they are zeroed past
+ * old_alloc, and groups_alloc only moves once every bucket has grown. */
+static gboolean
 bucket_grow (LucidAuditWindow * w, Bucket * b, guint old_alloc,
     guint new_alloc)
 {
   gsize nb = w->config.n_boot;
-  b->cells = g_renew (LucidFairnessCell, b->cells, new_alloc);
+  LucidFairnessCell *cells = g_try_renew (LucidFairnessCell, b->cells,
+      new_alloc);
+  if (!cells)
+    return FALSE;
+  b->cells = cells;
   memset (b->cells + old_alloc, 0,
       (new_alloc - old_alloc) * sizeof (LucidFairnessCell));
   if (nb) {
-    b->boot = g_renew (LucidFairnessCell, b->boot, new_alloc * nb);
+    LucidFairnessCell *boot = g_try_renew (LucidFairnessCell, b->boot,
+        (gsize) new_alloc * nb);
+    if (!boot)
+      return FALSE;
+    b->boot = boot;
     memset (b->boot + old_alloc * nb, 0,
         (new_alloc - old_alloc) * nb * sizeof (LucidFairnessCell));
   }
+  return TRUE;
 }
 
 /* ---- construction ------------------------------------------------------- */
@@ -266,19 +279,66 @@ lucid_audit_window_free (LucidAuditWindow * w)
   g_free (w);
 }
 
-guint
-lucid_audit_window_ensure_group (LucidAuditWindow * w, const char *key)
+gsize
+lucid_audit_window_group_bytes (const LucidAuditWindowConfig * config,
+    GError ** error)
+{
+  LucidAuditWindowConfig c = *config;
+  guint n_slots;
+  if (!check_config (&c, &n_slots, error))
+    return 0;
+  /* at most 65537 × 100001 × 64 bytes: no overflow in 64 bits */
+  return (gsize) ((guint64) (n_slots + 1) * (1 + (guint64) c.n_boot)
+      * sizeof (LucidFairnessCell));
+}
+
+void
+lucid_audit_window_set_max_bytes (LucidAuditWindow * w, gsize max_bytes)
+{
+  w->max_bytes = max_bytes;
+}
+
+gboolean
+lucid_audit_window_try_ensure_group (LucidAuditWindow * w, const char *key,
+    guint * index_out, GError ** error)
 {
   gpointer found = g_hash_table_lookup (w->group_index, key);
-  if (found)
-    return GPOINTER_TO_UINT (found) - 1;
+  if (found) {
+    *index_out = GPOINTER_TO_UINT (found) - 1;
+    return TRUE;
+  }
 
   guint index = n_groups (w);
   if (index == w->groups_alloc) {
+    gsize per_group = (gsize) (w->n_slots + 1) * (1 + (gsize) w->config.n_boot)
+        * sizeof (LucidFairnessCell);
     guint grown = MAX (4, 2 * w->groups_alloc);
-    for (guint i = 0; i < w->n_slots; i++)
-      bucket_grow (w, &w->ring[i], w->groups_alloc, grown);
-    bucket_grow (w, &w->sum, w->groups_alloc, grown);
+    if (w->max_bytes && grown > w->max_bytes / per_group)
+      grown = (guint) MIN (w->max_bytes / per_group, G_MAXUINT);
+    if (grown <= w->groups_alloc) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+          "audit window: group %u ('%s') does not fit in the memory limit "
+          "of %" G_GSIZE_FORMAT " bytes: each group takes %" G_GSIZE_FORMAT
+          " bytes (%u buckets x (1 + %u bootstrap replicates) x %"
+          G_GSIZE_FORMAT " bytes)", index + 1, key, w->max_bytes, per_group,
+          w->n_slots + 1, w->config.n_boot, sizeof (LucidFairnessCell));
+      return FALSE;
+    }
+    gboolean ok = TRUE;
+    for (guint i = 0; ok && i < w->n_slots; i++)
+      ok = bucket_grow (w, &w->ring[i], w->groups_alloc, grown);
+    if (ok)
+      ok = bucket_grow (w, &w->sum, w->groups_alloc, grown);
+    if (!ok) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
+          "audit window: out of memory growing the count and replicate "
+          "tables to %u groups (%" G_GSIZE_FORMAT " bytes per group: %u "
+          "buckets x (1 + %u bootstrap replicates) x %" G_GSIZE_FORMAT
+          " bytes); lower n-boot or the number of slides in a window",
+          grown, per_group, w->n_slots + 1, w->config.n_boot,
+          sizeof (LucidFairnessCell));
+      return FALSE;
+    }
     w->groups_alloc = grown;
   }
   char *owned = g_strdup (key);
@@ -289,6 +349,16 @@ lucid_audit_window_ensure_group (LucidAuditWindow * w, const char *key)
   if (w->boot_view)
     g_ptr_array_add (w->boot_view_cells,
         lucid_fairness_counts_ensure_group (w->boot_view, key));
+  *index_out = index;
+  return TRUE;
+}
+
+guint
+lucid_audit_window_ensure_group (LucidAuditWindow * w, const char *key)
+{
+  guint index;
+  if (!lucid_audit_window_try_ensure_group (w, key, &index, NULL))
+    return G_MAXUINT;
   return index;
 }
 
@@ -497,8 +567,10 @@ lucid_audit_window_update_event (LucidAuditWindow * w, const char *group,
         "unknown (2)", group, (int) truth);
     return FALSE;
   }
-  lucid_audit_window_add_event (w, lucid_audit_window_ensure_group (w, group),
-      timestamp, truth, y_pred, weight);
+  guint index;
+  if (!lucid_audit_window_try_ensure_group (w, group, &index, error))
+    return FALSE;
+  lucid_audit_window_add_event (w, index, timestamp, truth, y_pred, weight);
   return TRUE;
 }
 

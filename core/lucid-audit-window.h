@@ -77,8 +77,32 @@ LucidAuditWindow *lucid_audit_window_new (const LucidAuditWindowConfig *
     GDestroyNotify notify, GError ** error);
 void lucid_audit_window_free (LucidAuditWindow * window);
 
-/* The dense index of group @key (a canonical key), created when absent.
- * Indices are stable for the window's life, reset included. */
+/* Bytes of count and replicate tables one group takes in a window of
+ * @config: (buckets in the ring + the running sum) × (1 + n_boot) × the
+ * size of a LucidFairnessCell; 0 (with @error set) for an invalid
+ * @config.  Every group costs this in every window, so callers can refuse
+ * a configuration before any event (lucidaudit's max-memory). */
+gsize lucid_audit_window_group_bytes (const LucidAuditWindowConfig * config,
+    GError ** error);
+
+/* Caps the bytes of the window's count and replicate tables
+ * (lucid_audit_window_state_bytes()) at @max_bytes (0: no cap, the
+ * default): a group that would take them above it is refused. */
+void lucid_audit_window_set_max_bytes (LucidAuditWindow * window,
+    gsize max_bytes);
+
+/* The dense index of group @key (a canonical key) in *@index, created when
+ * absent.  Indices are stable for the window's life, reset included.
+ * Creating a group grows every bucket's tables; FALSE with @error set
+ * (and the window unchanged) when that would pass the cap of
+ * lucid_audit_window_set_max_bytes() or memory runs out — never an
+ * abort. */
+gboolean lucid_audit_window_try_ensure_group (LucidAuditWindow * window,
+    const char *key, guint * index, GError ** error);
+
+/* The same, returning the index; G_MAXUINT where try_ensure_group() fails
+ * (which lucid_audit_window_add() then refuses with a critical).  For
+ * callers with a small, known set of groups and no cap. */
 guint lucid_audit_window_ensure_group (LucidAuditWindow * window,
     const char *key);
 

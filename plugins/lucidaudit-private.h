@@ -22,6 +22,8 @@ typedef struct
   char *klass;
   LucidAuditWindow *window;
   GstStructure *last;           /* the last window closed, for attach-current */
+  gboolean named;               /* a result named the class (label/labels) */
+  gboolean warned_class;        /* warn_no_positive() posted its warning */
 } ClassAudit;
 
 struct _LucidAudit
@@ -54,6 +56,8 @@ struct _LucidAudit
   gdouble ge_alpha;
   gdouble tau;
   gchar *alert;
+  guint64 max_memory;           /* bytes per class window; 0: no limit */
+  LucidAuditLatePolicy late;
 
   /* streaming state (streaming thread; set up in start()) */
   LucidAnnotations *annotations;
@@ -69,6 +73,8 @@ struct _LucidAudit
   guint64 n_no_truth, n_no_group, n_no_result;
   gboolean warned_reference;    /* warn_reference() posted its warning */
   gboolean warned_unannotated;  /* warn_unannotated() posted its warning */
+  gboolean warned_unmatched;    /* warn_unmatched() posted its warning */
+  GHashTable *labels_seen;      /* labels results named (at most 32) */
   GHashTable *breached;         /* rule text + group → TRUE while held */
   GPtrArray *closed;            /* GstStructure windows closed by this call */
   GstFlowReturn error;          /* set by the window callback */

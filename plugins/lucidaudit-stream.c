@@ -11,6 +11,7 @@
 #include "lucidaudit-private.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lucid-error.h"
@@ -77,6 +78,44 @@ split_list (const char *text)
 
 static void window_closed (const LucidAuditWindowReport * report,
     gpointer user_data);
+
+/* An annotations file with ground truth of which no value is a positive
+ * label (`pos` against positive-label=positive): every event would be a
+ * truth negative, so the truth-based figures mean nothing.  Said at start,
+ * with the truth values found. */
+static void
+warn_truth_labels (LucidAudit *self)
+{
+  if (!self->annotations)
+    return;
+  g_autoptr (GPtrArray) values = g_ptr_array_new ();
+  guint n = lucid_annotations_n_rows (self->annotations);
+  for (guint i = 0; i < n; i++) {
+    const char *truth = lucid_annotations_row (self->annotations, i)->truth;
+    if (!truth)
+      continue;
+    for (guint k = 0; k < self->classes->len; k++)
+      if (!strcmp (truth, ((ClassAudit *) self->classes->pdata[k])->klass))
+        return;
+    gboolean listed = FALSE;
+    for (guint v = 0; v < values->len && !listed; v++)
+      listed = !strcmp (values->pdata[v], truth);
+    if (!listed && values->len < 8)
+      g_ptr_array_add (values, (gpointer) truth);
+  }
+  if (values->len == 0)
+    return;                     /* no truth at all: prediction-only */
+  g_ptr_array_add (values, NULL);
+  g_autofree char *seen = g_strjoinv (", ", (char **) values->pdata);
+  g_autofree char *labels = g_strdup (self->positive_label);
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("no ground truth in annotations file '%s' equals positive-label '%s' "
+          "(truth values: %s): every event is a truth negative, so the "
+          "truth-based figures (tpr, equal opportunity, equalized odds ...) "
+          "are 0 or NaN", self->annotations_path, labels, seen),
+      ("the truth column must spell the positive class as the model's "
+          "labels do"));
+}
 
 gboolean
 lucid_audit_start (GstBaseTransform *trans)
@@ -146,14 +185,19 @@ lucid_audit_start (GstBaseTransform *trans)
   c->ge_alpha = self->ge_alpha;
   c->tau = self->tau;
 
+  g_autoptr (GError) config_error = NULL;
+  lucid_audit_figures_config_check (c, &config_error);
+
   LucidAuditWindowConfig wc = {
     self->window_kind, self->window_unit, self->window_size,
-    self->window_slide, 0, LUCID_AUDIT_LATE_CLAMP, self->n_boot, self->seed
+    self->window_slide, 0, self->late, self->n_boot, self->seed
   };
   if (wc.kind == LUCID_AUDIT_WINDOW_TUMBLING && wc.slide == 0)
     wc.slide = wc.size;
   if (wc.kind == LUCID_AUDIT_WINDOW_CUMULATIVE && wc.slide == 0)
     wc.slide = wc.size;
+  guint64 max_memory = self->max_memory;
+  gsize per_group = lucid_audit_window_group_bytes (&wc, NULL);
   g_auto (GStrv) classes = split_list (self->positive_label);
   self->classes = g_ptr_array_new_with_free_func (class_audit_free);
   for (guint i = 0; classes && classes[i]; i++) {
@@ -164,6 +208,8 @@ lucid_audit_start (GstBaseTransform *trans)
     g_ptr_array_add (self->classes, ca);
     if (!ca->window)
       break;
+    lucid_audit_window_set_max_bytes (ca->window, (gsize) MIN (max_memory,
+            G_MAXSIZE));
   }
   gboolean no_class = self->classes->len == 0;
   GST_OBJECT_UNLOCK (self);
@@ -182,6 +228,30 @@ lucid_audit_start (GstBaseTransform *trans)
     lucid_audit_clear_state (self);
     return FALSE;
   }
+  if (config_error) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s",
+            config_error->message), ("groupings, privileged, unprivileged, "
+            "reference-group; docs/audit.md"));
+    lucid_audit_clear_state (self);
+    return FALSE;
+  }
+  /* Refused here rather than by an allocation that fails (or succeeds
+   * and swaps) at the first event. */
+  if (max_memory && per_group > max_memory) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("window=%s window-size=%" G_GUINT64_FORMAT " window-slide=%"
+            G_GUINT64_FORMAT " n-boot=%u needs %" G_GSIZE_FORMAT " bytes per "
+            "group (%" G_GUINT64_FORMAT " buckets x (1 + n-boot) replicate "
+            "tables x 64 bytes), above max-memory=%" G_GUINT64_FORMAT ": "
+            "lower n-boot, widen window-slide, or raise max-memory",
+            window_kind_name (wc.kind), wc.size, wc.slide, wc.n_boot,
+            per_group, (guint64) (per_group / ((1 + (guint64) wc.n_boot)
+                    * sizeof (LucidFairnessCell))), max_memory),
+        ("docs/audit.md, \"Cost\""));
+    lucid_audit_clear_state (self);
+    return FALSE;
+  }
+  warn_truth_labels (self);
   if (c->convention == LUCID_AUDIT_CONVENTION_AIF360
       && (!c->privileged || !c->unprivileged))
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
@@ -203,6 +273,9 @@ lucid_audit_start (GstBaseTransform *trans)
   self->n_no_truth = self->n_no_group = self->n_no_result = 0;
   self->warned_unannotated = FALSE;
   self->warned_reference = FALSE;
+  self->warned_unmatched = FALSE;
+  self->labels_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   self->error = GST_FLOW_OK;
   return TRUE;
 }
@@ -222,6 +295,7 @@ lucid_audit_clear_state (LucidAudit *self)
   self->counted = FALSE;
   g_clear_pointer (&self->breached, g_hash_table_unref);
   g_clear_pointer (&self->closed, g_ptr_array_unref);
+  g_clear_pointer (&self->labels_seen, g_hash_table_unref);
 }
 
 gboolean
@@ -262,6 +336,69 @@ warn_reference (LucidAudit *self, const LucidAuditFigures *figures)
   g_string_free (seen, TRUE);
 }
 
+/* A grouping attribute or an AIF360 condition that matches no group (a
+ * typo: groupings=gendr, privileged=gendr=m): said once. */
+static void
+warn_unmatched (LucidAudit *self, const LucidAuditWindowReport *report)
+{
+  if (self->warned_unmatched)
+    return;
+  g_autofree char *text = lucid_audit_figures_unmatched (report,
+      &self->config);
+  if (!text)
+    return;
+  self->warned_unmatched = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("%s", text),
+      ("such a grouping reports no group and such a condition makes the "
+          "AIF360 set figures NaN (empty-group); AIF360 itself raises on an "
+          "unknown attribute"));
+}
+
+static int
+compare_strings (const void *a, const void *b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* A positive-label no result names (`positve` for `positive`), or a window
+ * without any positive prediction or truth: every difference is 0, every
+ * ratio NaN and no alert can fire, which looks like a fair pipeline.  Said
+ * once per class. */
+static void
+warn_no_positive (ClassAudit *ca, const LucidAuditWindowReport *report)
+{
+  LucidAudit *self = ca->self;
+  if (ca->warned_class)
+    return;
+  if (!ca->named) {
+    ca->warned_class = TRUE;
+    guint n_seen;
+    g_autofree gpointer *seen = g_hash_table_get_keys_as_array
+        (self->labels_seen, &n_seen);
+    qsort (seen, n_seen, sizeof (gpointer), compare_strings);
+    g_autofree char *names = n_seen ? g_strjoinv (", ", (char **) seen)
+        : g_strdup ("none");
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+        ("positive-label '%s' is none of the labels of the audited results "
+            "(labels seen: %s): no event is predicted positive", ca->klass,
+            names), ("with top-k below the number of labels, a class that "
+            "never ranks high enough is missing too"));
+    return;
+  }
+  LucidFairnessCell total;
+  lucid_fairness_counts_total (report->counts, &total);
+  if (lucid_fairness_cell_n_events (&total) == 0
+      || lucid_fairness_cell_predicted_positive (&total) > 0
+      || total.tp + total.fn > 0)
+    return;
+  ca->warned_class = TRUE;
+  GST_ELEMENT_WARNING (self, STREAM, FORMAT,
+      ("class '%s': window %" G_GUINT64_FORMAT " has no positive prediction "
+          "and no positive truth: every difference is 0, every ratio NaN, "
+          "and no alert can fire", ca->klass, report->index),
+      ("check positive-label and the annotations' truth values"));
+}
+
 /* Called by core inside lucid_audit_window_add/finish (streaming thread). */
 static void
 window_closed (const LucidAuditWindowReport *report, gpointer user_data)
@@ -278,6 +415,8 @@ window_closed (const LucidAuditWindowReport *report, gpointer user_data)
     return;
   }
   warn_reference (self, figures);
+  warn_unmatched (self, report);
+  warn_no_positive (ca, report);
   GstStructure *s = lucid_audit_window_structure (report, figures,
       &self->config, GST_OBJECT_NAME (self),
       ca->klass, window_kind_name (self->window_kind),
@@ -469,6 +608,39 @@ warn_unannotated (LucidAudit *self, GstClockTime pts, gboolean skipped)
           "a timestamped buffer" : "a buffer without PTS"));
 }
 
+/* Keeps @label for warn_no_positive()'s message (at most 32 labels). */
+static void
+note_label (LucidAudit *self, const char *label)
+{
+  if (g_hash_table_size (self->labels_seen) < 32
+      && !g_hash_table_contains (self->labels_seen, label))
+    g_hash_table_add (self->labels_seen, g_strdup (label));
+}
+
+/* Whether result @r names @klass, as its label or in its labels; the
+ * labels it names go to labels_seen (for warn_no_positive()). */
+static gboolean
+names_class (LucidAudit *self, const GstStructure *r, const char *klass)
+{
+  gboolean named = FALSE;
+  const char *label = gst_structure_get_string (r, "label");
+  if (label) {
+    named = !strcmp (label, klass);
+    note_label (self, label);
+  }
+  const GValue *labels = gst_structure_get_value (r, "labels");
+  if (labels && GST_VALUE_HOLDS_ARRAY (labels)) {
+    for (guint i = 0; i < gst_value_array_get_size (labels); i++) {
+      const GValue *l = gst_value_array_get_value (labels, i);
+      if (!G_VALUE_HOLDS_STRING (l) || !g_value_get_string (l))
+        continue;
+      named = named || !strcmp (g_value_get_string (l), klass);
+      note_label (self, g_value_get_string (l));
+    }
+  }
+  return named;
+}
+
 static gboolean
 predicted (const GstStructure *r, const char *klass, double threshold)
 {
@@ -606,7 +778,15 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 
   for (guint i = 0; i < self->classes->len; i++) {
     ClassAudit *ca = self->classes->pdata[i];
-    guint g = lucid_audit_window_ensure_group (ca->window, key);
+    guint g;
+    if (!ca->named)
+      ca->named = names_class (self, r, ca->klass);
+    if (!lucid_audit_window_try_ensure_group (ca->window, key, &g, &error)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, ("%s",
+              error->message), ("max-memory=%" G_GUINT64_FORMAT
+              "; docs/audit.md, \"Cost\"", self->max_memory));
+      return GST_FLOW_ERROR;
+    }
     /* No truth: prediction-only, or with missing-truth=negative a truth
      * negative (skip returned above). */
     LucidFairnessTruth y_true = !truth ? LUCID_FAIRNESS_TRUTH_UNKNOWN

@@ -136,12 +136,19 @@ enum
   PROP_TAU,
   PROP_SOURCE,
   PROP_ATTACH_CURRENT,
+  PROP_MAX_MEMORY,
+  PROP_LATE,
 };
 
 /* One audit per positive class (one-vs-rest when several are given). */
 #define DEFAULT_THRESHOLD NAN
 /* Intervals for every figure by default (docs/audit.md, "Cost"). */
 #define DEFAULT_N_BOOT 200
+/* Count and replicate tables per positive class: 1 GiB holds about 40000
+ * groups of the default cumulative window with n-boot=200 (docs/audit.md,
+ * "Cost"); a sliding window of 65536 slides with n-boot=100000 would need
+ * 420 GB for a single group. */
+#define DEFAULT_MAX_MEMORY (G_GUINT64_CONSTANT (1) << 30)
 
 G_DEFINE_TYPE_WITH_CODE (LucidAudit, lucid_audit, GST_TYPE_BASE_TRANSFORM,
     GST_DEBUG_CATEGORY_INIT (lucid_audit_debug, "lucidaudit", 0,
@@ -190,6 +197,9 @@ DEFINE_ENUM (window_type, "LucidAuditWindowKind",
         "tumbling"},
     {LUCID_AUDIT_WINDOW_SLIDING, "window-size wide, one every window-slide",
         "sliding"})
+DEFINE_ENUM (late_type, "LucidAuditLate",
+    {LUCID_AUDIT_LATE_CLAMP, "count it in the open bucket", "clamp"},
+    {LUCID_AUDIT_LATE_DROP, "leave it out of every window", "drop"})
 DEFINE_ENUM (unit_type, "LucidAuditWindowUnit",
     {LUCID_AUDIT_WINDOW_BY_COUNT, "events", "count"},
     {LUCID_AUDIT_WINDOW_BY_TIME, "stream time, ns", "time"})
@@ -290,6 +300,12 @@ lucid_audit_set_property (GObject *object, guint prop_id,
     case PROP_TAU:
       self->tau = g_value_get_double (value);
       break;
+    case PROP_MAX_MEMORY:
+      self->max_memory = g_value_get_uint64 (value);
+      break;
+    case PROP_LATE:
+      self->late = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -373,6 +389,12 @@ lucid_audit_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_TAU:
       g_value_set_double (value, self->tau);
       break;
+    case PROP_MAX_MEMORY:
+      g_value_set_uint64 (value, self->max_memory);
+      break;
+    case PROP_LATE:
+      g_value_set_enum (value, self->late);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -410,6 +432,8 @@ lucid_audit_init (LucidAudit *self)
   self->missing_truth = LUCID_AUDIT_MISSING_TRUTH_PREDICTION_ONLY;
   self->attach_current = TRUE;
   self->n_boot = DEFAULT_N_BOOT;
+  self->max_memory = DEFAULT_MAX_MEMORY;
+  self->late = LUCID_AUDIT_LATE_CLAMP;
   /* Never passthrough: windows are attached as metas. */
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -461,7 +485,9 @@ lucid_audit_class_init (LucidAuditClass *klass)
   g_object_class_install_property (gobject_class, PROP_POSITIVE_LABEL,
       g_param_spec_string ("positive-label", "Positive label",
           "The label counted as a positive prediction and positive truth; "
-          "several, comma-separated, audit each one-vs-rest (required)",
+          "several, comma-separated, audit each one-vs-rest (required; a "
+          "label no result carries, or no annotation truth equals, is a "
+          "warning)",
           NULL, RW));
   g_object_class_install_property (gobject_class, PROP_THRESHOLD,
       g_param_spec_double ("threshold", "Threshold",
@@ -492,6 +518,12 @@ lucid_audit_class_init (LucidAuditClass *klass)
           "Sliding: the interval between windows (window-size must be a "
           "multiple); cumulative: the report interval; 0: window-size",
           0, G_MAXUINT64, 0, RW));
+  g_object_class_install_property (gobject_class, PROP_LATE,
+      g_param_spec_enum ("late", "Late events",
+          "window-unit=time: an event older than the open bucket is counted "
+          "in the open bucket (clamp) or left out of every window (drop); "
+          "both add to the next window's n-late", late_type (),
+          LUCID_AUDIT_LATE_CLAMP, RW));
   g_object_class_install_property (gobject_class, PROP_CONVENTION,
       g_param_spec_enum ("convention", "Convention",
           "Whose definitions and NaN/zero conventions the figures follow",
@@ -509,12 +541,15 @@ lucid_audit_class_init (LucidAuditClass *klass)
   g_object_class_install_property (gobject_class, PROP_GROUPINGS,
       g_param_spec_string ("groupings", "Groupings",
           "Comma-separated groupings, attributes of an intersection joined "
-          "by '+', e.g. \"gender,age,gender+age\"; unset: every attribute "
-          "and every intersection", NULL, RW));
+          "by '+', e.g. \"gender,age,gender+age\" (a typo: a warning "
+          "once; attribute=value: an error); unset: with up to 4 attributes "
+          "every attribute and every intersection, with more each attribute "
+          "alone and all of them together", NULL, RW));
   g_object_class_install_property (gobject_class, PROP_PRIVILEGED,
       g_param_spec_string ("privileged", "Privileged groups",
           "AIF360: comma-separated conditions (ORed), each "
-          "attr=value[;attr=value], e.g. \"gender=m\"", NULL, RW));
+          "attr=value[;attr=value], e.g. \"gender=m\" (bad syntax: an "
+          "error at start; matching no group: a warning once)", NULL, RW));
   g_object_class_install_property (gobject_class, PROP_UNPRIVILEGED,
       g_param_spec_string ("unprivileged", "Unprivileged groups",
           "AIF360: as privileged", NULL, RW));
@@ -537,6 +572,14 @@ lucid_audit_class_init (LucidAuditClass *klass)
           "figures and disparities (0: none; cost about 3.5-7 ns per "
           "replicate per event, 200: about 0.7-1.4 us per event)", 0, 100000,
           DEFAULT_N_BOOT, RW));
+  g_object_class_install_property (gobject_class, PROP_MAX_MEMORY,
+      g_param_spec_uint64 ("max-memory", "Maximum memory",
+          "Bytes the count and bootstrap replicate tables of one positive "
+          "class may take: each group takes (window-size / window-slide + 1) "
+          "x (1 + n-boot) x 64 bytes (sliding; 2 x ... otherwise).  A "
+          "configuration whose first group does not fit is refused at "
+          "start; a later group that does not fit stops the stream with an "
+          "error (0: no limit)", 0, G_MAXUINT64, DEFAULT_MAX_MEMORY, RW));
   g_object_class_install_property (gobject_class, PROP_SEED,
       g_param_spec_uint64 ("seed", "Seed",
           "Bootstrap seed: the same seed and stream give the same intervals",
@@ -581,6 +624,7 @@ lucid_audit_class_init (LucidAuditClass *klass)
   gst_type_mark_as_plugin_api (missing_truth_type (), 0);
   gst_type_mark_as_plugin_api (window_type (), 0);
   gst_type_mark_as_plugin_api (unit_type (), 0);
+  gst_type_mark_as_plugin_api (late_type (), 0);
   gst_type_mark_as_plugin_api (convention_type (), 0);
   gst_type_mark_as_plugin_api (method_type (), 0);
   gst_type_mark_as_plugin_api (aggregation_type (), 0);

@@ -247,6 +247,63 @@ fail_batch (LucidStoreWriter *w, GPtrArray *batch, const GError *error)
   g_mutex_unlock (&w->lock);
 }
 
+/* Someone waits for the writer: the last handle is closing, or a request
+ * (flush, run, model, stream) is queued behind the batch. */
+static gboolean
+writer_has_waiter (LucidStoreWriter *w)
+{
+  gboolean waiter;
+
+  g_mutex_lock (&w->lock);
+  waiter = w->quit || g_queue_get_length (&w->queue) > w->n_queued_rows;
+  g_mutex_unlock (&w->lock);
+  return waiter;
+}
+
+/* Another connection holds the locks: nothing was written, the rows are
+ * intact and can be committed later. */
+static gboolean
+rc_is_contention (int rc)
+{
+  return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_PROTOCOL;
+}
+
+/* BEGIN IMMEDIATE for a batch of rows. Lock contention is not a failure of
+ * the rows ("Errors" in lucid-store.c): while nobody waits for the writer,
+ * it keeps the batch and tries again, however long other processes keep
+ * the lock (the producers meanwhile block on the full queue). Once someone
+ * waits (a request, the last close), one more bounded attempt
+ * (BEGIN_ATTEMPTS x busy timeout), then the batch fails as before. */
+static gboolean
+begin_batch (LucidStoreWriter *w, guint n_rows, GError **error)
+{
+  gint64 since = g_get_monotonic_time (), noted = since;
+
+  for (;;) {
+    gboolean patient = !writer_has_waiter (w);
+    gint64 tried = g_get_monotonic_time (), now;
+    g_autoptr (GError) local = NULL;
+
+    if (lucid_store_begin_immediate (w, &local))
+      return TRUE;
+    if (!patient || !rc_is_contention (sqlite3_extended_errcode (w->db))) {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+    now = g_get_monotonic_time ();
+    if (now - tried < 100 * 1000) /* SQLite said BUSY without waiting */
+      g_usleep (10 * 1000);
+    if (now - noted >= 5 * G_USEC_PER_SEC) {
+      noted = now;
+      g_message ("%s: no write lock for %" G_GINT64_FORMAT
+                 " s (another connection holds it: %s); %u rows wait, "
+                 "trying again",
+                 w->path, (now - since) / G_USEC_PER_SEC,
+                 sqlite3_errmsg (w->db), n_rows);
+    }
+  }
+}
+
 /* Commits and empties @batch; failures land on the owners' handles. */
 static void
 commit_batch (LucidStoreWriter *w, GPtrArray *batch)
@@ -255,7 +312,7 @@ commit_batch (LucidStoreWriter *w, GPtrArray *batch)
 
   if (batch->len == 0)
     return;
-  if (!lucid_store_begin_immediate (w, &error))
+  if (!begin_batch (w, batch->len, &error))
     goto fail;
 
   for (guint i = 0; i < batch->len; i++) {

@@ -64,5 +64,17 @@ if [ "$(sqlite3 "$DB" "SELECT count(*) FROM ($accounting) WHERE rows_sent != sto
   sqlite3 "$DB" "SELECT e.* FROM daemon_events e JOIN ($accounting) a ON a.pipeline = e.pipeline WHERE a.rows_sent != a.stored" >&2
 fi
 echo "rows stored: $(sqlite3 "$DB" "SELECT count(*) FROM results")"
+# Every worker drained: an error close to the end shows no restart (the
+# restart count above is read before it, or the drain cancels the
+# backoff), but it does show here.
+expect_eq "every run stopped by the drain, exit status 0" \
+  "$(sqlite3 "$DB" "SELECT count(*) FROM daemon_runs WHERE outcome != 'stopped' OR exit_status IS NOT 0")" 0
+# How often a worker's writer waited 15 s or more for the write lock (it
+# keeps its rows meanwhile; the store says so in the log).
+echo "waits of 15 s or more for the write lock: $(grep -c 'no write lock for' "$TMP/lucidd.log" || true)"
 expect_eq "integrity" "$(sqlite3 "$DB" 'PRAGMA integrity_check')" ok
+if [ "$FAILS" -gt 0 ]; then
+  cp "$TMP/lucidd.log" "$LUCID_BUILD_ROOT/daemon-load-lucidd.log"
+  echo "lucidd's log (workers' messages included): $LUCID_BUILD_ROOT/daemon-load-lucidd.log" >&2
+fi
 finish

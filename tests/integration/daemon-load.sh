@@ -56,12 +56,12 @@ accounting="SELECT pipeline, outcome, exit_status, exit_signal, error, rows_sent
   (SELECT count(*) FROM results x JOIN runs r ON r.id = x.run_id WHERE r.label = d.pipeline) AS stored
   FROM daemon_runs d"
 expect_eq "every row accounted for" \
-  "$(sqlite3 "$DB" "SELECT count(*) FROM ($accounting) WHERE rows_sent != stored")" 0
+  "$(sqlite3 "$DB" "SELECT count(*) FROM ($accounting) WHERE rows_sent IS NOT stored")" 0
 # On a mismatch, what lucidd recorded about those runs (the next person
 # needs it: the run's outcome, its error, the events around its end).
-if [ "$(sqlite3 "$DB" "SELECT count(*) FROM ($accounting) WHERE rows_sent != stored")" != 0 ]; then
-  sqlite3 -header "$DB" "SELECT * FROM ($accounting) WHERE rows_sent != stored" >&2
-  sqlite3 "$DB" "SELECT e.* FROM daemon_events e JOIN ($accounting) a ON a.pipeline = e.pipeline WHERE a.rows_sent != a.stored" >&2
+if [ "$(sqlite3 "$DB" "SELECT count(*) FROM ($accounting) WHERE rows_sent IS NOT stored")" != 0 ]; then
+  sqlite3 -header "$DB" "SELECT * FROM ($accounting) WHERE rows_sent IS NOT stored" >&2
+  sqlite3 "$DB" "SELECT e.* FROM daemon_events e JOIN ($accounting) a ON a.pipeline = e.pipeline WHERE a.rows_sent IS NOT a.stored" >&2
 fi
 echo "rows stored: $(sqlite3 "$DB" "SELECT count(*) FROM results")"
 # Every worker drained: an error close to the end shows no restart (the

@@ -107,6 +107,9 @@ struct _LucidStoreWriter {
   gint64 commit_interval_us;
   guint batch_rows;
   gboolean quit;
+  /* Writer thread only: the current wait for the write lock is for rows
+   * nobody waits for, so it does not time out (see begin_batch()). */
+  gboolean patient;
 };
 
 /* Functions of one file that the others call. */
@@ -122,6 +125,9 @@ G_GNUC_INTERNAL gboolean lucid_audit_derived_verify (sqlite3 *db,
                                                      const char *path,
                                                      LucidAuditReport *report,
                                                      GError **error);
+/* One step of a busy handler: sleeps 0.2-2 ms and returns TRUE, or FALSE
+ * once @timeout_ms passed since the wait began (@count 0). */
+G_GNUC_INTERNAL gboolean lucid_store_busy_sleep (int count, guint timeout_ms);
 G_GNUC_INTERNAL void lucid_store_set_db_error (GError **error, gint code,
                                                sqlite3 *db, const char *path,
                                                const char *what);

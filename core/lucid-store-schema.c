@@ -43,25 +43,44 @@ rc_is_io (int rc)
   }
 }
 
-/* The write connection's busy handler. SQLite's own (sqlite3_busy_timeout)
+/* The busy handlers' wait. SQLite's own handler (sqlite3_busy_timeout)
  * sleeps longer and longer, up to 100 ms between tries, so under many
  * writers committing often a waiter keeps waking when the lock is taken
  * again and can starve for the whole timeout while the others go on. Short
  * randomised sleeps (0.2-2 ms) try the lock often enough to get a fair turn.
- * Gives up after the timeout (@data, in ms), as busy_timeout would. One busy
- * wait at a time per thread, so its start can live in a thread-local. */
-static int
-busy_handler (void *data, int count)
+ * FALSE after @timeout_ms, as busy_timeout would give up. One busy wait at
+ * a time per thread, so its start can live in a thread-local.
+ * The sleeps come from a per-thread xorshift, not g_random_*(): GLib's
+ * global generator opens /dev/urandom the first time it is used, which
+ * would be whenever the first lock contention happens, a file descriptor
+ * that appears mid-run (daemon-load compares workers' descriptors). */
+gboolean
+lucid_store_busy_sleep (int count, guint timeout_ms)
 {
   static _Thread_local gint64 start_us;
+  static _Thread_local guint32 rng;
   gint64 now = g_get_monotonic_time ();
 
   if (count == 0)
     start_us = now;
-  if (now - start_us >= (gint64)GPOINTER_TO_UINT (data) * 1000)
-    return 0;
-  g_usleep (g_random_int_range (200, 2000));
-  return 1;
+  if (now - start_us >= (gint64)timeout_ms * 1000)
+    return FALSE;
+  if (rng == 0)
+    rng = (guint32)now ^ (guint32)(guintptr)&rng ^ ((guint32)getpid () << 16)
+          ^ 0x9e3779b9u;
+  if (rng == 0)
+    rng = 1;
+  rng ^= rng << 13;
+  rng ^= rng >> 17;
+  rng ^= rng << 5;
+  g_usleep (200 + rng % 1800);
+  return TRUE;
+}
+
+static int
+busy_handler (void *data, int count)
+{
+  return lucid_store_busy_sleep (count, GPOINTER_TO_UINT (data));
 }
 
 void

@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lucid-error.h"
 
@@ -247,15 +248,93 @@ fail_batch (LucidStoreWriter *w, GPtrArray *batch, const GError *error)
   g_mutex_unlock (&w->lock);
 }
 
-/* Commits and empties @batch; failures land on the owners' handles. */
+/* Someone waits for the writer: the last handle is closing, or a request
+ * (flush, run, model, stream) is queued behind the batch. */
+static gboolean
+writer_has_waiter (LucidStoreWriter *w)
+{
+  gboolean waiter;
+
+  g_mutex_lock (&w->lock);
+  waiter = w->quit || g_queue_get_length (&w->queue) > w->n_queued_rows;
+  g_mutex_unlock (&w->lock);
+  return waiter;
+}
+
+/* Another connection holds the locks: nothing was written, the rows are
+ * intact and can be committed later. */
+static gboolean
+rc_is_contention (int rc)
+{
+  return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_PROTOCOL;
+}
+
+/* The write connection's busy handler (lucid_store_busy_sleep()). During
+ * a patient wait it also gives up as soon as someone waits for the writer,
+ * so that the bounded wait that one is owed starts at once
+ * (begin_batch()). */
+static int
+writer_busy_handler (void *data, int count)
+{
+  LucidStoreWriter *w = data;
+
+  if (w->patient && writer_has_waiter (w))
+    return 0;
+  return lucid_store_busy_sleep (count, BUSY_TIMEOUT_MS);
+}
+
+/* BEGIN IMMEDIATE for a batch of rows. Lock contention is not a failure of
+ * the rows ("Errors" in lucid-store.c): while nobody waits for the writer,
+ * it keeps the batch and waits, however long other processes keep the lock
+ * (the producers meanwhile block on the full queue), saying so every 15 s.
+ * Once someone waits (a request, the last close), the usual bounded wait
+ * (BEGIN_ATTEMPTS x busy timeout) follows, and then the batch fails as
+ * before. */
+static gboolean
+begin_batch (LucidStoreWriter *w, guint n_rows, gboolean may_wait,
+             GError **error)
+{
+  gint64 since = g_get_monotonic_time (), noted = since;
+
+  for (;;) {
+    gint64 now, tried = g_get_monotonic_time ();
+    g_autoptr (GError) local = NULL;
+    gboolean ok;
+
+    w->patient = may_wait && !writer_has_waiter (w);
+    ok = lucid_store_begin_immediate (w, &local);
+    if (ok || !w->patient
+        || !rc_is_contention (sqlite3_extended_errcode (w->db))) {
+      w->patient = FALSE;
+      if (!ok)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return ok;
+    }
+    now = g_get_monotonic_time ();
+    if (now - tried < 100 * 1000) /* SQLite said BUSY without waiting */
+      g_usleep (10 * 1000);
+    if (now - noted >= 15 * G_USEC_PER_SEC) {
+      noted = now;
+      g_message ("%s: no write lock for %" G_GINT64_FORMAT
+                 " s (another connection holds it: %s); process %d keeps "
+                 "its %u rows and waits",
+                 w->path, (now - since) / G_USEC_PER_SEC,
+                 sqlite3_errmsg (w->db), (int)getpid (), n_rows);
+    }
+  }
+}
+
+/* Commits and empties @batch; failures land on the owners' handles.
+ * @may_wait: nobody waits for this commit (not a request's, not the last
+ * close's), so lock contention may be waited out (begin_batch()). */
 static void
-commit_batch (LucidStoreWriter *w, GPtrArray *batch)
+commit_batch (LucidStoreWriter *w, GPtrArray *batch, gboolean may_wait)
 {
   g_autoptr (GError) error = NULL;
 
   if (batch->len == 0)
     return;
-  if (!lucid_store_begin_immediate (w, &error))
+  if (!begin_batch (w, batch->len, may_wait, &error))
     goto fail;
 
   for (guint i = 0; i < batch->len; i++) {
@@ -452,7 +531,7 @@ writer_main (gpointer data)
         /* The oldest row waited commit_interval: commit what we have. */
         w->writer_waiting = FALSE;
         g_mutex_unlock (&w->lock);
-        commit_batch (w, batch);
+        commit_batch (w, batch, TRUE);
         g_mutex_lock (&w->lock);
       }
       w->writer_waiting = FALSE;
@@ -473,10 +552,10 @@ writer_main (gpointer data)
     if (item->request == NULL) {
       g_ptr_array_add (batch, item);
       if (batch->len >= batch_rows || g_get_monotonic_time () >= deadline)
-        commit_batch (w, batch);
+        commit_batch (w, batch, TRUE);
       g_mutex_lock (&w->lock);
     } else {
-      commit_batch (w, batch);
+      commit_batch (w, batch, FALSE); /* the requester waits */
       request_execute (w, item);
       g_mutex_lock (&w->lock);
       item->request->done = TRUE; /* the requester may return from now on */
@@ -489,7 +568,7 @@ writer_main (gpointer data)
   }
   g_mutex_unlock (&w->lock);
 
-  commit_batch (w, batch);
+  commit_batch (w, batch, FALSE); /* the last close waits */
   {
     g_autoptr (GError) error = NULL;
     if (!lucid_store_log_checkpoint_if_dirty (w, "close", &error))
@@ -555,6 +634,7 @@ lucid_store_writer_new (const char *key, const char *path,
   if (w->db == NULL || !prepare_statements (w, error)
       || !lucid_store_log_prepare (w, error))
     goto fail;
+  sqlite3_busy_handler (w->db, writer_busy_handler, w);
   w->thread = g_thread_try_new ("lucid-store", writer_main, w, error);
   if (w->thread == NULL)
     goto fail;

@@ -60,9 +60,19 @@
  * cancelled: while another process holds the write lock a request waits at
  * most BEGIN_ATTEMPTS × busy_timeout, then fails with "database is locked".
  *
+ * Lock contention. Other processes write the same file (16 daemon workers
+ * on a loaded 2-core machine: one writer did not get the lock for 15 s in
+ * CI). A BEGIN IMMEDIATE that finds the lock taken wrote nothing, so while
+ * nobody waits for the writer, it keeps its batch and keeps trying, however
+ * long that takes (the producers block on the full queue meanwhile: back
+ * pressure, nothing dropped), and says so every 15 s (g_message). Someone
+ * waiting for the writer (a request, the last close) ends that patience at
+ * once and gets the bounded wait below.
+ *
  * Errors. A row that violates a constraint fails alone (SQLite rolls back
  * only that statement). Any other failure (disk full, I/O error, read-only,
- * locked for longer than busy_timeout) rolls the whole batch back. Each
+ * locked for longer than the bounded wait while someone waits) rolls the
+ * whole batch back. Each
  * handle whose rows were lost gets a sticky error naming the path and
  * SQLite's message and extended code; its next append and every later flush
  * return it. Lost rows are never retried: the producer learns about it and

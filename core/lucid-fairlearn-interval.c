@@ -36,8 +36,10 @@ lucid_fairlearn_deviation_free (LucidFairlearnDeviation *d)
   if (!d)
     return;
   for (guint k = 0; k < d->n_rates; k++)
-    g_array_unref (d->point[k]);
-  g_ptr_array_unref (d->keys);
+    if (d->point[k])            /* new() may give up half-way */
+      g_array_unref (d->point[k]);
+  if (d->keys)
+    g_ptr_array_unref (d->keys);
   g_free (d);
 }
 

@@ -60,6 +60,7 @@
 #include <json-glib/json-glib.h>
 #include "lucid-test-util.h"
 #include "lucid-audit-figures.h"
+#include "lucid-fairlearn-interval.h"
 
 #define Z 3.0
 #define SMALL_SAMPLE 0.03
@@ -320,6 +321,83 @@ test_coverage (gconstpointer data)
     g_error ("coverage checks failed:\n%s", failed->str);
 }
 
+/* n events of @key, the first @pp predicted positive (truth = prediction). */
+static void
+add_events (LucidFairnessCounts *c, const char *key, guint n, guint pp)
+{
+  for (guint i = 0; i < n; i++)
+    g_assert_true (lucid_fairness_update (c, key, i < pp, i < pp, 1.0, NULL));
+}
+
+/* The simultaneous interval's deviation and mapping, by hand. */
+static void
+test_simultaneous_interval (void)
+{
+  g_autoptr (LucidFairnessCounts) est = lucid_fairness_counts_new ();
+  g_autoptr (LucidFairnessCounts) rep = lucid_fairness_counts_new ();
+  g_autoptr (LucidFairnessCounts) partial = lucid_fairness_counts_new ();
+  double lo, hi;
+  add_events (est, "g=a", 10, 4);       /* selection rate 0.4 */
+  add_events (est, "g=b", 10, 6);       /* 0.6; pooled 0.5 */
+  add_events (rep, "g=a", 10, 5);       /* 0.5: e_a = +0.1 */
+  add_events (rep, "g=b", 20, 11);      /* 0.55: e_b = −0.05; pooled 16/30 */
+  add_events (partial, "g=a", 10, 5);
+
+  /* between_groups difference: T* = 0.1 − (−0.05). */
+  g_autoptr (LucidFairlearnDeviation) d = lucid_fairlearn_deviation_new (est,
+      LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE,
+      LUCID_FAIRNESS_BETWEEN_GROUPS, LUCID_FAIRNESS_WORST_CASE);
+  g_assert_nonnull (d);
+  g_assert_cmpfloat_with_epsilon (lucid_fairlearn_deviation_of (d, rep), 0.15,
+      1e-12);
+  g_assert_true (isnan (lucid_fairlearn_deviation_of (d, partial)));
+  lucid_fairlearn_deviation_interval (d, 0.2, 0.15, &lo, &hi);
+  g_assert_cmpfloat_with_epsilon (lo, 0.05, 1e-12);
+  g_assert_cmpfloat_with_epsilon (hi, 0.35, 1e-12);
+  lucid_fairlearn_deviation_interval (d, 0.2, 0.3, &lo, &hi);
+  g_assert_cmpfloat (lo, ==, 0.0);      /* parity reached */
+
+  /* to_overall difference: e_o = 16/30 − 0.5, T* = max |e_i − e_o|. */
+  g_autoptr (LucidFairlearnDeviation) o = lucid_fairlearn_deviation_new (est,
+      LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_DIFFERENCE,
+      LUCID_FAIRNESS_TO_OVERALL, LUCID_FAIRNESS_WORST_CASE);
+  double e_o = 16.0 / 30.0 - 0.5;
+  g_assert_cmpfloat_with_epsilon (lucid_fairlearn_deviation_of (o, rep),
+      MAX (fabs (0.1 - e_o), fabs (-0.05 - e_o)), 1e-12);
+
+  /* between_groups ratio: log scale, interval exp(−(L̂ ± c)). */
+  g_autoptr (LucidFairlearnDeviation) r = lucid_fairlearn_deviation_new (est,
+      LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_RATIO,
+      LUCID_FAIRNESS_BETWEEN_GROUPS, LUCID_FAIRNESS_WORST_CASE);
+  double t = (log (0.5) - log (0.4)) - (log (0.55) - log (0.6));
+  g_assert_cmpfloat_with_epsilon (lucid_fairlearn_deviation_of (r, rep), t,
+      1e-12);
+  double l = log (0.6 / 0.4);
+  lucid_fairlearn_deviation_interval (r, 0.4 / 0.6, 0.1, &lo, &hi);
+  g_assert_cmpfloat_with_epsilon (lo, exp (-(l + 0.1)), 1e-12);
+  g_assert_cmpfloat_with_epsilon (hi, exp (-(l - 0.1)), 1e-12);
+  lucid_fairlearn_deviation_interval (r, 0.4 / 0.6, 0.5, &lo, &hi);
+  g_assert_cmpfloat (hi, ==, 1.0);      /* parity reached */
+  lucid_fairlearn_deviation_interval (r, NAN, 0.5, &lo, &hi);
+  g_assert_true (isnan (lo) && isnan (hi));
+
+  /* A ratio with a rate of 0 has no log: not applicable (basic interval);
+   * the difference still is.  A replicate with a rate of 0 has T* huge. */
+  add_events (est, "g=c", 10, 0);
+  add_events (rep, "g=c", 10, 3);
+  g_assert_null (lucid_fairlearn_deviation_new (est,
+          LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_RATIO,
+          LUCID_FAIRNESS_BETWEEN_GROUPS, LUCID_FAIRNESS_WORST_CASE));
+  g_assert_null (lucid_fairlearn_deviation_new (est,
+          LUCID_FAIRNESS_EQUALIZED_ODDS_RATIO,
+          LUCID_FAIRNESS_TO_OVERALL, LUCID_FAIRNESS_MEAN));
+  g_autoptr (LucidFairlearnDeviation) z = lucid_fairlearn_deviation_new (rep,
+      LUCID_FAIRNESS_DEMOGRAPHIC_PARITY_RATIO,
+      LUCID_FAIRNESS_BETWEEN_GROUPS, LUCID_FAIRNESS_WORST_CASE);
+  g_assert_nonnull (z);
+  g_assert_cmpfloat (lucid_fairlearn_deviation_of (z, est), ==, G_MAXDOUBLE);
+}
+
 /* The basic interval itself: reflection and clipping, by hand. */
 static void
 test_basic_interval (void)
@@ -344,6 +422,8 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/audit-coverage/basic-interval", test_basic_interval);
+  g_test_add_func ("/audit-coverage/simultaneous-interval",
+      test_simultaneous_interval);
   g_test_add_data_func ("/audit-coverage/far", "far", test_coverage);
   g_test_add_data_func ("/audit-coverage/far-weighted", "far-weighted",
       test_coverage);

@@ -6,7 +6,7 @@
  * folded at parity: a percentile interval of their replicates never holds
  * parity (Fairlearn's own bootstrap covers it in 0 % of simulated
  * streams), and the basic (reverse-percentile) interval, which does, falls
- * far below nominal away from parity with unequal groups (75–83 % in
+ * far below nominal away from parity with unequal groups (67–83 % in
  * tests/unit/test-audit-coverage.c, see docs/audit.md "Coverage").
  *
  * This interval bounds the figure through the per-group rates instead.

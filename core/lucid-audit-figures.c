@@ -24,6 +24,7 @@
 #include "lucid-audit-figures-private.h"
 
 #include "lucid-error.h"
+#include "lucid-fairlearn-interval.h"
 #include "lucid-inequality.h"
 
 #include <math.h>
@@ -276,12 +277,54 @@ folded_range (const Job *job, double *min, double *max)
   return FALSE;
 }
 
+/* Fairlearn's figures: the simultaneous interval of
+ * lucid-fairlearn-interval.h, from the level-quantile of the replicates'
+ * deviations T* (a one-sided quantile: the upper bound of a two-sided
+ * interval at 2·level − 1).  FALSE where it does not apply. */
+typedef struct {
+  Job *job;
+  LucidFairlearnDeviation *deviation;
+} DeviationJob;
+
+static LucidFairnessValue
+deviation_eval (const LucidFairnessCounts *counts, gpointer data)
+{
+  DeviationJob *dj = data;
+  g_autoptr (LucidFairnessCounts) proj = project (counts, dj->job->cut);
+  return (LucidFairnessValue) {
+  lucid_fairlearn_deviation_of (dj->deviation, proj), LUCID_FAIRNESS_OK};
+}
+
+static gboolean
+add_fairlearn_interval (const LucidAuditWindowReport *report,
+    LucidAuditFigure *f, Job *job)
+{
+  const LucidAuditFiguresConfig *c = job->config;
+  double unused, quantile;
+  if (!isfinite (f->value) || c->level <= 0.5)
+    return FALSE;
+  g_autoptr (LucidFairnessCounts) point = project (report->counts, job->cut);
+  g_autoptr (LucidFairlearnDeviation) deviation =
+      lucid_fairlearn_deviation_new (point, job->figure, c->method,
+      c->aggregation);
+  if (!deviation)
+    return FALSE;
+  DeviationJob dj = { job, deviation };
+  if (lucid_audit_window_report_interval (report, deviation_eval, &dj,
+          2.0 * c->level - 1.0, &unused, &quantile, &f->n_boot_valid))
+    lucid_fairlearn_deviation_interval (deviation, f->value, quantile,
+        &f->lower, &f->upper);
+  return TRUE;
+}
+
 static void
 add_interval (const LucidAuditWindowReport *report, LucidAuditFigure *f,
     Job *job)
 {
   double min, max;
   if (report->n_boot == 0 || isnan (f->value))
+    return;
+  if (job->kind == JOB_FAIRLEARN && add_fairlearn_interval (report, f, job))
     return;
   if (!lucid_audit_window_report_interval (report, job_eval, job,
           job->config->level, &f->lower, &f->upper, &f->n_boot_valid))

@@ -48,11 +48,21 @@ copy_model; head -c 2000 "$model/model.safetensors" > "$TMP/m/model.safetensors"
 expect_error "truncated weights" "$TMP/m/model.safetensors" \
   videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/m" ! fakesink
 
+# Pickled weights instead of safetensors: the one shared message says how
+# to convert them (and names no option that does not exist).
+copy_model; mv "$TMP/m/model.safetensors" "$TMP/m/pytorch_model.bin"
+expect_error "ViT with only pytorch_model.bin" "$TMP/m/model.safetensors: missing; found pytorch_model.bin.*safetensors.torch.save_file" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/m" ! fakesink
+if grep -q -- "--convert" "$TMP/err.log"; then fail "missing-weights message names a --convert option"; fi
+
 # CLIP directories (tests/fixtures/tiny-clip) missing what the family needs.
 clip="$LUCID_FIXTURES_DIR/tiny-clip"
 copy_clip() { rm -rf "$TMP/c"; cp -r "$clip" "$TMP/c"; }
 copy_clip; rm "$TMP/c/preprocessor_config.json"
 expect_error "CLIP without preprocessor_config.json" "$TMP/c/preprocessor_config.json" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/c" labels="red,green" ! fakesink
+copy_clip; mv "$TMP/c/model.safetensors" "$TMP/c/pytorch_model.bin"
+expect_error "CLIP with only pytorch_model.bin" "$TMP/c/model.safetensors: missing; found pytorch_model.bin.*safetensors.torch.save_file" \
   videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/c" labels="red,green" ! fakesink
 copy_clip; rm "$TMP/c/tokenizer.json"
 expect_error "CLIP without tokenizer.json" "$TMP/c: no tokenizer.json" \

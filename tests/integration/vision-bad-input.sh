@@ -120,6 +120,18 @@ for size in "1 1" "7 3" "3 301"; do
   expect_eq "frame ${1}x${2} analysed (exit status)" "$rc" 0
 done
 expect_eq "odd frames: one row each" "$(sql "$TMP/odd.db" 'SELECT count(*) FROM results')" 6
+# Extreme aspect ratios through CLIP's shortest-edge resize and crop: 2000x2
+# resizes to 32000x32 before the 32x32 crop, as transformers' processor
+# does (only the crop is computed); analysed, not refused.
+for size in "2000 2" "2 2000"; do
+  set -- $size
+  rc=0
+  gst-launch-1.0 -q videotestsrc num-buffers=2 ! video/x-raw,format=RGB,width=$1,height=$2 ! \
+    lucidvisionenc model="$LUCID_FIXTURES_DIR/tiny-clip" ! lucidsink location="$TMP/aspect.db" > "$TMP/aspect.log" 2>&1 || rc=$?
+  expect_eq "CLIP frame ${1}x${2} analysed (exit status)" "$rc" 0
+  [ "$rc" -eq 0 ] || cat "$TMP/aspect.log"
+done
+expect_eq "extreme aspect ratios: one row each" "$(sql "$TMP/aspect.db" 'SELECT count(*) FROM results')" 4
 
 # lucidclassify settings and head files.
 expect_error "classify without a head" "either head=.*or text-model=" \

@@ -149,7 +149,9 @@ gint64 lucid_store_begin_run (LucidStore *store, const LucidRunInfo *info,
  * the same transaction; end also writes a checkpoint. */
 gboolean lucid_store_end_run (LucidStore *store, gint64 run_id,
                               const char *status, GError **error);
-/* The models row for (@dir, @sha256), inserted on first sight with @family
+/* The models row for (@dir, @sha256) without recorded files (files NULL,
+ * files_sha256 '', as before those columns existed), inserted on first
+ * sight with @family
  * and @config_json (JSON text of config.json, or NULL; text that SQLite's
  * json_valid() refuses is stored as NULL); later calls return the existing
  * id and leave the row unchanged. A new row is also recorded in the

@@ -71,7 +71,7 @@ lucid_model_files_describe (const char *dir, char **files_sha256,
   }
   g_string_append_c (json, '}');
   if (files_sha256)
-    *files_sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256,
-                                                   json->str, json->len);
+    *files_sha256 = g_compute_checksum_for_string (G_CHECKSUM_SHA256, json->str,
+                                                   json->len);
   return g_string_free (g_steal_pointer (&json), FALSE);
 }

@@ -331,7 +331,6 @@ lucid_store_open_write_connection (const char *path, GError **error)
   if (!check_not_too_new (version, path, error))
     goto fail;
 
-
   /* Switching to WAL needs an exclusive lock, and SQLite returns SQLITE_BUSY
    * at once (without calling the busy handler) when another process holds
    * a lock it could deadlock with — e.g. several processes creating one

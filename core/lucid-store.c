@@ -582,10 +582,9 @@ lucid_store_ensure_model (LucidStore *store, const char *dir,
                           const char *sha256, const char *family,
                           const char *config_json, GError **error)
 {
-  LucidModelInfo info = { .dir = dir,
-                          .sha256 = sha256,
-                          .family = family,
-                          .config_json = config_json };
+  LucidModelInfo info = {
+    .dir = dir, .sha256 = sha256, .family = family, .config_json = config_json
+  };
 
   return lucid_store_ensure_model_info (store, &info, error);
 }

@@ -162,10 +162,10 @@ gint64 lucid_store_ensure_model (LucidStore *store, const char *dir,
 /* Model provenance for lucid_store_ensure_model_info(). @dir and @sha256
  * are required; the other strings may be NULL. */
 typedef struct {
-  const char *dir;           /* the model directory as the user gave it */
-  const char *sha256;        /* hex SHA-256 of the weights */
+  const char *dir;    /* the model directory as the user gave it */
+  const char *sha256; /* hex SHA-256 of the weights */
   const char *family;
-  const char *config_json;   /* config.json text */
+  const char *config_json; /* config.json text */
   /* The other files read from @dir: a JSON object file name -> hex SHA-256
    * (lucid_model_files_describe()), and the SHA-256 of that text. NULL
    * (files_sha256 '') when not recorded. */

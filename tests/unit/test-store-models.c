@@ -61,8 +61,10 @@ open_plain (const char *path)
 {
   sqlite3 *db = NULL;
 
-  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE
-                                    | SQLITE_OPEN_CREATE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_open_v2 (path, &db,
+                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                    NULL),
+                   ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
   return db;
 }
@@ -137,8 +139,8 @@ test_files_describe (Fixture *f, gconstpointer data)
   g_autofree char *model = g_build_filename (f->dir, "m", NULL);
   g_autofree char *json = NULL, *digest = NULL, *json2 = NULL;
   g_autofree char *digest2 = NULL, *want = NULL, *want_digest = NULL;
-  g_autofree char *cfg_sha = g_compute_checksum_for_string (
-      G_CHECKSUM_SHA256, "{\"a\": 1}", -1);
+  g_autofree char *cfg_sha
+      = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "{\"a\": 1}", -1);
   g_autofree char *pre_sha
       = g_compute_checksum_for_string (G_CHECKSUM_SHA256, "{}", -1);
   g_autofree char *pool_sha
@@ -198,7 +200,9 @@ test_rows_keyed_by_files (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   LucidStore *store = lucid_store_open (f->db, NULL, &error);
-  LucidModelInfo a = { .dir = "/m", .sha256 = "aa", .family = "vit",
+  LucidModelInfo a = { .dir = "/m",
+                       .sha256 = "aa",
+                       .family = "vit",
                        .files_json = "{\"preprocessor_config.json\":\"01\"}",
                        .files_sha256 = "f1",
                        .preprocessor_json = "{\"resample\": 2}" };

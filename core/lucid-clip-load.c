@@ -251,7 +251,6 @@ lucid_clip_load_parts (const char *dir, const LucidBackend *backend,
                        LucidClipLoadParts parts, GError **error)
 {
   g_autoptr (LucidClip) c = NULL;
-  g_autofree char *weights = NULL;
   const LucidClipVisionConfig *vc;
 
   g_return_val_if_fail (dir != NULL, NULL);
@@ -272,15 +271,7 @@ lucid_clip_load_parts (const char *dir, const LucidBackend *backend,
   c->n_patches
       = (vc->image_size / vc->patch_size) * (vc->image_size / vc->patch_size);
 
-  weights = g_build_filename (dir, "model.safetensors", NULL);
-  if (!g_file_test (weights, G_FILE_TEST_EXISTS)) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-                 "%s: missing (Lucid reads safetensors only; convert pickled "
-                 "PyTorch weights with tools/fetch-model.py --convert)",
-                 weights);
-    return NULL;
-  }
-  if ((c->st = lucid_safetensors_open (weights, error)) == NULL)
+  if ((c->st = lucid_safetensors_open_model (dir, error)) == NULL)
     return NULL;
   c->be = backend != NULL ? backend : lucid_backend_cpu (error);
   if (c->be == NULL || !bind_all (c, error))

@@ -532,8 +532,13 @@ kernels_clear (Kernels *k)
   g_free (k->coeffs);
 }
 
+/* The kernels of outputs @out_first .. @out_first + @out_count - 1 of a
+ * resize from @in_size to @out_size samples (stored from index 0). Each
+ * output depends on its own kernel only, so a window of the output is
+ * computed exactly as the whole would be. */
 static void
-kernels_init (Kernels *k, guint in_size, guint out_size, const Filter *filter)
+kernels_init (Kernels *k, guint in_size, guint out_size, guint out_first,
+    guint out_count, const Filter *filter)
 {
   double scale = (double) in_size / out_size;
   double filterscale = scale < 1.0 ? 1.0 : scale;
@@ -541,15 +546,15 @@ kernels_init (Kernels *k, guint in_size, guint out_size, const Filter *filter)
   double ss = 1.0 / filterscale;
   g_autofree double *w = NULL;
 
-  k->out_size = out_size;
+  k->out_size = out_count;
   k->ksize = (guint) ceil (support) * 2 + 1;
-  k->first = g_new (guint, out_size);
-  k->n_taps = g_new (guint, out_size);
-  k->coeffs = g_new0 (gint32, (gsize) out_size * k->ksize);
+  k->first = g_new (guint, out_count);
+  k->n_taps = g_new (guint, out_count);
+  k->coeffs = g_new0 (gint32, (gsize) out_count * k->ksize);
   w = g_new (double, k->ksize);
 
-  for (guint i = 0; i < out_size; i++) {
-    double center = (i + 0.5) * scale;
+  for (guint i = 0; i < out_count; i++) {
+    double center = ((double) out_first + i + 0.5) * scale;
     double sum = 0.0;
     int lo = (int) (center - support + 0.5);
     int hi = (int) (center + support + 0.5);
@@ -636,14 +641,79 @@ resample_columns (const guint8 *src, gsize src_stride, guint8 *dst,
   }
 }
 
+/* The window [@x0, @x0 + @ww) × [@y0, @y0 + @wh) of Pillow's resize of
+ * @src to @dst_width × @dst_height, into @dst (@ww × @wh). Pass order and
+ * every rounding are those of the whole resize (the order depends on the
+ * whole sizes), so the window holds the same bytes the whole image would;
+ * only the inputs the window's kernels read are filtered. The window must
+ * lie inside the image; sizes are checked by the callers. */
+static void
+resize_window (const guint8 *src, guint src_width, guint src_height,
+    gsize src_stride, guint dst_width, guint dst_height, guint x0, guint y0,
+    guint ww, guint wh, guint8 *dst, gsize dst_stride, const Filter *filter)
+{
+  gboolean need_h = src_width != dst_width;
+  gboolean need_v = src_height != dst_height;
+  Kernels kh = { 0 }, kv = { 0 };
+
+  if (!need_h && !need_v) {
+    for (guint y = 0; y < wh; y++)
+      memcpy (dst + y * dst_stride, src + (gsize) (y0 + y) * src_stride
+          + (gsize) x0 * 3, (gsize) ww * 3);
+    return;
+  }
+  if (need_h)
+    kernels_init (&kh, src_width, dst_width, x0, ww, filter);
+  if (need_v)
+    kernels_init (&kv, src_height, dst_height, y0, wh, filter);
+
+  if (need_h && need_v && src_height > dst_height
+      && (gint64) src_height - dst_height
+          > 2 * ((gint64) src_width - dst_width)) {
+    /* Pillow (since 12.x/13, python-pillow/Pillow#9549) runs the vertical
+     * pass first when the height shrinks by more than twice as many
+     * pixels as the width does (strictly more; a width that grows or
+     * stays counts as shrinking by <= 0). The 8-bit intermediate is then
+     * src_width × dst_height, so the order changes the rounding. Only the
+     * columns the window's horizontal kernels read are filtered. */
+    guint first = kh.first[0];
+    guint last = kh.first[ww - 1] + kh.n_taps[ww - 1];
+    gsize tmp_stride = (gsize) (last - first) * 3;
+    g_autofree guint8 *tmp = g_malloc (tmp_stride * wh);
+
+    resample_columns (src + (gsize) first * 3, src_stride, tmp, tmp_stride,
+        tmp_stride, &kv, 0);
+    for (guint i = 0; i < ww; i++)
+      kh.first[i] -= first;
+    resample_rows (tmp, tmp_stride, dst, dst_stride, wh, &kh);
+  } else if (need_h && need_v) {
+    /* Filter horizontally only the rows the vertical kernels read. */
+    guint first = kv.first[0];
+    guint last = kv.first[wh - 1] + kv.n_taps[wh - 1];
+    gsize tmp_stride = (gsize) ww * 3;
+    g_autofree guint8 *tmp = g_malloc (tmp_stride * (last - first));
+
+    resample_rows (src + first * src_stride, src_stride, tmp, tmp_stride,
+        last - first, &kh);
+    resample_columns (tmp, tmp_stride, dst, dst_stride, tmp_stride, &kv,
+        first);
+  } else if (need_h) {
+    resample_rows (src + (gsize) y0 * src_stride, src_stride, dst, dst_stride,
+        wh, &kh);
+  } else {
+    resample_columns (src + (gsize) x0 * 3, src_stride, dst, dst_stride,
+        (gsize) ww * 3, &kv, 0);
+  }
+  kernels_clear (&kh);
+  kernels_clear (&kv);
+}
+
 gboolean
 lucid_image_resize_rgb8 (const guint8 *src, guint src_width, guint src_height,
     gsize src_stride, guint8 *dst, guint dst_width, guint dst_height,
     gsize dst_stride, LucidResample resample, GError **error)
 {
   const Filter *filter = filter_for (resample);
-  gboolean need_h, need_v;
-  Kernels kh = { 0 }, kv = { 0 };
 
   g_return_val_if_fail (src != NULL && dst != NULL, FALSE);
   if (src_width == 0 || src_height == 0 || dst_width == 0 || dst_height == 0
@@ -664,52 +734,8 @@ lucid_image_resize_rgb8 (const guint8 *src, guint src_width, guint src_height,
         "3 bicubic, 4 box, 5 hamming are)", (int) resample);
     return FALSE;
   }
-
-  need_h = src_width != dst_width;
-  need_v = src_height != dst_height;
-  if (!need_h && !need_v) {
-    for (guint y = 0; y < dst_height; y++)
-      memcpy (dst + y * dst_stride, src + y * src_stride,
-          (gsize) dst_width * 3);
-    return TRUE;
-  }
-  if (need_h)
-    kernels_init (&kh, src_width, dst_width, filter);
-  if (need_v)
-    kernels_init (&kv, src_height, dst_height, filter);
-
-  if (need_h && need_v && src_height > dst_height
-      && (gint64) src_height - dst_height
-          > 2 * ((gint64) src_width - dst_width)) {
-    /* Pillow (since 12.x/13, python-pillow/Pillow#9549) runs the vertical
-     * pass first when the height shrinks by more than twice as many
-     * pixels as the width does (strictly more; a width that grows or
-     * stays counts as shrinking by <= 0). The 8-bit intermediate is then
-     * src_width × dst_height, so the order changes the rounding. */
-    gsize tmp_stride = (gsize) src_width * 3;
-    g_autofree guint8 *tmp = g_malloc (tmp_stride * dst_height);
-
-    resample_columns (src, src_stride, tmp, tmp_stride, tmp_stride, &kv, 0);
-    resample_rows (tmp, tmp_stride, dst, dst_stride, dst_height, &kh);
-  } else if (need_h && need_v) {
-    /* Filter horizontally only the rows the vertical kernels read. */
-    guint first = kv.first[0];
-    guint last = kv.first[dst_height - 1] + kv.n_taps[dst_height - 1];
-    gsize tmp_stride = (gsize) dst_width * 3;
-    g_autofree guint8 *tmp = g_malloc (tmp_stride * (last - first));
-
-    resample_rows (src + first * src_stride, src_stride, tmp, tmp_stride,
-        last - first, &kh);
-    resample_columns (tmp, tmp_stride, dst, dst_stride, tmp_stride, &kv,
-        first);
-  } else if (need_h) {
-    resample_rows (src, src_stride, dst, dst_stride, src_height, &kh);
-  } else {
-    resample_columns (src, src_stride, dst, dst_stride,
-        (gsize) src_width * 3, &kv, 0);
-  }
-  kernels_clear (&kh);
-  kernels_clear (&kv);
+  resize_window (src, src_width, src_height, src_stride, dst_width,
+      dst_height, 0, 0, dst_width, dst_height, dst, dst_stride, filter);
   return TRUE;
 }
 
@@ -730,7 +756,7 @@ lucid_image_preprocess_rgb8 (const LucidImageConfig *config,
   g_autofree guint8 *resized = NULL;
   const guint8 *img = rgb;
   gsize img_stride = stride;
-  guint rw, rh, ow, oh;
+  guint rw, rh, ow, oh, win_x = 0, win_y = 0;
   gint64 top = 0, left = 0;
   float lut[3][256];
 
@@ -745,19 +771,40 @@ lucid_image_preprocess_rgb8 (const LucidImageConfig *config,
   }
 
   lucid_image_config_get_resized_size (config, width, height, &rw, &rh);
-  if (rw != width || rh != height) {
-    resized = g_malloc ((gsize) rw * rh * 3);
-    if (!lucid_image_resize_rgb8 (rgb, width, height, stride, resized, rw, rh,
-            (gsize) rw * 3, config->resample, error))
-      return FALSE;
-    img = resized;
-    img_stride = (gsize) rw * 3;
-  }
-
   lucid_image_config_get_output_size (config, width, height, &ow, &oh);
   if (config->do_center_crop) {
     top = floor_half ((gint64) rh - oh);
     left = floor_half ((gint64) rw - ow);
+  }
+  if (rw != width || rh != height) {
+    /* Only the part of the resized image the crop keeps is computed: a
+     * frame of extreme aspect ratio resized by its shortest edge can be
+     * far wider (or taller) than the crop — 2000×2 to 32000×32 for a
+     * crop of 32 —, and Pillow computes it all for nothing. */
+    const Filter *filter = filter_for (config->resample);
+    gint64 x0 = MAX (left, 0), x1 = MIN (left + (gint64) ow, (gint64) rw);
+    gint64 y0 = MAX (top, 0), y1 = MIN (top + (gint64) oh, (gint64) rh);
+
+    if (filter == NULL) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+          "resample filter %d is not supported (1 lanczos, 2 bilinear, "
+          "3 bicubic, 4 box, 5 hamming are)", (int) config->resample);
+      return FALSE;
+    }
+    if (rw == 0 || rh == 0 || x1 - x0 > MAX_IMAGE_SIDE
+        || y1 - y0 > MAX_IMAGE_SIDE) {
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+          "cannot preprocess a %ux%u image: it resizes to %ux%u", width,
+          height, rw, rh);
+      return FALSE;
+    }
+    win_x = (guint) x0;
+    win_y = (guint) y0;
+    resized = g_malloc ((gsize) (x1 - x0) * (y1 - y0) * 3);
+    img_stride = (gsize) (x1 - x0) * 3;
+    resize_window (rgb, width, height, stride, rw, rh, win_x, win_y,
+        (guint) (x1 - x0), (guint) (y1 - y0), resized, img_stride, filter);
+    img = resized;
   }
 
   /* Rescale and normalise in transformers' dtypes: float64 product cast to
@@ -774,15 +821,18 @@ lucid_image_preprocess_rgb8 (const LucidImageConfig *config,
     }
   }
 
+  /* img holds the resized image from (win_x, win_y) on: all of it that
+   * the crop keeps. */
   for (guint y = 0; y < oh; y++) {
     gint64 sy = (gint64) y + top;
     gboolean row_inside = sy >= 0 && sy < rh;
-    const guint8 *row = row_inside ? img + (gsize) sy * img_stride : NULL;
+    const guint8 *row = row_inside
+        ? img + (gsize) (sy - win_y) * img_stride : NULL;
 
     for (guint x = 0; x < ow; x++) {
       gint64 sx = (gint64) x + left;
       const guint8 *p = row_inside && sx >= 0 && sx < rw
-          ? row + (gsize) sx * 3 : NULL;
+          ? row + (gsize) (sx - win_x) * 3 : NULL;
       for (guint c = 0; c < 3; c++)
         pixels[((gsize) c * oh + y) * ow + x] = lut[c][p ? p[c] : 0];
     }

@@ -562,6 +562,35 @@ safetensors_new (const char *label)
 }
 
 LucidSafetensors *
+lucid_safetensors_open_model (const char *dir, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *bin = NULL;
+
+  g_return_val_if_fail (dir != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  path = g_build_filename (dir, "model.safetensors", NULL);
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return lucid_safetensors_open (path, error);
+  bin = g_build_filename (dir, "pytorch_model.bin", NULL);
+  if (g_file_test (bin, G_FILE_TEST_EXISTS))
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+                 "%s: missing; found pytorch_model.bin, pickled PyTorch "
+                 "weights, which Lucid does not read (safetensors only): "
+                 "convert them to model.safetensors in Python with the "
+                 "safetensors package's torch helpers "
+                 "(safetensors.torch.save_file / save_model)",
+                 path);
+  else
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
+                 "%s: missing (Lucid reads a model's weights from "
+                 "model.safetensors)",
+                 path);
+  return NULL;
+}
+
+LucidSafetensors *
 lucid_safetensors_open (const char *path, GError **error)
 {
   g_autoptr (LucidSafetensors) st = NULL;

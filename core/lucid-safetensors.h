@@ -50,6 +50,13 @@ typedef struct _LucidSafetensors LucidSafetensors;
 /* Maps and validates @path. */
 LucidSafetensors *lucid_safetensors_open (const char *path, GError **error);
 
+/* Maps and validates @dir/model.safetensors, the weights of a model
+ * directory. The one message for missing weights (every model family uses
+ * it): names the file and, when @dir holds pickled pytorch_model.bin
+ * weights instead, how to convert them. */
+LucidSafetensors *lucid_safetensors_open_model (const char *dir,
+    GError **error);
+
 /* Validates @len bytes at @data without copying them; @data must outlive the
  * result. @label names the source in error messages. (Used by the fuzzer.) */
 LucidSafetensors *lucid_safetensors_new_from_data (const guint8 *data, gsize len,

@@ -58,8 +58,9 @@ static const char SQL_LOG_RUN_END[]
       "ended_at) FROM runs WHERE id = ?1";
 static const char SQL_LOG_MODEL[]
     = "SELECT json_object('model_id', id, 'dir', dir, 'sha256', sha256, "
-      "'family', family, 'config', json(config), 'first_seen', first_seen) "
-      "FROM models WHERE id = ?1";
+      "'family', family, 'config', json(config), 'first_seen', first_seen, "
+      "'files', json(files), 'files_sha256', files_sha256, 'preprocessor', "
+      "json(preprocessor)) FROM models WHERE id = ?1";
 
 /* A writer without a key must not append unsigned checkpoints to a log
  * whose checkpoints are signed: `lucid-verify --public-key` requires every

@@ -40,6 +40,7 @@ typedef enum {
 typedef struct {
   RequestKind kind;
   const LucidRunInfo *run;       /* BEGIN_RUN */
+  const LucidModelInfo *model;   /* ENSURE_MODEL */
   gint64 run_id;                 /* END_RUN, ADD_STREAM */
   const char *s1, *s2, *s3, *s4; /* per kind, see request_execute() */
   gboolean done;                 /* writer->lock */

@@ -180,6 +180,39 @@ check_not_too_new (int version, const char *path, GError **error)
 
 /* ---- opening and migrating (caller's thread, registry_lock held) ------- */
 
+/* PRAGMA foreign_key_check finds no violation. */
+static gboolean
+foreign_keys_hold (sqlite3 *db, const char *path, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA foreign_key_check", -1, &stmt, NULL)
+      != SQLITE_OK) {
+    lucid_store_set_db_error (error, LUCID_ERROR_DB, db, path,
+                              "cannot check foreign keys after migrating");
+    return FALSE;
+  }
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW) {
+    g_set_error (error, LUCID_ERROR, LUCID_ERROR_DB,
+                 "%s: the schema migration would break a foreign key (table "
+                 "%s, row %lld, referring to %s); nothing was changed",
+                 path, (const char *)sqlite3_column_text (stmt, 0),
+                 (long long)sqlite3_column_int64 (stmt, 1),
+                 (const char *)sqlite3_column_text (stmt, 2));
+    sqlite3_finalize (stmt);
+    return FALSE;
+  }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE) {
+    lucid_store_set_db_error (error, LUCID_ERROR_DB, db, path,
+                              "cannot check foreign keys after migrating");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 migrate (sqlite3 *db, const char *path, GError **error)
 {
@@ -192,6 +225,13 @@ migrate (sqlite3 *db, const char *path, GError **error)
   if (version == lucid_store_schema_version ())
     return TRUE;
 
+  /* Migrations that rebuild a table (SQLite's 12-step procedure, e.g.
+   * 010_model_files.sql) need foreign keys off, which SQLite ignores inside
+   * a transaction; foreign_key_check below proves the result consistent
+   * before the commit, and the caller turns them on again. */
+  if (!exec_fixed (db, "PRAGMA foreign_keys = OFF", path,
+                   "cannot disable foreign keys to migrate", error))
+    return FALSE;
   if (!exec_fixed (db, "BEGIN IMMEDIATE", path,
                    "cannot lock the database to migrate its schema", error))
     return FALSE;
@@ -215,6 +255,8 @@ migrate (sqlite3 *db, const char *path, GError **error)
       goto fail;
     }
   }
+  if (!foreign_keys_hold (db, path, error))
+    goto fail;
   if (!exec_fixed (db, "COMMIT", path, "cannot commit the schema migration",
                    error))
     goto fail;
@@ -308,10 +350,6 @@ lucid_store_open_write_connection (const char *path, GError **error)
   if (!check_not_too_new (version, path, error))
     goto fail;
 
-  if (!exec_fixed (db, "PRAGMA foreign_keys = ON", path,
-                   "cannot enable foreign keys", error))
-    goto fail;
-
   /* Switching to WAL needs an exclusive lock, and SQLite returns SQLITE_BUSY
    * at once (without calling the busy handler) when another process holds
    * a lock it could deadlock with — e.g. several processes creating one
@@ -351,7 +389,10 @@ lucid_store_open_write_connection (const char *path, GError **error)
                    "cannot set synchronous=FULL", error))
     goto fail;
 
-  if (!migrate (db, path, error))
+  /* After migrate(), which runs with foreign keys off. */
+  if (!migrate (db, path, error)
+      || !exec_fixed (db, "PRAGMA foreign_keys = ON", path,
+                      "cannot enable foreign keys", error))
     goto fail;
   return db;
 

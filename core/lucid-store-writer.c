@@ -92,11 +92,15 @@ static const char SQL_UPDATE_RUN[]
     = "UPDATE runs SET status = ?2, ended_at = ?3 WHERE id = ?1";
 /* A config that SQLite does not take for JSON is stored as NULL. */
 static const char SQL_INSERT_MODEL[]
-    = "INSERT INTO models (dir, sha256, family, config, first_seen) "
-      "VALUES (?1, ?2, ?3, CASE WHEN json_valid(?4) THEN ?4 END, ?5) "
-      "ON CONFLICT (dir, sha256) DO NOTHING";
+    = "INSERT INTO models (dir, sha256, family, config, first_seen, files, "
+      "files_sha256, preprocessor) "
+      "VALUES (?1, ?2, ?3, CASE WHEN json_valid(?4) THEN ?4 END, ?5, "
+      "CASE WHEN json_valid(?6) THEN ?6 END, ?7, "
+      "CASE WHEN json_valid(?8) THEN ?8 END) "
+      "ON CONFLICT (dir, sha256, files_sha256) DO NOTHING";
 static const char SQL_SELECT_MODEL[]
-    = "SELECT id FROM models WHERE dir = ?1 AND sha256 = ?2";
+    = "SELECT id FROM models WHERE dir = ?1 AND sha256 = ?2 "
+      "AND files_sha256 = ?3";
 static const char SQL_INSERT_STREAM[]
     = "INSERT INTO streams (run_id, stream_id, caps, sink_name) "
       "VALUES (?1, ?2, ?3, ?4)";
@@ -379,6 +383,7 @@ static int
 step_request (LucidStoreWriter *w, Request *req)
 {
   char now[40];
+  const char *files_sha256;
   sqlite3_stmt *s;
   int rc;
 
@@ -405,20 +410,25 @@ step_request (LucidStoreWriter *w, Request *req)
       req->id = sqlite3_changes (w->db) == 1 ? req->run_id : 0;
       return rc;
     case REQUEST_ENSURE_MODEL:
+      files_sha256 = req->model->files_sha256 ? req->model->files_sha256 : "";
       s = w->insert_model;
-      sqlite3_bind_text (s, 1, req->s1, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (s, 2, req->s2, -1, SQLITE_TRANSIENT);
-      bind_text_or_null (s, 3, req->s3);
-      bind_text_or_null (s, 4, req->s4);
+      sqlite3_bind_text (s, 1, req->model->dir, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (s, 2, req->model->sha256, -1, SQLITE_TRANSIENT);
+      bind_text_or_null (s, 3, req->model->family);
+      bind_text_or_null (s, 4, req->model->config_json);
       sqlite3_bind_text (s, 5, now, -1, SQLITE_TRANSIENT);
+      bind_text_or_null (s, 6, req->model->files_json);
+      sqlite3_bind_text (s, 7, files_sha256, -1, SQLITE_TRANSIENT);
+      bind_text_or_null (s, 8, req->model->preprocessor_json);
       rc = sqlite3_step (s);
       if (rc != SQLITE_DONE)
         return rc;
       req->created = sqlite3_changes (w->db) == 1;
       sqlite3_reset (s);
       s = w->select_model;
-      sqlite3_bind_text (s, 1, req->s1, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (s, 2, req->s2, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (s, 1, req->model->dir, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (s, 2, req->model->sha256, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (s, 3, files_sha256, -1, SQLITE_TRANSIENT);
       rc = sqlite3_step (s);
       if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? SQLITE_INTERNAL : rc;

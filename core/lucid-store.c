@@ -592,15 +592,23 @@ lucid_store_ensure_model (LucidStore *store, const char *dir,
                           const char *sha256, const char *family,
                           const char *config_json, GError **error)
 {
-  Request req = { .kind = REQUEST_ENSURE_MODEL,
-                  .s1 = dir,
-                  .s2 = sha256,
-                  .s3 = family,
-                  .s4 = config_json };
+  LucidModelInfo info = {
+    .dir = dir, .sha256 = sha256, .family = family, .config_json = config_json
+  };
+
+  return lucid_store_ensure_model_info (store, &info, error);
+}
+
+gint64
+lucid_store_ensure_model_info (LucidStore *store, const LucidModelInfo *info,
+                               GError **error)
+{
+  Request req = { .kind = REQUEST_ENSURE_MODEL, .model = info };
 
   g_return_val_if_fail (store != NULL, 0);
+  g_return_val_if_fail (info != NULL, 0);
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
-  if (dir == NULL || sha256 == NULL) {
+  if (info->dir == NULL || info->sha256 == NULL) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
                  "%s: a model needs a directory and a weights digest",
                  store->path);

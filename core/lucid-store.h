@@ -149,7 +149,9 @@ gint64 lucid_store_begin_run (LucidStore *store, const LucidRunInfo *info,
  * the same transaction; end also writes a checkpoint. */
 gboolean lucid_store_end_run (LucidStore *store, gint64 run_id,
                               const char *status, GError **error);
-/* The models row for (@dir, @sha256), inserted on first sight with @family
+/* The models row for (@dir, @sha256) without recorded files (files NULL,
+ * files_sha256 '', as before those columns existed), inserted on first
+ * sight with @family
  * and @config_json (JSON text of config.json, or NULL; text that SQLite's
  * json_valid() refuses is stored as NULL); later calls return the existing
  * id and leave the row unchanged. A new row is also recorded in the
@@ -157,6 +159,27 @@ gboolean lucid_store_end_run (LucidStore *store, gint64 run_id,
 gint64 lucid_store_ensure_model (LucidStore *store, const char *dir,
                                  const char *sha256, const char *family,
                                  const char *config_json, GError **error);
+/* Model provenance for lucid_store_ensure_model_info(). @dir and @sha256
+ * are required; the other strings may be NULL. */
+typedef struct {
+  const char *dir;    /* the model directory as the user gave it */
+  const char *sha256; /* hex SHA-256 of the weights */
+  const char *family;
+  const char *config_json; /* config.json text */
+  /* The other files read from @dir: a JSON object file name -> hex SHA-256
+   * (lucid_model_files_describe()), and the SHA-256 of that text. NULL
+   * (files_sha256 '') when not recorded. */
+  const char *files_json;
+  const char *files_sha256;
+  const char *preprocessor_json; /* preprocessor_config.json text */
+} LucidModelInfo;
+
+/* Like lucid_store_ensure_model(), for (@info->dir, @info->sha256,
+ * @info->files_sha256): a directory whose files changed gets a new row.
+ * JSON text that SQLite's json_valid() refuses is stored as NULL. */
+gint64 lucid_store_ensure_model_info (LucidStore *store,
+                                      const LucidModelInfo *info,
+                                      GError **error);
 /* A new streams row. @stream_id, @caps may be NULL. */
 gint64 lucid_store_add_stream (LucidStore *store, gint64 run_id,
                                const char *stream_id, const char *caps,

@@ -98,7 +98,6 @@ LucidTextModel *
 lucid_text_model_load (const char *dir, GError **error)
 {
   g_autoptr (LucidTextModel) m = NULL;
-  g_autofree char *weights_path = NULL;
   const LucidBackend *backend;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
@@ -124,17 +123,7 @@ lucid_text_model_load (const char *dir, GError **error)
     return NULL;
   }
 
-  weights_path = g_build_filename (dir, "model.safetensors", NULL);
-  if (!g_file_test (weights_path, G_FILE_TEST_EXISTS)) {
-    g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: missing%s (Lucid reads safetensors only; convert pickled "
-        "PyTorch weights with tools/fetch-model.py --convert)", weights_path,
-        g_file_test (bin, G_FILE_TEST_EXISTS) ?
-        "; found pytorch_model.bin" : "");
-    return NULL;
-  }
-  m->weights = lucid_safetensors_open (weights_path, error);
+  m->weights = lucid_safetensors_open_model (dir, error);
   if (m->weights == NULL)
     return NULL;
   backend = lucid_backend_cpu (error);

@@ -457,13 +457,15 @@ lucid_vision_model_check_frame_size (const LucidVisionModel *model,
         "pixels)", model->dir, width, height, MAX_FRAME_SIDE);
     return FALSE;
   }
+  /* Any resized size is fine: with a crop only the part the crop keeps is
+   * computed (lucid_image_preprocess_rgb8), without one the resized size
+   * is the model's input size (checked below). */
   lucid_image_config_get_resized_size (model->image_config, width, height,
       &rw, &rh);
-  if (rw == 0 || rh == 0 || rw > MAX_FRAME_SIDE || rh > MAX_FRAME_SIDE) {
+  if (rw == 0 || rh == 0) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_UNSUPPORTED,
         "%s/preprocessor_config.json resizes a %u×%u frame to %u×%u, which "
-        "cannot be analysed (each side must be 1 to %u pixels)", model->dir,
-        width, height, rw, rh, MAX_FRAME_SIDE);
+        "cannot be analysed", model->dir, width, height, rw, rh);
     return FALSE;
   }
   lucid_image_config_get_output_size (model->image_config, width, height,

@@ -373,7 +373,6 @@ LucidVit *
 lucid_vit_load (const char *dir, const LucidBackend *backend, GError **error)
 {
   g_autoptr (LucidVit) v = NULL;
-  g_autofree char *weights_path = NULL;
 
   if (!g_file_test (dir, G_FILE_TEST_IS_DIR)) {
     g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
@@ -387,17 +386,7 @@ lucid_vit_load (const char *dir, const LucidBackend *backend, GError **error)
   v->n_patches = lucid_vit_config_get_num_patches (v->cfg);
   v->seq_len = 1 + v->n_patches;
 
-  weights_path = g_build_filename (dir, "model.safetensors", NULL);
-  if (!g_file_test (weights_path, G_FILE_TEST_EXISTS)) {
-    g_autofree char *bin = g_build_filename (dir, "pytorch_model.bin", NULL);
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_MISSING,
-        "%s: missing%s (Lucid reads safetensors only; convert pickled "
-        "PyTorch weights with tools/fetch-model.py --convert)", weights_path,
-        g_file_test (bin, G_FILE_TEST_EXISTS) ?
-        "; found pytorch_model.bin" : "");
-    return NULL;
-  }
-  v->st = lucid_safetensors_open (weights_path, error);
+  v->st = lucid_safetensors_open_model (dir, error);
   if (v->st == NULL)
     return NULL;
   v->be = backend != NULL ? backend : lucid_backend_cpu (error);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lucidmeta.h"
+#include "lucid-model-files.h"
 
 /* Fields of a lucid-result that have their own column (or table). */
 static const gchar *const mapped_fields[] = {
@@ -175,7 +176,32 @@ lucid_sink_post_store_error (LucidSink *self, const GError *error)
                      ("run %" G_GINT64_FORMAT, self->run_id));
 }
 
-/* The family from config.json's model_type, else the producer's hint. */
+/* The text of @dir/@name when it exists and is valid JSON, else NULL (a
+ * file that exists but is not is logged). */
+static gchar *
+read_json_file (LucidSink *self, const gchar *dir, const gchar *name)
+{
+  g_autofree gchar *path = g_build_filename (dir, name, NULL);
+  g_autofree gchar *text = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) read_error = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  if (!g_file_get_contents (path, &text, NULL, &read_error)
+      || !g_utf8_validate (text, -1, NULL)
+      || !json_parser_load_from_data (parser, text, -1, &read_error)) {
+    GST_WARNING_OBJECT (self, "%s: not recorded: %s", path,
+                        read_error ? read_error->message : "invalid UTF-8");
+    return NULL;
+  }
+  return g_steal_pointer (&text);
+}
+
+/* The family from config.json's model_type, else the producer's hint. The
+ * directory's other files (lucid_model_files_describe()) and the text of
+ * preprocessor_config.json are recorded too; files that changed make a new
+ * models row. */
 static gint64
 lucid_sink_ensure_model (LucidSink *self, const gchar *dir, const gchar *sha256,
                          const gchar *family_hint, GError **error)
@@ -186,6 +212,11 @@ lucid_sink_ensure_model (LucidSink *self, const gchar *dir, const gchar *sha256,
   g_autofree gchar *family = g_strdup (family_hint);
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) read_error = NULL;
+  g_autoptr (GError) files_error = NULL;
+  g_autofree gchar *files = NULL;
+  g_autofree gchar *files_sha256 = NULL;
+  g_autofree gchar *preprocessor = NULL;
+  LucidModelInfo info = { 0 };
   gint64 *cached = g_hash_table_lookup (self->models, key);
   gint64 id;
 
@@ -214,8 +245,20 @@ lucid_sink_ensure_model (LucidSink *self, const gchar *dir, const gchar *sha256,
     }
   }
 
-  id = lucid_store_ensure_model (self->store, dir, sha256, family, config,
-                                 error);
+  files = lucid_model_files_describe (dir, &files_sha256, &files_error);
+  if (files_error != NULL)
+    GST_WARNING_OBJECT (self, "model %s: its files are not recorded: %s", dir,
+                        files_error->message);
+  preprocessor = read_json_file (self, dir, "preprocessor_config.json");
+
+  info.dir = dir;
+  info.sha256 = sha256;
+  info.family = family;
+  info.config_json = config;
+  info.files_json = files;
+  info.files_sha256 = files_sha256;
+  info.preprocessor_json = preprocessor;
+  id = lucid_store_ensure_model_info (self->store, &info, error);
   if (id == 0)
     return 0;
   g_hash_table_insert (self->models, g_steal_pointer (&key),

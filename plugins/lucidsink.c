@@ -24,12 +24,13 @@
  *
  * For each `lucid-result` structure on a buffer (see lucidmeta.h) it writes
  * one `results` row: producing element, kind, the model (a `models` row per
- * model directory and weights digest, holding the text of the directory's
- * config.json), the stream (a `streams` row per STREAM_START, with its caps),
- * pts and duration (the buffer's, or the structure's own `pts`/`duration`
- * fields, e.g. for audio windows), stream time and running time from the
- * current segment, label, score (NaN stored as NULL with
- * `score_null_reason`), and every other field as JSON in `extras`. With
+ * model directory, weights digest and digest of its configuration,
+ * preprocessing and tokenizer files, holding the text of the directory's
+ * config.json and preprocessor_config.json), the stream (a `streams` row per
+ * STREAM_START, with its caps), pts and duration (the buffer's, or the
+ * structure's own `pts`/`duration` fields, e.g. for audio windows), stream time
+ * and running time from the current segment, label, score (NaN stored as NULL
+ * with `score_null_reason`), and every other field as JSON in `extras`. With
  * #LucidSink:store-embeddings the float32 tensor named by the structure's
  * `tensor-index` in the #LucidTensorMeta of the same model goes to the
  * `embeddings` table. Serialized custom downstream events whose structure is

@@ -12,13 +12,19 @@ Writes, under tests/fixtures/goldens/:
                                        CLIPImageProcessor without resizing,
                                        crop 24x24 (pads images smaller than
                                        the crop with zeros)
+  image-clip-crop.preprocessor_config.json
+                                       CLIPImageProcessor, shortest_edge 32,
+                                       bicubic, centre crop 24x24 (the crop
+                                       cuts both sides)
   image-preprocess.json                case list, reference versions, notes
   image-preprocess.safetensors         input.NAME U8 [H,W,3] (the case's
                                        "input"; "hash" pattern inputs are not
                                        stored: the test rebuilds them and
                                        checks their SHA-256); per case i:
                                        case{i}.resized U8 [h,w,3] (PIL's
-                                       Image.resize alone),
+                                       Image.resize alone; left out, with
+                                       "resized_stored": false, when over
+                                       16 KiB, e.g. extreme aspect ratios),
                                        case{i}.pixel_values F32 [3,H,W]
                                        (process cases only)
 
@@ -65,7 +71,7 @@ from transformers import CLIPImageProcessorPil, ViTImageProcessorPil  # noqa: E4
 
 GENERATOR = "tools/make_image_goldens.py"
 REPO = Path(__file__).resolve().parent.parent
-SIZE_LIMIT = 150 * 1024
+SIZE_LIMIT = 192 * 1024
 RESAMPLE_NAMES = {1: "lanczos", 2: "bilinear", 3: "bicubic", 4: "box", 5: "hamming"}
 
 
@@ -105,6 +111,11 @@ def make_inputs():
         "hash23x263": (hash_pattern(23, 263, 5), "23x263 hash pattern, seed 5"),
         "hash17x249": (hash_pattern(17, 249, 6), "17x249 hash pattern, seed 6"),
         "hash30x70": (hash_pattern(30, 70, 9), "30x70 hash pattern, seed 9"),
+        # Extreme aspect ratios: resized by the shortest edge they become far
+        # longer than the crop (2000x2 -> 24000x24).
+        "hash2000x2": (hash_pattern(2000, 2, 13), "2000x2 hash pattern, seed 13"),
+        "hash2x2000": (hash_pattern(2, 2000, 14), "2x2000 hash pattern, seed 14"),
+        "hash300x3000": (hash_pattern(300, 3000, 15), "300x3000 hash pattern, seed 15"),
     }
 
 
@@ -114,7 +125,10 @@ CONFIGS = {
                                           crop_size={"height": 24, "width": 24}),
     "clip-pad": lambda: CLIPImageProcessorPil(do_resize=False,
                                               crop_size={"height": 24, "width": 24}),
+    "clip-crop": lambda: CLIPImageProcessorPil(size={"shortest_edge": 32},
+                                               crop_size={"height": 24, "width": 24}),
 }
+RESIZED_STORE_LIMIT = 16 * 1024
 
 # (kind, config or resample, input, target size (w, h) for resize cases)
 CASES = [
@@ -145,6 +159,10 @@ CASES = [
     ("process", "clip", "grad37x53", None),
     ("process", "clip", "noise20x15", None),
     ("process", "clip-pad", "noise20x15", None),
+    ("process", "clip", "hash2000x2", None),      # 24000x24, horizontal first
+    ("process", "clip", "hash2x2000", None),      # 24x24000
+    ("process", "clip-crop", "hash53x37", None),  # crop cuts rows and columns
+    ("process", "clip-crop", "hash300x3000", None),  # 32x320, vertical first
 ]
 
 
@@ -231,7 +249,10 @@ def main():
             resized = np.asarray(img.resize(size, resample=resample, reducing_gap=None))
         assert resized.shape == (size[1], size[0], 3), resized.shape
         case["resized_width"], case["resized_height"] = size
-        tensors[f"case{i}.resized"] = np.ascontiguousarray(resized)
+        if resized.nbytes <= RESIZED_STORE_LIMIT:
+            tensors[f"case{i}.resized"] = np.ascontiguousarray(resized)
+        else:
+            case["resized_stored"] = False
         if kind == "process":
             chain = float_chain(proc, resized)
             assert np.array_equal(chain, px), (i, np.abs(chain - px).max())

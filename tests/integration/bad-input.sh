@@ -35,7 +35,10 @@ expect_error "corrupt safetensors" "$TMP/m/model.safetensors" \
   filesrc location="$srt" ! subparse ! lucidtextenc model="$TMP/m" ! fakesink
 
 copy_model; rm "$TMP/m/model.safetensors"
-expect_error "missing weights" "model.safetensors.*missing" \
+expect_error "missing weights" "$TMP/m/model.safetensors: missing \\(Lucid reads a model.s weights from model.safetensors\\)" \
+  filesrc location="$srt" ! subparse ! lucidtextenc model="$TMP/m" ! fakesink
+cp "$model/model.safetensors" "$TMP/m/pytorch_model.bin"
+expect_error "only pytorch_model.bin" "$TMP/m/model.safetensors: missing; found pytorch_model.bin.*safetensors.torch.save_file" \
   filesrc location="$srt" ! subparse ! lucidtextenc model="$TMP/m" ! fakesink
 
 # A tensor missing, and one of the wrong shape: rewritten with the

@@ -32,6 +32,14 @@ expect_eq "provenance sha256" "$(sql "$db" 'SELECT DISTINCT m.sha256 FROM result
 expect_eq "resolved settings recorded" "$(sql "$db" "SELECT DISTINCT json_extract(extras, '\$.pooling') || ',' || json_extract(extras, '\$.normalized') || ',' || json_extract(extras, '\$.\"max-length\"') FROM results")" "mean,0,64"
 expect_eq "model dir recorded" "$(sql "$db" 'SELECT DISTINCT m.dir FROM results r JOIN models m ON m.id = r.model_id')" "$model"
 expect_match "model config recorded" "$(sql "$db" "SELECT json_extract(config, '\$.hidden_size') FROM models")" '^32$'
+# The tokenizer files are part of the model's provenance, as the vision
+# models' preprocessor_config.json is: their SHA-256 in models.files.
+for f in tokenizer.json vocab.txt tokenizer_config.json special_tokens_map.json config.json; do
+  expect_eq "model file digest recorded: $f" \
+    "$(sql "$db" "SELECT json_extract(files, '\$.\"$f\"') FROM models")" \
+    "$(sha256sum "$model/$f" | cut -d' ' -f1)"
+done
+expect_eq "no preprocessor for a text model" "$(sql "$db" 'SELECT preprocessor IS NULL FROM models')" 1
 # provenance: result -> run with the pipeline string and element properties
 expect_match "run pipeline string" "$(sql "$db" 'SELECT pipeline FROM runs WHERE id = 1')" 'subparse.*lucidtextenc.*lucidsink'
 expect_match "run properties" "$(sql "$db" 'SELECT properties FROM runs WHERE id = 1')" 'tiny-bert'

@@ -48,11 +48,21 @@ copy_model; head -c 2000 "$model/model.safetensors" > "$TMP/m/model.safetensors"
 expect_error "truncated weights" "$TMP/m/model.safetensors" \
   videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/m" ! fakesink
 
+# Pickled weights instead of safetensors: the one shared message says how
+# to convert them (and names no option that does not exist).
+copy_model; mv "$TMP/m/model.safetensors" "$TMP/m/pytorch_model.bin"
+expect_error "ViT with only pytorch_model.bin" "$TMP/m/model.safetensors: missing; found pytorch_model.bin.*safetensors.torch.save_file" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/m" ! fakesink
+if grep -q -- "--convert" "$TMP/err.log"; then fail "missing-weights message names a --convert option"; fi
+
 # CLIP directories (tests/fixtures/tiny-clip) missing what the family needs.
 clip="$LUCID_FIXTURES_DIR/tiny-clip"
 copy_clip() { rm -rf "$TMP/c"; cp -r "$clip" "$TMP/c"; }
 copy_clip; rm "$TMP/c/preprocessor_config.json"
 expect_error "CLIP without preprocessor_config.json" "$TMP/c/preprocessor_config.json" \
+  videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/c" labels="red,green" ! fakesink
+copy_clip; mv "$TMP/c/model.safetensors" "$TMP/c/pytorch_model.bin"
+expect_error "CLIP with only pytorch_model.bin" "$TMP/c/model.safetensors: missing; found pytorch_model.bin.*safetensors.torch.save_file" \
   videotestsrc is-live=true num-buffers=2 ! lucidvisionenc model="$TMP/c" labels="red,green" ! fakesink
 copy_clip; rm "$TMP/c/tokenizer.json"
 expect_error "CLIP without tokenizer.json" "$TMP/c: no tokenizer.json" \
@@ -110,6 +120,18 @@ for size in "1 1" "7 3" "3 301"; do
   expect_eq "frame ${1}x${2} analysed (exit status)" "$rc" 0
 done
 expect_eq "odd frames: one row each" "$(sql "$TMP/odd.db" 'SELECT count(*) FROM results')" 6
+# Extreme aspect ratios through CLIP's shortest-edge resize and crop: 2000x2
+# resizes to 32000x32 before the 32x32 crop, as transformers' processor
+# does (only the crop is computed); analysed, not refused.
+for size in "2000 2" "2 2000"; do
+  set -- $size
+  rc=0
+  gst-launch-1.0 -q videotestsrc num-buffers=2 ! video/x-raw,format=RGB,width=$1,height=$2 ! \
+    lucidvisionenc model="$LUCID_FIXTURES_DIR/tiny-clip" ! lucidsink location="$TMP/aspect.db" > "$TMP/aspect.log" 2>&1 || rc=$?
+  expect_eq "CLIP frame ${1}x${2} analysed (exit status)" "$rc" 0
+  [ "$rc" -eq 0 ] || cat "$TMP/aspect.log"
+done
+expect_eq "extreme aspect ratios: one row each" "$(sql "$TMP/aspect.db" 'SELECT count(*) FROM results')" 4
 
 # lucidclassify settings and head files.
 expect_error "classify without a head" "either head=.*or text-model=" \

@@ -160,5 +160,56 @@ expect_eq "CLIP zero-shot: both elements record CLIP's default template and clip
   "lucidclassify0:a photo of {}:clip-softmax;lucidvisionenc:a photo of {}:clip-softmax"
 expect_eq "CLIP zero-shot: same labels and scores from both elements by default" \
   "$(sql "$db" "SELECT count(*) FROM results x JOIN results y ON x.pts = y.pts AND x.label = y.label AND abs(x.score - y.score) < 1e-5 WHERE x.run_id = $c AND y.run_id = $c AND x.element LIKE 'lucidvisionenc%' AND y.element LIKE 'lucidclassify%'")" 2
+
+# Provenance covers the preprocessing: the models row holds the text of
+# preprocessor_config.json and the SHA-256 of every file Lucid reads from
+# the directory (recomputed here independently), and a run whose
+# preprocessing differs while the weights are the same gets its own row.
+# files_want DIR -> the expected models.files text (see core/lucid-model-files.c)
+files_want() {
+  python3 - "$1" <<'PY'
+import hashlib, json, os, sys
+names = ["1_Pooling/config.json", "config.json", "merges.txt", "modules.json",
+         "preprocessor_config.json", "sentence_bert_config.json",
+         "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json",
+         "vocab.json", "vocab.txt"]
+d = sys.argv[1]
+files = {n: hashlib.sha256(open(os.path.join(d, n), "rb").read()).hexdigest()
+         for n in names if os.path.exists(os.path.join(d, n))}
+print(json.dumps(files, separators=(",", ":")))
+PY
+}
+want_files=$(files_want "$model")
+expect_eq "provenance: digests of the model's files" \
+  "$(sql "$db" 'SELECT DISTINCT m.files FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = 1')" "$want_files"
+expect_eq "provenance: files_sha256 = SHA-256 of the files text" \
+  "$(sql "$db" 'SELECT DISTINCT m.files_sha256 FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = 1')" \
+  "$(printf '%s' "$want_files" | sha256sum | cut -d' ' -f1)"
+expect_eq "provenance: preprocessor_config.json recorded (resample, size, mean, std)" \
+  "$(sql "$db" "SELECT DISTINCT json_extract(m.preprocessor, '\$.resample') || ' ' || json_extract(m.preprocessor, '\$.size.height') || 'x' || json_extract(m.preprocessor, '\$.size.width') || ' ' || json_extract(m.preprocessor, '\$.image_mean') || ' ' || json_extract(m.preprocessor, '\$.image_std') FROM results r JOIN models m ON m.id = r.model_id WHERE r.run_id = 1")" \
+  "2 32x32 [0.5,0.5,0.5] [0.5,0.5,0.5]"
+expect_eq "provenance view: model_preprocessor" \
+  "$(sql "$db" "SELECT DISTINCT json_extract(model_preprocessor, '\$.image_processor_type') FROM results_with_provenance WHERE run_id = 1")" ViTImageProcessor
+pdb="$TMP/preprocessing.db"
+rm -rf "$TMP/pm"; cp -r "$model" "$TMP/pm"
+run pre-a videotestsrc pattern=red num-buffers=2 ! video/x-raw,format=RGB ! \
+  lucidvisionenc model="$TMP/pm" ! lucidsink location="$pdb" run-label=pre-a
+python3 - "$TMP/pm/preprocessor_config.json" <<'PY'
+import json, sys
+cfg = json.load(open(sys.argv[1]))
+cfg["resample"] = 3          # bicubic instead of bilinear: nothing else changes
+json.dump(cfg, open(sys.argv[1], "w"), indent=2)
+PY
+run pre-b videotestsrc pattern=red num-buffers=2 ! video/x-raw,format=RGB ! \
+  lucidvisionenc model="$TMP/pm" ! lucidsink location="$pdb" run-label=pre-b
+expect_eq "runs differing only in preprocessing: same weights, two models rows" \
+  "$(sql "$pdb" "SELECT count(DISTINCT sha256) || ' ' || count(*) FROM models")" "1 2"
+expect_eq "each run's rows name its own preprocessing" \
+  "$(sql "$pdb" "SELECT group_concat(x, ';') FROM (SELECT DISTINCT run_label || ':' || json_extract(model_preprocessor, '\$.resample') AS x FROM results_with_provenance ORDER BY x)")" \
+  "pre-a:2;pre-b:3"
+expect_eq "the changed file's digest differs, the others do not" \
+  "$(sql "$pdb" "SELECT count(DISTINCT json_extract(files, '\$.\"preprocessor_config.json\"')) || ' ' || count(DISTINCT json_extract(files, '\$.\"config.json\"')) || ' ' || count(DISTINCT files_sha256) FROM models")" "2 1 2"
+expect_eq "the second row is in the audit log too" \
+  "$(sql "$pdb" "SELECT count(*) FROM audit_log WHERE kind = 'model' AND json_extract(payload, '\$.preprocessor.resample') IS NOT NULL")" 2
 expect_eq "integrity" "$(sql "$db" 'PRAGMA integrity_check')" ok
 finish

@@ -270,6 +270,39 @@ test_frame_sizes (void)
   g_assert_nonnull (strstr (err->message, "20000×8"));
 }
 
+/* Extreme aspect ratios through a shortest-edge resize and a crop (CLIP):
+ * 2000×2 resizes to 32000×32 and 16384×1 to 524288×32, as Pillow would
+ * (transformers computes the whole resized image); Lucid computes only
+ * the crop (bit-exact against transformers in test-image.c), so the frames
+ * are accepted and preprocessed. */
+static void
+test_frame_sizes_extreme_aspect (void)
+{
+  g_autofree char *dir = fixture ("tiny-clip");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (LucidVisionModel) model = lucid_vision_model_load (dir, &err);
+  const guint sizes[][2] = { { 2000, 2 }, { 2, 2000 }, { 16384, 1 },
+                             { 1, 16384 } };
+  g_autofree float *pixels = g_new (float, 3 * 32 * 32);
+
+  g_assert_no_error (err);
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    guint w = sizes[i][0], h = sizes[i][1];
+    g_autofree guint8 *rgb = g_malloc ((gsize) w * h * 3);
+
+    for (gsize k = 0; k < (gsize) w * h * 3; k++)
+      rgb[k] = (guint8) (k * 7);
+    g_assert_true (lucid_vision_model_check_frame_size (model, w, h, &err));
+    g_assert_no_error (err);
+    g_assert_true (lucid_vision_model_preprocess_rgb8 (model, rgb, w, h,
+            (gsize) w * 3, pixels, &err));
+    g_assert_no_error (err);
+  }
+  g_assert_false (lucid_vision_model_check_frame_size (model, 16385, 1,
+          &err));
+  g_assert_nonnull (strstr (err->message, "16385×1"));
+}
+
 
 /* Hex SHA-256 of the file at @path. */
 static char *
@@ -492,6 +525,8 @@ main (int argc, char **argv)
   g_test_add_func ("/vision-model/bad-directories", test_bad_directories);
   g_test_add_func ("/vision-model/prompts-need-clip", test_prompts_need_clip);
   g_test_add_func ("/vision-model/frame-sizes", test_frame_sizes);
+  g_test_add_func ("/vision-model/frame-sizes-extreme-aspect",
+      test_frame_sizes_extreme_aspect);
   g_test_add_func ("/vision-model/clip/zero-shot-matches-reference",
       test_clip_zero_shot_matches_reference);
   g_test_add_func ("/vision-model/clip/batch-equals-single",

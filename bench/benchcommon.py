@@ -165,3 +165,33 @@ def versions():
     except Exception:  # noqa: BLE001
         pass
     return v
+
+
+def load_sentence(busy, R, what="case"):
+    """The measured load in words for a generated doc: quiet or not, and the
+    evidence. @busy: busy fractions sampled before each @what; @R holds
+    busy_after, load_start, load_end (os.getloadavg()), redone,
+    kept_disturbed, max_tries."""
+    quiet = max(busy) <= 0.10 and R["kept_disturbed"] == 0 and R["busy_after"] <= 0.10
+    state = "quiet" if quiet else "**not quiet** (read the ratios as rough)"
+    n = R["max_tries"]
+    return (f"Machine {state}: other load before each {what} (share of all CPUs busy, "
+            f"sampled 1 s; the driver waits up to --wait-idle for < 10 %) "
+            f"median {quantile(busy, 0.5):.0%}, at most {max(busy):.0%}; "
+            f"{R['busy_after']:.0%} after; load average "
+            f"{R['load_start'][0]:.1f} at the start, {R['load_end'][0]:.1f} at the end. "
+            f"Measurements during which other processes (or the hypervisor) used more than "
+            f"5 % of the machine were redone: {R['redone']} redone, {R['kept_disturbed']} "
+            f"kept disturbed after {n} tr{'y' if n == 1 else 'ies'}.")
+
+
+def replace_block(path, begin, end, block, heading):
+    """Puts @block between the @begin and @end markers of @path (appends
+    them under @heading when absent); text outside the markers is kept."""
+    text = open(path, encoding="utf-8").read()
+    block = begin + "\n\n" + block.rstrip("\n") + "\n\n" + end
+    if begin in text and end in text:
+        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + f"\n\n## {heading}\n\n" + block + "\n"
+    open(path, "w", encoding="utf-8").write(text)

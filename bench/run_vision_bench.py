@@ -57,8 +57,8 @@ import sys
 import tempfile
 import time
 
-from benchcommon import (Guard, cpu_busy, log, machine_info, quantile, summary, versions,
-                         wait_idle)
+from benchcommon import (Guard, cpu_busy, load_sentence, log,
+                         machine_info, replace_block, summary, versions, wait_idle)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -526,28 +526,13 @@ def fmt_ms(s):
     return f"{s['median']:.1f} ({s['p10']:.1f}–{s['p90']:.1f})"
 
 
-def load_sentence(R):
-    """The measured load, in words: quiet or not, and the evidence."""
-    busy = [r["busy_before"] for r in R["rows"]]
-    quiet = (max(busy) <= 0.10 and R["kept_disturbed"] == 0 and R["busy_after"] <= 0.10)
-    state = "quiet" if quiet else "**not quiet** (read the ratios as rough)"
-    return (f"Machine {state}: other load before each case (share of all CPUs busy, "
-            f"sampled 1 s; the driver waits up to --wait-idle for < 10 %) "
-            f"median {quantile(busy, 0.5):.0%}, at most {max(busy):.0%}; "
-            f"{R['busy_after']:.0%} after; load average "
-            f"{R['load_start'][0]:.1f} at the start, {R['load_end'][0]:.1f} at the end. "
-            f"Turns during which other processes (or the hypervisor) used more than 5 % of "
-            f"the machine were redone: {R['redone']} redone, {R['kept_disturbed']} kept "
-            f"disturbed after {R['max_tries']} tr{'y' if R['max_tries'] == 1 else 'ies'}.")
-
-
 def write_docs(path, R):
     m, v, info = R["machine"], R["versions"], R["lucid"]
     build_ok = info.get("buildtype") == "release"
     L = [f"_Generated {R['date']} by `{R['command']}` ({R['wall_s']:.0f} s)._", ""]
     L.append(f"- CPU: {m['model']}, {m['cpus']} logical CPUs, AVX-512 "
              f"{'yes' if m['avx512'] else 'no'}, kernel {m['kernel']}.")
-    L.append("- " + load_sentence(R))
+    L.append("- " + load_sentence([r["busy_before"] for r in R["rows"]], R))
     L.append(f"- Lucid {v['lucid']}: `{info['path']}`, meson buildtype "
              + (f"**{info.get('buildtype')}**" if build_ok
                 else f"**{info.get('buildtype')} — not the release build**")
@@ -613,13 +598,7 @@ def write_docs(path, R):
                      + ("met" if r['lucid']['median'] <= 1.1 * r['ort']['median']
                         else "**missed**") for r in targets) + ".")
         L.append("")
-    block = BEGIN + "\n\n" + "\n".join(L) + "\n" + END
-    text = open(path, encoding="utf-8").read()
-    if BEGIN in text and END in text:
-        text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n## CLIP image encoders (issue 3)\n\n" + block + "\n"
-    open(path, "w", encoding="utf-8").write(text)
+    replace_block(path, BEGIN, END, "\n".join(L), "CLIP image encoders (issue 3)")
 
 
 if __name__ == "__main__":

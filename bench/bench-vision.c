@@ -101,8 +101,9 @@ run_info (void)
   printf ("{\"buildtype\": \"%s\", \"optimized\": %s, \"gemm\": \"%s\", "
           "\"blas\": \"%s\", \"pool_threads\": %u, \"cpus\": %u}\n",
           LUCID_BENCH_BUILDTYPE, optimized,
-          lucid_gemm_kernel_for_process (&kernel) ? lucid_gemm_kernel_name (kernel)
-                                                  : "blas",
+          lucid_gemm_kernel_for_process (&kernel)
+              ? lucid_gemm_kernel_name (kernel)
+              : "blas",
           blas, lucid_parallel_get_n_threads (), g_get_num_processors ());
   return 0;
 }
@@ -245,8 +246,8 @@ main (int argc, char **argv)
         "bench-vision: %s\n",
         error
             ? error->message
-            : "--model DIR is required (but for --gemm-roofline); batch, "
-              "iters and threads must be >= 1; --kind is clip or vit");
+            : "--model DIR is required (but for --gemm-roofline, --info); "
+              "batch, iters and threads must be >= 1; --kind is clip or vit");
     return 2;
   }
   threads = g_strdup_printf ("%d", opt_threads);

@@ -221,6 +221,11 @@ def export_onnx(model_dir, kind):
     raw = os.path.join(model_dir, f"image-{tag}.onnx")
     opt = os.path.join(model_dir, f"image-opt-{tag}.onnx")
     side = os.path.join(model_dir, f"image-opt-{tag}.json")
+    # the earlier version of this script cached image.onnx / image-opt.onnx
+    # (SDPA export, unfused attention): never use them, drop them
+    for f in ("image.onnx", "image-opt.onnx"):
+        if os.path.exists(os.path.join(model_dir, f)):
+            os.unlink(os.path.join(model_dir, f))
     st = os.stat(os.path.join(model_dir, "model.safetensors"))
     src = {"weights_size": st.st_size, "weights_mtime": st.st_mtime}
     if os.path.exists(opt) and os.path.exists(side):
@@ -250,6 +255,9 @@ def export_onnx(model_dir, kind):
     info["fusions"] = stats
     om.save_model_to_file(opt)
     json.dump(info, open(side, "w"), indent=1)
+    for f in (raw, os.path.join(model_dir, f"image-rw-{tag}.onnx")):
+        if os.path.exists(f):
+            os.unlink(f)     # only the optimised graph is used
     return opt, info
 
 

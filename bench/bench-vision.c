@@ -11,6 +11,11 @@
  *   bench-vision --model DIR [--kind clip|vit] --batch B [--threads N]
  *                [--warmup W] [--iters N] [--dump FILE]
  *
+ *   bench-vision --info
+ *       Prints the build (meson buildtype, compiler optimisation), the GEMM
+ *       kernel the CPU backend picked and the BLAS liblucid loaded, so the
+ *       runner can record which binary it timed.
+ *
  *   bench-vision --gemm-roofline --patch P --batch B [--threads N]
  *       Times sgemm alone (lucid_blas_sgemm, OpenBLAS) at every GEMM shape
  *       a ViT-B encoder (224×224, hidden 768, 12 layers, 12 heads, MLP
@@ -40,13 +45,14 @@
 
 #include "lucid-blas.h"
 #include "lucid-clip.h"
+#include "lucid-gemm.h"
 #include "lucid-parallel.h"
 #include "lucid-vit.h"
 
 static char *opt_model, *opt_kind;
 static int opt_batch = 1, opt_threads = 1, opt_warmup = 2, opt_iters = 5;
 static int opt_patch = 16;
-static gboolean opt_roofline;
+static gboolean opt_roofline, opt_info;
 static char *opt_dump;
 
 static GOptionEntry entries[] = {
@@ -64,6 +70,8 @@ static GOptionEntry entries[] = {
     "time the encoder's GEMM shapes with OpenBLAS alone", NULL },
   { "patch", 'p', 0, G_OPTION_ARG_INT, &opt_patch,
     "roofline: patch size (16 or 32)", "P" },
+  { "info", 0, 0, G_OPTION_ARG_NONE, &opt_info,
+    "print the build type, GEMM kernel and BLAS as JSON", NULL },
   G_OPTION_ENTRY_NULL
 };
 
@@ -72,6 +80,32 @@ cmp_double (const void *a, const void *b)
 {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
+}
+
+#ifndef LUCID_BENCH_BUILDTYPE
+#define LUCID_BENCH_BUILDTYPE "unknown"
+#endif
+
+/* The build this binary (and the liblucid next to it) comes from. */
+static int
+run_info (void)
+{
+  LucidGemmKernel kernel;
+  g_autofree char *blas = g_strescape (lucid_blas_describe (), NULL);
+#ifdef __OPTIMIZE__
+  const char *optimized = "true";
+#else
+  const char *optimized = "false";
+#endif
+
+  printf ("{\"buildtype\": \"%s\", \"optimized\": %s, \"gemm\": \"%s\", "
+          "\"blas\": \"%s\", \"pool_threads\": %u, \"cpus\": %u}\n",
+          LUCID_BENCH_BUILDTYPE, optimized,
+          lucid_gemm_kernel_for_process (&kernel)
+              ? lucid_gemm_kernel_name (kernel)
+              : "blas",
+          blas, lucid_parallel_get_n_threads (), g_get_num_processors ());
+  return 0;
 }
 
 /* ---- GEMM roofline ------------------------------------------------------ */
@@ -204,7 +238,7 @@ main (int argc, char **argv)
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)
-      || (opt_model == NULL && !opt_roofline) || opt_batch < 1
+      || (opt_model == NULL && !opt_roofline && !opt_info) || opt_batch < 1
       || opt_iters < 1 || opt_threads < 1 || opt_patch < 1 || opt_patch > 224
       || (opt_kind != NULL && strcmp (opt_kind, "clip") != 0
           && strcmp (opt_kind, "vit") != 0)) {
@@ -212,8 +246,8 @@ main (int argc, char **argv)
         "bench-vision: %s\n",
         error
             ? error->message
-            : "--model DIR is required (but for --gemm-roofline); batch, "
-              "iters and threads must be >= 1; --kind is clip or vit");
+            : "--model DIR is required (but for --gemm-roofline, --info); "
+              "batch, iters and threads must be >= 1; --kind is clip or vit");
     return 2;
   }
   threads = g_strdup_printf ("%d", opt_threads);
@@ -224,6 +258,8 @@ main (int argc, char **argv)
   }
   lucid_parallel_get_n_threads ();
   lucid_blas_set_num_threads (1);
+  if (opt_info)
+    return run_info ();
   if (opt_roofline)
     return run_roofline ();
 

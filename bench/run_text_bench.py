@@ -25,13 +25,16 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+# statistics, other load, machine and versions: shared with the vision benches
+from benchcommon import (Guard, cpu_busy, log, machine_info, quantile, summary,
+                         versions, wait_idle)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -80,10 +83,6 @@ FIXED_BATCHES = (1, 8)
 # The mixed batch: eight texts of realistic, different lengths (tokens
 # including [CLS] and [SEP]); padded to 200 for ONNX Runtime and PyTorch.
 MIXED_LENGTHS = (12, 19, 31, 44, 67, 98, 143, 200)
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- workers --
@@ -360,151 +359,6 @@ def export_onnx(model_dir, cache):
     json.dump(src, open(stamp, "w"))
     return opt, stats
 
-
-# -------------------------------------------------------------- statistics --
-
-def quantile(xs, q):
-    s = sorted(xs)
-    pos = q * (len(s) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (pos - lo) * (s[hi] - s[lo])
-
-
-def summary(xs):
-    return {"median": quantile(xs, 0.5), "p10": quantile(xs, 0.1), "p90": quantile(xs, 0.9),
-            "n": len(xs)}
-
-
-def cpu_busy(seconds=1.0):
-    """Fraction of all CPUs busy over @seconds (other people's load too)."""
-    def snap():
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        idle = v[3] + v[4]
-        return sum(v), idle
-    try:
-        t0, i0 = snap()
-        time.sleep(seconds)
-        t1, i1 = snap()
-    except OSError:
-        return 0.0
-    return 1.0 - (i1 - i0) / max(1, t1 - t0)
-
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_s():
-    """CPU seconds the whole machine has been busy (or stolen by the host)."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    user, nice, system, idle, iowait, irq, softirq, steal = (v + [0] * 8)[:8]
-    return (user + nice + system + irq + softirq + steal) / CLK_TCK
-
-
-def own_cpu_s():
-    import resource
-    t = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        r = resource.getrusage(who)
-        t += r.ru_utime + r.ru_stime
-    return t
-
-
-class Guard:
-    """Runs measurements and redoes those that other processes disturbed.
-
-    Foreign CPU time during a measurement = machine busy time (including time
-    stolen by the hypervisor) − our own processes' CPU time. Above 5 % of the
-    machine, the measurement is discarded, we wait for quiet, and retry."""
-
-    def __init__(self, wait_s, tries=4):
-        self.wait_s, self.tries = wait_s, tries
-        self.redone = 0
-        self.kept_disturbed = 0
-
-    def run(self, what, fn):
-        """fn() -> (result, cpu seconds of worker processes it used)."""
-        for attempt in range(self.tries):
-            b0, o0, t0 = machine_busy_s(), own_cpu_s(), time.time()
-            res, worker_cpu = fn()
-            b1, o1, t1 = machine_busy_s(), own_cpu_s(), time.time()
-            wall = t1 - t0
-            foreign = (b1 - b0) - (o1 - o0) - worker_cpu
-            if foreign <= 0.05 * wall * (os.cpu_count() or 1) + 0.03:
-                return res
-            if attempt + 1 < self.tries:
-                self.redone += 1
-                log(f"{what}: {foreign:.2f} CPU-s of other work in {wall:.1f} s; redoing it")
-                wait_idle(self.wait_s)
-        self.kept_disturbed += 1
-        log(f"{what}: still disturbed after {self.tries} tries; kept")
-        return res
-
-
-def wait_idle(limit_s, threshold=0.10):
-    """Waits (up to @limit_s) until the machine is quiet; returns the last busy fraction."""
-    t_end = time.time() + limit_s
-    busy = cpu_busy()
-    while busy > threshold and time.time() < t_end:
-        log(f"machine {busy:.0%} busy with other work; waiting (--wait-idle)")
-        time.sleep(5)
-        busy = cpu_busy()
-    return busy
-
-
-def machine_info():
-    info = {}
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            k, _, v = line.partition(":")
-            info[k.strip()] = v.strip()
-    except OSError:
-        pass
-    flags = info.get("Flags", "").split()
-    return {
-        "model": info.get("Model name", platform.processor()),
-        "cpus": os.cpu_count(),
-        "threads_per_core": info.get("Thread(s) per core", "?"),
-        "avx512": sorted(f for f in flags if f.startswith("avx512")),
-        "amx": sorted(f for f in flags if f.startswith("amx")),
-        "avx2": "avx2" in flags,
-        "l2": info.get("L2 cache", "?"),
-        "l3": info.get("L3 cache", "?"),
-        "hypervisor": info.get("Hypervisor vendor", ""),
-        "kernel": platform.release(),
-    }
-
-
-def versions():
-    v = {"python": platform.python_version()}
-    for mod in ("torch", "transformers", "onnx", "onnxruntime", "numpy"):
-        try:
-            v[mod] = __import__(mod).__version__
-        except Exception:  # noqa: BLE001
-            v[mod] = "absent"
-    try:
-        v["gcc"] = subprocess.run(["cc", "--version"], capture_output=True,
-                                  text=True).stdout.splitlines()[0]
-    except (OSError, IndexError):
-        v["gcc"] = "?"
-    try:
-        v["lucid"] = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
-                                    capture_output=True, text=True).stdout.strip() or "?"
-    except OSError:
-        v["lucid"] = "?"
-    try:
-        import torch
-        cfg = torch.__config__.show()
-        m = re.search(r"Math Kernel Library Version ([^\s]+)", cfg)
-        v["torch_blas"] = f"MKL {m.group(1)}" if m else "?"
-        m = re.search(r"CPU capability usage: (\w+)", cfg)
-        v["torch_isa"] = m.group(1) if m else "?"
-    except Exception:  # noqa: BLE001
-        pass
-    return v
 
 
 # --------------------------------------------------------------- document --

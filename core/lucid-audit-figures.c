@@ -290,7 +290,8 @@ static LucidFairnessValue
 deviation_eval (const LucidFairnessCounts *counts, gpointer data)
 {
   DeviationJob *dj = data;
-  g_autoptr (LucidFairnessCounts) proj = project (counts, dj->job->cut);
+  g_autoptr (LucidFairnessCounts) proj =
+      lucid_audit_counts_project (counts, dj->job->cut);
   return (LucidFairnessValue) {
   lucid_fairlearn_deviation_of (dj->deviation, proj), LUCID_FAIRNESS_OK};
 }
@@ -303,7 +304,8 @@ add_fairlearn_interval (const LucidAuditWindowReport *report,
   double unused, quantile;
   if (!isfinite (f->value) || c->level <= 0.5)
     return FALSE;
-  g_autoptr (LucidFairnessCounts) point = project (report->counts, job->cut);
+  g_autoptr (LucidFairnessCounts) point =
+      lucid_audit_counts_project (report->counts, job->cut);
   g_autoptr (LucidFairlearnDeviation) deviation =
       lucid_fairlearn_deviation_new (point, job->figure, c->method,
       c->aggregation);

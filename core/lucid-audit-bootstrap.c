@@ -32,9 +32,11 @@
  * between-group figure over the replicates (each computed by lucid-fairness
  * exactly as for the point estimate; NaN replicates, e.g. one where a group
  * drew no events, are left out and counted).  lucid-audit-figures turns
- * them into the basic bootstrap interval for figures folded at parity
- * (lucid_audit_basic_interval()) and keeps the percentile interval for
- * signed ones; docs/audit.md says which figure gets which.
+ * them into the basic bootstrap interval for AIF360's figures folded at
+ * parity (lucid_audit_basic_interval()) and keeps the percentile interval
+ * for signed ones; Fairlearn's differences and ratios get the simultaneous
+ * interval of lucid-fairlearn-interval.c from the same replicates.
+ * docs/audit.md says which figure gets which.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

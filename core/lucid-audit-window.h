@@ -2,8 +2,9 @@
  * per-group confusion counts, by event count or by time, with a Poisson
  * bootstrap kept as replicate count tables.
  *
- * The essay and the timing table are at the top of lucid-audit-window.c;
- * docs/audit.md ("Audit windows") says the same for users.
+ * The essay and the timing table are at the top of lucid-audit-window.c,
+ * the bootstrap's at the top of lucid-audit-bootstrap.c; docs/audit.md
+ * ("Audit windows", "Intervals") says the same for users.
  *
  * Threading: a LucidAuditWindow is not locked; one thread feeds it and the
  * report callback runs on that thread, inside the call that closed the
@@ -186,7 +187,9 @@ gboolean lucid_audit_window_report_intervals (const LucidAuditWindowReport *
  * (max − min ≥ 0, min / max ≤ 1): their replicates all sit on one side of
  * the estimate's sampling error, so a percentile interval excludes 0 / 1
  * at parity, while the basic interval reflects that bias back.  NaN in,
- * NaN out. */
+ * NaN out.  Fairlearn's differences and ratios use the simultaneous
+ * interval of lucid-fairlearn-interval.h instead and fall back to this
+ * one only where that is undefined; AIF360's folded figures use this. */
 void lucid_audit_basic_interval (double estimate, double q_lower,
     double q_upper, double min, double max, double *lower, double *upper);
 

@@ -385,9 +385,8 @@ commit_batch (LucidStoreWriter *w, GPtrArray *batch, gboolean may_wait)
     /* Also a handle that had a row refused earlier in this batch. */
     if (owner_failed (w, row))
       continue;
-    rc = row->log_entry ? lucid_store_log_append (w, row->run_id, row->kind,
-                                                  row->extras,
-                                                  row->created_at_us)
+    rc = row->log_entry ? lucid_store_log_append (
+             w, row->run_id, row->kind, row->extras, row->created_at_us)
                         : insert_row (w, row);
     if (rc == SQLITE_DONE)
       continue;

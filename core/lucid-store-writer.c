@@ -252,6 +252,38 @@ fail_batch (LucidStoreWriter *w, GPtrArray *batch, const GError *error)
   g_mutex_unlock (&w->lock);
 }
 
+/* The handle of @row lost rows before (a batch that failed, a refused
+ * row): its later rows are not committed, so that what it committed stays
+ * a prefix of what it appended ("Errors" in lucid-store.c). The handle's
+ * error is written only by this thread, but read under writer->lock like
+ * every LucidStore.error. */
+static gboolean
+owner_failed (LucidStoreWriter *w, const Item *row)
+{
+  gboolean failed;
+
+  g_mutex_lock (&w->lock);
+  failed = row->owner->error != NULL;
+  g_mutex_unlock (&w->lock);
+  return failed;
+}
+
+/* How many rows of @batch belong to handles that have not failed. */
+static guint
+count_live_rows (LucidStoreWriter *w, GPtrArray *batch)
+{
+  guint n = 0;
+
+  g_mutex_lock (&w->lock);
+  for (guint i = 0; i < batch->len; i++) {
+    Item *row = g_ptr_array_index (batch, i);
+    if (row->owner->error == NULL)
+      n++;
+  }
+  g_mutex_unlock (&w->lock);
+  return n;
+}
+
 /* Someone waits for the writer: the last handle is closing, or a request
  * (flush, run, model, stream) is queued behind the batch. */
 static gboolean
@@ -335,18 +367,31 @@ static void
 commit_batch (LucidStoreWriter *w, GPtrArray *batch, gboolean may_wait)
 {
   g_autoptr (GError) error = NULL;
+  guint n_live;
 
   if (batch->len == 0)
     return;
-  if (!begin_batch (w, batch->len, may_wait, &error))
+  n_live = count_live_rows (w, batch);
+  if (n_live < batch->len)
+    g_debug ("%s: %u rows of failed handles dropped", w->path,
+             batch->len - n_live);
+  if (n_live == 0) {
+    g_ptr_array_set_size (batch, 0);
+    return;
+  }
+  if (!begin_batch (w, n_live, may_wait, &error))
     goto fail;
 
   for (guint i = 0; i < batch->len; i++) {
     Item *row = g_ptr_array_index (batch, i);
-    int rc = row->log_entry ? lucid_store_log_append (
-                 w, row->run_id, row->kind, row->extras, row->created_at_us)
-                            : insert_row (w, row);
+    int rc;
 
+    /* Also a handle that had a row refused earlier in this batch. */
+    if (owner_failed (w, row))
+      continue;
+    rc = row->log_entry ? lucid_store_log_append (
+             w, row->run_id, row->kind, row->extras, row->created_at_us)
+                        : insert_row (w, row);
     if (rc == SQLITE_DONE)
       continue;
     if (rc_is_row_level (rc) && !sqlite3_get_autocommit (w->db)) {

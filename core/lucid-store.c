@@ -77,6 +77,9 @@
  * SQLite's message and extended code; its next append and every later flush
  * return it. Lost rows are never retried: the producer learns about it and
  * stops, rather than the store silently reordering or duplicating rows.
+ * Rows the handle had already queued behind the loss are dropped by the
+ * writer, never committed (lucid-store-writer.c, owner_failed()), so the
+ * committed rows of a handle are always a prefix of what it appended.
  *
  * Durability. WAL with synchronous=FULL: a COMMIT returns after the WAL is
  * fsynced, so a committed batch survives a crash or power loss; a crash

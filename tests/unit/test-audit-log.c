@@ -326,18 +326,28 @@ test_invalid_arguments (Fixture *f, gconstpointer data)
 }
 
 /* A run id that does not exist is refused at commit (foreign key), and
- * becomes the handle's sticky error, like a refused result row. */
+ * becomes the handle's sticky error, like a refused result row: the
+ * handle's entries queued behind it are dropped (its entries stay a
+ * prefix), another handle's are not. */
 static void
 test_unknown_run_is_sticky_error (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (GError) late = NULL;
   g_autoptr (GArray) rows = NULL;
   LucidStore *store = lucid_store_open (f->db, NULL, &error);
+  LucidStore *other = lucid_store_open (f->db, NULL, &error);
 
   g_assert_no_error (error);
   append_log (store, 0, "note", "{}");
   append_log (store, 4242, "note", "{}");
-  append_log (store, 0, "note", "{\"after\": true}");
+  /* Dropped, or refused at once if the writer was already there. */
+  if (!lucid_store_append_log (store, 0, "note", "{\"dropped\": true}", NULL,
+                               &late))
+    g_assert_error (late, LUCID_ERROR, LUCID_ERROR_DB);
+  append_log (other, 0, "note", "{\"after\": true}");
+  g_assert_true (lucid_store_flush (other, &error));
+  g_assert_no_error (error);
   g_assert_false (lucid_store_flush (store, &error));
   g_assert_error (error, LUCID_ERROR, LUCID_ERROR_DB);
   g_assert_nonnull (strstr (error->message, "audit log entry of kind 'note'"));
@@ -345,6 +355,7 @@ test_unknown_run_is_sticky_error (Fixture *f, gconstpointer data)
   g_assert_false (
       lucid_store_append_log (store, 0, "note", "{}", NULL, &error));
   g_assert_error (error, LUCID_ERROR, LUCID_ERROR_DB);
+  lucid_store_close (other);
   lucid_store_close (store);
 
   /* The refused entry took no seq: the chain has no hole. */
@@ -352,6 +363,9 @@ test_unknown_run_is_sticky_error (Fixture *f, gconstpointer data)
   g_assert_cmpuint (rows->len, >=, 2);
   g_assert_cmpstr (g_array_index (rows, Row, 1).payload, ==,
                    "{\"after\": true}");
+  for (guint i = 0; i < rows->len; i++)
+    g_assert_cmpstr (g_array_index (rows, Row, i).payload, !=,
+                     "{\"dropped\": true}");
   assert_log_valid (rows, NULL);
 }
 

@@ -928,6 +928,19 @@ test_rows_refused_row_is_reported (Fixture *f, gconstpointer data)
   append_labelled (store, run, "good-1", 1);
   append_labelled (store, 4242, "orphan", 2); /* no such run */
   append_labelled (other, run, "good-2", 3);
+  {
+    /* Queued behind the refused row (unless the writer already reported
+     * it): never committed, the handle's rows stay a prefix. */
+    g_autoptr (GError) late = NULL;
+    LucidResultRow row;
+    lucid_store_result_row_init (&row);
+    row.run_id = run;
+    row.element = "enc";
+    row.kind = "labels";
+    row.label = "after-orphan";
+    if (!lucid_store_append_result (store, &row, NULL, &late))
+      g_assert_error (late, LUCID_ERROR, LUCID_ERROR_DB);
+  }
   g_assert_false (lucid_store_flush (store, &error));
   g_assert_error (error, LUCID_ERROR, LUCID_ERROR_DB);
   g_test_message ("%s", error->message);
@@ -944,6 +957,82 @@ test_rows_refused_row_is_reported (Fixture *f, gconstpointer data)
                                       "label IN ('good-1', 'good-2')"),
                    ==, 2);
   g_assert_cmpint (count_rows (f->db, "SELECT count(*) FROM results"), ==, 2);
+  lucid_store_close (other);
+  lucid_store_close (store);
+}
+
+/* A batch that fails as a whole (here an error inside a trigger of this
+ * test's database, as a full disk or an I/O error would) stops its handle:
+ * the rows that handle queued behind the batch are never committed (the
+ * committed rows stay a prefix of what it appended), its next append and
+ * flush report the original error, and the other handle goes on. The
+ * test holds the write lock while appending so that every row is queued
+ * before the first batch is written; batch_rows 2 and a long commit
+ * interval fix the batches: [a-1 a-2] [boom a-4] [b-1 b-2] [a-5 a-6]
+ * [b-3 b-4] [a-7 a-8]. */
+static void
+test_rows_failed_batch_stops_the_handle (Fixture *f, gconstpointer data)
+{
+  LucidStoreOptions opts = { .batch_rows = 2, .commit_interval_ms = 600000 };
+  const struct {
+    gboolean other;
+    const char *label;
+  } rows[] = {
+    { FALSE, "a-1" }, { FALSE, "a-2" }, { FALSE, "boom" }, { FALSE, "a-4" },
+    { TRUE, "b-1" },  { TRUE, "b-2" },  { FALSE, "a-5" },  { FALSE, "a-6" },
+    { TRUE, "b-3" },  { TRUE, "b-4" },  { FALSE, "a-7" },  { FALSE, "a-8" },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) flush_error = NULL;
+  LucidStore *store = lucid_store_open (f->db, &opts, &error);
+  LucidStore *other = lucid_store_open (f->db, &opts, &error);
+  g_autofree char *labels = NULL;
+  sqlite3 *db;
+  gint64 run;
+
+  g_assert_no_error (error);
+  run = begin_test_run (store);
+  db = open_plain (f->db);
+  /* json('{') fails with SQLITE_ERROR ("malformed JSON"), which is not a
+   * row-level error: the whole batch is rolled back. */
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "CREATE TRIGGER boom BEFORE INSERT ON results "
+                                 "WHEN NEW.label = 'boom' "
+                                 "BEGIN SELECT json('{'); END",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    append_labelled (rows[i].other ? other : store, run, rows[i].label, i);
+  g_assert_cmpint (sqlite3_exec (db, "COMMIT", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
+
+  g_assert_false (lucid_store_flush (store, &flush_error));
+  g_assert_error (flush_error, LUCID_ERROR, LUCID_ERROR_DB);
+  g_test_message ("%s", flush_error->message);
+  g_assert_nonnull (strstr (flush_error->message, f->db));
+  g_assert_nonnull (strstr (flush_error->message, "malformed JSON"));
+  /* The next append reports the same (first) error. */
+  {
+    LucidResultRow row;
+    lucid_store_result_row_init (&row);
+    row.run_id = run;
+    row.element = "enc";
+    row.kind = "labels";
+    row.label = "a-9";
+    g_assert_false (lucid_store_append_result (store, &row, NULL, &error));
+    g_assert_error (error, LUCID_ERROR, LUCID_ERROR_DB);
+    g_assert_cmpstr (error->message, ==, flush_error->message);
+    g_clear_error (&error);
+  }
+  g_assert_true (lucid_store_flush (other, &error));
+  g_assert_no_error (error);
+
+  labels = query_text (db, "SELECT group_concat(label, ' ') FROM "
+                           "(SELECT label FROM results ORDER BY id)");
+  g_assert_cmpstr (labels, ==, "a-1 a-2 b-1 b-2 b-3 b-4");
+  sqlite3_close (db);
   lucid_store_close (other);
   lucid_store_close (store);
 }
@@ -1242,6 +1331,8 @@ main (int argc, char **argv)
   ADD ("/store/rows/embedding-roundtrip", test_rows_embedding_roundtrip);
   ADD ("/store/rows/refused-row-is-reported",
        test_rows_refused_row_is_reported);
+  ADD ("/store/rows/failed-batch-stops-the-handle",
+       test_rows_failed_batch_stops_the_handle);
   ADD ("/store/requests/ids", test_requests_ids);
   ADD ("/store/flush/reports-disk-full", test_flush_reports_disk_full);
   ADD ("/store/crash/keeps-a-committed-prefix",

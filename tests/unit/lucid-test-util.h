@@ -151,18 +151,27 @@ lucid_test_copy_dir (const char *src, const char *skip)
   return tmp;
 }
 
-/* Removes a directory made by lucid_test_copy_dir() and its files. */
+/* Removes @path and, if it is a directory, everything under it (made
+ * writable first, for tests that take permissions away); a symbolic link
+ * is removed, never followed. */
 static inline void
-lucid_test_remove_dir (const char *dir)
+lucid_test_remove_dir (const char *path)
 {
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GDir) d = g_file_test (path, G_FILE_TEST_IS_SYMLINK)
+                           ? NULL
+                           : g_dir_open (path, 0, NULL);
   const char *name;
 
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (dir, name, NULL);
-    g_unlink (p);
+  if (d == NULL) {
+    g_unlink (path);
+    return;
   }
-  g_rmdir (dir);
+  g_chmod (path, 0700);
+  while ((name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *p = g_build_filename (path, name, NULL);
+    lucid_test_remove_dir (p);
+  }
+  g_rmdir (path);
 }
 
 /* The RGB frame of golden image case @c (index @i): the uint8 tensor

@@ -14,29 +14,12 @@
 #include "lucid-error.h"
 #include "lucid-model-files.h"
 #include "lucid-store.h"
+#include "lucid-test-util.h"
 
 typedef struct {
   char *dir;
   char *db;
 } Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir) {
-    const char *name;
-    while ((name = g_dir_read_name (dir))) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      rm_rf (child);
-    }
-    g_dir_close (dir);
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
-}
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
@@ -51,7 +34,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->dir);
+  lucid_test_remove_dir (f->dir);
   g_free (f->dir);
   g_free (f->db);
 }

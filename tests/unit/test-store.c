@@ -26,6 +26,7 @@
 
 #include "lucid-error.h"
 #include "lucid-store.h"
+#include "lucid-test-util.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -33,25 +34,6 @@ typedef struct {
   char *dir; /* fresh temporary directory, removed after */
   char *db;  /* dir/test.db (not created) */
 } Fixture;
-
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir) {
-    const char *name;
-    g_chmod (path, 0700);
-    while ((name = g_dir_read_name (dir))) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      rm_rf (child);
-    }
-    g_dir_close (dir);
-    g_rmdir (path);
-  } else {
-    g_unlink (path);
-  }
-}
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
@@ -66,7 +48,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->dir);
+  lucid_test_remove_dir (f->dir);
   g_free (f->dir);
   g_free (f->db);
 }

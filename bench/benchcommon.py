@@ -7,6 +7,7 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
+import json
 import os
 import platform
 import re
@@ -195,3 +196,36 @@ def replace_block(path, begin, end, block, heading):
     else:
         text = text.rstrip("\n") + f"\n\n## {heading}\n\n" + block + "\n"
     open(path, "w", encoding="utf-8").write(text)
+
+
+class Worker:
+    """A reference engine in its own process (@script --worker ENGINE
+    --threads N plus @args), with its BLAS/OpenMP pools sized to @threads,
+    answering one JSON line per JSON request on its stdin."""
+
+    def __init__(self, script, engine, threads, args=(), env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        e.update({"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
+                  "OPENBLAS_NUM_THREADS": str(threads)})
+        self.engine = engine
+        self.p = subprocess.Popen(
+            [sys.executable, os.path.abspath(script), "--worker", engine, "--threads",
+             str(threads), *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=e, text=True)
+
+    def ask(self, obj):
+        self.p.stdin.write(json.dumps(obj) + "\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line:
+            raise RuntimeError(f"{self.engine} worker died")
+        return json.loads(line)
+
+    def close(self):
+        try:
+            self.p.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
+            self.p.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.p.wait(timeout=60)

@@ -33,7 +33,7 @@ import tempfile
 import time
 
 # statistics, other load, machine and versions: shared with the vision benches
-from benchcommon import (Guard, cpu_busy, log, machine_info, quantile, summary,
+from benchcommon import (Guard, Worker, cpu_busy, log, machine_info, quantile, summary,
                          versions, wait_idle)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -212,34 +212,6 @@ def worker_main(kind, threads):
 
 def args_model_dir():
     return os.environ["LUCID_BENCH_MODEL"]
-
-
-class Worker:
-    def __init__(self, kind, threads, env):
-        e = dict(os.environ)
-        e.update(env)
-        e.update({"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads),
-                  "OPENBLAS_NUM_THREADS": str(threads)})
-        self.kind, self.threads = kind, threads
-        self.p = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", kind,
-                                   "--threads", str(threads)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=e, text=True)
-
-    def ask(self, obj):
-        self.p.stdin.write(json.dumps(obj) + "\n")
-        self.p.stdin.flush()
-        line = self.p.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{self.kind} worker died")
-        return json.loads(line)
-
-    def close(self):
-        try:
-            self.p.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
-            self.p.stdin.close()
-        except BrokenPipeError:
-            pass
-        self.p.wait(timeout=60)
 
 
 # ------------------------------------------------------------------ Lucid --
@@ -693,7 +665,7 @@ def main():
         for th in threads:
             busy_before[str(th)] = wait_idle(a.wait_idle)
             log(f"== {th} thread(s) (machine {busy_before[str(th)]:.0%} busy before)")
-            workers = {"ort": Worker("ort", th, {}), "torch": Worker("torch", th, {})}
+            workers = {e: Worker(__file__, e, th) for e in ("ort", "torch")}
             for w in workers.values():
                 w.ask({"cmd": "load", "cases": cases})
             res_th = results.setdefault(str(th), {})

@@ -57,7 +57,7 @@ import sys
 import tempfile
 import time
 
-from benchcommon import (Guard, cpu_busy, load_sentence, log,
+from benchcommon import (Guard, Worker, cpu_busy, load_sentence, log,
                          machine_info, replace_block, summary, versions, wait_idle)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -323,33 +323,6 @@ def worker_main(a):
             reply({"ok": True})
 
 
-class Worker:
-    def __init__(self, engine, threads, model, kind, onnx_path):
-        e = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
-                 OPENBLAS_NUM_THREADS=str(threads))
-        self.engine = engine
-        self.p = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--worker", engine, "--threads",
-             str(threads), "--model", model, "--kind", kind, "--onnx", onnx_path],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=e, text=True)
-
-    def ask(self, obj):
-        self.p.stdin.write(json.dumps(obj) + "\n")
-        self.p.stdin.flush()
-        line = self.p.stdout.readline()
-        if not line:
-            raise RuntimeError(f"{self.engine} worker died")
-        return json.loads(line)
-
-    def close(self):
-        try:
-            self.p.stdin.write(json.dumps({"cmd": "quit"}) + "\n")
-            self.p.stdin.close()
-        except BrokenPipeError:
-            pass
-        self.p.wait(timeout=60)
-
-
 def lucid_run(bench, args, blas=False):
     env = dict(os.environ)
     env.pop("LUCID_GEMM_KERNEL", None)
@@ -437,7 +410,8 @@ def main():
                     sys.exit(f"run_vision_bench: {msg}; stopping (--allow-unfused to go on)")
                 log("WARNING: " + msg)
             for th in threads_list:
-                workers = {e: Worker(e, th, d, kind, onnx_path) for e in ("ort", "torch")}
+                workers = {e: Worker(__file__, e, th, ("--model", d, "--kind", kind, "--onnx", onnx_path))
+                           for e in ("ort", "torch")}
                 for batch in batches:
                     busy = wait_idle(a.wait_idle)
                     log(f"== {name} batch {batch} threads {th} "

@@ -252,35 +252,25 @@ fail_batch (LucidStoreWriter *w, GPtrArray *batch, const GError *error)
   g_mutex_unlock (&w->lock);
 }
 
-/* The handle of @row lost rows before (a batch that failed, a refused
- * row): its later rows are not committed, so that what it committed stays
- * a prefix of what it appended ("Errors" in lucid-store.c). The handle's
- * error is written only by this thread, but read under writer->lock like
- * every LucidStore.error. */
+/* A handle that lost rows before (a batch that failed, a refused row)
+ * gets none of its later rows committed, so that what it committed stays a
+ * prefix of what it appended ("Errors" in lucid-store.c). Handles' errors
+ * are written only by this thread (mark_failed(), fail_batch()),
+ * so this thread reads them without the lock. */
 static gboolean
-owner_failed (LucidStoreWriter *w, const Item *row)
+owner_failed (const Item *row)
 {
-  gboolean failed;
-
-  g_mutex_lock (&w->lock);
-  failed = row->owner->error != NULL;
-  g_mutex_unlock (&w->lock);
-  return failed;
+  return row->owner->error != NULL;
 }
 
 /* How many rows of @batch belong to handles that have not failed. */
 static guint
-count_live_rows (LucidStoreWriter *w, GPtrArray *batch)
+count_live_rows (GPtrArray *batch)
 {
   guint n = 0;
 
-  g_mutex_lock (&w->lock);
-  for (guint i = 0; i < batch->len; i++) {
-    Item *row = g_ptr_array_index (batch, i);
-    if (row->owner->error == NULL)
-      n++;
-  }
-  g_mutex_unlock (&w->lock);
+  for (guint i = 0; i < batch->len; i++)
+    n += !owner_failed (g_ptr_array_index (batch, i));
   return n;
 }
 
@@ -371,7 +361,7 @@ commit_batch (LucidStoreWriter *w, GPtrArray *batch, gboolean may_wait)
 
   if (batch->len == 0)
     return;
-  n_live = count_live_rows (w, batch);
+  n_live = count_live_rows (batch);
   if (n_live < batch->len)
     g_debug ("%s: %u rows of failed handles dropped", w->path,
              batch->len - n_live);
@@ -387,7 +377,7 @@ commit_batch (LucidStoreWriter *w, GPtrArray *batch, gboolean may_wait)
     int rc;
 
     /* Also a handle that had a row refused earlier in this batch. */
-    if (owner_failed (w, row))
+    if (owner_failed (row))
       continue;
     rc = row->log_entry ? lucid_store_log_append (
              w, row->run_id, row->kind, row->extras, row->created_at_us)

@@ -779,7 +779,8 @@ lucid_audit_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   for (guint i = 0; i < self->classes->len; i++) {
     ClassAudit *ca = self->classes->pdata[i];
     guint g;
-    if (!ca->named)
+    /* until a result names the class, or its one warning has gone out */
+    if (!ca->named && !ca->warned_class)
       ca->named = names_class (self, r, ca->klass);
     if (!lucid_audit_window_try_ensure_group (ca->window, key, &g, &error)) {
       GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, ("%s",

@@ -47,6 +47,7 @@ expect_eq "positive-label typo: the truth values are named too" \
 
 sed 's/,positive,/,pos,/; s/,negative,/,neg,/' "$ann" > "$TMP/pos.csv"
 run truth positive-label=positive annotations="$TMP/pos.csv"
+expect_eq "truth never positive: only a warning (exit status)" "$(cat "$TMP/truth.rc")" 0
 expect_eq "truth never positive: one warning at start" \
   "$(warnings truth "no ground truth in annotations file '$TMP/pos.csv' equals positive-label 'positive' (truth values: pos, neg)")" 1
 
@@ -56,6 +57,7 @@ expect_eq "groupings typo: one warning naming the groups" \
   "$(warnings grouping "grouping 'gendr': no group has attribute 'gendr' (groups so far: age=old;gender=f")" 1
 
 run cond positive-label=positive convention=aif360 privileged=gendr=m unprivileged=gender=f
+expect_eq "condition typo: only a warning (exit status)" "$(cat "$TMP/cond.rc")" 0
 expect_eq "condition typo: one warning" \
   "$(warnings cond "privileged condition 'gendr=m' matches no group")" 1
 
@@ -65,6 +67,7 @@ expect_eq "condition without '=': the error names it" \
   "$(errors syntax "privileged condition 'gender': expected attribute=value pairs joined by ';'")" 1
 
 run gsyntax positive-label=positive groupings=gender=f
+expect_eq "grouping attribute=value: refused (exit status)" "$(cat "$TMP/gsyntax.rc")" 255
 expect_eq "grouping attribute=value: refused" "$(errors gsyntax "grouping 'gender=f': 'gender=f' is not an attribute name")" 1
 
 run huge positive-label=positive window=sliding window-size=65536 window-slide=1 n-boot=100000

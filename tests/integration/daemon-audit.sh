@@ -134,6 +134,7 @@ expect_eq "--derived --no-derived: exit 2" "$rc" 2
 expect_match "--derived --no-derived: says so" "$out" 'contradict each other'
 out=$(ctl status --no-derived 2>&1) && rc=0 || rc=$?
 expect_eq "--no-derived outside verify: exit 2" "$rc" 2
+expect_match "--no-derived outside verify: says why" "$out" 'are options of verify'
 # Cannot check: not a database, a missing file, an unreadable one.
 printf 'not a database' > "$TMP/junk.db"
 out=$(ctl verify "$TMP/junk.db" 2>&1) && rc=0 || rc=$?

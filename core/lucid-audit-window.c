@@ -279,6 +279,16 @@ lucid_audit_window_free (LucidAuditWindow * w)
   g_free (w);
 }
 
+/* One group's cells: a table per bucket (the @n_slots of the ring and the
+ * sum of the closed ones), each with the point and @n_boot replicates. At most
+ * 65537 × 100001 × 64 bytes: no overflow in 64 bits. */
+static gsize
+group_bytes (guint n_slots, guint n_boot)
+{
+  return (gsize) ((guint64) (n_slots + 1) * (1 + (guint64) n_boot)
+      * sizeof (LucidFairnessCell));
+}
+
 gsize
 lucid_audit_window_group_bytes (const LucidAuditWindowConfig * config,
     GError ** error)
@@ -287,9 +297,7 @@ lucid_audit_window_group_bytes (const LucidAuditWindowConfig * config,
   guint n_slots;
   if (!check_config (&c, &n_slots, error))
     return 0;
-  /* at most 65537 × 100001 × 64 bytes: no overflow in 64 bits */
-  return (gsize) ((guint64) (n_slots + 1) * (1 + (guint64) c.n_boot)
-      * sizeof (LucidFairnessCell));
+  return group_bytes (n_slots, c.n_boot);
 }
 
 void
@@ -310,8 +318,7 @@ lucid_audit_window_try_ensure_group (LucidAuditWindow * w, const char *key,
 
   guint index = n_groups (w);
   if (index == w->groups_alloc) {
-    gsize per_group = (gsize) (w->n_slots + 1) * (1 + (gsize) w->config.n_boot)
-        * sizeof (LucidFairnessCell);
+    gsize per_group = group_bytes (w->n_slots, w->config.n_boot);
     guint grown = MAX (4, 2 * w->groups_alloc);
     if (w->max_bytes && grown > w->max_bytes / per_group)
       grown = (guint) MIN (w->max_bytes / per_group, G_MAXUINT);

@@ -176,14 +176,14 @@ lucid_sink_post_store_error (LucidSink *self, const GError *error)
                      ("run %" G_GINT64_FORMAT, self->run_id));
 }
 
-/* The text of @dir/@name when it exists and is valid JSON, else NULL (a
- * file that exists but is not is logged). */
+/* The text of @dir/@name when it exists and is valid JSON, parsed into
+ * @parser, else NULL (a file that exists but is not is logged). */
 static gchar *
-read_json_file (LucidSink *self, const gchar *dir, const gchar *name)
+read_json_file (LucidSink *self, const gchar *dir, const gchar *name,
+                JsonParser *parser)
 {
   g_autofree gchar *path = g_build_filename (dir, name, NULL);
   g_autofree gchar *text = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) read_error = NULL;
 
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
@@ -207,11 +207,9 @@ lucid_sink_ensure_model (LucidSink *self, const gchar *dir, const gchar *sha256,
                          const gchar *family_hint, GError **error)
 {
   g_autofree gchar *key = g_strconcat (dir, "\n", sha256, NULL);
-  g_autofree gchar *config_path = g_build_filename (dir, "config.json", NULL);
   g_autofree gchar *config = NULL;
   g_autofree gchar *family = g_strdup (family_hint);
   g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) read_error = NULL;
   g_autoptr (GError) files_error = NULL;
   g_autofree gchar *files = NULL;
   g_autofree gchar *files_sha256 = NULL;
@@ -223,15 +221,9 @@ lucid_sink_ensure_model (LucidSink *self, const gchar *dir, const gchar *sha256,
   if (cached)
     return *cached;
 
-  if (!g_file_get_contents (config_path, &config, NULL, &read_error)) {
-    GST_WARNING_OBJECT (self, "model %s: no config recorded: %s", dir,
-                        read_error->message);
-  } else if (!g_utf8_validate (config, -1, NULL)
-             || !json_parser_load_from_data (parser, config, -1, &read_error)) {
-    GST_WARNING_OBJECT (self, "%s is not valid JSON, not recorded: %s",
-                        config_path,
-                        read_error ? read_error->message : "invalid UTF-8");
-    g_clear_pointer (&config, g_free);
+  config = read_json_file (self, dir, "config.json", parser);
+  if (config == NULL) {
+    GST_WARNING_OBJECT (self, "model %s: no config.json recorded", dir);
   } else {
     JsonNode *root = json_parser_get_root (parser);
     if (root && JSON_NODE_HOLDS_OBJECT (root)) {
@@ -249,7 +241,8 @@ lucid_sink_ensure_model (LucidSink *self, const gchar *dir, const gchar *sha256,
   if (files_error != NULL)
     GST_WARNING_OBJECT (self, "model %s: its files are not recorded: %s", dir,
                         files_error->message);
-  preprocessor = read_json_file (self, dir, "preprocessor_config.json");
+  preprocessor = read_json_file (self, dir, "preprocessor_config.json",
+                                 parser);
 
   info.dir = dir;
   info.sha256 = sha256;

@@ -488,8 +488,10 @@ filter_lanczos (double x)
   return 0.0;
 }
 
+/* The filter of @resample, or NULL with @error set for one Lucid does not
+ * implement. */
 static const Filter *
-filter_for (LucidResample resample)
+filter_for (LucidResample resample, GError **error)
 {
   static const Filter lanczos = { filter_lanczos, 3.0 };
   static const Filter bilinear = { filter_bilinear, 1.0 };
@@ -510,6 +512,9 @@ filter_for (LucidResample resample)
       return &hamming;
     case LUCID_RESAMPLE_NEAREST:
     default:
+      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
+          "resample filter %d is not supported (1 lanczos, 2 bilinear, "
+          "3 bicubic, 4 box, 5 hamming are)", (int) resample);
       return NULL;
   }
 }
@@ -713,7 +718,7 @@ lucid_image_resize_rgb8 (const guint8 *src, guint src_width, guint src_height,
     gsize src_stride, guint8 *dst, guint dst_width, guint dst_height,
     gsize dst_stride, LucidResample resample, GError **error)
 {
-  const Filter *filter = filter_for (resample);
+  const Filter *filter;
 
   g_return_val_if_fail (src != NULL && dst != NULL, FALSE);
   if (src_width == 0 || src_height == 0 || dst_width == 0 || dst_height == 0
@@ -728,12 +733,9 @@ lucid_image_resize_rgb8 (const guint8 *src, guint src_width, guint src_height,
         MAX_IMAGE_SIDE);
     return FALSE;
   }
-  if (filter == NULL) {
-    g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-        "resample filter %d is not supported (1 lanczos, 2 bilinear, "
-        "3 bicubic, 4 box, 5 hamming are)", (int) resample);
+  filter = filter_for (resample, error);
+  if (filter == NULL)
     return FALSE;
-  }
   resize_window (src, src_width, src_height, src_stride, dst_width,
       dst_height, 0, 0, dst_width, dst_height, dst, dst_stride, filter);
   return TRUE;
@@ -781,16 +783,12 @@ lucid_image_preprocess_rgb8 (const LucidImageConfig *config,
      * frame of extreme aspect ratio resized by its shortest edge can be
      * far wider (or taller) than the crop — 2000×2 to 32000×32 for a
      * crop of 32 —, and Pillow computes it all for nothing. */
-    const Filter *filter = filter_for (config->resample);
+    const Filter *filter = filter_for (config->resample, error);
     gint64 x0 = MAX (left, 0), x1 = MIN (left + (gint64) ow, (gint64) rw);
     gint64 y0 = MAX (top, 0), y1 = MIN (top + (gint64) oh, (gint64) rh);
 
-    if (filter == NULL) {
-      g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,
-          "resample filter %d is not supported (1 lanczos, 2 bilinear, "
-          "3 bicubic, 4 box, 5 hamming are)", (int) config->resample);
+    if (filter == NULL)
       return FALSE;
-    }
     if (rw == 0 || rh == 0 || x1 - x0 > MAX_IMAGE_SIDE
         || y1 - y0 > MAX_IMAGE_SIDE) {
       g_set_error (error, LUCID_ERROR, LUCID_ERROR_INVALID_ARGUMENT,

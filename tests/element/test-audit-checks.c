@@ -277,6 +277,11 @@ GST_START_TEST (test_condition_syntax)
   fail_unless (strstr (text, "'gender=f' is not an attribute name") != NULL,
       "%s", text);
   g_free (text);
+  /* a positive-label of separators only names no class */
+  text = start_error ("positive-label", ",", NULL);
+  fail_unless (strstr (text, "lucidaudit needs positive-label") != NULL,
+      "%s", text);
+  g_free (text);
 }
 
 GST_END_TEST;
